@@ -1,0 +1,49 @@
+#!/bin/sh
+# Run every test program and shell test, each speaking TAP, and end with one line
+# "N passed, N failed" over all of them. A program that crashes or exits non-zero
+# without reporting a failure counts as one failure. Usage: run-tests.sh BUILD_DIR
+build=${1:-build/san}
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 2
+export CPR_INTAKE="$top/$build/cpr-intake"
+export CPR_TOP="$top"
+export CPR_FIXTURES="$top/tests/fixtures"
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}"
+export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$top/tests/lsan.supp:print_suppressions=0}"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+export G_DEBUG="${G_DEBUG:-}"
+
+passed=0
+failed=0
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+run_one() { # name, command...
+    name=$1; shift
+    "$@" >"$log" 2>&1
+    rc=$?
+    p=$(grep -c '^ok ' "$log")
+    f=$(grep -c '^not ok ' "$log")
+    if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+    if [ "$f" -ne 0 ]; then
+        echo "== $name: $p passed, $f failed (exit $rc)"
+        grep -v '^ok ' "$log" | tail -n 60
+    else
+        echo "== $name: $p passed"
+    fi
+    passed=$((passed + p))
+    failed=$((failed + f))
+}
+
+for t in "$build"/tests/test_*; do
+    [ -x "$t" ] || continue
+    case "$t" in *.o) continue ;; esac
+    run_one "$(basename "$t")" "$t" --tap
+done
+for t in tests/t_*.sh; do
+    [ -f "$t" ] || continue
+    run_one "$(basename "$t")" sh "$t"
+done
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
