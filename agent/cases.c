@@ -1,0 +1,214 @@
+/* cases.c - case rows and case lookup (see cases.h). */
+#include <string.h>
+
+#include "cases.h"
+#include "cpr_error.h"
+
+gboolean cases_create(Store *store, const char *kind, const char *list, const char *problem,
+                      const char *title, gint64 aware_at, const char *aware_source, gint64 now,
+                      gint64 *case_id_r, char **reference_r, GError **error)
+{
+    /* References number cases per year of awareness, as CAs cite them. */
+    g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc(aware_at);
+    int year = dt ? g_date_time_get_year(dt) : 1970;
+    sqlite3_stmt *st =
+        store_prepare(store, "SELECT coalesce(max(seq), 0) + 1 FROM cases WHERE year = ?", error);
+    if (!st)
+        return FALSE;
+    sqlite3_bind_int(st, 1, year);
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        store_set_error(store, error, "cannot number case");
+        sqlite3_reset(st);
+        return FALSE;
+    }
+    gint64 seq = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    g_autofree char *reference = g_strdup_printf("CPR-%04d-%04" G_GINT64_FORMAT, year, seq);
+
+    st = store_prepare(store,
+                       "INSERT INTO cases (reference, year, seq, kind, list, problem, title, "
+                       "aware_at, aware_source, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       error);
+    if (!st)
+        return FALSE;
+    sqlite3_bind_text(st, 1, reference, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(st, 2, year);
+    sqlite3_bind_int64(st, 3, seq);
+    sqlite3_bind_text(st, 4, kind, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 5, list, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 6, problem, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 7, title, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 8, aware_at);
+    sqlite3_bind_text(st, 9, aware_source, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 10, now);
+    if (!store_step_done(store, st, error))
+        return FALSE;
+    *case_id_r = sqlite3_last_insert_rowid(store_db(store));
+    if (reference_r)
+        *reference_r = g_steal_pointer(&reference);
+    return TRUE;
+}
+
+/* Run a one-column integer query; *value_r = 0 when it returns no row. */
+static gboolean query_id(Store *store, sqlite3_stmt *st, gint64 *value_r, GError **error)
+{
+    int rc = sqlite3_step(st);
+    *value_r = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        store_set_error(store, error, "case lookup failed");
+        return FALSE;
+    }
+    return TRUE;
+}
+
+gboolean cases_find_by_message_ids(Store *store, const GPtrArray *message_ids, gint64 *case_id_r,
+                                   GError **error)
+{
+    *case_id_r = 0;
+    for (guint i = 0; message_ids && i < message_ids->len && !*case_id_r; i++) {
+        sqlite3_stmt *st = store_prepare(
+            store, "SELECT case_id FROM messages WHERE message_id = ? AND case_id IS NOT NULL",
+            error);
+        if (!st)
+            return FALSE;
+        sqlite3_bind_text(st, 1, g_ptr_array_index(message_ids, i), -1, SQLITE_TRANSIENT);
+        if (!query_id(store, st, case_id_r, error))
+            return FALSE;
+    }
+    return TRUE;
+}
+
+gboolean cases_find_by_reference(Store *store, const char *reference, gint64 *case_id_r,
+                                 GError **error)
+{
+    sqlite3_stmt *st = store_prepare(store, "SELECT id FROM cases WHERE reference = ?", error);
+    if (!st)
+        return FALSE;
+    sqlite3_bind_text(st, 1, reference, -1, SQLITE_TRANSIENT);
+    return query_id(store, st, case_id_r, error);
+}
+
+gboolean cases_find_by_certificate(Store *store, const GPtrArray *serials, const GPtrArray *sha256,
+                                   gint64 *case_id_r, GError **error)
+{
+    const GPtrArray *lists[] = {serials, sha256};
+    const char *types[] = {"serial", "sha256"};
+    *case_id_r = 0;
+    for (gsize l = 0; l < G_N_ELEMENTS(lists); l++) {
+        for (guint i = 0; lists[l] && i < lists[l]->len; i++) {
+            sqlite3_stmt *st = store_prepare(
+                store,
+                "SELECT c.id FROM identifiers i JOIN messages m ON m.id = i.message_row "
+                "JOIN cases c ON c.id = m.case_id "
+                "WHERE i.type = ? AND i.value = ? AND c.status = 'open' ORDER BY c.id LIMIT 1",
+                error);
+            if (!st)
+                return FALSE;
+            sqlite3_bind_text(st, 1, types[l], -1, SQLITE_STATIC);
+            sqlite3_bind_text(st, 2, g_ptr_array_index(lists[l], i), -1, SQLITE_TRANSIENT);
+            gint64 found = 0;
+            if (!query_id(store, st, &found, error))
+                return FALSE;
+            if (found && (!*case_id_r || found < *case_id_r))
+                *case_id_r = found;
+        }
+    }
+    return TRUE;
+}
+
+static char *column_dup(sqlite3_stmt *st, int col)
+{
+    return g_strdup((const char *)sqlite3_column_text(st, col));
+}
+
+CaseRow *cases_load_id(Store *store, gint64 id, GError **error)
+{
+    sqlite3_stmt *st = store_prepare(store,
+                                     "SELECT id, reference, kind, list, problem, title, aware_at, "
+                                     "aware_source, status, created_at FROM cases WHERE id = ?",
+                                     error);
+    if (!st)
+        return NULL;
+    sqlite3_bind_int64(st, 1, id);
+    int rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW) {
+        if (rc == SQLITE_DONE)
+            g_set_error(error, CPR_ERROR, CPR_ERROR_INPUT, "no case %" G_GINT64_FORMAT, id);
+        else
+            store_set_error(store, error, "cannot read case");
+        sqlite3_reset(st);
+        return NULL;
+    }
+    CaseRow *row = g_new0(CaseRow, 1);
+    row->id = sqlite3_column_int64(st, 0);
+    row->reference = column_dup(st, 1);
+    row->kind = column_dup(st, 2);
+    row->list = column_dup(st, 3);
+    row->problem = column_dup(st, 4);
+    row->title = column_dup(st, 5);
+    row->aware_at = sqlite3_column_int64(st, 6);
+    row->aware_source = column_dup(st, 7);
+    row->status = column_dup(st, 8);
+    row->created_at = sqlite3_column_int64(st, 9);
+    sqlite3_reset(st);
+    return row;
+}
+
+CaseRow *cases_load(Store *store, const char *key, GError **error)
+{
+    guint64 id = 0;
+    if (g_ascii_string_to_unsigned(key, 10, 1, G_MAXINT64, &id, NULL))
+        return cases_load_id(store, (gint64)id, error);
+    gint64 found = 0;
+    g_autofree char *upper = g_ascii_strup(key, -1);
+    if (!cases_find_by_reference(store, upper, &found, error))
+        return NULL;
+    if (!found) {
+        g_set_error(error, CPR_ERROR, CPR_ERROR_INPUT,
+                    "no case \"%s\" (expected a case number or a reference like CPR-2026-0001)",
+                    key);
+        return NULL;
+    }
+    return cases_load_id(store, found, error);
+}
+
+void case_row_free(CaseRow **row)
+{
+    if (!row || !*row)
+        return;
+    CaseRow *r = *row;
+    g_free(r->reference);
+    g_free(r->kind);
+    g_free(r->list);
+    g_free(r->problem);
+    g_free(r->title);
+    g_free(r->aware_source);
+    g_free(r->status);
+    g_free(r);
+    *row = NULL;
+}
+
+gboolean cases_update_facts(Store *store, gint64 case_id, const char *problem, gint64 aware_at,
+                            const char *aware_source, GError **error)
+{
+    sqlite3_stmt *st = store_prepare(
+        store, "UPDATE cases SET problem = ?, aware_at = ?, aware_source = ? WHERE id = ?", error);
+    if (!st)
+        return FALSE;
+    sqlite3_bind_text(st, 1, problem, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 2, aware_at);
+    sqlite3_bind_text(st, 3, aware_source, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 4, case_id);
+    return store_step_done(store, st, error);
+}
+
+gboolean cases_set_status(Store *store, gint64 case_id, const char *status, GError **error)
+{
+    sqlite3_stmt *st = store_prepare(store, "UPDATE cases SET status = ? WHERE id = ?", error);
+    if (!st)
+        return FALSE;
+    sqlite3_bind_text(st, 1, status, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 2, case_id);
+    return store_step_done(store, st, error);
+}

@@ -1,0 +1,201 @@
+/* cli_admin.c - `status` (intake health) and `audit` (evidence). */
+#include <stdio.h>
+#include <string.h>
+
+#include "audit.h"
+#include "cli.h"
+#include "cpr_error.h"
+#include "jsonutil.h"
+#include "timefmt.h"
+
+static gboolean table_exists(Store *store, const char *name)
+{
+    sqlite3_stmt *st =
+        store_prepare(store, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", NULL);
+    if (!st)
+        return FALSE;
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    gboolean found = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_reset(st);
+    return found;
+}
+
+int cli_status(CliContext *ctx, int argc, char **argv)
+{
+    gboolean json = FALSE;
+    GOptionEntry entries[] = {
+        {"json", 0, 0, G_OPTION_ARG_NONE, &json, "one JSON object", NULL},
+        {NULL},
+    };
+    g_autoptr(GOptionContext) oc = g_option_context_new("");
+    g_option_context_add_main_entries(oc, entries, NULL);
+    GError *error = NULL;
+    if (!g_option_context_parse(oc, &argc, &argv, &error)) {
+        cli_error("status: %s", error->message);
+        g_error_free(error);
+        return CLI_USAGE;
+    }
+    Store *store = cli_store(ctx);
+    if (!store)
+        return CLI_STORE;
+    g_autoptr(JsonBuilder) b = json_builder_new();
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "folders");
+    json_builder_begin_array(b);
+    sqlite3_stmt *st = store_prepare(
+        store,
+        "SELECT f.folder, f.uidvalidity, f.last_uid, f.last_sync, "
+        "(SELECT count(DISTINCT s.message_row) FROM message_sources s WHERE s.folder = f.folder "
+        " AND s.uidvalidity = f.uidvalidity) FROM folders f ORDER BY f.folder",
+        &error);
+    if (!st) {
+        cli_error("%s", error->message);
+        g_error_free(error);
+        return CLI_STORE;
+    }
+    if (!json)
+        printf("%-24s %-12s %-10s %-10s %s\n", "FOLDER", "UIDVALIDITY", "LAST UID", "MESSAGES",
+               "LAST SYNC (UTC)");
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *folder = (const char *)sqlite3_column_text(st, 0);
+        gint64 sync = sqlite3_column_int64(st, 3);
+        json_builder_begin_object(b);
+        jsonutil_add_string(b, "folder", folder);
+        jsonutil_add_int(b, "uidvalidity", sqlite3_column_int64(st, 1));
+        jsonutil_add_int(b, "last_uid", sqlite3_column_int64(st, 2));
+        jsonutil_add_int(b, "messages", sqlite3_column_int64(st, 4));
+        jsonutil_add_time(b, "last_sync", sync, TRUE);
+        json_builder_end_object(b);
+        if (!json) {
+            g_autofree char *sync_s = sync ? timefmt_rfc3339(sync) : g_strdup("never");
+            printf("%-24s %-12lld %-10lld %-10lld %s\n", folder,
+                   (long long)sqlite3_column_int64(st, 1), (long long)sqlite3_column_int64(st, 2),
+                   (long long)sqlite3_column_int64(st, 4), sync_s);
+        }
+    }
+    sqlite3_reset(st);
+    json_builder_end_array(b);
+
+    g_autofree char *connection = NULL, *last_error = NULL;
+    gint64 conn_at = 0, err_at = 0;
+    store_health_get(store, "imap.connection", &connection, &conn_at, NULL);
+    store_health_get(store, "imap.last_error", &last_error, &err_at, NULL);
+    gint64 backlog = 0;
+    if (table_exists(store, "outbox")) {
+        st = store_prepare(store, "SELECT count(*) FROM outbox WHERE delivered_at IS NULL", NULL);
+        if (st && sqlite3_step(st) == SQLITE_ROW)
+            backlog = sqlite3_column_int64(st, 0);
+        if (st)
+            sqlite3_reset(st);
+    }
+    st = store_prepare(store, "SELECT count(*) FROM messages WHERE quarantined = 1", NULL);
+    gint64 quarantined = 0;
+    if (st && sqlite3_step(st) == SQLITE_ROW)
+        quarantined = sqlite3_column_int64(st, 0);
+    if (st)
+        sqlite3_reset(st);
+
+    jsonutil_add_string(b, "connection", connection ? connection : "unknown");
+    jsonutil_add_time(b, "connection_since", conn_at, TRUE);
+    jsonutil_add_string(b, "last_error", last_error);
+    jsonutil_add_time(b, "last_error_at", err_at, TRUE);
+    jsonutil_add_int(b, "outbox_backlog", backlog);
+    jsonutil_add_int(b, "quarantined", quarantined);
+    json_builder_end_object(b);
+    if (json) {
+        g_autofree char *s = jsonutil_builder_to_string(b, TRUE);
+        printf("%s\n", s);
+    } else {
+        printf("connection: %s\nlast error: %s\noutbox backlog: %lld\nquarantined messages: %lld\n",
+               connection ? connection : "unknown", last_error ? last_error : "none",
+               (long long)backlog, (long long)quarantined);
+    }
+    return CLI_OK;
+}
+
+static int audit_verify_cmd(CliContext *ctx)
+{
+    Store *store = cli_store(ctx);
+    if (!store)
+        return CLI_STORE;
+    GError *error = NULL;
+    gint64 rows = 0;
+    if (!audit_verify(store, &rows, &error)) {
+        cli_error("audit verify: %s", error->message);
+        g_error_free(error);
+        return CLI_FAILED;
+    }
+    printf("audit trail intact: %lld events verified\n", (long long)rows);
+    return CLI_OK;
+}
+
+static int audit_export_cmd(CliContext *ctx, int argc, char **argv)
+{
+    g_autofree char *format = NULL, *since_text = NULL, *case_key = NULL;
+    GOptionEntry entries[] = {
+        {"case", 0, 0, G_OPTION_ARG_STRING, &case_key, "one case (number or reference)", "CASE"},
+        {"format", 0, 0, G_OPTION_ARG_STRING, &format, "csv or json (default json)", "FORMAT"},
+        {"since", 0, 0, G_OPTION_ARG_STRING, &since_text, "events at or after DATE (UTC)", "DATE"},
+        {NULL},
+    };
+    g_autoptr(GOptionContext) oc = g_option_context_new("");
+    g_option_context_add_main_entries(oc, entries, NULL);
+    GError *error = NULL;
+    if (!g_option_context_parse(oc, &argc, &argv, &error)) {
+        cli_error("audit export: %s", error->message);
+        g_error_free(error);
+        return CLI_USAGE;
+    }
+    AuditFormat fmt = AUDIT_FORMAT_JSON;
+    if (format && !strcmp(format, "csv"))
+        fmt = AUDIT_FORMAT_CSV;
+    else if (format && strcmp(format, "json")) {
+        cli_error("audit export: --format: expected csv or json, got \"%s\"", format);
+        return CLI_USAGE;
+    }
+    gint64 since = 0;
+    if (since_text && !timefmt_parse(since_text, &since)) {
+        cli_error("audit export: --since: expected a date like 2026-11-01, got \"%s\"", since_text);
+        return CLI_USAGE;
+    }
+    Store *store = cli_store(ctx);
+    if (!store)
+        return CLI_STORE;
+    gint64 case_id = 0;
+    if (case_key) {
+        guint64 n = 0;
+        if (g_ascii_string_to_unsigned(case_key, 10, 1, G_MAXINT64, &n, NULL)) {
+            case_id = (gint64)n;
+        } else {
+            sqlite3_stmt *st = store_prepare(store, "SELECT id FROM cases WHERE reference = ?", NULL);
+            if (st) {
+                sqlite3_bind_text(st, 1, case_key, -1, SQLITE_TRANSIENT);
+                if (sqlite3_step(st) == SQLITE_ROW)
+                    case_id = sqlite3_column_int64(st, 0);
+                sqlite3_reset(st);
+            }
+            if (!case_id) {
+                cli_error("audit export: no case \"%s\"", case_key);
+                return CLI_USAGE;
+            }
+        }
+    }
+    g_autoptr(GString) out = g_string_new(NULL);
+    if (!audit_export(store, case_id, since, fmt, out, &error)) {
+        cli_error("audit export: %s", error->message);
+        g_error_free(error);
+        return CLI_STORE;
+    }
+    fputs(out->str, stdout);
+    return CLI_OK;
+}
+
+int cli_audit(CliContext *ctx, int argc, char **argv)
+{
+    if (argc >= 2 && !strcmp(argv[1], "verify"))
+        return audit_verify_cmd(ctx);
+    if (argc >= 2 && !strcmp(argv[1], "export"))
+        return audit_export_cmd(ctx, argc - 1, argv + 1);
+    cli_error("audit: expected \"verify\" or \"export\"");
+    return CLI_USAGE;
+}

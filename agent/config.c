@@ -1,0 +1,502 @@
+/* config.c - load and validate the configuration file (SPEC 3.3).
+ *
+ * Validation is table-driven: every section has a list of known keys with a
+ * kind, so an unknown key, a bad value or a missing required key is reported
+ * with the file, the section, the key and what was expected. GKeyFile gives no
+ * line numbers, so the [section] key= pair is the address we name. */
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "cpr_error.h"
+
+typedef enum { K_STRING, K_LIST, K_BOOL, K_INT, K_URL, K_SECRET, K_FILE, K_PROCESSED } KeyKind;
+
+typedef struct {
+    const char *group;   /* "notify.*" matches every notify.NAME */
+    const char *key;
+    KeyKind kind;
+    gboolean required;
+} KeySpec;
+
+static const KeySpec KEY_SPECS[] = {
+    {"ca", "owner", K_STRING, TRUE},
+    {"ca", "aliases", K_LIST, FALSE},
+    {"ca", "ca_names", K_LIST, FALSE},
+    {"ca", "domains", K_LIST, FALSE},
+    {"ca", "report_addresses", K_LIST, TRUE},
+    {"store", "path", K_STRING, FALSE},
+    {"imap", "url", K_URL, TRUE},
+    {"imap", "folders", K_LIST, FALSE},
+    {"imap", "user", K_STRING, TRUE},
+    {"imap", "password_file", K_SECRET, FALSE},
+    {"imap", "oauth2_token_file", K_SECRET, FALSE},
+    {"imap", "ca_file", K_FILE, FALSE},
+    {"imap", "processed", K_PROCESSED, FALSE},
+    {"imap", "keyword", K_STRING, FALSE},
+    {"imap", "poll_seconds", K_INT, FALSE},
+    {"imap", "timeout_seconds", K_INT, FALSE},
+    {"imap", "idle_seconds", K_INT, FALSE},
+    {"imap", "batch", K_INT, FALSE},
+    {"bugzilla", "url", K_URL, TRUE},
+    {"bugzilla", "api_key_file", K_SECRET, FALSE},
+    {"bugzilla", "ca_file", K_FILE, FALSE},
+    {"bugzilla", "product", K_STRING, FALSE},
+    {"bugzilla", "component", K_STRING, FALSE},
+    {"bugzilla", "version", K_STRING, FALSE},
+    {"bugzilla", "auto_file", K_BOOL, FALSE},
+    {"drafts", "template_dir", K_STRING, FALSE},
+    {"drafts", "template_version", K_STRING, FALSE},
+    {"notify.*", "type", K_STRING, TRUE},
+    {"notify.*", "url", K_URL, FALSE},
+    {"notify.*", "routing_key_file", K_SECRET, FALSE},
+    {"notify.*", "secret_file", K_SECRET, FALSE},
+    {"notify.*", "ca_file", K_FILE, FALSE},
+    {"notify.*", "to", K_STRING, FALSE},
+    {"notify.*", "from", K_STRING, FALSE},
+    {"clocks", "escalate_at", K_LIST, FALSE},
+};
+
+static const char *const NOTIFY_TYPES[] = {"webhook", "slack", "pagerduty", "email", NULL};
+
+static gboolean group_matches(const char *spec_group, const char *group)
+{
+    if (g_str_has_suffix(spec_group, ".*"))
+        return g_str_has_prefix(group, "notify.") && group[strlen("notify.")] != '\0';
+    return g_strcmp0(spec_group, group) == 0;
+}
+
+static const KeySpec *key_spec_find(const char *group, const char *key)
+{
+    for (gsize i = 0; i < G_N_ELEMENTS(KEY_SPECS); i++)
+        if (group_matches(KEY_SPECS[i].group, group) && g_strcmp0(KEY_SPECS[i].key, key) == 0)
+            return &KEY_SPECS[i];
+    return NULL;
+}
+
+static gboolean group_known(const char *group)
+{
+    for (gsize i = 0; i < G_N_ELEMENTS(KEY_SPECS); i++)
+        if (group_matches(KEY_SPECS[i].group, group))
+            return TRUE;
+    return FALSE;
+}
+
+static gboolean fail(GError **error, const char *file, const char *group, const char *key,
+                     const char *fmt, ...) G_GNUC_PRINTF(5, 6);
+
+static gboolean fail(GError **error, const char *file, const char *group, const char *key,
+                     const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    g_autofree char *what = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    if (key)
+        g_set_error(error, CPR_ERROR, CPR_ERROR_CONFIG, "%s: [%s] %s: %s", file, group, key, what);
+    else
+        g_set_error(error, CPR_ERROR, CPR_ERROR_CONFIG, "%s: [%s]: %s", file, group, what);
+    return FALSE;
+}
+
+/* A secret file must be ours to read and nobody else's: a key readable by the
+ * group or the world has already leaked. */
+static gboolean secret_file_ok(const char *path, GError **error)
+{
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        g_set_error(error, CPR_ERROR, CPR_ERROR_CONFIG, "cannot read secret file %s: %s", path,
+                    g_strerror(errno));
+        return FALSE;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        g_set_error(error, CPR_ERROR, CPR_ERROR_CONFIG, "secret file %s is not a regular file",
+                    path);
+        return FALSE;
+    }
+    if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+        g_set_error(error, CPR_ERROR, CPR_ERROR_CONFIG,
+                    "secret file %s is accessible by group or others (mode %04o); expected 0600 "
+                    "or 0400", path, (unsigned)(st.st_mode & 07777));
+        return FALSE;
+    }
+    if (access(path, R_OK) != 0) {
+        g_set_error(error, CPR_ERROR, CPR_ERROR_CONFIG, "cannot read secret file %s: %s", path,
+                    g_strerror(errno));
+        return FALSE;
+    }
+    return TRUE;
+}
+
+char *config_read_secret(const char *path, GError **error)
+{
+    if (!secret_file_ok(path, error))
+        return NULL;
+    char *data = NULL;
+    gsize len = 0;
+    GError *local = NULL;
+    if (!g_file_get_contents(path, &data, &len, &local)) {
+        g_set_error(error, CPR_ERROR, CPR_ERROR_CONFIG, "cannot read secret file %s: %s", path,
+                    local->message);
+        g_error_free(local);
+        return NULL;
+    }
+    while (len > 0 && (data[len - 1] == '\n' || data[len - 1] == '\r'))
+        data[--len] = '\0';
+    if (len == 0) {
+        g_free(data);
+        g_set_error(error, CPR_ERROR, CPR_ERROR_CONFIG, "secret file %s is empty", path);
+        return NULL;
+    }
+    return data;
+}
+
+void config_secret_free(char **secret)
+{
+    if (!secret || !*secret)
+        return;
+    /* volatile writes so the wipe is not optimised away before free */
+    volatile char *p = *secret;
+    while (*p)
+        *p++ = '\0';
+    g_free(*secret);
+    *secret = NULL;
+}
+
+static void notify_target_free(gpointer p)
+{
+    NotifyTarget *t = p;
+    g_free(t->name);
+    g_free(t->type);
+    g_free(t->url);
+    g_free(t->key_file);
+    g_free(t->ca_file);
+    g_free(t->to);
+    g_free(t->from);
+    g_free(t);
+}
+
+void config_free(Config **cfg)
+{
+    if (!cfg || !*cfg)
+        return;
+    Config *c = *cfg;
+    g_free(c->path);
+    g_free(c->ca_owner);
+    g_strfreev(c->ca_aliases);
+    g_strfreev(c->ca_names);
+    g_strfreev(c->ca_domains);
+    g_strfreev(c->ca_report_addresses);
+    g_free(c->store_path);
+    g_free(c->imap_url);
+    g_free(c->imap_host);
+    g_strfreev(c->imap_folders);
+    g_free(c->imap_user);
+    g_free(c->imap_password_file);
+    g_free(c->imap_oauth2_token_file);
+    g_free(c->imap_ca_file);
+    g_free(c->imap_keyword);
+    g_free(c->imap_move_folder);
+    g_free(c->bugzilla_url);
+    g_free(c->bugzilla_api_key_file);
+    g_free(c->bugzilla_ca_file);
+    g_free(c->bugzilla_product);
+    g_free(c->bugzilla_component);
+    g_free(c->bugzilla_version);
+    g_free(c->drafts_template_dir);
+    g_free(c->drafts_template_version);
+    if (c->notify)
+        g_ptr_array_unref(c->notify);
+    g_free(c);
+    *cfg = NULL;
+}
+
+CaIdentity config_ca_identity(const Config *cfg)
+{
+    CaIdentity ca = {
+        .owner = cfg->ca_owner,
+        .aliases = (const char *const *)cfg->ca_aliases,
+        .ca_names = (const char *const *)cfg->ca_names,
+        .domains = (const char *const *)cfg->ca_domains,
+        .report_addresses = (const char *const *)cfg->ca_report_addresses,
+    };
+    return ca;
+}
+
+/* A list value: items trimmed, empty items dropped, never NULL. */
+static char **get_list(GKeyFile *kf, const char *group, const char *key)
+{
+    g_auto(GStrv) raw = g_key_file_get_string_list(kf, group, key, NULL, NULL);
+    GPtrArray *out = g_ptr_array_new();
+    for (gsize i = 0; raw && raw[i]; i++) {
+        char *item = g_strstrip(g_strdup(raw[i]));
+        if (*item)
+            g_ptr_array_add(out, item);
+        else
+            g_free(item);
+    }
+    g_ptr_array_add(out, NULL);
+    return (char **)g_ptr_array_free(out, FALSE);
+}
+
+static char **get_list_lower(GKeyFile *kf, const char *group, const char *key)
+{
+    char **list = get_list(kf, group, key);
+    for (gsize i = 0; list[i]; i++) {
+        char *lower = g_ascii_strdown(list[i], -1);
+        g_free(list[i]);
+        list[i] = lower;
+    }
+    return list;
+}
+
+static char *get_string(GKeyFile *kf, const char *group, const char *key, const char *dflt)
+{
+    char *v = g_key_file_get_string(kf, group, key, NULL);
+    if (v) {
+        g_strstrip(v);
+        if (*v)
+            return v;
+        g_free(v);
+    }
+    return g_strdup(dflt);
+}
+
+/* Check one key's value against its kind; paths relative to the config file's
+ * directory are resolved so that the daemon's working directory never matters. */
+static gboolean check_value(GKeyFile *kf, const char *file, const char *group, const char *key,
+                            const KeySpec *spec, GError **error)
+{
+    g_autofree char *v = get_string(kf, group, key, NULL);
+    if (!v && spec->kind != K_LIST)
+        return fail(error, file, group, key, "empty value");
+    switch (spec->kind) {
+    case K_BOOL:
+        if (g_ascii_strcasecmp(v, "true") && g_ascii_strcasecmp(v, "false"))
+            return fail(error, file, group, key, "expected true or false, got \"%s\"", v);
+        break;
+    case K_INT: {
+        guint64 n = 0;
+        if (!g_ascii_string_to_unsigned(v, 10, 1, 86400, &n, NULL))
+            return fail(error, file, group, key, "expected a whole number from 1 to 86400, got \"%s\"",
+                        v);
+        break;
+    }
+    case K_URL: {
+        static const char *const schemes[] = {"imaps://", "imap://", "https://", "http://",
+                                              "smtps://", "smtp://", NULL};
+        gboolean ok = FALSE;
+        for (gsize i = 0; schemes[i]; i++)
+            ok = ok || g_str_has_prefix(v, schemes[i]);
+        if (!ok || !g_uri_is_valid(v, G_URI_FLAGS_NONE, NULL))
+            return fail(error, file, group, key, "expected a URL, got \"%s\"", v);
+        break;
+    }
+    case K_SECRET:
+        if (!secret_file_ok(v, error)) {
+            g_prefix_error(error, "%s: [%s] %s: ", file, group, key);
+            return FALSE;
+        }
+        break;
+    case K_FILE:
+        if (!g_file_test(v, G_FILE_TEST_IS_REGULAR) || access(v, R_OK) != 0)
+            return fail(error, file, group, key, "expected a readable file, cannot read \"%s\"", v);
+        break;
+    case K_PROCESSED:
+        if (g_strcmp0(v, "keyword") && g_strcmp0(v, "none") &&
+            !(g_str_has_prefix(v, "move:") && v[5]))
+            return fail(error, file, group, key,
+                        "expected keyword, none or move:FOLDER, got \"%s\"", v);
+        break;
+    case K_STRING:
+    case K_LIST:
+        break;
+    }
+    return TRUE;
+}
+
+static gboolean validate_structure(GKeyFile *kf, const char *file, GError **error)
+{
+    g_auto(GStrv) groups = g_key_file_get_groups(kf, NULL);
+    for (gsize g = 0; groups[g]; g++) {
+        if (!group_known(groups[g]))
+            return fail(error, file, groups[g], NULL,
+                        "unknown section; expected ca, store, imap, bugzilla, drafts, clocks or "
+                        "notify.NAME");
+        g_auto(GStrv) keys = g_key_file_get_keys(kf, groups[g], NULL, NULL);
+        for (gsize k = 0; keys && keys[k]; k++) {
+            const KeySpec *spec = key_spec_find(groups[g], keys[k]);
+            if (!spec)
+                return fail(error, file, groups[g], keys[k], "unknown key");
+            if (!check_value(kf, file, groups[g], keys[k], spec, error))
+                return FALSE;
+        }
+        for (gsize i = 0; i < G_N_ELEMENTS(KEY_SPECS); i++)
+            if (KEY_SPECS[i].required && group_matches(KEY_SPECS[i].group, groups[g]) &&
+                !g_key_file_has_key(kf, groups[g], KEY_SPECS[i].key, NULL))
+                return fail(error, file, groups[g], KEY_SPECS[i].key, "required key is missing");
+    }
+    if (!g_key_file_has_group(kf, "ca"))
+        return fail(error, file, "ca", NULL, "required section is missing");
+    return TRUE;
+}
+
+static gboolean load_imap(Config *c, GKeyFile *kf, const char *file, GError **error)
+{
+    c->imap_url = get_string(kf, "imap", "url", NULL);
+    g_autoptr(GUri) uri = g_uri_parse(c->imap_url, G_URI_FLAGS_NONE, NULL);
+    const char *scheme = uri ? g_uri_get_scheme(uri) : NULL;
+    if (!uri || !g_uri_get_host(uri) || (g_strcmp0(scheme, "imaps") && g_strcmp0(scheme, "imap")))
+        return fail(error, file, "imap", "url", "expected imaps://HOST[:PORT] or imap://HOST[:PORT]");
+    c->imap_implicit_tls = g_strcmp0(scheme, "imaps") == 0;
+    c->imap_host = g_strdup(g_uri_get_host(uri));
+    c->imap_port = g_uri_get_port(uri) > 0 ? g_uri_get_port(uri) : (c->imap_implicit_tls ? 993 : 143);
+    c->imap_folders = get_list(kf, "imap", "folders");
+    if (!c->imap_folders[0]) {
+        g_strfreev(c->imap_folders);
+        c->imap_folders = g_strsplit("INBOX", ";", -1);
+    }
+    c->imap_user = get_string(kf, "imap", "user", NULL);
+    c->imap_password_file = get_string(kf, "imap", "password_file", NULL);
+    c->imap_oauth2_token_file = get_string(kf, "imap", "oauth2_token_file", NULL);
+    if (!c->imap_password_file == !c->imap_oauth2_token_file)
+        return fail(error, file, "imap", "password_file",
+                    "expected exactly one of password_file and oauth2_token_file");
+    c->imap_ca_file = get_string(kf, "imap", "ca_file", NULL);
+    g_autofree char *processed = get_string(kf, "imap", "processed", "keyword");
+    if (g_str_has_prefix(processed, "move:")) {
+        c->imap_processed = PROCESSED_MOVE;
+        c->imap_move_folder = g_strdup(processed + 5);
+    } else {
+        c->imap_processed = g_strcmp0(processed, "none") == 0 ? PROCESSED_NONE : PROCESSED_KEYWORD;
+    }
+    c->imap_keyword = get_string(kf, "imap", "keyword", "$CprIntake");
+    c->imap_poll_seconds = g_key_file_has_key(kf, "imap", "poll_seconds", NULL)
+                               ? g_key_file_get_integer(kf, "imap", "poll_seconds", NULL) : 60;
+    c->imap_timeout_seconds = g_key_file_has_key(kf, "imap", "timeout_seconds", NULL)
+                                  ? g_key_file_get_integer(kf, "imap", "timeout_seconds", NULL) : 30;
+    c->imap_idle_seconds = g_key_file_has_key(kf, "imap", "idle_seconds", NULL)
+                               ? g_key_file_get_integer(kf, "imap", "idle_seconds", NULL) : 1500;
+    if (c->imap_idle_seconds > 1740)
+        return fail(error, file, "imap", "idle_seconds",
+                    "expected at most 1740 (servers end IDLE after 30 minutes)");
+    c->imap_batch = g_key_file_has_key(kf, "imap", "batch", NULL)
+                        ? g_key_file_get_integer(kf, "imap", "batch", NULL) : 50;
+    return TRUE;
+}
+
+static gboolean load_notify(Config *c, GKeyFile *kf, const char *file, GError **error)
+{
+    g_auto(GStrv) groups = g_key_file_get_groups(kf, NULL);
+    for (gsize g = 0; groups[g]; g++) {
+        if (!g_str_has_prefix(groups[g], "notify."))
+            continue;
+        NotifyTarget *t = g_new0(NotifyTarget, 1);
+        g_ptr_array_add(c->notify, t);
+        t->name = g_strdup(groups[g] + strlen("notify."));
+        t->type = get_string(kf, groups[g], "type", NULL);
+        if (!g_strv_contains(NOTIFY_TYPES, t->type))
+            return fail(error, file, groups[g], "type",
+                        "expected webhook, slack, pagerduty or email, got \"%s\"", t->type);
+        t->url = get_string(kf, groups[g], "url", NULL);
+        t->key_file = get_string(kf, groups[g], "routing_key_file", NULL);
+        if (!t->key_file)
+            t->key_file = get_string(kf, groups[g], "secret_file", NULL);
+        t->ca_file = get_string(kf, groups[g], "ca_file", NULL);
+        t->to = get_string(kf, groups[g], "to", NULL);
+        t->from = get_string(kf, groups[g], "from", NULL);
+        if (g_strcmp0(t->type, "pagerduty") == 0 && !t->key_file)
+            return fail(error, file, groups[g], "routing_key_file", "required for type pagerduty");
+        if (g_strcmp0(t->type, "pagerduty") != 0 && !t->url)
+            return fail(error, file, groups[g], "url", "required for type %s", t->type);
+        if (g_strcmp0(t->type, "email") == 0 && !t->to)
+            return fail(error, file, groups[g], "to", "required for type email");
+        /* Pages carry case details: never over plain HTTP except to loopback. */
+        if (t->url && g_str_has_prefix(t->url, "http://")) {
+            g_autoptr(GUri) u = g_uri_parse(t->url, G_URI_FLAGS_NONE, NULL);
+            const char *h = u ? g_uri_get_host(u) : "";
+            if (g_strcmp0(h, "127.0.0.1") && g_strcmp0(h, "localhost") && g_strcmp0(h, "::1"))
+                return fail(error, file, groups[g], "url",
+                            "plain http:// is refused except to loopback; use https://");
+        }
+    }
+    return TRUE;
+}
+
+static gboolean load_clocks(Config *c, GKeyFile *kf, const char *file, GError **error)
+{
+    static const guint dflt[] = {50, 75, 90, 100};
+    if (!g_key_file_has_key(kf, "clocks", "escalate_at", NULL)) {
+        memcpy(c->escalate_at, dflt, sizeof dflt);
+        c->n_escalate_at = G_N_ELEMENTS(dflt);
+        return TRUE;
+    }
+    g_auto(GStrv) items = get_list(kf, "clocks", "escalate_at");
+    guint prev = 0;
+    for (gsize i = 0; items[i]; i++) {
+        guint64 pct = 0;
+        if (i >= G_N_ELEMENTS(c->escalate_at) ||
+            !g_ascii_string_to_unsigned(items[i], 10, 1, 100, &pct, NULL) || pct <= prev)
+            return fail(error, file, "clocks", "escalate_at",
+                        "expected up to 8 ascending percentages from 1 to 100, e.g. 50;75;90;100");
+        c->escalate_at[c->n_escalate_at++] = (guint)pct;
+        prev = (guint)pct;
+    }
+    return TRUE;
+}
+
+Config *config_load(const char *path, GError **error)
+{
+    g_autoptr(GKeyFile) kf = g_key_file_new();
+    GError *local = NULL;
+    if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, &local)) {
+        g_set_error(error, CPR_ERROR, CPR_ERROR_CONFIG, "%s: %s", path, local->message);
+        g_error_free(local);
+        return NULL;
+    }
+    g_key_file_set_list_separator(kf, ';');
+    if (!validate_structure(kf, path, error))
+        return NULL;
+
+    Config *c = g_new0(Config, 1);
+    c->path = g_strdup(path);
+    c->notify = g_ptr_array_new_with_free_func(notify_target_free);
+    c->ca_owner = get_string(kf, "ca", "owner", NULL);
+    c->ca_aliases = get_list(kf, "ca", "aliases");
+    c->ca_names = get_list(kf, "ca", "ca_names");
+    c->ca_domains = get_list_lower(kf, "ca", "domains");
+    c->ca_report_addresses = get_list_lower(kf, "ca", "report_addresses");
+    if (!c->ca_report_addresses[0]) {
+        fail(error, path, "ca", "report_addresses", "expected at least one address");
+        goto err;
+    }
+    for (gsize i = 0; c->ca_report_addresses[i]; i++)
+        if (!strchr(c->ca_report_addresses[i], '@')) {
+            fail(error, path, "ca", "report_addresses", "expected e-mail addresses, got \"%s\"",
+                 c->ca_report_addresses[i]);
+            goto err;
+        }
+    c->store_path = get_string(kf, "store", "path", "/var/lib/cpr-intake/cpr-intake.db");
+    if (g_key_file_has_group(kf, "imap") && !load_imap(c, kf, path, error))
+        goto err;
+    if (g_key_file_has_group(kf, "bugzilla")) {
+        c->bugzilla_url = get_string(kf, "bugzilla", "url", NULL);
+        c->bugzilla_api_key_file = get_string(kf, "bugzilla", "api_key_file", NULL);
+        c->bugzilla_ca_file = get_string(kf, "bugzilla", "ca_file", NULL);
+        c->bugzilla_auto_file = g_key_file_get_boolean(kf, "bugzilla", "auto_file", NULL);
+    }
+    c->bugzilla_product = get_string(kf, "bugzilla", "product", "CA Program");
+    c->bugzilla_component = get_string(kf, "bugzilla", "component", "CA Certificate Compliance");
+    c->bugzilla_version = get_string(kf, "bugzilla", "version", "other");
+    c->drafts_template_dir = get_string(kf, "drafts", "template_dir", NULL);
+    c->drafts_template_version = get_string(kf, "drafts", "template_version", NULL);
+    if (!load_notify(c, kf, path, error) || !load_clocks(c, kf, path, error))
+        goto err;
+    return c;
+err:
+    config_free(&c);
+    return NULL;
+}

@@ -1,0 +1,499 @@
+/* intake.c - one raw message in, a stored, classified message out (intake.h).
+ *
+ * Parsing, extraction and classification happen before the transaction (they
+ * are pure and may be slow); everything that changes the database happens in
+ * one transaction, so a crash at any line leaves either nothing or the whole
+ * message with its case, clocks, events and folder state. */
+#include <string.h>
+
+#include "intake.h"
+#include "cases.h"
+#include "clocks.h"
+#include "cpr_error.h"
+#include "certinfo.h"
+#include "extract.h"
+#include "jsonutil.h"
+#include "mime.h"
+
+struct Intake {
+    Store *store;
+    const Config *cfg;
+    Bounds bounds;
+    CaIdentity ca;
+    GStrv ignore_domains; /* the CA's own domains: never certificate domains here */
+};
+
+
+
+static void mime_message_destroy(MimeMessage *m) { mime_message_free(&m); }
+static void identifiers_destroy(Identifiers *i) { extract_identifiers_free(&i); }
+static void classification_destroy(Classification *c) { classification_free(&c); }
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(MimeMessage, mime_message_destroy)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(Identifiers, identifiers_destroy)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(Classification, classification_destroy)
+
+Intake *intake_new(Store *store, const Config *cfg, const Bounds *bounds)
+{
+    Intake *in = g_new0(Intake, 1);
+    in->store = store;
+    in->cfg = cfg;
+    in->bounds = bounds ? *bounds : bounds_default();
+    in->ca = config_ca_identity(cfg);
+    GPtrArray *ignore = g_ptr_array_new();
+    for (gsize i = 0; cfg->ca_domains && cfg->ca_domains[i]; i++)
+        g_ptr_array_add(ignore, g_strdup(cfg->ca_domains[i]));
+    for (gsize i = 0; cfg->ca_report_addresses && cfg->ca_report_addresses[i]; i++) {
+        const char *at = strchr(cfg->ca_report_addresses[i], '@');
+        if (at && at[1])
+            g_ptr_array_add(ignore, g_strdup(at + 1));
+    }
+    g_ptr_array_add(ignore, NULL);
+    in->ignore_domains = (GStrv)g_ptr_array_free(ignore, FALSE);
+    return in;
+}
+
+void intake_free(Intake **intake)
+{
+    if (!intake || !*intake)
+        return;
+    g_strfreev((*intake)->ignore_domains);
+    g_free(*intake);
+    *intake = NULL;
+}
+
+void intake_result_free(IntakeResult **result)
+{
+    if (!result || !*result)
+        return;
+    IntakeResult *r = *result;
+    g_free(r->message_id);
+    g_free(r->list);
+    g_free(r->case_reference);
+    g_free(r->aware_source);
+    g_free(r->source);
+    g_clear_pointer(&r->serials, g_ptr_array_unref);
+    g_clear_pointer(&r->sha256, g_ptr_array_unref);
+    g_clear_pointer(&r->crtsh_ids, g_ptr_array_unref);
+    g_clear_pointer(&r->domains, g_ptr_array_unref);
+    g_clear_pointer(&r->problems, g_ptr_array_unref);
+    g_free(r);
+    *result = NULL;
+}
+
+static GPtrArray *strv_copy(const GPtrArray *src)
+{
+    GPtrArray *dst = g_ptr_array_new_with_free_func(g_free);
+    for (guint i = 0; src && i < src->len; i++)
+        g_ptr_array_add(dst, g_strdup(g_ptr_array_index(src, i)));
+    return dst;
+}
+
+char *intake_result_to_json(const IntakeResult *r)
+{
+    g_autoptr(JsonBuilder) b = json_builder_new();
+    json_builder_begin_object(b);
+    jsonutil_add_string(b, "message_id", r->message_id);
+    jsonutil_add_string(b, "kind", classify_kind_name(r->kind));
+    jsonutil_add_string(b, "list", r->list);
+    jsonutil_add_string(b, "problem", classify_problem_name(r->problem));
+    json_builder_set_member_name(b, "case_id");
+    if (r->case_id)
+        json_builder_add_int_value(b, r->case_id);
+    else
+        json_builder_add_null_value(b);
+    jsonutil_add_string(b, "case_reference", r->case_reference);
+    jsonutil_add_bool(b, "new_case", r->new_case);
+    jsonutil_add_time(b, "aware_at", r->aware_at, FALSE);
+    jsonutil_add_string(b, "aware_source", r->aware_source);
+    jsonutil_add_strv(b, "serials", r->serials);
+    jsonutil_add_strv(b, "sha256", r->sha256);
+    jsonutil_add_strv(b, "crtsh_ids", r->crtsh_ids);
+    jsonutil_add_strv(b, "domains", r->domains);
+    jsonutil_add_bool(b, "duplicate", r->duplicate);
+    jsonutil_add_string(b, "source", r->source);
+    jsonutil_add_bool(b, "quarantined", r->problems && r->problems->len > 0);
+    jsonutil_add_strv(b, "parse_problems", r->problems);
+    json_builder_end_object(b);
+    return jsonutil_builder_to_string(b, FALSE);
+}
+
+static char *raw_sha256(const guint8 *raw, gsize len)
+{
+    return g_compute_checksum_for_data(G_CHECKSUM_SHA256, raw, len);
+}
+
+/* When did the CA become aware? The server's receipt time beats every header:
+ * headers can be forged or wrong, INTERNALDATE is the CA's own server's clock.
+ * Without IMAP, the topmost Received: was added by the CA's own server. */
+static void choose_aware(const IntakeOrigin *origin, const MimeMessage *msg, gint64 *at_r,
+                         const char **source_r)
+{
+    if (origin->has_server_time) {
+        *at_r = origin->server_time;
+        *source_r = "imap_internaldate";
+    } else if (msg->has_received) {
+        *at_r = msg->received;
+        *source_r = "received";
+    } else if (msg->has_date) {
+        *at_r = msg->date;
+        *source_r = "date";
+    } else {
+        *at_r = origin->now;
+        *source_r = "ingest";
+    }
+}
+
+static gboolean opens_case(const Classification *cls)
+{
+    switch (cls->kind) {
+    case KIND_CPR:
+        return TRUE;
+    case KIND_LIST_POST:
+    case KIND_BUGZILLA:
+        return cls->concerns_ca;
+    default:
+        return FALSE;
+    }
+}
+
+/* Find the stored copy of this message: same Message-ID, or, for mail without
+ * one, the same bytes. */
+static gboolean find_duplicate(Store *store, const char *message_id, const char *sha,
+                               gint64 *row_r, gint64 *case_id_r, GError **error)
+{
+    sqlite3_stmt *st = store_prepare(
+        store,
+        message_id ? "SELECT id, coalesce(case_id, 0) FROM messages WHERE message_id = ?"
+                   : "SELECT id, coalesce(case_id, 0) FROM messages WHERE raw_sha256 = ? "
+                     "AND message_id IS NULL",
+        error);
+    if (!st)
+        return FALSE;
+    sqlite3_bind_text(st, 1, message_id ? message_id : sha, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(st);
+    *row_r = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    *case_id_r = rc == SQLITE_ROW ? sqlite3_column_int64(st, 1) : 0;
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        store_set_error(store, error, "duplicate lookup failed");
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static gboolean add_source(Store *store, gint64 row, const IntakeOrigin *o, GError **error)
+{
+    sqlite3_stmt *st = store_prepare(
+        store,
+        "INSERT OR IGNORE INTO message_sources (message_row, source, folder, uidvalidity, uid, "
+        "seen_at) VALUES (?, ?, ?, ?, ?, ?)",
+        error);
+    if (!st)
+        return FALSE;
+    sqlite3_bind_int64(st, 1, row);
+    sqlite3_bind_text(st, 2, o->source, -1, SQLITE_TRANSIENT);
+    if (o->folder) {
+        sqlite3_bind_text(st, 3, o->folder, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(st, 4, o->uidvalidity);
+        sqlite3_bind_int64(st, 5, o->uid);
+    }
+    sqlite3_bind_int64(st, 6, o->now);
+    if (!store_step_done(store, st, error))
+        return FALSE;
+    if (o->folder && !store_folder_advance(store, o->folder, o->uidvalidity, o->uid, error))
+        return FALSE;
+    return TRUE;
+}
+
+static char *strv_to_json(const GPtrArray *values)
+{
+    g_autoptr(JsonBuilder) b = json_builder_new();
+    json_builder_begin_array(b);
+    for (guint i = 0; values && i < values->len; i++)
+        jsonutil_add_string(b, NULL, g_ptr_array_index(values, i));
+    json_builder_end_array(b);
+    return jsonutil_builder_to_string(b, FALSE);
+}
+
+static char *join_refs(const GPtrArray *refs)
+{
+    if (!refs || refs->len == 0)
+        return NULL;
+    GString *s = g_string_new(NULL);
+    for (guint i = 0; i < refs->len; i++)
+        g_string_append_printf(s, "%s%s", i ? " " : "", (const char *)g_ptr_array_index(refs, i));
+    return g_string_free(s, FALSE);
+}
+
+static gboolean insert_message(Store *store, const guint8 *raw, gsize len, const char *sha,
+                               const MimeMessage *msg, const Classification *cls, gint64 aware_at,
+                               const char *aware_source, const IntakeOrigin *o, gint64 *row_r,
+                               GError **error)
+{
+    g_autofree char *problems = strv_to_json(msg->problems);
+    g_autofree char *refs = join_refs(msg->references);
+    sqlite3_stmt *st = store_prepare(
+        store,
+        "INSERT INTO messages (message_id, raw_sha256, raw, size, aware_at, aware_source, "
+        "ingested_at, source, kind, list, problem, subject, from_email, in_reply_to, refs, "
+        "quarantined, parse_problems) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        error);
+    if (!st)
+        return FALSE;
+    sqlite3_bind_text(st, 1, msg->message_id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, sha, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_blob64(st, 3, raw ? (const void *)raw : "", len, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, (gint64)len);
+    sqlite3_bind_int64(st, 5, aware_at);
+    sqlite3_bind_text(st, 6, aware_source, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 7, o->now);
+    sqlite3_bind_text(st, 8, o->source, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 9, classify_kind_name(cls->kind), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 10, cls->list, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 11, classify_problem_name(cls->problem), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 12, msg->subject, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 13, cls->author_email, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 14, msg->in_reply_to, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 15, refs, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(st, 16, msg->problems->len > 0);
+    sqlite3_bind_text(st, 17, problems, -1, SQLITE_TRANSIENT);
+    if (!store_step_done(store, st, error))
+        return FALSE;
+    *row_r = sqlite3_last_insert_rowid(store_db(store));
+    return TRUE;
+}
+
+static gboolean insert_identifiers(Store *store, gint64 row, const Identifiers *ids, GError **error)
+{
+    const GPtrArray *lists[] = {ids->serials, ids->sha256, ids->crtsh_ids, ids->domains};
+    const char *types[] = {"serial", "sha256", "crtsh_id", "domain"};
+    for (gsize l = 0; l < G_N_ELEMENTS(lists); l++)
+        for (guint i = 0; lists[l] && i < lists[l]->len; i++) {
+            sqlite3_stmt *st = store_prepare(
+                store, "INSERT OR IGNORE INTO identifiers (message_row, type, value) VALUES (?,?,?)",
+                error);
+            if (!st)
+                return FALSE;
+            sqlite3_bind_int64(st, 1, row);
+            sqlite3_bind_text(st, 2, types[l], -1, SQLITE_STATIC);
+            sqlite3_bind_text(st, 3, g_ptr_array_index(lists[l], i), -1, SQLITE_TRANSIENT);
+            if (!store_step_done(store, st, error))
+                return FALSE;
+        }
+    for (guint i = 0; ids->certs && i < ids->certs->len; i++) {
+        const CertInfo *c = g_ptr_array_index(ids->certs, i);
+        g_autofree char *sans = strv_to_json(c->sans);
+        sqlite3_stmt *st = store_prepare(
+            store,
+            "INSERT OR IGNORE INTO certificates (message_row, sha256, serial, issuer, subject, "
+            "not_before, not_after, precert, sans) VALUES (?,?,?,?,?,?,?,?,?)",
+            error);
+        if (!st)
+            return FALSE;
+        sqlite3_bind_int64(st, 1, row);
+        sqlite3_bind_text(st, 2, c->sha256_hex, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 3, c->serial_hex, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 4, c->issuer_dn, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 5, c->subject_dn, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(st, 6, c->not_before);
+        sqlite3_bind_int64(st, 7, c->not_after);
+        sqlite3_bind_int(st, 8, c->precert);
+        sqlite3_bind_text(st, 9, sans, -1, SQLITE_TRANSIENT);
+        if (!store_step_done(store, st, error))
+            return FALSE;
+    }
+    return TRUE;
+}
+
+static char *event_details(const char *first_key, ...) G_GNUC_NULL_TERMINATED;
+
+/* {"k": "v", ...} from alternating key, value strings (values may be NULL). */
+static char *event_details(const char *first_key, ...)
+{
+    g_autoptr(JsonBuilder) b = json_builder_new();
+    json_builder_begin_object(b);
+    va_list ap;
+    va_start(ap, first_key);
+    for (const char *key = first_key; key; key = va_arg(ap, const char *))
+        jsonutil_add_string(b, key, va_arg(ap, const char *));
+    va_end(ap);
+    json_builder_end_object(b);
+    return jsonutil_builder_to_string(b, FALSE);
+}
+
+/* Which case does this message belong to, and how was it found? */
+static gboolean resolve_case(Intake *in, const MimeMessage *msg, const Classification *cls,
+                             const Identifiers *ids, gint64 *case_id_r, const char **how_r,
+                             GError **error)
+{
+    g_autoptr(GPtrArray) thread = g_ptr_array_new();
+    if (msg->in_reply_to)
+        g_ptr_array_add(thread, msg->in_reply_to);
+    for (guint i = 0; msg->references && i < msg->references->len; i++)
+        g_ptr_array_add(thread, g_ptr_array_index(msg->references, i));
+    if (!cases_find_by_message_ids(in->store, thread, case_id_r, error))
+        return FALSE;
+    *how_r = "thread";
+    for (guint i = 0; !*case_id_r && cls->case_refs && i < cls->case_refs->len; i++) {
+        if (!cases_find_by_reference(in->store, g_ptr_array_index(cls->case_refs, i), case_id_r,
+                                     error))
+            return FALSE;
+        *how_r = "reference";
+    }
+    if (!*case_id_r && opens_case(cls)) {
+        if (!cases_find_by_certificate(in->store, ids->serials, ids->sha256, case_id_r, error))
+            return FALSE;
+        *how_r = "certificate";
+    }
+    return TRUE;
+}
+
+static gboolean join_case(Intake *in, gint64 case_id, gint64 row, const Classification *cls,
+                          gint64 aware_at, const char *aware_source, const char *how,
+                          const IntakeOrigin *o, char **reference_r, GError **error)
+{
+    g_autoptr(CaseRow) c = cases_load_id(in->store, case_id, error);
+    if (!c)
+        return FALSE;
+    sqlite3_stmt *st = store_prepare(in->store, "UPDATE messages SET case_id = ? WHERE id = ?", error);
+    if (!st)
+        return FALSE;
+    sqlite3_bind_int64(st, 1, case_id);
+    sqlite3_bind_int64(st, 2, row);
+    if (!store_step_done(in->store, st, error))
+        return FALSE;
+
+    /* The clock starts at the first report: a message ingested late that the
+     * server received earlier moves awareness back. A case opened as "other"
+     * takes the first specific problem a report names. */
+    gboolean earlier = aware_at < c->aware_at;
+    const char *new_problem = c->problem;
+    if (g_strcmp0(c->problem, "other") == 0 && cls->problem != PROBLEM_NONE &&
+        cls->problem != PROBLEM_OTHER && cls->kind != KIND_AUTO_REPLY)
+        new_problem = classify_problem_name(cls->problem);
+    if (earlier || new_problem != c->problem) {
+        gint64 at = earlier ? aware_at : c->aware_at;
+        const char *src = earlier ? aware_source : c->aware_source;
+        if (!cases_update_facts(in->store, case_id, new_problem, at, src, error) ||
+            !clocks_case_changed(in->store, case_id, new_problem, at, error))
+            return FALSE;
+    }
+    g_autofree char *row_s = g_strdup_printf("%" G_GINT64_FORMAT, row);
+    g_autofree char *details = event_details("message_row", row_s, "how", how, "source", o->source,
+                                             "kind", classify_kind_name(cls->kind), NULL);
+    if (!store_event_append(in->store, o->now, "intake", case_id, "message_joined_case", details,
+                            error))
+        return FALSE;
+    *reference_r = g_strdup(c->reference);
+    return TRUE;
+}
+
+static gboolean open_case(Intake *in, gint64 row, const MimeMessage *msg,
+                          const Classification *cls, gint64 aware_at, const char *aware_source,
+                          const IntakeOrigin *o, gint64 *case_id_r, char **reference_r,
+                          GError **error)
+{
+    const char *problem = classify_problem_name(cls->problem);
+    if (!problem)
+        problem = "other";
+    if (!cases_create(in->store, classify_kind_name(cls->kind), cls->list, problem, msg->subject,
+                      aware_at, aware_source, o->now, case_id_r, reference_r, error) ||
+        !clocks_case_opened(in->store, *case_id_r, problem, aware_at, error))
+        return FALSE;
+    sqlite3_stmt *st = store_prepare(in->store, "UPDATE messages SET case_id = ? WHERE id = ?", error);
+    if (!st)
+        return FALSE;
+    sqlite3_bind_int64(st, 1, *case_id_r);
+    sqlite3_bind_int64(st, 2, row);
+    if (!store_step_done(in->store, st, error))
+        return FALSE;
+    g_autofree char *row_s = g_strdup_printf("%" G_GINT64_FORMAT, row);
+    g_autofree char *aware_s = g_strdup_printf("%" G_GINT64_FORMAT, aware_at);
+    g_autofree char *details = event_details(
+        "reference", *reference_r, "kind", classify_kind_name(cls->kind), "problem", problem,
+        "aware_at", aware_s, "aware_source", aware_source, "message_row", row_s, NULL);
+    return store_event_append(in->store, o->now, "intake", *case_id_r, "case_opened", details,
+                              error);
+}
+
+gboolean intake_message(Intake *in, const guint8 *raw, gsize len, const IntakeOrigin *origin,
+                        IntakeResult **result_r, GError **error)
+{
+    g_autofree char *sha = raw_sha256(raw ? raw : (const guint8 *)"", len);
+    g_autoptr(MimeMessage) msg = mime_message_parse(raw, len, &in->bounds);
+    g_autoptr(Identifiers) ids = extract_identifiers(msg, (const char *const *)in->ignore_domains);
+    g_autoptr(Classification) cls = classify_message(msg, ids, &in->ca);
+
+    IntakeResult *r = g_new0(IntakeResult, 1);
+    r->message_id = g_strdup(msg->message_id);
+    r->kind = cls->kind;
+    r->list = g_strdup(cls->list);
+    r->problem = cls->problem;
+    r->source = g_strdup(origin->source);
+    r->serials = strv_copy(ids->serials);
+    r->sha256 = strv_copy(ids->sha256);
+    r->crtsh_ids = strv_copy(ids->crtsh_ids);
+    r->domains = strv_copy(ids->domains);
+    r->problems = strv_copy(msg->problems);
+    const char *aware_source = NULL;
+    choose_aware(origin, msg, &r->aware_at, &aware_source);
+    r->aware_source = g_strdup(aware_source);
+
+    Store *store = in->store;
+    if (!store_begin(store, error))
+        goto err;
+    gint64 dup_row = 0, dup_case = 0;
+    if (!find_duplicate(store, msg->message_id, sha, &dup_row, &dup_case, error))
+        goto rollback;
+    if (dup_row) {
+        /* Seen before (another folder, a second ingest, a re-scan after a
+         * UIDVALIDITY change): remember where, add nothing else. */
+        r->duplicate = TRUE;
+        r->message_row = dup_row;
+        r->case_id = dup_case;
+        if (!add_source(store, dup_row, origin, error))
+            goto rollback;
+        if (dup_case) {
+            g_autoptr(CaseRow) c = cases_load_id(store, dup_case, error);
+            if (!c)
+                goto rollback;
+            r->case_reference = g_strdup(c->reference);
+        }
+    } else {
+        if (!insert_message(store, raw, len, sha, msg, cls, r->aware_at, aware_source, origin,
+                            &r->message_row, error) ||
+            !add_source(store, r->message_row, origin, error) ||
+            !insert_identifiers(store, r->message_row, ids, error))
+            goto rollback;
+        g_autofree char *row_s = g_strdup_printf("%" G_GINT64_FORMAT, r->message_row);
+        g_autofree char *details = event_details(
+            "message_row", row_s, "message_id", msg->message_id, "raw_sha256", sha, "source",
+            origin->source, "kind", classify_kind_name(cls->kind), "quarantined",
+            msg->problems->len ? "true" : "false", NULL);
+        if (!store_event_append(store, origin->now, "intake", 0, "message_received", details,
+                                error))
+            goto rollback;
+        const char *how = NULL;
+        if (!resolve_case(in, msg, cls, ids, &r->case_id, &how, error))
+            goto rollback;
+        if (r->case_id) {
+            if (!join_case(in, r->case_id, r->message_row, cls, r->aware_at, aware_source, how,
+                           origin, &r->case_reference, error))
+                goto rollback;
+        } else if (opens_case(cls)) {
+            if (!open_case(in, r->message_row, msg, cls, r->aware_at, aware_source, origin,
+                           &r->case_id, &r->case_reference, error))
+                goto rollback;
+            r->new_case = TRUE;
+        }
+    }
+    if (!store_commit(store, error))
+        goto err;
+    *result_r = r;
+    return TRUE;
+rollback:
+    store_rollback(store);
+err:
+    intake_result_free(&r);
+    return FALSE;
+}

@@ -1,0 +1,55 @@
+/* jsonutil.c - json-glib helpers (see jsonutil.h). */
+#include "jsonutil.h"
+#include "timefmt.h"
+
+void jsonutil_add_string(JsonBuilder *b, const char *key, const char *value)
+{
+    if (key)
+        json_builder_set_member_name(b, key);
+    if (!value) {
+        json_builder_add_null_value(b);
+        return;
+    }
+    g_autofree char *valid = g_utf8_make_valid(value, -1);
+    json_builder_add_string_value(b, valid);
+}
+
+void jsonutil_add_int(JsonBuilder *b, const char *key, gint64 value)
+{
+    json_builder_set_member_name(b, key);
+    json_builder_add_int_value(b, value);
+}
+
+void jsonutil_add_bool(JsonBuilder *b, const char *key, gboolean value)
+{
+    json_builder_set_member_name(b, key);
+    json_builder_add_boolean_value(b, value);
+}
+
+void jsonutil_add_time(JsonBuilder *b, const char *key, gint64 unix_seconds, gboolean zero_is_null)
+{
+    if (zero_is_null && unix_seconds <= 0) {
+        jsonutil_add_string(b, key, NULL);
+        return;
+    }
+    g_autofree char *t = timefmt_rfc3339(unix_seconds);
+    jsonutil_add_string(b, key, t);
+}
+
+void jsonutil_add_strv(JsonBuilder *b, const char *key, const GPtrArray *values)
+{
+    json_builder_set_member_name(b, key);
+    json_builder_begin_array(b);
+    for (guint i = 0; values && i < values->len; i++)
+        jsonutil_add_string(b, NULL, g_ptr_array_index(values, i));
+    json_builder_end_array(b);
+}
+
+char *jsonutil_builder_to_string(JsonBuilder *b, gboolean pretty)
+{
+    g_autoptr(JsonNode) root = json_builder_get_root(b);
+    g_autoptr(JsonGenerator) gen = json_generator_new();
+    json_generator_set_pretty(gen, pretty);
+    json_generator_set_root(gen, root);
+    return json_generator_to_data(gen, NULL);
+}

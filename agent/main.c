@@ -1,0 +1,150 @@
+/* main.c - cpr-intake's entry point: global options, configuration, dispatch. */
+#include <locale.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <gmime/gmime.h>
+
+#include "cli.h"
+#include "cpr_error.h"
+
+#define DEFAULT_CONFIG "/etc/cpr-intake/cpr-intake.conf"
+
+typedef int (*CommandFunc)(CliContext *ctx, int argc, char **argv);
+
+typedef struct {
+    const char *name;
+    CommandFunc func;
+    const char *usage;
+} Command;
+
+static const Command COMMANDS[] = {
+    {"ingest", cli_ingest, "ingest [--json] PATH... | -   files, Maildirs, mbox files or stdin"},
+    {"list", cli_list, "list [--json] [--open]          cases and their next deadline"},
+    {"show", cli_show, "show CASE [--json]              one case in full"},
+    {"deadlines", cli_deadlines, "deadlines [--json]              open clocks, soonest first"},
+    {"event", cli_event, "event CASE TYPE [--at TIME] [--by NAME] [--note TEXT]"},
+    {"status", cli_status, "status [--json]                 intake health"},
+    {"audit", cli_audit, "audit verify | audit export [--case N] [--format csv|json] [--since DATE]"},
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: cpr-intake [--config FILE] [--db FILE] COMMAND ...\n\ncommands:\n");
+    for (gsize i = 0; i < G_N_ELEMENTS(COMMANDS); i++)
+        fprintf(out, "  %s\n", COMMANDS[i].usage);
+    fprintf(out, "\nThe configuration is read from --config, $CPR_INTAKE_CONFIG or %s.\n",
+            DEFAULT_CONFIG);
+}
+
+void cli_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    g_autofree char *msg = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "cpr-intake: %s\n", msg);
+}
+
+int cli_status_for(const GError *error)
+{
+    if (!error || error->domain != CPR_ERROR)
+        return CLI_FAILED;
+    switch (error->code) {
+    case CPR_ERROR_STORE:
+        return CLI_STORE;
+    case CPR_ERROR_CONFIG:
+    case CPR_ERROR_INPUT:
+        return CLI_USAGE;
+    default:
+        return CLI_FAILED;
+    }
+}
+
+Store *cli_store(CliContext *ctx)
+{
+    if (ctx->store)
+        return ctx->store;
+    const char *path = ctx->db_path ? ctx->db_path : ctx->cfg->store_path;
+    GError *error = NULL;
+    ctx->store = store_open(path, &error);
+    if (!ctx->store) {
+        cli_error("%s", error->message);
+        g_error_free(error);
+    }
+    return ctx->store;
+}
+
+/* Tests pin "now" so that deadlines and time left are reproducible. */
+static gint64 current_time(void)
+{
+    const char *pinned = g_getenv("CPR_INTAKE_NOW");
+    guint64 v = 0;
+    if (pinned && g_ascii_string_to_unsigned(pinned, 10, 1, G_MAXINT64, &v, NULL))
+        return (gint64)v;
+    return g_get_real_time() / G_USEC_PER_SEC;
+}
+
+int main(int argc, char **argv)
+{
+    setlocale(LC_ALL, "");
+    /* A peer that hangs up must be an error return, not a dead daemon. */
+    signal(SIGPIPE, SIG_IGN);
+
+    CliContext ctx = {0};
+    int i = 1;
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        const char *opt = argv[i];
+        if (!strcmp(opt, "--help") || !strcmp(opt, "-h")) {
+            usage(stdout);
+            return CLI_OK;
+        }
+        if ((!strcmp(opt, "--config") || !strcmp(opt, "--db")) && i + 1 < argc) {
+            if (!strcmp(opt, "--config"))
+                ctx.config_path = argv[++i];
+            else
+                ctx.db_path = argv[++i];
+        } else if (g_str_has_prefix(opt, "--config=")) {
+            ctx.config_path = opt + strlen("--config=");
+        } else if (g_str_has_prefix(opt, "--db=")) {
+            ctx.db_path = opt + strlen("--db=");
+        } else {
+            cli_error("unknown option %s", opt);
+            usage(stderr);
+            return CLI_USAGE;
+        }
+    }
+    if (i >= argc) {
+        usage(stderr);
+        return CLI_USAGE;
+    }
+    const Command *cmd = NULL;
+    for (gsize c = 0; c < G_N_ELEMENTS(COMMANDS); c++)
+        if (!strcmp(argv[i], COMMANDS[c].name))
+            cmd = &COMMANDS[c];
+    if (!cmd) {
+        cli_error("unknown command \"%s\"", argv[i]);
+        usage(stderr);
+        return CLI_USAGE;
+    }
+    if (!ctx.config_path)
+        ctx.config_path = g_getenv("CPR_INTAKE_CONFIG");
+    if (!ctx.config_path)
+        ctx.config_path = DEFAULT_CONFIG;
+
+    GError *error = NULL;
+    ctx.cfg = config_load(ctx.config_path, &error);
+    if (!ctx.cfg) {
+        cli_error("%s", error->message);
+        g_error_free(error);
+        return CLI_USAGE;
+    }
+    ctx.now = current_time();
+    g_mime_init();
+    int status = cmd->func(&ctx, argc - i, argv + i);
+    store_free(&ctx.store);
+    config_free(&ctx.cfg);
+    g_mime_shutdown();
+    return status;
+}

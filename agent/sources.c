@@ -1,0 +1,214 @@
+/* sources.c - walk files, Maildirs, mbox files and stdin (see sources.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "sources.h"
+#include "cpr_error.h"
+
+typedef struct {
+    gsize max_bytes;
+    SourceMessageFunc on_message;
+    SourceErrorFunc on_error;
+    gpointer user_data;
+    guint failures;
+    gboolean stopped;
+} Walk;
+
+static void report(Walk *w, const char *source, GError *error)
+{
+    w->failures++;
+    if (w->on_error)
+        w->on_error(source, error, w->user_data);
+    g_error_free(error);
+}
+
+static void deliver(Walk *w, const guint8 *raw, gsize len, const char *source)
+{
+    GError *error = NULL;
+    gboolean stop = FALSE;
+    if (!w->on_message(raw, len, source, w->user_data, &stop, &error)) {
+        if (!error)
+            error = g_error_new(CPR_ERROR, CPR_ERROR_MESSAGE, "failed");
+        report(w, source, error);
+    }
+    if (stop)
+        w->stopped = TRUE;
+}
+
+/* Hand over one message of an mbox stream. In a real mbox the blank line before
+ * the next separator belongs to the mbox, not the message; a plain message on
+ * stdin is passed byte for byte. */
+static void finish_mbox_message(Walk *w, GByteArray *msg, gboolean too_big, const char *name,
+                                guint index, gboolean separated)
+{
+    g_autofree char *src = g_strcmp0(name, "-") == 0 && !separated
+                               ? g_strdup(name)
+                               : g_strdup_printf("%s#%u", name, index);
+    if (too_big) {
+        report(w, src, g_error_new(CPR_ERROR, CPR_ERROR_MESSAGE,
+                                   "message larger than %zu bytes, not ingested", w->max_bytes));
+        return;
+    }
+    if (separated && msg->len > 1 && msg->data[msg->len - 1] == '\n' &&
+        msg->data[msg->len - 2] == '\n')
+        g_byte_array_set_size(msg, msg->len - 1);
+    deliver(w, msg->data, msg->len, src);
+}
+
+/* mbox: a line "From " at the start of the file or after a blank line starts a
+ * message. mboxrd escapes body lines as ">From ", ">>From ", ...; one '>' is
+ * removed. A message over the bound is skipped to the next separator and
+ * reported; it is not held in memory. */
+static void walk_mbox_stream(Walk *w, FILE *fp, const char *name)
+{
+    g_autoptr(GByteArray) msg = g_byte_array_new();
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    guint index = 0;
+    gboolean in_msg = FALSE, too_big = FALSE, prev_blank = TRUE, separated = FALSE;
+
+    while (!w->stopped && (n = getline(&line, &cap, fp)) != -1) {
+        gboolean sep = prev_blank && n >= 5 && memcmp(line, "From ", 5) == 0;
+        prev_blank = (n == 1 && line[0] == '\n') || (n == 2 && line[0] == '\r' && line[1] == '\n');
+        if (sep) {
+            if (in_msg)
+                finish_mbox_message(w, msg, too_big, name, index, TRUE);
+            index++;
+            in_msg = TRUE;
+            separated = TRUE;
+            too_big = FALSE;
+            g_byte_array_set_size(msg, 0);
+            continue;
+        }
+        if (!in_msg) {
+            /* Text before the first separator: not an mbox after all. */
+            in_msg = TRUE;
+            index = 1;
+        }
+        const char *data = line;
+        gsize len = (gsize)n;
+        gsize gt = 0;
+        while (gt < len && data[gt] == '>')
+            gt++;
+        if (gt > 0 && len - gt >= 5 && memcmp(data + gt, "From ", 5) == 0) {
+            data++;
+            len--;
+        }
+        if (too_big || msg->len + len > w->max_bytes) {
+            too_big = TRUE;
+            g_byte_array_set_size(msg, 0);
+            continue;
+        }
+        g_byte_array_append(msg, (const guint8 *)data, (guint)len);
+    }
+    free(line);
+    if (in_msg && !w->stopped)
+        finish_mbox_message(w, msg, too_big, name, index, separated);
+}
+
+static gboolean looks_like_mbox(const char *path)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return FALSE;
+    char head[5] = {0};
+    gboolean mbox = fread(head, 1, 5, fp) == 5 && memcmp(head, "From ", 5) == 0;
+    fclose(fp);
+    return mbox;
+}
+
+static void walk_file(Walk *w, const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        report(w, path, g_error_new(CPR_ERROR, CPR_ERROR_INPUT, "cannot read: %s", g_strerror(errno)));
+        return;
+    }
+    if (looks_like_mbox(path)) {
+        FILE *fp = fopen(path, "rb");
+        if (!fp) {
+            report(w, path,
+                   g_error_new(CPR_ERROR, CPR_ERROR_INPUT, "cannot read: %s", g_strerror(errno)));
+            return;
+        }
+        walk_mbox_stream(w, fp, path);
+        fclose(fp);
+        return;
+    }
+    if ((guint64)st.st_size > w->max_bytes) {
+        report(w, path, g_error_new(CPR_ERROR, CPR_ERROR_MESSAGE,
+                                    "message of %lld bytes is larger than the limit of %zu bytes, "
+                                    "not ingested", (long long)st.st_size, w->max_bytes));
+        return;
+    }
+    g_autofree char *data = NULL;
+    gsize len = 0;
+    GError *error = NULL;
+    if (!g_file_get_contents(path, &data, &len, &error)) {
+        report(w, path, error);
+        return;
+    }
+    deliver(w, (const guint8 *)data, len, path);
+}
+
+static gint compare_strings(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Regular files of a directory, sorted by name so runs are reproducible
+ * (Maildir names start with the delivery time, so this is arrival order). */
+static void walk_files_in(Walk *w, const char *dir)
+{
+    GError *error = NULL;
+    g_autoptr(GDir) d = g_dir_open(dir, 0, &error);
+    if (!d) {
+        report(w, dir, error);
+        return;
+    }
+    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+    const char *name;
+    while ((name = g_dir_read_name(d)))
+        if (name[0] != '.')
+            g_ptr_array_add(names, g_build_filename(dir, name, NULL));
+    g_ptr_array_sort(names, compare_strings);
+    for (guint i = 0; i < names->len && !w->stopped; i++) {
+        const char *path = g_ptr_array_index(names, i);
+        if (g_file_test(path, G_FILE_TEST_IS_REGULAR))
+            walk_file(w, path);
+    }
+}
+
+static gboolean is_maildir(const char *path)
+{
+    g_autofree char *cur = g_build_filename(path, "cur", NULL);
+    g_autofree char *new_ = g_build_filename(path, "new", NULL);
+    return g_file_test(cur, G_FILE_TEST_IS_DIR) && g_file_test(new_, G_FILE_TEST_IS_DIR);
+}
+
+gboolean sources_walk(const char *path, gsize max_bytes, SourceMessageFunc on_message,
+                      SourceErrorFunc on_error, gpointer user_data, guint *failures_r)
+{
+    Walk w = {.max_bytes = max_bytes, .on_message = on_message, .on_error = on_error,
+              .user_data = user_data};
+    if (g_strcmp0(path, "-") == 0) {
+        walk_mbox_stream(&w, stdin, "-");
+    } else if (g_file_test(path, G_FILE_TEST_IS_DIR)) {
+        if (is_maildir(path)) {
+            g_autofree char *cur = g_build_filename(path, "cur", NULL);
+            g_autofree char *new_ = g_build_filename(path, "new", NULL);
+            walk_files_in(&w, cur);
+            walk_files_in(&w, new_);
+        } else {
+            walk_files_in(&w, path);
+        }
+    } else {
+        walk_file(&w, path);
+    }
+    if (failures_r)
+        *failures_r = w.failures;
+    return !w.stopped;
+}

@@ -1,0 +1,372 @@
+/* store.c - the SQLite connection, transactions, the statement cache, folder
+ * state and the hash-chained event log (see store.h). */
+#include <string.h>
+
+#include "store.h"
+#include "store_schema.h"
+#include "cpr_error.h"
+#include "jsonutil.h"
+
+struct Store {
+    sqlite3 *db;
+    char *path;
+    GHashTable *stmts; /* SQL text (static) -> sqlite3_stmt* */
+    gboolean in_tx;
+};
+
+void store_set_error(Store *store, GError **error, const char *what)
+{
+    g_set_error(error, CPR_ERROR, CPR_ERROR_STORE, "%s: %s: %s", store->path, what,
+                sqlite3_errmsg(store->db));
+}
+
+static gboolean exec_sql(Store *store, const char *sql, GError **error)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(store->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        g_set_error(error, CPR_ERROR, CPR_ERROR_STORE, "%s: %s", store->path,
+                    msg ? msg : "sqlite3_exec failed");
+        sqlite3_free(msg);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static void stmt_finalize(gpointer p)
+{
+    sqlite3_finalize(p);
+}
+
+static gboolean migrate(Store *store, GError **error)
+{
+    sqlite3_stmt *st = store_prepare(store, "PRAGMA user_version", error);
+    if (!st)
+        return FALSE;
+    guint version = sqlite3_step(st) == SQLITE_ROW ? (guint)sqlite3_column_int(st, 0) : 0;
+    sqlite3_reset(st);
+    if (version > store_schema_version()) {
+        g_set_error(error, CPR_ERROR, CPR_ERROR_STORE,
+                    "%s: database schema version %u is newer than this program (%u)", store->path,
+                    version, store_schema_version());
+        return FALSE;
+    }
+    for (; version < store_schema_version(); version++) {
+        g_autofree char *bump = g_strdup_printf("PRAGMA user_version = %u", version + 1);
+        if (!store_begin(store, error))
+            return FALSE;
+        if (!exec_sql(store, store_schema_migration(version), error) ||
+            !exec_sql(store, bump, error)) {
+            store_rollback(store);
+            g_prefix_error(error, "migration %u -> %u: ", version, version + 1);
+            return FALSE;
+        }
+        if (!store_commit(store, error))
+            return FALSE;
+    }
+    return TRUE;
+}
+
+Store *store_open(const char *path, GError **error)
+{
+    Store *store = g_new0(Store, 1);
+    store->path = g_strdup(path);
+    store->stmts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, stmt_finalize);
+    if (sqlite3_open_v2(path, &store->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+        SQLITE_OK) {
+        store_set_error(store, error, "cannot open database");
+        goto err;
+    }
+    sqlite3_extended_result_codes(store->db, 1);
+    /* Another process (a second `ingest`, the daemon) may hold the write lock for
+     * one message's transaction: wait rather than fail. */
+    sqlite3_busy_timeout(store->db, 30000);
+    if (!exec_sql(store, "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;"
+                         "PRAGMA synchronous = NORMAL;", error))
+        goto err;
+    if (!migrate(store, error))
+        goto err;
+    return store;
+err:
+    store_free(&store);
+    return NULL;
+}
+
+void store_free(Store **store)
+{
+    if (!store || !*store)
+        return;
+    Store *s = *store;
+    if (s->stmts)
+        g_hash_table_destroy(s->stmts);
+    if (s->db)
+        sqlite3_close(s->db);
+    g_free(s->path);
+    g_free(s);
+    *store = NULL;
+}
+
+sqlite3 *store_db(Store *store)
+{
+    return store->db;
+}
+
+sqlite3_stmt *store_prepare(Store *store, const char *sql, GError **error)
+{
+    sqlite3_stmt *st = g_hash_table_lookup(store->stmts, sql);
+    if (st) {
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+        return st;
+    }
+    if (sqlite3_prepare_v2(store->db, sql, -1, &st, NULL) != SQLITE_OK) {
+        store_set_error(store, error, "cannot prepare statement");
+        return NULL;
+    }
+    g_hash_table_insert(store->stmts, g_strdup(sql), st);
+    return st;
+}
+
+gboolean store_step_done(Store *store, sqlite3_stmt *stmt, GError **error)
+{
+    int rc = sqlite3_step(stmt);
+    if (rc != SQLITE_DONE) {
+        store_set_error(store, error, "statement failed");
+        sqlite3_reset(stmt);
+        return FALSE;
+    }
+    sqlite3_reset(stmt);
+    return TRUE;
+}
+
+gboolean store_begin(Store *store, GError **error)
+{
+    g_return_val_if_fail(!store->in_tx, FALSE);
+    if (!exec_sql(store, "BEGIN IMMEDIATE", error))
+        return FALSE;
+    store->in_tx = TRUE;
+    return TRUE;
+}
+
+gboolean store_commit(Store *store, GError **error)
+{
+    if (!exec_sql(store, "COMMIT", error)) {
+        store_rollback(store);
+        return FALSE;
+    }
+    store->in_tx = FALSE;
+    return TRUE;
+}
+
+void store_rollback(Store *store)
+{
+    if (store->in_tx)
+        sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
+    store->in_tx = FALSE;
+}
+
+/* --- folders --- */
+
+gboolean store_folder_get(Store *store, const char *folder, guint32 *uidvalidity_r,
+                          guint32 *last_uid_r, GError **error)
+{
+    sqlite3_stmt *st =
+        store_prepare(store, "SELECT uidvalidity, last_uid FROM folders WHERE folder = ?", error);
+    if (!st)
+        return FALSE;
+    sqlite3_bind_text(st, 1, folder, -1, SQLITE_TRANSIENT);
+    *uidvalidity_r = 0;
+    *last_uid_r = 0;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *uidvalidity_r = (guint32)sqlite3_column_int64(st, 0);
+        *last_uid_r = (guint32)sqlite3_column_int64(st, 1);
+    } else if (rc != SQLITE_DONE) {
+        store_set_error(store, error, "cannot read folder state");
+        sqlite3_reset(st);
+        return FALSE;
+    }
+    sqlite3_reset(st);
+    return TRUE;
+}
+
+gboolean store_folder_set_uidvalidity(Store *store, const char *folder, guint32 uidvalidity,
+                                      GError **error)
+{
+    guint32 old_validity = 0, old_last = 0;
+    if (!store_folder_get(store, folder, &old_validity, &old_last, error))
+        return FALSE;
+    if (old_validity == uidvalidity)
+        return TRUE;
+    gboolean own_tx = !store->in_tx;
+    if (own_tx && !store_begin(store, error))
+        return FALSE;
+    sqlite3_stmt *st = store_prepare(
+        store,
+        "INSERT INTO folders (folder, uidvalidity, last_uid) VALUES (?1, ?2, 0) "
+        "ON CONFLICT (folder) DO UPDATE SET uidvalidity = ?2, last_uid = 0",
+        error);
+    if (!st)
+        goto err;
+    sqlite3_bind_text(st, 1, folder, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 2, uidvalidity);
+    if (!store_step_done(store, st, error))
+        goto err;
+    g_autoptr(JsonBuilder) b = json_builder_new();
+    json_builder_begin_object(b);
+    jsonutil_add_string(b, "folder", folder);
+    jsonutil_add_int(b, "old_uidvalidity", old_validity);
+    jsonutil_add_int(b, "uidvalidity", uidvalidity);
+    jsonutil_add_int(b, "old_last_uid", old_last);
+    json_builder_end_object(b);
+    g_autofree char *details = jsonutil_builder_to_string(b, FALSE);
+    if (!store_event_append(store, (gint64)(g_get_real_time() / G_USEC_PER_SEC), "imap", 0,
+                            old_validity ? "folder_uidvalidity_changed" : "folder_added", details,
+                            error))
+        goto err;
+    if (own_tx && !store_commit(store, error))
+        return FALSE;
+    return TRUE;
+err:
+    if (own_tx)
+        store_rollback(store);
+    return FALSE;
+}
+
+gboolean store_folder_advance(Store *store, const char *folder, guint32 uidvalidity, guint32 uid,
+                              GError **error)
+{
+    sqlite3_stmt *st = store_prepare(
+        store,
+        "INSERT INTO folders (folder, uidvalidity, last_uid) VALUES (?1, ?2, ?3) "
+        "ON CONFLICT (folder) DO UPDATE SET last_uid = max(last_uid, ?3) WHERE uidvalidity = ?2",
+        error);
+    if (!st)
+        return FALSE;
+    sqlite3_bind_text(st, 1, folder, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 2, uidvalidity);
+    sqlite3_bind_int64(st, 3, uid);
+    return store_step_done(store, st, error);
+}
+
+gboolean store_folder_note_sync(Store *store, const char *folder, gint64 at, GError **error)
+{
+    sqlite3_stmt *st = store_prepare(
+        store,
+        "INSERT INTO folders (folder, last_sync) VALUES (?1, ?2) "
+        "ON CONFLICT (folder) DO UPDATE SET last_sync = ?2",
+        error);
+    if (!st)
+        return FALSE;
+    sqlite3_bind_text(st, 1, folder, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 2, at);
+    return store_step_done(store, st, error);
+}
+
+gboolean store_health_set(Store *store, const char *key, const char *value, gint64 at,
+                          GError **error)
+{
+    sqlite3_stmt *st = store_prepare(
+        store, "INSERT OR REPLACE INTO health (key, value, at) VALUES (?, ?, ?)", error);
+    if (!st)
+        return FALSE;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, value, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 3, at);
+    return store_step_done(store, st, error);
+}
+
+gboolean store_health_get(Store *store, const char *key, char **value_r, gint64 *at_r,
+                          GError **error)
+{
+    sqlite3_stmt *st = store_prepare(store, "SELECT value, at FROM health WHERE key = ?", error);
+    if (!st)
+        return FALSE;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
+    *value_r = NULL;
+    if (at_r)
+        *at_r = 0;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *value_r = g_strdup((const char *)sqlite3_column_text(st, 0));
+        if (at_r)
+            *at_r = sqlite3_column_int64(st, 1);
+    } else if (rc != SQLITE_DONE) {
+        store_set_error(store, error, "cannot read health");
+        sqlite3_reset(st);
+        return FALSE;
+    }
+    sqlite3_reset(st);
+    return TRUE;
+}
+
+/* --- events --- */
+
+gboolean store_event_append(Store *store, gint64 at, const char *actor, gint64 case_id,
+                            const char *type, const char *details_json, GError **error)
+{
+    g_return_val_if_fail(store->in_tx, FALSE);
+    sqlite3_stmt *st =
+        store_prepare(store, "SELECT id, hash FROM events ORDER BY id DESC LIMIT 1", error);
+    if (!st)
+        return FALSE;
+    gint64 prev_id = 0;
+    g_autofree char *prev_hash = NULL;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        prev_id = sqlite3_column_int64(st, 0);
+        prev_hash = g_strdup((const char *)sqlite3_column_text(st, 1));
+    }
+    sqlite3_reset(st);
+    if (!prev_hash)
+        prev_hash = g_strdup(STORE_GENESIS_HASH);
+    gint64 id = prev_id + 1;
+    g_autofree char *hash =
+        store_event_hash(prev_hash, id, at, actor, case_id, type, details_json);
+
+    st = store_prepare(store,
+                       "INSERT INTO events (id, at, actor, case_id, type, details, prev_hash, hash)"
+                       " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                       error);
+    if (!st)
+        return FALSE;
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int64(st, 2, at);
+    sqlite3_bind_text(st, 3, actor, -1, SQLITE_TRANSIENT);
+    if (case_id > 0)
+        sqlite3_bind_int64(st, 4, case_id);
+    else
+        sqlite3_bind_null(st, 4);
+    sqlite3_bind_text(st, 5, type, -1, SQLITE_TRANSIENT);
+    if (details_json)
+        sqlite3_bind_text(st, 6, details_json, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(st, 6);
+    sqlite3_bind_text(st, 7, prev_hash, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 8, hash, -1, SQLITE_TRANSIENT);
+    if (!store_step_done(store, st, error))
+        return FALSE;
+    /* The head (count and last hash) lets audit verify notice a cut-off tail,
+     * which the chain alone cannot show. */
+    g_autofree char *head = g_strdup_printf("%" G_GINT64_FORMAT ":%s", id, hash);
+    return store_health_set(store, "audit.head", head, at, error);
+}
+
+/* The hash covers the previous row's hash and every field of this row, each
+ * length-prefixed so that no two different rows serialise alike. */
+char *store_event_hash(const char *prev_hash, gint64 id, gint64 at, const char *actor,
+                       gint64 case_id, const char *type, const char *details_json)
+{
+    g_autoptr(GChecksum) sum = g_checksum_new(G_CHECKSUM_SHA256);
+    g_autofree char *head = g_strdup_printf("cpr-intake-event-v1\n%s\n%" G_GINT64_FORMAT
+                                            "\n%" G_GINT64_FORMAT "\n%" G_GINT64_FORMAT "\n",
+                                            prev_hash, id, at, case_id);
+    g_checksum_update(sum, (const guchar *)head, -1);
+    const char *fields[] = {actor ? actor : "", type ? type : "",
+                            details_json ? details_json : ""};
+    for (gsize i = 0; i < G_N_ELEMENTS(fields); i++) {
+        g_autofree char *len = g_strdup_printf("%zu:", strlen(fields[i]));
+        g_checksum_update(sum, (const guchar *)len, -1);
+        g_checksum_update(sum, (const guchar *)fields[i], -1);
+        g_checksum_update(sum, (const guchar *)"\n", 1);
+    }
+    return g_strdup(g_checksum_get_string(sum));
+}

@@ -1,0 +1,109 @@
+/* store_schema.c - the database schema, as migrations.
+ *
+ * MIGRATIONS[i] takes the database from PRAGMA user_version i to i+1. Never edit
+ * a migration that has shipped: add the next one. The README's "Database"
+ * section explains the tables for operators and auditors. */
+#include "store_schema.h"
+
+static const char *const MIGRATIONS[] = {
+    /* 0 -> 1: the intake pipeline */
+    "CREATE TABLE cases ("
+    "  id INTEGER PRIMARY KEY,"
+    "  reference TEXT NOT NULL UNIQUE,"          /* CPR-YYYY-NNNN */
+    "  year INTEGER NOT NULL,"
+    "  seq INTEGER NOT NULL,"
+    "  kind TEXT NOT NULL,"                      /* kind of the first message */
+    "  list TEXT,"
+    "  problem TEXT NOT NULL,"
+    "  title TEXT,"
+    "  aware_at INTEGER NOT NULL,"               /* Unix seconds UTC */
+    "  aware_source TEXT NOT NULL,"              /* imap_internaldate|received|date|ingest */
+    "  status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open','closed')),"
+    "  created_at INTEGER NOT NULL,"
+    "  UNIQUE (year, seq));"
+    "CREATE TABLE messages ("
+    "  id INTEGER PRIMARY KEY,"
+    "  message_id TEXT,"                         /* without <>, NULL when absent */
+    "  raw_sha256 TEXT NOT NULL,"
+    "  raw BLOB NOT NULL,"                       /* the message exactly as received */
+    "  size INTEGER NOT NULL,"
+    "  aware_at INTEGER NOT NULL,"
+    "  aware_source TEXT NOT NULL,"
+    "  ingested_at INTEGER NOT NULL,"
+    "  source TEXT NOT NULL,"                    /* first place it was seen */
+    "  kind TEXT NOT NULL,"
+    "  list TEXT,"
+    "  problem TEXT,"
+    "  subject TEXT,"
+    "  from_email TEXT,"
+    "  in_reply_to TEXT,"
+    "  refs TEXT,"                               /* References, space-separated */
+    "  case_id INTEGER REFERENCES cases(id),"
+    "  quarantined INTEGER NOT NULL DEFAULT 0,"  /* parse problems: needs a human */
+    "  parse_problems TEXT);"                    /* JSON array of strings */
+    "CREATE UNIQUE INDEX messages_message_id ON messages(message_id) WHERE message_id IS NOT NULL;"
+    "CREATE INDEX messages_raw_sha256 ON messages(raw_sha256);"
+    "CREATE INDEX messages_case ON messages(case_id);"
+    "CREATE TABLE message_sources ("             /* every place a message was seen */
+    "  message_row INTEGER NOT NULL REFERENCES messages(id),"
+    "  source TEXT NOT NULL,"
+    "  folder TEXT, uidvalidity INTEGER, uid INTEGER,"
+    "  seen_at INTEGER NOT NULL);"
+    "CREATE UNIQUE INDEX message_sources_imap ON message_sources(folder, uidvalidity, uid)"
+    "  WHERE folder IS NOT NULL;"
+    "CREATE INDEX message_sources_message ON message_sources(message_row);"
+    "CREATE TABLE identifiers ("
+    "  message_row INTEGER NOT NULL REFERENCES messages(id),"
+    "  type TEXT NOT NULL CHECK (type IN ('serial','sha256','crtsh_id','domain')),"
+    "  value TEXT NOT NULL,"
+    "  PRIMARY KEY (message_row, type, value));"
+    "CREATE INDEX identifiers_value ON identifiers(type, value);"
+    "CREATE TABLE certificates ("
+    "  message_row INTEGER NOT NULL REFERENCES messages(id),"
+    "  sha256 TEXT NOT NULL, serial TEXT NOT NULL, issuer TEXT, subject TEXT,"
+    "  not_before INTEGER, not_after INTEGER, precert INTEGER NOT NULL,"
+    "  sans TEXT,"                                /* JSON array */
+    "  PRIMARY KEY (message_row, sha256));"
+    "CREATE TABLE clocks ("
+    "  case_id INTEGER NOT NULL REFERENCES cases(id),"
+    "  clock TEXT NOT NULL,"
+    "  starts_at INTEGER,"                       /* NULL until its starting event */
+    "  due_at INTEGER,"
+    "  met_at INTEGER,"
+    "  PRIMARY KEY (case_id, clock));"
+    "CREATE TABLE events ("                      /* append-only, hash-chained */
+    "  id INTEGER PRIMARY KEY,"
+    "  at INTEGER NOT NULL,"
+    "  actor TEXT NOT NULL,"
+    "  case_id INTEGER,"
+    "  type TEXT NOT NULL,"
+    "  details TEXT,"
+    "  prev_hash TEXT NOT NULL,"
+    "  hash TEXT NOT NULL);"
+    "CREATE INDEX events_case ON events(case_id);"
+    /* Refuse accidental edits; a deliberate tamperer who drops these is caught by
+     * `audit verify`, which recomputes the chain. */
+    "CREATE TRIGGER events_no_update BEFORE UPDATE ON events"
+    "  BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;"
+    "CREATE TRIGGER events_no_delete BEFORE DELETE ON events"
+    "  BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;"
+    "CREATE TABLE consent ("
+    "  email TEXT PRIMARY KEY, name TEXT, evidence TEXT NOT NULL,"
+    "  granted_at INTEGER NOT NULL, revoked_at INTEGER);"
+    "CREATE TABLE folders ("
+    "  folder TEXT PRIMARY KEY,"
+    "  uidvalidity INTEGER NOT NULL DEFAULT 0,"
+    "  last_uid INTEGER NOT NULL DEFAULT 0,"     /* highest UID committed */
+    "  last_sync INTEGER);"
+    "CREATE TABLE health (key TEXT PRIMARY KEY, value TEXT, at INTEGER);",
+};
+
+guint store_schema_version(void)
+{
+    return G_N_ELEMENTS(MIGRATIONS);
+}
+
+const char *store_schema_migration(guint from_version)
+{
+    return from_version < G_N_ELEMENTS(MIGRATIONS) ? MIGRATIONS[from_version] : NULL;
+}

@@ -1,0 +1,41 @@
+/* cli.h - the command-line commands (SPEC 3.2). main.c parses the global
+ * options and dispatches; each cli_*.c file holds one group of commands. */
+#ifndef CPR_CLI_H
+#define CPR_CLI_H
+
+#include <glib.h>
+#include "config.h"
+#include "store.h"
+
+/* Exit statuses, so scripts can tell what went wrong. */
+enum {
+    CLI_OK = 0,
+    CLI_FAILED = 1, /* some input failed, a check failed, the leak check hit */
+    CLI_USAGE = 2,  /* bad command line or configuration */
+    CLI_STORE = 3,  /* the database failed */
+};
+
+typedef struct {
+    const char *config_path;
+    const char *db_path; /* --db overrides [store] path */
+    Config *cfg;         /* loaded by main before dispatch */
+    Store *store;        /* opened on first use by cli_store() */
+    gint64 now;          /* CPR_INTAKE_NOW (tests) or the real time */
+} CliContext;
+
+/* Open the store on first use; NULL after printing the error. */
+Store *cli_store(CliContext *ctx);
+/* Print an error for people: "cpr-intake: <message>". */
+void cli_error(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
+/* The exit status for an error from a lower layer. */
+int cli_status_for(const GError *error);
+
+int cli_ingest(CliContext *ctx, int argc, char **argv);
+int cli_list(CliContext *ctx, int argc, char **argv);
+int cli_show(CliContext *ctx, int argc, char **argv);
+int cli_deadlines(CliContext *ctx, int argc, char **argv);
+int cli_event(CliContext *ctx, int argc, char **argv);
+int cli_status(CliContext *ctx, int argc, char **argv);
+int cli_audit(CliContext *ctx, int argc, char **argv);
+
+#endif

@@ -1,0 +1,88 @@
+/* config.h - the configuration file (SPEC 3.3), read with GKeyFile and validated
+ * completely at start-up: unknown sections or keys, bad values and unsafe secret
+ * files are errors that name the file, the key and what is expected. */
+#ifndef CPR_CONFIG_H
+#define CPR_CONFIG_H
+
+#include <glib.h>
+#include "classify.h"
+
+typedef enum {
+    PROCESSED_KEYWORD, /* set the keyword imap_keyword ($CprIntake) */
+    PROCESSED_MOVE,    /* UID MOVE to imap_move_folder */
+    PROCESSED_NONE,    /* leave the message as it is */
+} ProcessedMode;
+
+typedef struct {
+    char *name;      /* the part after "notify." */
+    char *type;      /* webhook | slack | pagerduty | email */
+    char *url;       /* webhook/slack URL, smtp(s):// URL for email, Events API URL */
+    char *key_file;  /* routing_key_file / secret file, may be NULL */
+    char *ca_file;   /* extra trust anchor, may be NULL */
+    char *to;        /* email: recipient */
+    char *from;      /* email: sender */
+} NotifyTarget;
+
+typedef struct {
+    char *path; /* the file this came from */
+
+    /* [ca] */
+    char *ca_owner;
+    char **ca_aliases, **ca_names, **ca_domains, **ca_report_addresses; /* NULL-terminated */
+
+    /* [store] */
+    char *store_path;
+
+    /* [imap]: imap_url NULL when the section is absent */
+    char *imap_url;
+    char *imap_host;
+    int imap_port;
+    gboolean imap_implicit_tls; /* imaps:// ; imap:// means mandatory STARTTLS */
+    char **imap_folders;        /* default: INBOX */
+    char *imap_user;
+    char *imap_password_file;
+    char *imap_oauth2_token_file;
+    char *imap_ca_file;
+    ProcessedMode imap_processed;
+    char *imap_keyword;     /* default $CprIntake */
+    char *imap_move_folder; /* for PROCESSED_MOVE */
+    int imap_poll_seconds;  /* fallback polling interval, default 60 */
+    int imap_timeout_seconds; /* network timeout per step, default 30 */
+    int imap_idle_seconds;  /* re-IDLE interval, default 1500 (< 29 min) */
+    int imap_batch;         /* UIDs fetched per UID FETCH, default 50 */
+
+    /* [bugzilla]: bugzilla_url NULL when absent */
+    char *bugzilla_url;
+    char *bugzilla_api_key_file;
+    char *bugzilla_ca_file;
+    char *bugzilla_product;   /* default "CA Program" */
+    char *bugzilla_component; /* default "CA Certificate Compliance" */
+    char *bugzilla_version;   /* default "other" */
+    gboolean bugzilla_auto_file;
+
+    /* [drafts] */
+    char *drafts_template_dir;     /* default: conf/ next to the config, or share dir */
+    char *drafts_template_version; /* NULL = newest */
+
+    /* [notify.NAME] */
+    GPtrArray *notify; /* NotifyTarget* */
+
+    /* [clocks] */
+    guint escalate_at[8]; /* percentages, ascending; 100 = overdue */
+    guint n_escalate_at;
+} Config;
+
+/* Load and validate `path`. NULL with CPR_ERROR_CONFIG naming file and key. */
+Config *config_load(const char *path, GError **error);
+void config_free(Config **cfg);
+
+/* The [ca] section as classify.h wants it; lent from cfg. */
+CaIdentity config_ca_identity(const Config *cfg);
+
+/* Read a secret from a file that must be a regular file, not group- or
+ * world-readable. Trailing newline removed. The caller wipes and frees it with
+ * config_secret_free(). */
+char *config_read_secret(const char *path, GError **error);
+void config_secret_free(char **secret);
+
+#endif

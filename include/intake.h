@@ -1,0 +1,58 @@
+/* intake.h - the pipeline: one raw message in, a stored, classified message out.
+ *
+ * Files, Maildirs, mbox, stdin and the IMAP listener all feed this one function.
+ * In one SQLite transaction it stores the raw bytes and the parsed facts, opens
+ * or joins a case (follow-up threading, same certificate), computes clocks from
+ * aware_at, writes audit events and, for IMAP, advances the folder's last UID.
+ * A message that parses badly is still stored (quarantined, with its problems);
+ * only a database failure makes intake_message() return FALSE. */
+#ifndef CPR_INTAKE_H
+#define CPR_INTAKE_H
+
+#include <glib.h>
+#include "store.h"
+#include "config.h"
+#include "bounds.h"
+#include "classify.h"
+
+typedef struct Intake Intake;
+
+typedef struct {
+    const char *source;       /* shown to people: "mail/001.eml" or "INBOX/42" */
+    gboolean has_server_time; /* IMAP INTERNALDATE known */
+    gint64 server_time;       /* Unix seconds */
+    const char *folder;       /* IMAP folder, or NULL for files/stdin */
+    guint32 uidvalidity;
+    guint32 uid;
+    gint64 now;               /* ingest time, Unix seconds (passed in for tests) */
+} IntakeOrigin;
+
+typedef struct {
+    gint64 message_row;
+    char *message_id;    /* NULL when the message has none */
+    MessageKind kind;
+    char *list;          /* or NULL */
+    ProblemType problem;
+    gint64 case_id;      /* 0 when no case */
+    char *case_reference;
+    gboolean new_case;
+    gboolean duplicate;  /* already stored: nothing was added */
+    gint64 aware_at;
+    char *aware_source;  /* imap_internaldate | received | date | ingest */
+    char *source;
+    GPtrArray *serials, *sha256, *crtsh_ids, *domains; /* char* */
+    GPtrArray *problems; /* parse problems; non-empty = quarantined */
+} IntakeResult;
+
+/* `store` and `cfg` are borrowed and must outlive the Intake. */
+Intake *intake_new(Store *store, const Config *cfg, const Bounds *bounds);
+void intake_free(Intake **intake);
+
+gboolean intake_message(Intake *intake, const guint8 *raw, gsize len, const IntakeOrigin *origin,
+                        IntakeResult **result_r, GError **error);
+
+/* One line of JSON (SPEC 3.2 `ingest --json`), no trailing newline. Caller frees. */
+char *intake_result_to_json(const IntakeResult *result);
+void intake_result_free(IntakeResult **result);
+
+#endif

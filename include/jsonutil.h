@@ -1,0 +1,22 @@
+/* jsonutil.h - small json-glib helpers shared by every JSON output.
+ *
+ * json-glib copies invalid UTF-8 into its output (SPEC 5), so every string that
+ * may come from mail goes through jsonutil_add_string(), which makes it valid. */
+#ifndef CPR_JSONUTIL_H
+#define CPR_JSONUTIL_H
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+
+/* Adds "key": value, or "key": null when value is NULL. */
+void jsonutil_add_string(JsonBuilder *b, const char *key, const char *value);
+void jsonutil_add_int(JsonBuilder *b, const char *key, gint64 value);
+void jsonutil_add_bool(JsonBuilder *b, const char *key, gboolean value);
+/* RFC 3339 UTC string, or null when unix_seconds <= 0 and `zero_is_null`. */
+void jsonutil_add_time(JsonBuilder *b, const char *key, gint64 unix_seconds, gboolean zero_is_null);
+/* "key": [strings...] from a GPtrArray of char* (NULL array = []). */
+void jsonutil_add_strv(JsonBuilder *b, const char *key, const GPtrArray *values);
+/* The builder's root as compact one-line JSON; caller frees. */
+char *jsonutil_builder_to_string(JsonBuilder *b, gboolean pretty);
+
+#endif

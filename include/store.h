@@ -1,0 +1,74 @@
+/* store.h - the SQLite database: raw messages, parsed facts, cases, clocks,
+ * hash-chained audit events, consent and per-folder IMAP state.
+ *
+ * One connection, WAL, foreign keys on, schema migrated by PRAGMA user_version
+ * (see conf/schema.sql for the schema), prepared statements only (cached per SQL
+ * text). Writers wrap their work in store_begin()/store_commit(): a message, its
+ * case changes, its events and the folder's last UID commit together or not at
+ * all. Errors are CPR_ERROR_STORE with sqlite3_errmsg() text. */
+#ifndef CPR_STORE_H
+#define CPR_STORE_H
+
+#include <glib.h>
+#include <sqlite3.h>
+
+typedef struct Store Store;
+
+Store *store_open(const char *path, GError **error);
+void store_free(Store **store);
+
+/* The connection, for modules that keep their own tables (audit, outbox).
+ * Lent. Prefer the functions below. */
+sqlite3 *store_db(Store *store);
+
+/* Transactions: BEGIN IMMEDIATE; nesting is not supported. */
+gboolean store_begin(Store *store, GError **error);
+gboolean store_commit(Store *store, GError **error);
+void store_rollback(Store *store);
+
+/* A cached prepared statement for `sql`, reset and with bindings cleared. Lent:
+ * valid until store_free(). NULL with error on a bad statement. */
+sqlite3_stmt *store_prepare(Store *store, const char *sql, GError **error);
+/* Step a statement to completion expecting no rows (SQLITE_DONE). */
+gboolean store_step_done(Store *store, sqlite3_stmt *stmt, GError **error);
+/* Set *error from the connection's last error, prefixed with `what`. */
+void store_set_error(Store *store, GError **error, const char *what);
+
+/* --- IMAP folder state (the source of truth for catch-up, not server flags) --- */
+
+/* The stored UIDVALIDITY and last committed UID of `folder`; both 0 when the
+ * folder was never synced. */
+gboolean store_folder_get(Store *store, const char *folder, guint32 *uidvalidity_r,
+                          guint32 *last_uid_r, GError **error);
+/* Record a (new) UIDVALIDITY. When it differs from the stored one, last_uid is
+ * reset to 0 (the folder is re-scanned; Message-ID / raw-hash de-duplication
+ * keeps that from doubling anything) and an event is written. */
+gboolean store_folder_set_uidvalidity(Store *store, const char *folder, guint32 uidvalidity,
+                                      GError **error);
+/* Advance last_uid (never backwards). Call inside the message's transaction. */
+gboolean store_folder_advance(Store *store, const char *folder, guint32 uidvalidity, guint32 uid,
+                              GError **error);
+/* Health bookkeeping for `status`: last sync time, connection state, last error. */
+gboolean store_folder_note_sync(Store *store, const char *folder, gint64 at, GError **error);
+gboolean store_health_set(Store *store, const char *key, const char *value, gint64 at,
+                          GError **error);
+/* Value and time of a health key; *value_r NULL when unset. Caller frees. */
+gboolean store_health_get(Store *store, const char *key, char **value_r, gint64 *at_r,
+                          GError **error);
+
+/* --- audit events (hash-chained; see audit.h for verification) --- */
+
+/* Append one event row. `case_id` 0 = no case. `details_json` may be NULL.
+ * `at` is Unix seconds UTC. Must run inside a transaction of the caller's, so
+ * the event commits with the change it records. */
+gboolean store_event_append(Store *store, gint64 at, const char *actor, gint64 case_id,
+                            const char *type, const char *details_json, GError **error);
+
+/* prev_hash of the first event. */
+#define STORE_GENESIS_HASH "0000000000000000000000000000000000000000000000000000000000000000"
+/* The chain hash of one event row (hex SHA-256); caller frees. audit verify
+ * recomputes it for every row. */
+char *store_event_hash(const char *prev_hash, gint64 id, gint64 at, const char *actor,
+                       gint64 case_id, const char *type, const char *details_json);
+
+#endif
