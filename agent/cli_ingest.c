@@ -42,8 +42,11 @@ static gboolean on_message(const guint8 *raw, gsize len, const char *source, gpo
     gboolean ok = TRUE;
     if (r->problems->len > 0 && !r->duplicate) {
         /* Stored, raw bytes kept, but a person must look at it. */
-        g_autofree char *joined = g_strjoinv("; ", (char **)r->problems->pdata);
-        g_set_error(error, CPR_ERROR, CPR_ERROR_MESSAGE, "stored and quarantined: %s", joined);
+        g_autoptr(GString) joined = g_string_new(NULL);
+        for (guint i = 0; i < r->problems->len; i++)
+            g_string_append_printf(joined, "%s%s", i ? "; " : "",
+                                   (const char *)g_ptr_array_index(r->problems, i));
+        g_set_error(error, CPR_ERROR, CPR_ERROR_MESSAGE, "stored and quarantined: %s", joined->str);
         run->quarantined++;
         ok = FALSE;
     }
