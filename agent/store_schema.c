@@ -96,6 +96,43 @@ static const char *const MIGRATIONS[] = {
     "  last_uid INTEGER NOT NULL DEFAULT 0,"     /* highest UID committed */
     "  last_sync INTEGER);"
     "CREATE TABLE health (key TEXT PRIMARY KEY, value TEXT, at INTEGER);",
+
+    /* 1 -> 2: drafts, Bugzilla filing, consent audit, notifications */
+    "ALTER TABLE cases ADD COLUMN bug_id INTEGER;"
+    "ALTER TABLE cases ADD COLUMN bug_url TEXT;"
+    /* A unique marker filed with the bug (whiteboard), so that an attempt whose
+     * answer was lost can be found again instead of filing twice. */
+    "ALTER TABLE cases ADD COLUMN bug_marker TEXT;"
+    "ALTER TABLE cases ADD COLUMN bug_attempt_at INTEGER;"  /* a filing attempt in flight */
+    "ALTER TABLE cases ADD COLUMN security_sensitive INTEGER NOT NULL DEFAULT 0;"
+    "CREATE TABLE outbox ("                  /* every notification, before delivery */
+    "  id INTEGER PRIMARY KEY,"
+    "  target TEXT NOT NULL,"                /* notify.NAME, or 'reporter-ack' */
+    "  case_id INTEGER REFERENCES cases(id),"
+    "  kind TEXT NOT NULL,"                  /* page | escalation | acknowledge | resolve | ack_mail | health */
+    "  dedup_key TEXT NOT NULL,"             /* stable per case and clock and point */
+    "  payload TEXT NOT NULL,"               /* already redacted and leak-checked */
+    "  created_at INTEGER NOT NULL,"
+    "  attempts INTEGER NOT NULL DEFAULT 0,"
+    "  next_attempt_at INTEGER NOT NULL,"
+    "  last_error TEXT,"
+    "  delivered_at INTEGER,"
+    "  failed_at INTEGER,"                   /* given up: permanent failure, reported */
+    "  UNIQUE (target, dedup_key));"
+    "CREATE INDEX outbox_pending ON outbox(next_attempt_at) WHERE delivered_at IS NULL AND failed_at IS NULL;"
+    "CREATE TABLE escalations ("             /* each escalation point pages once */
+    "  case_id INTEGER NOT NULL REFERENCES cases(id),"
+    "  clock TEXT NOT NULL,"
+    "  point INTEGER NOT NULL,"              /* percent of the window; 100 = overdue */
+    "  due_at INTEGER NOT NULL,"             /* the due time it was computed for */
+    "  fired_at INTEGER NOT NULL,"
+    "  PRIMARY KEY (case_id, clock, point, due_at));"
+    "CREATE TABLE acks_sent ("               /* acknowledgements to reporters */
+    "  case_id INTEGER NOT NULL REFERENCES cases(id),"
+    "  email TEXT NOT NULL,"
+    "  message_id TEXT NOT NULL,"
+    "  sent_at INTEGER NOT NULL,"
+    "  PRIMARY KEY (case_id, email));",
 };
 
 guint store_schema_version(void)
