@@ -1,0 +1,809 @@
+/* redact.c - replace the identifiers of non-consenting persons, and the
+ * fail-closed check that none is left (see redact.h for the rules).
+ *
+ * Matching works on a folded copy of the text (NFKD, marks dropped, case
+ * folded, separators collapsed, quote prefixes after line breaks skipped) with
+ * a map from every folded byte back to the original character it came from,
+ * so replacements land on the original bytes while comparisons ignore case,
+ * accents, line breaks and quoting. */
+#include <string.h>
+
+#include "redact.h"
+#include "cpr_error.h"
+
+#define DEFAULT_NAME_PHRASE "a community member"
+#define DEFAULT_TOKEN_PHRASE "[name redacted]"
+#define DEFAULT_EMAIL_PHRASE "[reporter email redacted]"
+#define DEFAULT_PHONE_PHRASE "[phone redacted]"
+
+/* A base64 run this long with no space is a certificate/key blob, not prose. */
+#define BASE64_RUN_MIN 40
+/* Phone numbers are compared by their last digits (country prefixes vary). */
+#define PHONE_KEY_DIGITS 8
+#define PHONE_MIN_DIGITS 7
+
+typedef enum { MATCH_NAME = 0, MATCH_PHONE = 1, MATCH_EMAIL = 2 } MatchKind;
+
+typedef struct {
+    gsize start, end; /* byte offsets in the original text */
+    MatchKind kind;
+} Range;
+
+typedef struct {
+    GString *s;  /* folded text, valid UTF-8 */
+    GArray *map; /* guint32 per byte of s: original offset of its source char */
+} Folded;
+
+/* ---- folding ------------------------------------------------------------ */
+
+enum { FOLD_DROP = 0, FOLD_SPACE = -1 };
+
+static gboolean is_zero_width(gunichar c)
+{
+    return c == 0x00AD || c == 0x180E || (c >= 0x200B && c <= 0x200F) || c == 0x2060 ||
+           c == 0x2061 || c == 0x2062 || c == 0x2063 || c == 0xFEFF ||
+           (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069);
+}
+
+static gboolean is_hyphen(gunichar c)
+{
+    return c == '-' || (c >= 0x2010 && c <= 0x2015) || c == 0x2212 || c == 0xFE58 ||
+           c == 0xFE63 || c == 0xFF0D;
+}
+
+static gboolean is_apostrophe(gunichar c)
+{
+    return c == 0x2018 || c == 0x2019 || c == 0x201B || c == 0x02BC || c == 0x02B9 ||
+           c == '`' || c == 0x00B4 || c == 0xFF07 || c == 0x2032;
+}
+
+/* Fold one character into out[] (room for G_UNICHAR_MAX_DECOMPOSITION_LENGTH
+ * + 1). Returns the count, FOLD_DROP or FOLD_SPACE. */
+static int fold_char(gunichar c, gunichar *out)
+{
+    if (c < 0x80) {
+        if (g_ascii_isspace(c) || c == '-')
+            return FOLD_SPACE;
+        out[0] = g_ascii_tolower((char)c);
+        return 1;
+    }
+    if (is_zero_width(c))
+        return FOLD_DROP;
+    if (is_hyphen(c) || g_unichar_isspace(c))
+        return FOLD_SPACE;
+    if (is_apostrophe(c)) {
+        out[0] = '\'';
+        return 1;
+    }
+    /* letters with a stroke or ligatures have no decomposition */
+    switch (c) {
+    case 0x00D8: case 0x00F8: out[0] = 'o'; return 1;               /* Ø ø */
+    case 0x0141: case 0x0142: out[0] = 'l'; return 1;               /* Ł ł */
+    case 0x0110: case 0x0111: case 0x00D0: case 0x00F0: out[0] = 'd'; return 1; /* Đ đ Ð ð */
+    case 0x0126: case 0x0127: out[0] = 'h'; return 1;               /* Ħ ħ */
+    case 0x0166: case 0x0167: out[0] = 't'; return 1;               /* Ŧ ŧ */
+    case 0x0131: out[0] = 'i'; return 1;                            /* ı */
+    case 0x00C6: case 0x00E6: out[0] = 'a'; out[1] = 'e'; return 2; /* Æ æ */
+    case 0x0152: case 0x0153: out[0] = 'o'; out[1] = 'e'; return 2; /* Œ œ */
+    case 0x00DE: case 0x00FE: out[0] = 't'; out[1] = 'h'; return 2; /* Þ þ */
+    default: break;
+    }
+    gunichar dec[G_UNICHAR_MAX_DECOMPOSITION_LENGTH];
+    gsize n = g_unichar_fully_decompose(c, TRUE, dec, G_N_ELEMENTS(dec));
+    int k = 0;
+    for (gsize i = 0; i < n && k < (int)G_UNICHAR_MAX_DECOMPOSITION_LENGTH; i++) {
+        GUnicodeType t = g_unichar_type(dec[i]);
+        if (t == G_UNICODE_NON_SPACING_MARK || t == G_UNICODE_ENCLOSING_MARK)
+            continue;
+        if (g_unichar_isspace(dec[i]))
+            continue; /* compatibility forms of spacing accents: " \u0301" */
+        if (dec[i] == 0x00DF) { /* ß folds to ss */
+            out[k++] = 's';
+            out[k++] = 's';
+            continue;
+        }
+        /* upper then lower: final sigma, dotless i, title case all meet */
+        out[k++] = g_unichar_tolower(g_unichar_toupper(dec[i]));
+    }
+    return k;
+}
+
+static void folded_init(Folded *f, gsize hint)
+{
+    f->s = g_string_sized_new(hint + 1);
+    f->map = g_array_sized_new(FALSE, FALSE, sizeof(guint32), hint + 1);
+}
+
+static void folded_clear(Folded *f)
+{
+    if (f->s)
+        g_string_free(f->s, TRUE);
+    if (f->map)
+        g_array_unref(f->map);
+    f->s = NULL;
+    f->map = NULL;
+}
+
+static void folded_put(Folded *f, gunichar c, guint32 origin)
+{
+    char buf[6];
+    int n = g_unichar_to_utf8(c, buf);
+    g_string_append_len(f->s, buf, n);
+    for (int i = 0; i < n; i++)
+        g_array_append_val(f->map, origin);
+}
+
+/* Fold `text` (valid UTF-8, len < 4 GB). With `quotes`, the "> " prefixes
+ * after each line break count as part of the separator. */
+static void fold_build(const char *text, gsize len, gboolean quotes, Folded *f)
+{
+    folded_init(f, len);
+    gboolean pending = FALSE;
+    guint32 pending_at = 0;
+    const char *p = text, *end = text + len;
+    gboolean line_start = TRUE;
+    while (p < end) {
+        gunichar c = g_utf8_get_char(p);
+        const char *next = g_utf8_next_char(p);
+        guint32 at = (guint32)(p - text);
+        if (quotes && line_start && (c == '>' || c == ' ' || c == '\t')) {
+            /* quote prefix: a separator */
+            if (!pending) {
+                pending = TRUE;
+                pending_at = at;
+            }
+            p = next;
+            continue;
+        }
+        line_start = (c == '\n');
+        gunichar out[G_UNICHAR_MAX_DECOMPOSITION_LENGTH + 1];
+        int n = fold_char(c, out);
+        if (n == FOLD_SPACE) {
+            if (!pending) {
+                pending = TRUE;
+                pending_at = at;
+            }
+        } else if (n > 0) {
+            if (pending && f->s->len > 0)
+                folded_put(f, ' ', pending_at);
+            pending = FALSE;
+            for (int i = 0; i < n; i++)
+                folded_put(f, out[i], at);
+        }
+        p = next;
+    }
+}
+
+char *redact_fold(const char *text)
+{
+    if (!text)
+        return g_strdup("");
+    g_autofree char *valid = g_utf8_make_valid(text, -1);
+    Folded f;
+    fold_build(valid, strlen(valid), FALSE, &f);
+    char *r = g_strdup(f.s->str);
+    folded_clear(&f);
+    return r;
+}
+
+/* ---- the patterns of the non-consenting persons ------------------------- */
+
+typedef struct {
+    GPtrArray *names;  /* char*: folded names and tokens */
+    GPtrArray *emails; /* GRegex*: obfuscation-tolerant, on folded text */
+    GPtrArray *email_squeezed; /* char*: addresses, letters and digits only */
+    GPtrArray *name_squeezed;  /* char*: multi-word names, letters and digits only */
+    GPtrArray *phones; /* char*: last digits */
+} Patterns;
+
+static void patterns_clear(Patterns *pt)
+{
+    g_clear_pointer(&pt->names, g_ptr_array_unref);
+    g_clear_pointer(&pt->emails, g_ptr_array_unref);
+    g_clear_pointer(&pt->email_squeezed, g_ptr_array_unref);
+    g_clear_pointer(&pt->name_squeezed, g_ptr_array_unref);
+    g_clear_pointer(&pt->phones, g_ptr_array_unref);
+}
+
+static gboolean str_in_array(GPtrArray *a, const char *s)
+{
+    for (guint i = 0; i < a->len; i++)
+        if (strcmp(g_ptr_array_index(a, i), s) == 0)
+            return TRUE;
+    return FALSE;
+}
+
+static void add_unique(GPtrArray *a, char *owned)
+{
+    if (!owned || !*owned || str_in_array(a, owned))
+        g_free(owned);
+    else
+        g_ptr_array_add(a, owned);
+}
+
+static guint count_alnum(const char *s)
+{
+    guint n = 0;
+    for (const char *p = s; *p; p = g_utf8_next_char(p))
+        if (g_unichar_isalnum(g_utf8_get_char(p)))
+            n++;
+    return n;
+}
+
+static char *squeeze(const char *folded)
+{
+    GString *g = g_string_new(NULL);
+    for (const char *p = folded; *p; p = g_utf8_next_char(p)) {
+        gunichar c = g_utf8_get_char(p);
+        if (g_unichar_isalnum(c))
+            g_string_append_unichar(g, c);
+    }
+    return g_string_free(g, FALSE);
+}
+
+#define RX_DOT "(?: ?\\. ?|%2e|&#0*46;| ?[\\[({<] ?(?:dot|punkt|punto|point) ?[\\])}>] ?" \
+               "| (?:dot|punkt|punto|point) )"
+#define RX_AT "(?: ?@ ?|%40|&#0*64;|&commat;| ?[\\[({<] ?(?:at|arroba|chez|a) ?[\\])}>] ?" \
+              "| (?:at|arroba|chez) )"
+
+/* "a.b@c d.org" (folded) -> a regex that also matches the spelled-out forms. */
+static GRegex *email_regex(const char *folded_email)
+{
+    const char *at = strrchr(folded_email, '@');
+    if (!at || at == folded_email || !at[1])
+        return NULL;
+    GString *rx = g_string_new(NULL);
+    g_autofree char *local = g_strndup(folded_email, at - folded_email);
+    const char *parts[2] = { local, at + 1 };
+    for (int k = 0; k < 2; k++) {
+        if (k == 1)
+            g_string_append(rx, RX_AT);
+        g_auto(GStrv) pieces = g_strsplit(parts[k], ".", -1);
+        for (guint i = 0; pieces[i]; i++) {
+            if (i > 0)
+                g_string_append(rx, RX_DOT);
+            g_autofree char *e = g_regex_escape_string(pieces[i], -1);
+            g_string_append(rx, e);
+        }
+    }
+    GRegex *re = g_regex_new(rx->str, G_REGEX_OPTIMIZE, 0, NULL);
+    g_string_free(rx, TRUE);
+    return re;
+}
+
+static char *phone_key(const char *phone)
+{
+    GString *d = g_string_new(NULL);
+    for (const char *p = phone; *p; p++)
+        if (g_ascii_isdigit(*p))
+            g_string_append_c(d, *p);
+    if (d->len < PHONE_MIN_DIGITS) {
+        g_string_free(d, TRUE);
+        return NULL;
+    }
+    if (d->len > PHONE_KEY_DIGITS)
+        g_string_erase(d, 0, d->len - PHONE_KEY_DIGITS);
+    return g_string_free(d, FALSE);
+}
+
+static void patterns_build(const IdentitySet *ids, const RedactOptions *opts, Patterns *pt)
+{
+    pt->names = g_ptr_array_new_with_free_func(g_free);
+    pt->emails = g_ptr_array_new_with_free_func((GDestroyNotify)g_regex_unref);
+    pt->email_squeezed = g_ptr_array_new_with_free_func(g_free);
+    pt->name_squeezed = g_ptr_array_new_with_free_func(g_free);
+    pt->phones = g_ptr_array_new_with_free_func(g_free);
+    GPtrArray *seen_emails = g_ptr_array_new_with_free_func(g_free);
+    const char *const *consented = opts ? opts->consented_emails : NULL;
+
+    guint n = ids ? identity_set_count(ids) : 0;
+    for (guint i = 0; i < n; i++) {
+        const IdentityPerson *p = identity_set_get(ids, i);
+        if (identity_person_consented(p, consented))
+            continue;
+        for (const char *const *v = identity_person_names(p); *v; v++) {
+            char *f = redact_fold(*v);
+            g_strstrip(f);
+            if (count_alnum(f) < 2) {
+                g_free(f);
+                continue;
+            }
+            if (strchr(f, ' ')) {
+                char *sq = squeeze(f);
+                if (strlen(sq) >= 6)
+                    add_unique(pt->name_squeezed, sq);
+                else
+                    g_free(sq);
+            }
+            add_unique(pt->names, f);
+        }
+        for (const char *const *v = identity_person_tokens(p); *v; v++) {
+            char *f = redact_fold(*v);
+            g_strstrip(f);
+            if (count_alnum(f) < 2)
+                g_free(f);
+            else
+                add_unique(pt->names, f);
+        }
+        for (const char *const *v = identity_person_emails(p); *v; v++) {
+            char *f = redact_fold(*v);
+            g_strstrip(f);
+            if (str_in_array(seen_emails, f)) {
+                g_free(f);
+                continue;
+            }
+            GRegex *re = email_regex(f);
+            if (re)
+                g_ptr_array_add(pt->emails, re);
+            add_unique(pt->email_squeezed, squeeze(f));
+            g_ptr_array_add(seen_emails, f);
+        }
+        for (const char *const *v = identity_person_phones(p); *v; v++)
+            add_unique(pt->phones, phone_key(*v));
+    }
+    g_ptr_array_unref(seen_emails);
+}
+
+/* ---- finding matches ---------------------------------------------------- */
+
+/* Scripts written without spaces between words: no word boundary there. */
+static gboolean is_continuous_script(gunichar c)
+{
+    switch (g_unichar_get_script(c)) {
+    case G_UNICODE_SCRIPT_HAN:
+    case G_UNICODE_SCRIPT_HIRAGANA:
+    case G_UNICODE_SCRIPT_KATAKANA:
+    case G_UNICODE_SCRIPT_THAI:
+    case G_UNICODE_SCRIPT_LAO:
+    case G_UNICODE_SCRIPT_KHMER:
+    case G_UNICODE_SCRIPT_MYANMAR:
+    case G_UNICODE_SCRIPT_TIBETAN:
+        return TRUE;
+    default:
+        return FALSE;
+    }
+}
+
+/* May a match whose edge character is `edge` sit next to `neighbour`? */
+static gboolean boundary_ok(gunichar edge, gunichar neighbour)
+{
+    if (!g_unichar_isalnum(edge) || !g_unichar_isalnum(neighbour))
+        return TRUE;
+    return is_continuous_script(edge) || is_continuous_script(neighbour);
+}
+
+static gboolean folded_boundaries(const Folded *f, gsize fs, gsize fe)
+{
+    const char *s = f->s->str;
+    if (fe <= fs)
+        return FALSE;
+    gunichar first = g_utf8_get_char(s + fs);
+    gunichar last = g_utf8_get_char(g_utf8_find_prev_char(s, s + fe));
+    if (fs > 0 && !boundary_ok(first, g_utf8_get_char(g_utf8_find_prev_char(s, s + fs))))
+        return FALSE;
+    if (fe < f->s->len && !boundary_ok(last, g_utf8_get_char(s + fe)))
+        return FALSE;
+    return TRUE;
+}
+
+/* Folded byte range [fs, fe) -> original byte range. */
+static Range folded_to_range(const Folded *f, const char *orig, gsize fs, gsize fe, MatchKind kind)
+{
+    Range r;
+    r.start = g_array_index(f->map, guint32, fs);
+    guint32 last = g_array_index(f->map, guint32, fe - 1);
+    r.end = (gsize)(g_utf8_next_char(orig + last) - orig);
+    r.kind = kind;
+    return r;
+}
+
+static void find_literal(const Folded *f, const char *orig, const char *needle, gboolean bounded,
+                         MatchKind kind, GArray *out)
+{
+    gsize nl = strlen(needle);
+    if (nl == 0)
+        return;
+    const char *hay = f->s->str;
+    gsize hl = f->s->len;
+    gsize from = 0;
+    while (from + nl <= hl) {
+        const char *hit = memmem(hay + from, hl - from, needle, nl);
+        if (!hit)
+            break;
+        gsize fs = (gsize)(hit - hay);
+        if (!bounded || folded_boundaries(f, fs, fs + nl)) {
+            Range r = folded_to_range(f, orig, fs, fs + nl, kind);
+            g_array_append_val(out, r);
+        }
+        from = (gsize)(g_utf8_next_char(hit) - hay);
+    }
+}
+
+static void find_regex(const Folded *f, const char *orig, GRegex *re, MatchKind kind, GArray *out)
+{
+    GMatchInfo *mi = NULL;
+    g_regex_match_full(re, f->s->str, (gssize)f->s->len, 0, 0, &mi, NULL);
+    while (g_match_info_matches(mi)) {
+        int s = -1, e = -1;
+        if (g_match_info_fetch_pos(mi, 0, &s, &e) && s >= 0 && e > s) {
+            gsize fs = (gsize)s, fe = (gsize)e;
+            /* the spelled-out separators may eat the spaces at the ends */
+            while (fs < fe && f->s->str[fs] == ' ')
+                fs++;
+            while (fe > fs && f->s->str[fe - 1] == ' ')
+                fe--;
+            if (fe > fs && folded_boundaries(f, fs, fe)) {
+                Range r = folded_to_range(f, orig, fs, fe, kind);
+                g_array_append_val(out, r);
+            }
+        }
+        g_match_info_next(mi, NULL);
+    }
+    g_match_info_free(mi);
+}
+
+static GRegex *static_regex(GRegex **slot, const char *pattern, GRegexCompileFlags flags)
+{
+    if (g_once_init_enter(slot)) {
+        GRegex *re = g_regex_new(pattern, flags | G_REGEX_OPTIMIZE, 0, NULL);
+        g_assert(re); /* a constant pattern: a bug if it does not compile */
+        g_once_init_leave(slot, re);
+    }
+    return *slot;
+}
+
+static GRegex *phone_run_regex(void)
+{
+    static GRegex *re;
+    return static_regex(&re, "[+(]?[0-9][0-9 \\t().\\-/]{5,}[0-9]", 0);
+}
+
+static GRegex *hex_run_regex(void)
+{
+    static GRegex *re;
+    return static_regex(&re,
+                        "(?<![0-9a-z])(?:[0-9a-f]{16,}|[0-9a-f]{2}"
+                        "(?:(?:[:.-]|[ \\t]{1,3}|\\s)?[0-9a-f]{2}){7,})(?![0-9a-z])",
+                        G_REGEX_CASELESS);
+}
+
+static void find_phones(const char *orig, GPtrArray *keys, GArray *out)
+{
+    if (keys->len == 0)
+        return;
+    GMatchInfo *mi = NULL;
+    g_regex_match(phone_run_regex(), orig, 0, &mi);
+    while (g_match_info_matches(mi)) {
+        int s = -1, e = -1;
+        if (g_match_info_fetch_pos(mi, 0, &s, &e) && s >= 0 && e > s) {
+            GString *digits = g_string_new(NULL);
+            for (int i = s; i < e; i++)
+                if (g_ascii_isdigit(orig[i]))
+                    g_string_append_c(digits, orig[i]);
+            for (guint k = 0; k < keys->len; k++) {
+                if (digits->len >= PHONE_MIN_DIGITS &&
+                    strstr(digits->str, g_ptr_array_index(keys, k))) {
+                    Range r = { (gsize)s, (gsize)e, MATCH_PHONE };
+                    g_array_append_val(out, r);
+                    break;
+                }
+            }
+            g_string_free(digits, TRUE);
+        }
+        g_match_info_next(mi, NULL);
+    }
+    g_match_info_free(mi);
+}
+
+/* Ranges of the original that are never redacted. */
+static GArray *protected_ranges(const Folded *f, const char *orig, const RedactOptions *opts)
+{
+    GArray *prot = g_array_new(FALSE, FALSE, sizeof(Range));
+    if (opts && opts->protected_strings) {
+        for (const char *const *p = opts->protected_strings; *p; p++) {
+            g_autofree char *fp = redact_fold(*p);
+            g_strstrip(fp);
+            if (*fp)
+                find_literal(f, orig, fp, FALSE, MATCH_NAME, prot);
+        }
+    }
+    GMatchInfo *mi = NULL;
+    g_regex_match(hex_run_regex(), orig, 0, &mi);
+    while (g_match_info_matches(mi)) {
+        int s = -1, e = -1;
+        if (g_match_info_fetch_pos(mi, 0, &s, &e) && s >= 0 && e > s) {
+            Range r = { (gsize)s, (gsize)e, MATCH_NAME };
+            g_array_append_val(prot, r);
+        }
+        g_match_info_next(mi, NULL);
+    }
+    g_match_info_free(mi);
+    return prot;
+}
+
+static gboolean overlaps_any(const Range *r, const GArray *prot)
+{
+    for (guint i = 0; i < prot->len; i++) {
+        const Range *p = &g_array_index(prot, Range, i);
+        if (r->start < p->end && p->start < r->end)
+            return TRUE;
+    }
+    return FALSE;
+}
+
+static gboolean is_base64_char(char c)
+{
+    return g_ascii_isalnum(c) || c == '+' || c == '/' || c == '=';
+}
+
+/* Inside a long unbroken base64 run (a key, a certificate body)? */
+static gboolean inside_base64_run(const char *orig, gsize len, const Range *r)
+{
+    gsize s = r->start, e = r->end;
+    for (gsize i = s; i < e; i++)
+        if (!is_base64_char(orig[i]))
+            return FALSE;
+    while (s > 0 && is_base64_char(orig[s - 1]))
+        s--;
+    while (e < len && is_base64_char(orig[e]))
+        e++;
+    return e - s >= BASE64_RUN_MIN;
+}
+
+static int range_cmp(gconstpointer a, gconstpointer b)
+{
+    const Range *x = a, *y = b;
+    if (x->start != y->start)
+        return x->start < y->start ? -1 : 1;
+    if (x->end != y->end)
+        return x->end > y->end ? -1 : 1;
+    return 0;
+}
+
+/* Every match of every identifier, protected ones removed. Unsorted. */
+static GArray *find_matches(const Patterns *pt, const Folded *f, const char *orig, gsize len,
+                            const RedactOptions *opts)
+{
+    GArray *all = g_array_new(FALSE, FALSE, sizeof(Range));
+    for (guint i = 0; i < pt->names->len; i++)
+        find_literal(f, orig, g_ptr_array_index(pt->names, i), TRUE, MATCH_NAME, all);
+    for (guint i = 0; i < pt->emails->len; i++)
+        find_regex(f, orig, g_ptr_array_index(pt->emails, i), MATCH_EMAIL, all);
+    find_phones(orig, pt->phones, all);
+
+    GArray *prot = protected_ranges(f, orig, opts);
+    GArray *kept = g_array_new(FALSE, FALSE, sizeof(Range));
+    for (guint i = 0; i < all->len; i++) {
+        const Range *r = &g_array_index(all, Range, i);
+        if (overlaps_any(r, prot))
+            continue;
+        if (r->kind == MATCH_NAME && inside_base64_run(orig, len, r))
+            continue;
+        g_array_append_val(kept, *r);
+    }
+    g_array_unref(prot);
+    g_array_unref(all);
+    return kept;
+}
+
+/* Only separators between two name matches: "Jane" + " " + "Doe". */
+static gboolean only_separators(const char *orig, gsize s, gsize e)
+{
+    for (gsize i = s; i < e; i++) {
+        char c = orig[i];
+        if (c != ' ' && c != '\t' && c != '-' && c != '\n' && c != '\r' && c != '>')
+            return FALSE;
+    }
+    return TRUE;
+}
+
+static void merge_ranges(GArray *r, const char *orig)
+{
+    g_array_sort(r, range_cmp);
+    guint w = 0;
+    for (guint i = 0; i < r->len; i++) {
+        Range cur = g_array_index(r, Range, i);
+        if (w > 0) {
+            Range *prev = &g_array_index(r, Range, w - 1);
+            gboolean overlap = cur.start < prev->end;
+            gboolean adjacent_names = prev->kind == MATCH_NAME && cur.kind == MATCH_NAME &&
+                                      cur.start >= prev->end &&
+                                      only_separators(orig, prev->end, cur.start);
+            if (overlap || adjacent_names) {
+                if (cur.end > prev->end)
+                    prev->end = cur.end;
+                if (cur.kind > prev->kind)
+                    prev->kind = cur.kind;
+                continue;
+            }
+        }
+        g_array_index(r, Range, w++) = cur;
+    }
+    g_array_set_size(r, w);
+}
+
+/* A name inside a URL, handle or address-like token reads better as a tag. */
+static gboolean name_inside_token(const char *orig, gsize len, const Range *r)
+{
+    gsize s = r->start, e = r->end;
+    while (s > 0 && !g_ascii_isspace(orig[s - 1]))
+        s--;
+    while (e < len && !g_ascii_isspace(orig[e]))
+        e++;
+    for (gsize i = s; i < e; i++) {
+        if (i >= r->start && i < r->end)
+            continue;
+        if (orig[i] == '/' || orig[i] == '@' || orig[i] == '=')
+            return TRUE;
+    }
+    /* "rafferty_sec" joins words; "_Doe_" is emphasis */
+    if (r->end + 1 < len && orig[r->end] == '_' && g_ascii_isalnum(orig[r->end + 1]))
+        return TRUE;
+    if (r->start >= 2 && orig[r->start - 1] == '_' && g_ascii_isalnum(orig[r->start - 2]))
+        return TRUE;
+    return FALSE;
+}
+
+static gboolean prepare(const char *text, char **valid_r, GError **error)
+{
+    gsize len = strlen(text);
+    if (len > REDACT_MAX_TEXT) {
+        g_set_error(error, CPR_ERROR, CPR_ERROR_INPUT,
+                    "text of %" G_GSIZE_FORMAT " bytes is larger than the redaction limit "
+                    "of %u bytes", len, (unsigned)REDACT_MAX_TEXT);
+        return FALSE;
+    }
+    *valid_r = g_utf8_make_valid(text, (gssize)len);
+    return TRUE;
+}
+
+char *redact_text(const IdentitySet *ids, const char *text, const RedactOptions *opts,
+                  GError **error)
+{
+    g_return_val_if_fail(error == NULL || *error == NULL, NULL);
+    char *orig = NULL;
+    if (!prepare(text ? text : "", &orig, error))
+        return NULL;
+    gsize len = strlen(orig);
+
+    Patterns pt = { 0 };
+    patterns_build(ids, opts, &pt);
+    Folded f;
+    fold_build(orig, len, TRUE, &f);
+    GArray *matches = find_matches(&pt, &f, orig, len, opts);
+    merge_ranges(matches, orig);
+
+    const char *name_phrase = opts && opts->name_phrase ? opts->name_phrase : DEFAULT_NAME_PHRASE;
+    const char *email_phrase =
+        opts && opts->email_phrase ? opts->email_phrase : DEFAULT_EMAIL_PHRASE;
+    const char *phone_phrase =
+        opts && opts->phone_phrase ? opts->phone_phrase : DEFAULT_PHONE_PHRASE;
+
+    GString *out = g_string_sized_new(len + 64);
+    gsize at = 0;
+    for (guint i = 0; i < matches->len; i++) {
+        const Range *r = &g_array_index(matches, Range, i);
+        g_string_append_len(out, orig + at, (gssize)(r->start - at));
+        switch (r->kind) {
+        case MATCH_EMAIL:
+            g_string_append(out, email_phrase);
+            break;
+        case MATCH_PHONE:
+            g_string_append(out, phone_phrase);
+            break;
+        case MATCH_NAME:
+            g_string_append(out, name_inside_token(orig, len, r) ? DEFAULT_TOKEN_PHRASE
+                                                                  : name_phrase);
+            break;
+        }
+        at = r->end;
+    }
+    g_string_append_len(out, orig + at, (gssize)(len - at));
+
+    g_array_unref(matches);
+    folded_clear(&f);
+    patterns_clear(&pt);
+    g_free(orig);
+    return g_string_free(out, FALSE);
+}
+
+static guint line_of(const char *orig, gsize offset)
+{
+    guint line = 1;
+    for (gsize i = 0; i < offset && orig[i]; i++)
+        if (orig[i] == '\n')
+            line++;
+    return line;
+}
+
+static const char *kind_label(MatchKind k)
+{
+    switch (k) {
+    case MATCH_EMAIL:
+        return "an e-mail address";
+    case MATCH_PHONE:
+        return "a phone number";
+    case MATCH_NAME:
+    default:
+        return "a name";
+    }
+}
+
+/* The letters-and-digits-only scan: catches "r.a.f.f.e.r.t.y" and friends. */
+static gboolean squeezed_hit(const Patterns *pt, const Folded *f, const char *orig, gsize len,
+                             const RedactOptions *opts, Range *hit_r)
+{
+    Folded sq;
+    folded_init(&sq, f->s->len);
+    for (gsize i = 0; i < f->s->len;) {
+        const char *p = f->s->str + i;
+        gunichar c = g_utf8_get_char(p);
+        gsize n = (gsize)(g_utf8_next_char(p) - p);
+        if (g_unichar_isalnum(c))
+            folded_put(&sq, c, g_array_index(f->map, guint32, i));
+        i += n;
+    }
+    GArray *prot = protected_ranges(f, orig, opts);
+    GArray *hits = g_array_new(FALSE, FALSE, sizeof(Range));
+    for (guint i = 0; i < pt->email_squeezed->len; i++)
+        find_literal(&sq, orig, g_ptr_array_index(pt->email_squeezed, i), FALSE, MATCH_EMAIL,
+                     hits);
+    for (guint i = 0; i < pt->name_squeezed->len; i++)
+        find_literal(&sq, orig, g_ptr_array_index(pt->name_squeezed, i), FALSE, MATCH_NAME, hits);
+    gboolean found = FALSE;
+    for (guint i = 0; i < hits->len && !found; i++) {
+        const Range *r = &g_array_index(hits, Range, i);
+        if (overlaps_any(r, prot) || inside_base64_run(orig, len, r))
+            continue;
+        /* whole words of the original: "jd@corp.example" is not in "xjd@corp.examples" */
+        if (r->start > 0 &&
+            g_unichar_isalnum(g_utf8_get_char(g_utf8_find_prev_char(orig, orig + r->start))))
+            continue;
+        if (r->end < len && g_unichar_isalnum(g_utf8_get_char(orig + r->end)))
+            continue;
+        *hit_r = *r;
+        found = TRUE;
+    }
+    g_array_unref(hits);
+    g_array_unref(prot);
+    folded_clear(&sq);
+    return found;
+}
+
+gboolean redact_check(const IdentitySet *ids, const char *text, const RedactOptions *opts,
+                      const char *output_name, GError **error)
+{
+    g_return_val_if_fail(error == NULL || *error == NULL, FALSE);
+    const char *what = output_name ? output_name : "output";
+    char *orig = NULL;
+    if (!prepare(text ? text : "", &orig, error)) {
+        g_prefix_error(error, "redaction check of %s: ", what);
+        return FALSE;
+    }
+    gsize len = strlen(orig);
+
+    Patterns pt = { 0 };
+    patterns_build(ids, opts, &pt);
+    Folded f;
+    fold_build(orig, len, TRUE, &f);
+    GArray *matches = find_matches(&pt, &f, orig, len, opts);
+    Range hit = { 0 };
+    gboolean leak = FALSE;
+    if (matches->len > 0) {
+        g_array_sort(matches, range_cmp);
+        hit = g_array_index(matches, Range, 0);
+        leak = TRUE;
+    } else {
+        leak = squeezed_hit(&pt, &f, orig, len, opts, &hit);
+    }
+    if (leak)
+        g_set_error(error, CPR_ERROR, CPR_ERROR_LEAK,
+                    "redaction check failed for %s: %s of a reporter who has not consented "
+                    "remains (line %u)", what, kind_label(hit.kind), line_of(orig, hit.start));
+
+    g_array_unref(matches);
+    folded_clear(&f);
+    patterns_clear(&pt);
+    g_free(orig);
+    return !leak;
+}
