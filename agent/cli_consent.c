@@ -1,0 +1,159 @@
+/* cli_consent.c - `consent grant|revoke|list`: the consent registry
+ * (SPEC 2.4, 3.2). */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "consent.h"
+#include "cpr_error.h"
+#include "jsonutil.h"
+#include "timefmt.h"
+
+static const char CONSENT_USAGE[] =
+    "consent grant EMAIL [--name N] --evidence TEXT | consent revoke EMAIL | "
+    "consent list [--json]";
+
+static gboolean parse_options(const char *cmd, const char *params, GOptionEntry *entries,
+                              int *argc, char ***argv)
+{
+    g_autoptr(GOptionContext) oc = g_option_context_new(params);
+    g_option_context_add_main_entries(oc, entries, NULL);
+    GError *error = NULL;
+    if (!g_option_context_parse(oc, argc, argv, &error)) {
+        cli_error("%s: %s", cmd, error->message);
+        g_error_free(error);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static int fail(const char *cmd, GError *error)
+{
+    cli_error("%s: %s", cmd, error->message);
+    int rc = cli_status_for(error);
+    g_error_free(error);
+    return rc;
+}
+
+static int consent_grant_cmd(CliContext *ctx, int argc, char **argv)
+{
+    g_autofree char *name = NULL, *evidence = NULL, *by = NULL;
+    GOptionEntry entries[] = {
+        {"name", 0, 0, G_OPTION_ARG_STRING, &name, "how the reporter is to be named", "N"},
+        {"evidence", 0, 0, G_OPTION_ARG_STRING, &evidence,
+         "where the reporter approved being named (required)", "TEXT"},
+        {"by", 0, 0, G_OPTION_ARG_STRING, &by, "who records it", "NAME"},
+        {NULL},
+    };
+    if (!parse_options("consent grant", "EMAIL", entries, &argc, &argv))
+        return CLI_USAGE;
+    if (argc != 2) {
+        cli_error("consent grant: expected one EMAIL");
+        return CLI_USAGE;
+    }
+    if (!evidence || !*evidence) {
+        cli_error("consent grant: --evidence TEXT is required (where the reporter approved "
+                  "being named)");
+        return CLI_USAGE;
+    }
+    Store *store = cli_store(ctx);
+    if (!store)
+        return CLI_STORE;
+    GError *error = NULL;
+    if (!consent_grant(store, argv[1], name, evidence, by, ctx->now, &error))
+        return fail("consent grant", error);
+    g_autofree char *lower = g_ascii_strdown(argv[1], -1);
+    printf("consent granted for %s\n", g_strstrip(lower));
+    return CLI_OK;
+}
+
+static int consent_revoke_cmd(CliContext *ctx, int argc, char **argv)
+{
+    g_autofree char *by = NULL;
+    GOptionEntry entries[] = {
+        {"by", 0, 0, G_OPTION_ARG_STRING, &by, "who records it", "NAME"},
+        {NULL},
+    };
+    if (!parse_options("consent revoke", "EMAIL", entries, &argc, &argv))
+        return CLI_USAGE;
+    if (argc != 2) {
+        cli_error("consent revoke: expected one EMAIL");
+        return CLI_USAGE;
+    }
+    Store *store = cli_store(ctx);
+    if (!store)
+        return CLI_STORE;
+    GError *error = NULL;
+    if (!consent_revoke(store, argv[1], by, ctx->now, &error))
+        return fail("consent revoke", error);
+    g_autofree char *lower = g_ascii_strdown(argv[1], -1);
+    printf("consent revoked for %s\n", g_strstrip(lower));
+    return CLI_OK;
+}
+
+static int consent_list_cmd(CliContext *ctx, int argc, char **argv)
+{
+    gboolean json = FALSE;
+    GOptionEntry entries[] = {
+        {"json", 0, 0, G_OPTION_ARG_NONE, &json, "a JSON array", NULL},
+        {NULL},
+    };
+    if (!parse_options("consent list", "", entries, &argc, &argv))
+        return CLI_USAGE;
+    if (argc != 1) {
+        cli_error("consent list: unexpected argument \"%s\"", argv[1]);
+        return CLI_USAGE;
+    }
+    Store *store = cli_store(ctx);
+    if (!store)
+        return CLI_STORE;
+    GError *error = NULL;
+    g_autoptr(GPtrArray) list = consent_list(store, &error);
+    if (!list)
+        return fail("consent list", error);
+    if (json) {
+        g_autoptr(JsonBuilder) b = json_builder_new();
+        json_builder_begin_array(b);
+        for (guint i = 0; i < list->len; i++) {
+            const ConsentEntry *e = g_ptr_array_index(list, i);
+            json_builder_begin_object(b);
+            jsonutil_add_string(b, "email", e->email);
+            jsonutil_add_string(b, "name", e->name);
+            jsonutil_add_string(b, "evidence", e->evidence);
+            jsonutil_add_time(b, "granted_at", e->granted_at, TRUE);
+            jsonutil_add_time(b, "revoked_at", e->revoked_at, TRUE);
+            jsonutil_add_bool(b, "active", e->revoked_at == 0);
+            json_builder_end_object(b);
+        }
+        json_builder_end_array(b);
+        g_autofree char *s = jsonutil_builder_to_string(b, TRUE);
+        printf("%s\n", s);
+        return CLI_OK;
+    }
+    printf("%-36s %-8s %-20s %-20s %s\n", "EMAIL", "STATE", "GRANTED (UTC)", "REVOKED (UTC)",
+           "NAME / EVIDENCE");
+    for (guint i = 0; i < list->len; i++) {
+        const ConsentEntry *e = g_ptr_array_index(list, i);
+        g_autofree char *granted = timefmt_rfc3339(e->granted_at);
+        g_autofree char *revoked = e->revoked_at ? timefmt_rfc3339(e->revoked_at) : g_strdup("-");
+        printf("%-36s %-8s %-20s %-20s %s / %s\n", e->email, e->revoked_at ? "revoked" : "active",
+               granted, revoked, e->name ? e->name : "-", e->evidence);
+    }
+    return CLI_OK;
+}
+
+int cli_consent(CliContext *ctx, int argc, char **argv)
+{
+    if (argc < 2) {
+        cli_error("usage: %s", CONSENT_USAGE);
+        return CLI_USAGE;
+    }
+    if (!strcmp(argv[1], "grant"))
+        return consent_grant_cmd(ctx, argc - 1, argv + 1);
+    if (!strcmp(argv[1], "revoke"))
+        return consent_revoke_cmd(ctx, argc - 1, argv + 1);
+    if (!strcmp(argv[1], "list"))
+        return consent_list_cmd(ctx, argc - 1, argv + 1);
+    cli_error("consent: unknown subcommand \"%s\"; usage: %s", argv[1], CONSENT_USAGE);
+    return CLI_USAGE;
+}
