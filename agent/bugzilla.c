@@ -1,0 +1,401 @@
+/* bugzilla.c - Bugzilla REST client over libcurl (see bugzilla.h).
+ *
+ * One easy handle per client, so whoami and the POST that follows share a
+ * connection. Every request sets its options afresh (curl_easy_reset), so no
+ * option of one request leaks into the next. */
+#include <string.h>
+
+#include <curl/curl.h>
+#include <json-glib/json-glib.h>
+
+#include "bugzilla.h"
+#include "cpr_error.h"
+
+#define KEY_HEADER "X-BUGZILLA-API-KEY: "
+
+struct BugzillaClient {
+    CURL *curl;
+    char *base_url; /* without trailing '/' */
+    char *ca_file;
+    char *key_header; /* KEY_HEADER + key; wiped on free */
+    BugzillaOptions opt;
+    gboolean blocked;
+    long last_status;
+    gint64 last_code;
+    char errbuf[CURL_ERROR_SIZE];
+};
+
+typedef struct {
+    GByteArray *data;
+    gsize max;
+    gboolean too_big;
+} Body;
+
+BugzillaOptions bugzilla_options_default(void)
+{
+    return (BugzillaOptions){
+        .connect_timeout_ms = 10000,
+        .timeout_ms = 30000,
+        .max_response_bytes = 1024 * 1024,
+    };
+}
+
+static void wipe(char *s)
+{
+    if (!s)
+        return;
+    volatile char *p = s;
+    while (*p)
+        *p++ = '\0';
+}
+
+/* A key is sent in a header: anything but printable ASCII would let a
+ * corrupted key file inject header lines. */
+static gboolean key_ok(const char *key)
+{
+    for (const char *p = key; *p; p++)
+        if (*p < 0x21 || *p > 0x7e)
+            return FALSE;
+    return *key != '\0';
+}
+
+BugzillaClient *bugzilla_client_new(const Config *cfg, const BugzillaOptions *options,
+                                    GError **error)
+{
+    if (!cfg->bugzilla_url || !cfg->bugzilla_api_key_file) {
+        g_set_error(error, CPR_ERROR, CPR_ERROR_CONFIG,
+                    "%s: [bugzilla] needs url and api_key_file to file bugs", cfg->path);
+        return NULL;
+    }
+    if (g_ascii_strncasecmp(cfg->bugzilla_url, "https://", 8) != 0) {
+        g_set_error(error, CPR_ERROR, CPR_ERROR_CONFIG,
+                    "%s: [bugzilla] url: expected an https:// URL (the API key must not travel "
+                    "in clear)",
+                    cfg->path);
+        return NULL;
+    }
+    char *key = config_read_secret(cfg->bugzilla_api_key_file, error);
+    if (!key)
+        return NULL;
+    if (!key_ok(key)) {
+        config_secret_free(&key);
+        g_set_error(error, CPR_ERROR, CPR_ERROR_CONFIG,
+                    "%s: [bugzilla] api_key_file: the key must be one line of printable ASCII",
+                    cfg->path);
+        return NULL;
+    }
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        config_secret_free(&key);
+        g_set_error(error, CPR_ERROR, CPR_ERROR_CONNECTION, "curl initialisation failed");
+        return NULL;
+    }
+    BugzillaClient *c = g_new0(BugzillaClient, 1);
+    c->curl = curl_easy_init();
+    c->base_url = g_strdup(cfg->bugzilla_url);
+    gsize n = strlen(c->base_url);
+    while (n > 8 && c->base_url[n - 1] == '/')
+        c->base_url[--n] = '\0';
+    c->ca_file = g_strdup(cfg->bugzilla_ca_file);
+    c->key_header = g_strconcat(KEY_HEADER, key, NULL);
+    config_secret_free(&key);
+    c->opt = options ? *options : bugzilla_options_default();
+    if (!c->curl) {
+        bugzilla_client_free(&c);
+        g_set_error(error, CPR_ERROR, CPR_ERROR_CONNECTION, "curl_easy_init failed");
+        return NULL;
+    }
+    return c;
+}
+
+void bugzilla_client_free(BugzillaClient **client)
+{
+    if (!client || !*client)
+        return;
+    BugzillaClient *c = *client;
+    if (c->curl)
+        curl_easy_cleanup(c->curl);
+    wipe(c->key_header);
+    g_free(c->key_header);
+    g_free(c->base_url);
+    g_free(c->ca_file);
+    g_free(c);
+    curl_global_cleanup();
+    *client = NULL;
+}
+
+gboolean bugzilla_client_blocked(const BugzillaClient *client)
+{
+    return client->blocked;
+}
+
+void bugzilla_client_last_status(const BugzillaClient *client, long *http_status_r,
+                                 gint64 *bugzilla_code_r)
+{
+    if (http_status_r)
+        *http_status_r = client->last_status;
+    if (bugzilla_code_r)
+        *bugzilla_code_r = client->last_code;
+}
+
+char *bugzilla_bug_url(const Config *cfg, gint64 bug_id)
+{
+    g_autofree char *base = g_strdup(cfg->bugzilla_url ? cfg->bugzilla_url : "");
+    gsize n = strlen(base);
+    while (n > 0 && base[n - 1] == '/')
+        base[--n] = '\0';
+    return g_strdup_printf("%s/show_bug.cgi?id=%" G_GINT64_FORMAT, base, bug_id);
+}
+
+static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+    Body *b = userdata;
+    gsize len = size * nmemb;
+    if (b->data->len + len > b->max) {
+        b->too_big = TRUE;
+        return 0; /* curl stops with CURLE_WRITE_ERROR */
+    }
+    g_byte_array_append(b->data, (const guint8 *)ptr, (guint)len);
+    return len;
+}
+
+static CprErrorCode curl_code_class(CURLcode rc)
+{
+    switch (rc) {
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+        return CPR_ERROR_TLS;
+    case CURLE_UNSUPPORTED_PROTOCOL:
+    case CURLE_URL_MALFORMAT:
+        return CPR_ERROR_CONFIG;
+    default:
+        return CPR_ERROR_CONNECTION;
+    }
+}
+
+/* Bugzilla's error object, if `root` is one: {"error": true, "code": N,
+ * "message": "..."}. */
+static gboolean bugzilla_error_of(JsonNode *root, gint64 *code_r, const char **message_r)
+{
+    if (!root || !JSON_NODE_HOLDS_OBJECT(root))
+        return FALSE;
+    JsonObject *o = json_node_get_object(root);
+    JsonNode *err = json_object_get_member(o, "error");
+    if (!err || !JSON_NODE_HOLDS_VALUE(err) || json_node_get_value_type(err) != G_TYPE_BOOLEAN ||
+        !json_node_get_boolean(err))
+        return FALSE;
+    JsonNode *code = json_object_get_member(o, "code");
+    *code_r = code && JSON_NODE_HOLDS_VALUE(code) && json_node_get_value_type(code) == G_TYPE_INT64
+                  ? json_node_get_int(code)
+                  : 0;
+    JsonNode *msg = json_object_get_member(o, "message");
+    *message_r = msg && JSON_NODE_HOLDS_VALUE(msg) && json_node_get_value_type(msg) == G_TYPE_STRING
+                     ? json_node_get_string(msg)
+                     : "(no message)";
+    return TRUE;
+}
+
+/* Judge a complete HTTP answer: Bugzilla's error object, the HTTP status,
+ * then the JSON object the caller wants. */
+static JsonNode *answer(BugzillaClient *c, const char *what, const GByteArray *data,
+                        GError **error)
+{
+    g_autoptr(JsonParser) parser = json_parser_new();
+    GError *perr = NULL;
+    gboolean parsed = data->len > 0 &&
+                      json_parser_load_from_data(parser, (const char *)data->data,
+                                                 (gssize)data->len, &perr);
+    JsonNode *root = parsed ? json_parser_get_root(parser) : NULL;
+    JsonNode *result = NULL;
+    gint64 code = 0;
+    const char *message = NULL;
+    if (bugzilla_error_of(root, &code, &message)) {
+        c->last_code = code;
+        gboolean auth = code == 306 || c->last_status == 401;
+        c->blocked = auth || c->last_status == 429;
+        g_autofree char *msg = g_utf8_make_valid(message, -1);
+        g_set_error(error, CPR_ERROR, auth ? CPR_ERROR_AUTH : CPR_ERROR_REMOTE,
+                    "Bugzilla %s: HTTP %ld, error code %" G_GINT64_FORMAT ": %s%s", what,
+                    c->last_status, code, msg,
+                    code == 306 ? " (API key invalid or revoked; not retried)"
+                    : c->last_status == 429 ? " (rate limited; not retried)"
+                                            : "");
+    } else if (c->last_status == 429 || c->last_status == 401) {
+        c->blocked = TRUE;
+        g_set_error(error, CPR_ERROR, c->last_status == 401 ? CPR_ERROR_AUTH : CPR_ERROR_REMOTE,
+                    "Bugzilla %s: HTTP %ld (%s; not retried)", what, c->last_status,
+                    c->last_status == 401 ? "API key refused" : "rate limited");
+    } else if (c->last_status < 200 || c->last_status >= 300) {
+        g_set_error(error, CPR_ERROR, CPR_ERROR_REMOTE, "Bugzilla %s: HTTP %ld", what,
+                    c->last_status);
+    } else if (!root || !JSON_NODE_HOLDS_OBJECT(root)) {
+        g_set_error(error, CPR_ERROR, CPR_ERROR_REMOTE,
+                    "Bugzilla %s: HTTP %ld with an answer that is not a JSON object%s%s", what,
+                    c->last_status, perr ? ": " : "", perr ? perr->message : "");
+    } else {
+        result = json_node_copy(root);
+    }
+    g_clear_error(&perr);
+    return result;
+}
+
+/* One request. `body` NULL = GET. On success the parsed answer (a JSON
+ * object) is returned; every failure becomes a GError of the classes in
+ * bugzilla.h. */
+static JsonNode *request(BugzillaClient *c, const char *what, const char *path_and_query,
+                         const char *body, GError **error)
+{
+    if (c->blocked) {
+        g_set_error(error, CPR_ERROR, c->last_code == 306 ? CPR_ERROR_AUTH : CPR_ERROR_REMOTE,
+                    "Bugzilla %s not attempted: an earlier answer (HTTP %ld%s) forbids retrying",
+                    what, c->last_status, c->last_code == 306 ? ", code 306" : "");
+        return NULL;
+    }
+    c->last_status = 0;
+    c->last_code = 0;
+    g_autofree char *url = g_strconcat(c->base_url, path_and_query, NULL);
+    Body b = {.data = g_byte_array_new(), .max = c->opt.max_response_bytes};
+    struct curl_slist *headers = NULL;
+    headers = curl_slist_append(headers, "Accept: application/json");
+    if (body)
+        headers = curl_slist_append(headers, "Content-Type: application/json");
+    headers = curl_slist_append(headers, c->key_header);
+
+    CURL *h = c->curl;
+    curl_easy_reset(h);
+    c->errbuf[0] = '\0';
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->errbuf);
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https");
+    curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "https");
+    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L); /* the key goes to this host only */
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+    if (c->ca_file)
+        curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_file);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, c->opt.connect_timeout_ms);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, c->opt.timeout_ms);
+    curl_easy_setopt(h, CURLOPT_USERAGENT, "cpr-intake");
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
+    if (body) {
+        curl_easy_setopt(h, CURLOPT_POST, 1L);
+        /* CURLOPT_POSTFIELDS does not copy: `body` outlives the perform. */
+        curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(body));
+    }
+    CURLcode rc = curl_easy_perform(h);
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &c->last_status);
+    /* The slist holds a copy of the key header: wipe it before freeing. */
+    for (struct curl_slist *s = headers; s; s = s->next)
+        if (g_str_has_prefix(s->data, KEY_HEADER))
+            wipe(s->data);
+    curl_slist_free_all(headers);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
+
+    JsonNode *result = NULL;
+    if (rc != CURLE_OK) {
+        if (b.too_big)
+            g_set_error(error, CPR_ERROR, CPR_ERROR_REMOTE,
+                        "Bugzilla %s: answer larger than %" G_GSIZE_FORMAT " bytes refused", what,
+                        b.max);
+        else
+            g_set_error(error, CPR_ERROR, curl_code_class(rc), "Bugzilla %s (%s): %s", what,
+                        c->base_url, c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc));
+    } else {
+        result = answer(c, what, b.data, error);
+    }
+    g_byte_array_unref(b.data);
+    return result;
+}
+
+static JsonNode *member(JsonNode *root, const char *name)
+{
+    return root && JSON_NODE_HOLDS_OBJECT(root)
+               ? json_object_get_member(json_node_get_object(root), name)
+               : NULL;
+}
+
+static gboolean node_int(JsonNode *n, gint64 *v_r)
+{
+    if (!n || !JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_INT64)
+        return FALSE;
+    *v_r = json_node_get_int(n);
+    return TRUE;
+}
+
+char *bugzilla_whoami(BugzillaClient *client, GError **error)
+{
+    g_autoptr(JsonNode) root = request(client, "whoami", "/rest/whoami", NULL, error);
+    if (!root)
+        return NULL;
+    JsonNode *name = member(root, "name");
+    if (!name || !JSON_NODE_HOLDS_VALUE(name) || json_node_get_value_type(name) != G_TYPE_STRING) {
+        g_set_error(error, CPR_ERROR, CPR_ERROR_REMOTE,
+                    "Bugzilla whoami: the answer names no account");
+        return NULL;
+    }
+    return g_utf8_make_valid(json_node_get_string(name), -1);
+}
+
+gboolean bugzilla_create_bug(BugzillaClient *client, const char *body_json, gint64 *bug_id_r,
+                             GError **error)
+{
+    g_autoptr(JsonNode) root = request(client, "create bug", "/rest/bug", body_json, error);
+    if (!root)
+        return FALSE;
+    if (!node_int(member(root, "id"), bug_id_r) || *bug_id_r <= 0) {
+        g_set_error(error, CPR_ERROR, CPR_ERROR_REMOTE,
+                    "Bugzilla create bug: the answer carries no bug id");
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static gint cmp_int64(gconstpointer a, gconstpointer b)
+{
+    gint64 x = *(const gint64 *)a, y = *(const gint64 *)b;
+    return x < y ? -1 : x > y;
+}
+
+GArray *bugzilla_find_by_whiteboard(BugzillaClient *client, const char *marker, GError **error)
+{
+    char *esc = curl_easy_escape(client->curl, marker, 0);
+    if (!esc) {
+        g_set_error(error, CPR_ERROR, CPR_ERROR_CONNECTION, "curl_easy_escape failed");
+        return NULL;
+    }
+    g_autofree char *path =
+        g_strdup_printf("/rest/bug?whiteboard=%s&include_fields=id,whiteboard", esc);
+    curl_free(esc);
+    g_autoptr(JsonNode) root = request(client, "search", path, NULL, error);
+    if (!root)
+        return NULL;
+    JsonNode *bugs = member(root, "bugs");
+    if (!bugs || !JSON_NODE_HOLDS_ARRAY(bugs)) {
+        g_set_error(error, CPR_ERROR, CPR_ERROR_REMOTE,
+                    "Bugzilla search: the answer has no \"bugs\" array");
+        return NULL;
+    }
+    GArray *ids = g_array_new(FALSE, FALSE, sizeof(gint64));
+    JsonArray *a = json_node_get_array(bugs);
+    for (guint i = 0; i < json_array_get_length(a); i++) {
+        JsonNode *bug = json_array_get_element(a, i);
+        gint64 id = 0;
+        if (!node_int(member(bug, "id"), &id) || id <= 0)
+            continue;
+        /* Trust the server's substring match only as far as we can check it. */
+        JsonNode *wb = member(bug, "whiteboard");
+        if (wb && JSON_NODE_HOLDS_VALUE(wb) && json_node_get_value_type(wb) == G_TYPE_STRING &&
+            !strstr(json_node_get_string(wb), marker))
+            continue;
+        g_array_append_val(ids, id);
+    }
+    g_array_sort(ids, cmp_int64);
+    return ids;
+}

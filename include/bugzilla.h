@@ -1,0 +1,65 @@
+/* bugzilla.h - a small client for Bugzilla's REST API (SPEC 2.5): who am I,
+ * file a bug, find bugs by a whiteboard marker.
+ *
+ * HTTPS only, certificate and host verified (cfg->bugzilla_ca_file may add a
+ * trust anchor), millisecond timeouts, responses bounded, no redirects. The
+ * API key is read from cfg->bugzilla_api_key_file, sent only in the
+ * X-BUGZILLA-API-KEY header, never logged, and wiped when the client is freed.
+ *
+ * Errors (CPR_ERROR): CPR_ERROR_AUTH for Bugzilla code 306 (API key invalid or
+ * revoked) or HTTP 401; CPR_ERROR_REMOTE for any other Bugzilla error JSON,
+ * HTTP status >= 400 (429 included) or an unreadable answer; CPR_ERROR_TLS when
+ * the server's certificate is refused; CPR_ERROR_CONNECTION for timeouts and
+ * network failures (a request may then have reached the server: its outcome is
+ * unknown); CPR_ERROR_CONFIG for a bad URL or key file. The message always
+ * carries Bugzilla's code and text, or curl's error text.
+ *
+ * Bugzilla blocks an address for an hour after 5 bad keys a minute, so after
+ * an answer of code 306 or HTTP 429 the client is *blocked*: every later call
+ * fails at once without touching the network. Callers stop and page. */
+#ifndef CPR_BUGZILLA_H
+#define CPR_BUGZILLA_H
+
+#include <glib.h>
+#include "config.h"
+
+typedef struct BugzillaClient BugzillaClient;
+
+typedef struct {
+    glong connect_timeout_ms; /* default 10 000 */
+    glong timeout_ms;         /* whole request, default 30 000 */
+    gsize max_response_bytes; /* default 1 MB */
+} BugzillaOptions;
+
+BugzillaOptions bugzilla_options_default(void);
+
+/* Reads the API key (config_read_secret: 0600, regular file). NULL with
+ * CPR_ERROR_CONFIG when [bugzilla] url or api_key_file is missing, the URL is
+ * not https:// or the key cannot be read. `options` may be NULL. */
+BugzillaClient *bugzilla_client_new(const Config *cfg, const BugzillaOptions *options,
+                                    GError **error);
+/* Wipes the key; frees and clears *client. NULL-safe. */
+void bugzilla_client_free(BugzillaClient **client);
+
+/* TRUE once the server answered code 306 or HTTP 429: stop, do not retry. */
+gboolean bugzilla_client_blocked(const BugzillaClient *client);
+/* HTTP status and Bugzilla error code of the last answer (0 when none). */
+void bugzilla_client_last_status(const BugzillaClient *client, long *http_status_r,
+                                 gint64 *bugzilla_code_r);
+
+/* GET /rest/whoami: the account name the key belongs to. Caller frees. */
+char *bugzilla_whoami(BugzillaClient *client, GError **error);
+
+/* POST /rest/bug with `body_json` (a JSON object). The new bug's id. */
+gboolean bugzilla_create_bug(BugzillaClient *client, const char *body_json, gint64 *bug_id_r,
+                             GError **error);
+
+/* Bugs whose whiteboard contains `marker` (GET /rest/bug?whiteboard=...; the
+ * server's substring match is re-checked here). Ids ascending, as gint64 in a
+ * GArray; empty when none. */
+GArray *bugzilla_find_by_whiteboard(BugzillaClient *client, const char *marker, GError **error);
+
+/* cfg->bugzilla_url + "/show_bug.cgi?id=N". Caller frees. */
+char *bugzilla_bug_url(const Config *cfg, gint64 bug_id);
+
+#endif
