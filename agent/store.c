@@ -197,6 +197,14 @@ gboolean store_folder_set_uidvalidity(Store *store, const char *folder, guint32 
         return FALSE;
     if (old_validity == uidvalidity)
         return TRUE;
+    g_autoptr(JsonBuilder) b = json_builder_new();
+    json_builder_begin_object(b);
+    jsonutil_add_string(b, "folder", folder);
+    jsonutil_add_int(b, "old_uidvalidity", old_validity);
+    jsonutil_add_int(b, "uidvalidity", uidvalidity);
+    jsonutil_add_int(b, "old_last_uid", old_last);
+    json_builder_end_object(b);
+    g_autofree char *details = jsonutil_builder_to_string(b, FALSE);
     gboolean own_tx = !store->in_tx;
     if (own_tx && !store_begin(store, error))
         return FALSE;
@@ -211,14 +219,6 @@ gboolean store_folder_set_uidvalidity(Store *store, const char *folder, guint32 
     sqlite3_bind_int64(st, 2, uidvalidity);
     if (!store_step_done(store, st, error))
         goto err;
-    g_autoptr(JsonBuilder) b = json_builder_new();
-    json_builder_begin_object(b);
-    jsonutil_add_string(b, "folder", folder);
-    jsonutil_add_int(b, "old_uidvalidity", old_validity);
-    jsonutil_add_int(b, "uidvalidity", uidvalidity);
-    jsonutil_add_int(b, "old_last_uid", old_last);
-    json_builder_end_object(b);
-    g_autofree char *details = jsonutil_builder_to_string(b, FALSE);
     if (!store_event_append(store, (gint64)(g_get_real_time() / G_USEC_PER_SEC), "imap", 0,
                             old_validity ? "folder_uidvalidity_changed" : "folder_added", details,
                             error))

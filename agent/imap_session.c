@@ -1,0 +1,315 @@
+/* imap_session.c - one authenticated IMAP connection.
+ *
+ * Order matters: TCP connect, TLS (implicit, or STARTTLS which must be offered
+ * and must succeed), our own certificate verification, CAPABILITY again (what
+ * was said in clear is not trusted), and only then LOGIN or XOAUTH2. Every step
+ * runs under the configured network timeout. */
+#define G_LOG_DOMAIN "imap"
+#include "imap_internal.h"
+
+#include <string.h>
+
+const char *imap_strerror(int r)
+{
+    switch (r) {
+    case MAILIMAP_NO_ERROR:
+    case MAILIMAP_NO_ERROR_AUTHENTICATED:
+    case MAILIMAP_NO_ERROR_NON_AUTHENTICATED: return "no error";
+    case MAILIMAP_ERROR_BAD_STATE: return "command not allowed in this state";
+    case MAILIMAP_ERROR_STREAM: return "connection lost or timed out";
+    case MAILIMAP_ERROR_PARSE: return "unparsable server response";
+    case MAILIMAP_ERROR_CONNECTION_REFUSED: return "cannot connect";
+    case MAILIMAP_ERROR_MEMORY: return "out of memory";
+    case MAILIMAP_ERROR_FATAL: return "server closed the connection (BYE)";
+    case MAILIMAP_ERROR_PROTOCOL: return "protocol error";
+    case MAILIMAP_ERROR_DONT_ACCEPT_CONNECTION: return "server refused the connection";
+    case MAILIMAP_ERROR_NOOP: return "NOOP failed";
+    case MAILIMAP_ERROR_LOGOUT: return "LOGOUT failed";
+    case MAILIMAP_ERROR_CAPABILITY: return "CAPABILITY failed";
+    case MAILIMAP_ERROR_EXPUNGE: return "EXPUNGE failed";
+    case MAILIMAP_ERROR_COPY:
+    case MAILIMAP_ERROR_UID_COPY: return "COPY failed";
+    case MAILIMAP_ERROR_MOVE:
+    case MAILIMAP_ERROR_UID_MOVE: return "MOVE failed";
+    case MAILIMAP_ERROR_FETCH:
+    case MAILIMAP_ERROR_UID_FETCH: return "FETCH failed";
+    case MAILIMAP_ERROR_LOGIN: return "LOGIN refused";
+    case MAILIMAP_ERROR_SELECT: return "SELECT refused";
+    case MAILIMAP_ERROR_STORE:
+    case MAILIMAP_ERROR_UID_STORE: return "STORE failed";
+    case MAILIMAP_ERROR_STARTTLS: return "STARTTLS failed";
+    case MAILIMAP_ERROR_EXTENSION: return "extension command failed";
+    case MAILIMAP_ERROR_SASL: return "authentication refused";
+    case MAILIMAP_ERROR_SSL: return "TLS handshake failed";
+    default: return "IMAP error";
+    }
+}
+
+char *imap_log_value(const char *value)
+{
+    if (!value || !*value)
+        return g_strdup("-");
+    GString *out = g_string_new(NULL);
+    gboolean quote = FALSE;
+    for (const char *p = value; *p && out->len < 200; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c == ' ')
+            quote = TRUE;
+        g_string_append_c(out, (c < 0x20 || c >= 0x7f || c == '"') ? '?' : (char)c);
+    }
+    if (quote) {
+        g_string_prepend_c(out, '"');
+        g_string_append_c(out, '"');
+    }
+    return g_string_free(out, FALSE);
+}
+
+gboolean imap_result_is_fatal(int r)
+{
+    switch (r) {
+    case MAILIMAP_ERROR_STREAM:
+    case MAILIMAP_ERROR_PARSE: /* libetpan may be out of step with the server */
+    case MAILIMAP_ERROR_CONNECTION_REFUSED:
+    case MAILIMAP_ERROR_MEMORY:
+    case MAILIMAP_ERROR_FATAL:
+    case MAILIMAP_ERROR_PROTOCOL:
+    case MAILIMAP_ERROR_DONT_ACCEPT_CONNECTION:
+    case MAILIMAP_ERROR_BAD_STATE:
+    case MAILIMAP_ERROR_SSL:
+        return TRUE;
+    default:
+        return FALSE;
+    }
+}
+
+void imap_session_set_error(ImapSession *s, int r, CprErrorCode code, GError **error,
+                            const char *what)
+{
+    const char *server = (s && s->imap && s->imap->imap_response) ? s->imap->imap_response : NULL;
+    if (imap_result_is_fatal(r)) {
+        if (s)
+            s->broken = TRUE;
+        if (code != CPR_ERROR_TLS)
+            code = CPR_ERROR_CONNECTION;
+    }
+    if (server && *server)
+        g_set_error(error, CPR_ERROR, code, "%s: %s (server: %s)", what, imap_strerror(r), server);
+    else
+        g_set_error(error, CPR_ERROR, code, "%s: %s", what, imap_strerror(r));
+}
+
+static gboolean refresh_capabilities(ImapSession *s, GError **error)
+{
+    struct mailimap_capability_data *caps = NULL;
+    int r = mailimap_capability(s->imap, &caps);
+    if (r != MAILIMAP_NO_ERROR) {
+        imap_session_set_error(s, r, CPR_ERROR_CONNECTION, error, "CAPABILITY");
+        return FALSE;
+    }
+    mailimap_capability_data_free(caps);
+    s->has_idle = mailimap_has_idle(s->imap) != 0;
+    s->has_move = mailimap_has_extension(s->imap, "MOVE") != 0;
+    s->has_uidplus = mailimap_has_extension(s->imap, "UIDPLUS") != 0;
+    return TRUE;
+}
+
+static gboolean connect_tls(ImapSession *s, const Config *cfg, GError **error)
+{
+    const char *host = cfg->imap_host;
+    int r;
+
+    if (cfg->imap_implicit_tls) {
+        guint16 port = cfg->imap_port > 0 ? (guint16)cfg->imap_port : 993;
+        r = mailimap_ssl_connect_with_callback(s->imap, host, port, imap_tls_sni_callback,
+                                               (void *)host);
+        if (r != MAILIMAP_NO_ERROR_NON_AUTHENTICATED && r != MAILIMAP_NO_ERROR_AUTHENTICATED) {
+            g_autofree char *what = g_strdup_printf("connect to imaps://%s:%u", host, port);
+            imap_session_set_error(s, r,
+                                   r == MAILIMAP_ERROR_SSL ? CPR_ERROR_TLS : CPR_ERROR_CONNECTION,
+                                   error, what);
+            return FALSE;
+        }
+    } else {
+        guint16 port = cfg->imap_port > 0 ? (guint16)cfg->imap_port : 143;
+        g_autofree char *what = g_strdup_printf("connect to imap://%s:%u", host, port);
+        r = mailimap_socket_connect(s->imap, host, port);
+        if (r == MAILIMAP_NO_ERROR_AUTHENTICATED) {
+            /* PREAUTH in clear: there is no way to secure this connection. */
+            g_set_error(error, CPR_ERROR, CPR_ERROR_TLS,
+                        "%s: the server pre-authenticated the connection in clear; refusing it",
+                        what);
+            return FALSE;
+        }
+        if (r != MAILIMAP_NO_ERROR_NON_AUTHENTICATED) {
+            imap_session_set_error(s, r, CPR_ERROR_CONNECTION, error, what);
+            return FALSE;
+        }
+        if (!refresh_capabilities(s, error))
+            return FALSE;
+        if (!mailimap_has_extension(s->imap, "STARTTLS")) {
+            g_set_error(error, CPR_ERROR, CPR_ERROR_TLS,
+                        "%s: the server does not offer STARTTLS; refusing to authenticate in "
+                        "clear (use imaps:// or enable STARTTLS on the server)",
+                        what);
+            return FALSE;
+        }
+        r = mailimap_socket_starttls_with_callback(s->imap, imap_tls_sni_callback, (void *)host);
+        if (r != MAILIMAP_NO_ERROR) {
+            imap_session_set_error(s, r, CPR_ERROR_TLS, error, "STARTTLS");
+            return FALSE;
+        }
+        /* Anything already buffered was sent in clear after the STARTTLS reply:
+         * a response injection (CVE-2020-15953). Never read it as if secured. */
+        if (s->imap->imap_stream->read_buffer_len > 0) {
+            g_set_error(error, CPR_ERROR, CPR_ERROR_TLS,
+                        "STARTTLS: the server sent data in clear after its STARTTLS reply; "
+                        "refusing the connection");
+            return FALSE;
+        }
+    }
+    if (!imap_tls_verify(s->imap->imap_stream, host, cfg->imap_ca_file, error))
+        return FALSE;
+    return refresh_capabilities(s, error);
+}
+
+static gboolean authenticate(ImapSession *s, const Config *cfg, GError **error)
+{
+    int r;
+    if (cfg->imap_oauth2_token_file) {
+        /* TODO(issue 4): refresh the access token from the refresh token over
+         * HTTPS (token endpoint, client id and secret in config) and store the
+         * rotated refresh token atomically. Until then the token file holds a
+         * current access token, renewed by something else. */
+        char *token = config_read_secret(cfg->imap_oauth2_token_file, error);
+        if (!token)
+            return FALSE;
+        r = mailimap_oauth2_authenticate(s->imap, cfg->imap_user, token);
+        config_secret_free(&token);
+        if (r != MAILIMAP_NO_ERROR) {
+            imap_session_set_error(s, r, CPR_ERROR_AUTH, error, "XOAUTH2 authentication");
+            return FALSE;
+        }
+        return TRUE;
+    }
+    if (!cfg->imap_password_file) {
+        g_set_error(error, CPR_ERROR, CPR_ERROR_CONFIG,
+                    "%s: [imap] needs password_file or oauth2_token_file", cfg->path);
+        return FALSE;
+    }
+    if (mailimap_has_extension(s->imap, "LOGINDISABLED")) {
+        g_set_error(error, CPR_ERROR, CPR_ERROR_AUTH,
+                    "LOGIN: the server says LOGINDISABLED even over TLS");
+        return FALSE;
+    }
+    char *password = config_read_secret(cfg->imap_password_file, error);
+    if (!password)
+        return FALSE;
+    r = mailimap_login(s->imap, cfg->imap_user, password);
+    config_secret_free(&password);
+    if (r != MAILIMAP_NO_ERROR) {
+        g_autofree char *what = g_strdup_printf("LOGIN as %s", cfg->imap_user);
+        imap_session_set_error(s, r, CPR_ERROR_AUTH, error, what);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* Close without a word: mailimap_free() would send LOGOUT, which must not go
+ * over an unverified channel nor wait out the timeout on a dead one. */
+static void drop_stream(mailimap *imap)
+{
+    if (imap->imap_stream) {
+        mailstream_close(imap->imap_stream);
+        imap->imap_stream = NULL;
+    }
+}
+
+ImapSession *imap_session_open(const Config *cfg, GError **error)
+{
+    if (!cfg->imap_url || !cfg->imap_host) {
+        g_set_error(error, CPR_ERROR, CPR_ERROR_CONFIG, "%s: no [imap] url configured",
+                    cfg->path ? cfg->path : "config");
+        return NULL;
+    }
+    int timeout = cfg->imap_timeout_seconds > 0 ? cfg->imap_timeout_seconds : 30;
+    /* Connect and TLS handshake use the global delay, commands the session's. */
+    mailstream_network_delay.tv_sec = timeout;
+    mailstream_network_delay.tv_usec = 0;
+
+    ImapSession *s = g_new0(ImapSession, 1);
+    s->cfg = cfg;
+    s->imap = mailimap_new(0, NULL);
+    if (!s->imap) {
+        g_set_error(error, CPR_ERROR, CPR_ERROR_CONNECTION, "mailimap_new: out of memory");
+        g_free(s);
+        return NULL;
+    }
+    mailimap_set_timeout(s->imap, timeout);
+
+    if (!connect_tls(s, cfg, error) || !authenticate(s, cfg, error) ||
+        !refresh_capabilities(s, error)) {
+        drop_stream(s->imap);
+        mailimap_free(s->imap);
+        g_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+void imap_session_free(ImapSession **sp)
+{
+    ImapSession *s = *sp;
+    if (!s)
+        return;
+    if (s->imap) {
+        if (s->broken)
+            drop_stream(s->imap);
+        else if (s->imap->imap_stream)
+            (void)mailimap_logout(s->imap);
+        drop_stream(s->imap);
+        mailimap_free(s->imap);
+    }
+    g_free(s->selected);
+    g_free(s);
+    *sp = NULL;
+}
+
+gboolean imap_session_select(ImapSession *s, const char *folder, GError **error)
+{
+    g_clear_pointer(&s->selected, g_free);
+    int r = mailimap_select(s->imap, folder);
+    if (r != MAILIMAP_NO_ERROR) {
+        g_autofree char *what = g_strdup_printf("SELECT %s", folder);
+        imap_session_set_error(s, r, CPR_ERROR_FOLDER, error, what);
+        return FALSE;
+    }
+    struct mailimap_selection_info *sel = s->imap->imap_selection_info;
+    s->sel_uidvalidity = sel ? sel->sel_uidvalidity : 0;
+    s->sel_uidnext = sel ? sel->sel_uidnext : 0;
+    s->sel_exists = sel ? sel->sel_exists : 0;
+    s->sel_keywords = FALSE;
+    if (sel && sel->sel_perm_flags) {
+        for (clistiter *it = clist_begin(sel->sel_perm_flags); it; it = clist_next(it)) {
+            struct mailimap_flag_perm *fp = clist_content(it);
+            if (fp->fl_type == MAILIMAP_FLAG_PERM_ALL)
+                s->sel_keywords = TRUE;
+        }
+    }
+    if (s->sel_uidvalidity == 0) {
+        g_set_error(error, CPR_ERROR, CPR_ERROR_FOLDER,
+                    "SELECT %s: the server sent no UIDVALIDITY", folder);
+        return FALSE;
+    }
+    s->selected = g_strdup(folder);
+    return TRUE;
+}
+
+gboolean imap_session_noop(ImapSession *s, GError **error)
+{
+    int r = mailimap_noop(s->imap);
+    if (r != MAILIMAP_NO_ERROR) {
+        imap_session_set_error(s, r, CPR_ERROR_CONNECTION, error, "NOOP");
+        return FALSE;
+    }
+    return TRUE;
+}
