@@ -7,6 +7,7 @@
 #include "timefmt.h"
 
 static gboolean tampered(GError **error, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+static gboolean audit_verify_snapshot(Store *store, gint64 *rows_r, GError **error);
 
 static gboolean tampered(GError **error, const char *fmt, ...)
 {
@@ -19,6 +20,20 @@ static gboolean tampered(GError **error, const char *fmt, ...)
 }
 
 gboolean audit_verify(Store *store, gint64 *rows_r, GError **error)
+{
+    /* One read transaction: the rows and the recorded head must come from the
+     * same snapshot, or a writer committing in between (the daemon) would
+     * look like a cut-off tail. */
+    if (sqlite3_exec(store_db(store), "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+        store_set_error(store, error, "cannot start a read transaction");
+        return FALSE;
+    }
+    gboolean ok = audit_verify_snapshot(store, rows_r, error);
+    sqlite3_exec(store_db(store), "COMMIT", NULL, NULL, NULL);
+    return ok;
+}
+
+static gboolean audit_verify_snapshot(Store *store, gint64 *rows_r, GError **error)
 {
     sqlite3_stmt *st = store_prepare(
         store, "SELECT id, at, actor, coalesce(case_id, 0), type, details, prev_hash, hash "

@@ -130,13 +130,18 @@ check "unknown config key: exit 2 naming file and key" sh -c "[ $? -eq 2 ] && gr
 db="$tmp/kill.db"
 mkdir -p "$tmp/big/cur" "$tmp/big/new"
 n=0
-while [ $n -lt 400 ]; do
+while [ $n -lt 1500 ]; do
     n=$((n+1))
     printf 'From: r%d@reporter.example\nTo: problems@acmetrust.test\nMessage-ID: <kill-%d@reporter.example>\nDate: Mon, 12 May 2025 14:02:00 +0000\nSubject: key compromise %d\n\nThe private key of serial 0x%08x00ff is public.\n' $n $n $n $n >"$tmp/big/new/$n.msg"
 done
-cpr ingest "$tmp/big" >/dev/null 2>&1 &
+# the binary itself, not a shell function: $! must be the process we kill
+"$bin" --config "$conf" --db "$db" ingest "$tmp/big" >/dev/null 2>&1 &
 pid=$!
-sleep 0.7
+# kill it once it is well under way, not before it started or after it ended
+t=0
+while [ "$(q 'SELECT count(*) FROM messages' 2>/dev/null || echo 0)" -lt 50 ] && [ $t -lt 300 ]; do
+    sleep 0.05; t=$((t+1))
+done
 kill -9 $pid 2>/dev/null
 wait $pid 2>/dev/null
 partial=$(q 'SELECT count(*) FROM messages')
@@ -144,6 +149,7 @@ check "the killed run left an intact database" [ "$(q 'PRAGMA integrity_check')"
 check "every stored message has its case and event (one transaction each)" sh -c "[ $(q "SELECT count(*) FROM messages m WHERE case_id IS NULL OR NOT EXISTS (SELECT 1 FROM events e WHERE e.type='message_received' AND json_extract(e.details,'$.message_row')=CAST(m.id AS TEXT))") -eq 0 ]"
 check "audit chain intact after kill -9" cpr audit verify
 cpr ingest "$tmp/big" >/dev/null
-check "re-run completes: 400 messages, 400 cases, none twice (partial was $partial)" sh -c "[ $(q 'SELECT count(*) FROM messages') -eq 400 ] && [ $(q 'SELECT count(*) FROM cases') -eq 400 ] && [ $(q 'SELECT count(DISTINCT message_id) FROM messages') -eq 400 ]"
+check "the kill came mid-run ($partial of 1500 stored)" sh -c "[ $partial -gt 0 ] && [ $partial -lt 1500 ]"
+check "re-run completes: 1500 messages, 1500 cases, none twice" sh -c "[ $(q 'SELECT count(*) FROM messages') -eq 1500 ] && [ $(q 'SELECT count(*) FROM cases') -eq 1500 ] && [ $(q 'SELECT count(DISTINCT message_id) FROM messages') -eq 1500 ]"
 
 tap_done
