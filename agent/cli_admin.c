@@ -7,6 +7,7 @@
 #include "cpr_error.h"
 #include "jsonutil.h"
 #include "timefmt.h"
+#include "timeline.h"
 
 static gboolean table_exists(Store *store, const char *name)
 {
@@ -80,11 +81,18 @@ int cli_status(CliContext *ctx, int argc, char **argv)
     gint64 conn_at = 0, err_at = 0;
     store_health_get(store, "imap.connection", &connection, &conn_at, NULL);
     store_health_get(store, "imap.last_error", &last_error, &err_at, NULL);
-    gint64 backlog = 0;
+    gint64 backlog = 0, outbox_failed = 0;
     if (table_exists(store, "outbox")) {
-        st = store_prepare(store, "SELECT count(*) FROM outbox WHERE delivered_at IS NULL", NULL);
-        if (st && sqlite3_step(st) == SQLITE_ROW)
+        /* pending = not yet delivered and not given up; failed rows are
+         * reported apart (issue 5: a dead target is reported, not retried) */
+        st = store_prepare(store,
+                           "SELECT count(*) FILTER (WHERE failed_at IS NULL), "
+                           "count(*) FILTER (WHERE failed_at IS NOT NULL) FROM outbox "
+                           "WHERE delivered_at IS NULL", NULL);
+        if (st && sqlite3_step(st) == SQLITE_ROW) {
             backlog = sqlite3_column_int64(st, 0);
+            outbox_failed = sqlite3_column_int64(st, 1);
+        }
         if (st)
             sqlite3_reset(st);
     }
@@ -100,15 +108,17 @@ int cli_status(CliContext *ctx, int argc, char **argv)
     jsonutil_add_string(b, "last_error", last_error);
     jsonutil_add_time(b, "last_error_at", err_at, TRUE);
     jsonutil_add_int(b, "outbox_backlog", backlog);
+    jsonutil_add_int(b, "outbox_failed", outbox_failed);
     jsonutil_add_int(b, "quarantined", quarantined);
     json_builder_end_object(b);
     if (json) {
         g_autofree char *s = jsonutil_builder_to_string(b, TRUE);
         printf("%s\n", s);
     } else {
-        printf("connection: %s\nlast error: %s\noutbox backlog: %lld\nquarantined messages: %lld\n",
+        printf("connection: %s\nlast error: %s\noutbox backlog: %lld\noutbox failed: %lld\n"
+               "quarantined messages: %lld\n",
                connection ? connection : "unknown", last_error ? last_error : "none",
-               (long long)backlog, (long long)quarantined);
+               (long long)backlog, (long long)outbox_failed, (long long)quarantined);
     }
     return CLI_OK;
 }
@@ -147,10 +157,11 @@ static int audit_export_cmd(CliContext *ctx, int argc, char **argv)
         return CLI_USAGE;
     }
     AuditFormat fmt = AUDIT_FORMAT_JSON;
+    gboolean markdown = format && !strcmp(format, "markdown"); /* timeline.h */
     if (format && !strcmp(format, "csv"))
         fmt = AUDIT_FORMAT_CSV;
-    else if (format && strcmp(format, "json")) {
-        cli_error("audit export: --format: expected csv or json, got \"%s\"", format);
+    else if (format && strcmp(format, "json") && !markdown) {
+        cli_error("audit export: --format: expected csv, json or markdown, got \"%s\"", format);
         return CLI_USAGE;
     }
     gint64 since = 0;
@@ -181,7 +192,13 @@ static int audit_export_cmd(CliContext *ctx, int argc, char **argv)
         }
     }
     g_autoptr(GString) out = g_string_new(NULL);
-    if (!audit_export(store, case_id, since, fmt, out, &error)) {
+    if (markdown && !timeline_markdown(store, ctx->cfg, case_id, since, out, &error)) {
+        cli_error("audit export: %s", error->message);
+        int rc = cli_status_for(error);
+        g_error_free(error);
+        return rc;
+    }
+    if (!markdown && !audit_export(store, case_id, since, fmt, out, &error)) {
         cli_error("audit export: %s", error->message);
         g_error_free(error);
         return CLI_STORE;
@@ -196,6 +213,8 @@ int cli_audit(CliContext *ctx, int argc, char **argv)
         return audit_verify_cmd(ctx);
     if (argc >= 2 && !strcmp(argv[1], "export"))
         return audit_export_cmd(ctx, argc - 1, argv + 1);
-    cli_error("audit: expected \"verify\" or \"export\"");
+    if (argc >= 2 && !strcmp(argv[1], "report"))
+        return cli_audit_report(ctx, argc - 1, argv + 1);
+    cli_error("audit: expected \"verify\", \"export\" or \"report\"");
     return CLI_USAGE;
 }

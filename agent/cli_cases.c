@@ -8,6 +8,7 @@
 #include "clocks.h"
 #include "cpr_error.h"
 #include "jsonutil.h"
+#include "notify.h"
 #include "timefmt.h"
 
 /* Event types people record, and what each means for the case. */
@@ -372,6 +373,16 @@ int cli_deadlines(CliContext *ctx, int argc, char **argv)
     return CLI_OK;
 }
 
+/* A `goto fail` here would jump past g_auto declarations, whose cleanup
+ * would then free uninitialised pointers: return through this instead. */
+static int event_failed(GError *error)
+{
+    cli_error("event: %s", error->message);
+    int rc = cli_status_for(error);
+    g_error_free(error);
+    return rc;
+}
+
 int cli_event(CliContext *ctx, int argc, char **argv)
 {
     g_autofree char *at_text = NULL, *note = NULL, *by = NULL;
@@ -416,7 +427,7 @@ int cli_event(CliContext *ctx, int argc, char **argv)
     GError *error = NULL;
     g_autoptr(CaseRow) c = cases_load(store, argv[1], &error);
     if (!c)
-        goto fail;
+        return event_failed(error);
     if (at < c->aware_at) {
         g_autofree char *aware = timefmt_rfc3339(c->aware_at);
         cli_error("event: --at is before the CA became aware of %s (%s)", c->reference, aware);
@@ -430,25 +441,22 @@ int cli_event(CliContext *ctx, int argc, char **argv)
     g_autofree char *details = jsonutil_builder_to_string(b, FALSE);
     g_autoptr(GPtrArray) met = NULL;
     if (!store_begin(store, &error))
-        goto fail;
+        return event_failed(error);
     if (!store_event_append(store, at, by ? by : "operator", c->id, type->type, details, &error) ||
         !clocks_on_event(store, c->id, c->problem, type->type, at, &met, &error) ||
         (!strcmp(type->type, "closed") && !cases_set_status(store, c->id, "closed", &error)) ||
-        (!strcmp(type->type, "reopened") && !cases_set_status(store, c->id, "open", &error))) {
+        (!strcmp(type->type, "reopened") && !cases_set_status(store, c->id, "open", &error)) ||
+        /* acknowledged: PagerDuty acknowledge; met clocks and closing resolve pages */
+        !notify_on_event(store, ctx->cfg, c->id, type->type, by, met, at, &error)) {
         store_rollback(store);
-        goto fail;
+        return event_failed(error);
     }
     if (!store_commit(store, &error))
-        goto fail;
+        return event_failed(error);
     g_autofree char *at_s = timefmt_rfc3339(at);
     printf("%s: %s recorded at %s", c->reference, type->type, at_s);
     for (guint i = 0; i < met->len; i++)
         printf("%s%s", i ? ", " : "; met: ", (const char *)g_ptr_array_index(met, i));
     printf("\n");
     return CLI_OK;
-fail:
-    cli_error("event: %s", error->message);
-    int rc = cli_status_for(error);
-    g_error_free(error);
-    return rc;
 }

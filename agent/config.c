@@ -58,6 +58,16 @@ static const KeySpec KEY_SPECS[] = {
     {"notify.*", "to", K_STRING, FALSE},
     {"notify.*", "from", K_STRING, FALSE},
     {"clocks", "escalate_at", K_LIST, FALSE},
+    /* acknowledgement mail to reporters and intake health pages (issue 5) */
+    {"ack", "enabled", K_BOOL, FALSE},
+    {"ack", "from", K_STRING, FALSE},
+    {"ack", "smtp_url", K_URL, FALSE},
+    {"ack", "text_file", K_FILE, FALSE},
+    {"ack", "ca_file", K_FILE, FALSE},
+    {"ack", "user", K_STRING, FALSE},
+    {"ack", "password_file", K_SECRET, FALSE},
+    {"health", "connection_down_seconds", K_INT, FALSE},
+    {"health", "heartbeat_seconds", K_INT, FALSE},
 };
 
 static const char *const NOTIFY_TYPES[] = {"webhook", "slack", "pagerduty", "email", NULL};
@@ -208,6 +218,12 @@ void config_free(Config **cfg)
     g_free(c->bugzilla_version);
     g_free(c->drafts_template_dir);
     g_free(c->drafts_template_version);
+    g_free(c->ack_from);
+    g_free(c->ack_smtp_url);
+    g_free(c->ack_text_file);
+    g_free(c->ack_ca_file);
+    g_free(c->ack_user);
+    g_free(c->ack_password_file);
     if (c->notify)
         g_ptr_array_unref(c->notify);
     g_free(c);
@@ -324,8 +340,8 @@ static gboolean validate_structure(GKeyFile *kf, const char *file, GError **erro
     for (gsize g = 0; groups[g]; g++) {
         if (!group_known(groups[g]))
             return fail(error, file, groups[g], NULL,
-                        "unknown section; expected ca, store, imap, bugzilla, drafts, clocks or "
-                        "notify.NAME");
+                        "unknown section; expected ca, store, imap, bugzilla, drafts, clocks, "
+                        "ack, health or notify.NAME");
         g_auto(GStrv) keys = g_key_file_get_keys(kf, groups[g], NULL, NULL);
         for (gsize k = 0; keys && keys[k]; k++) {
             const KeySpec *spec = key_spec_find(groups[g], keys[k]);
@@ -426,6 +442,32 @@ static gboolean load_notify(Config *c, GKeyFile *kf, const char *file, GError **
     return TRUE;
 }
 
+static gboolean load_ack_health(Config *c, GKeyFile *kf, const char *file, GError **error)
+{
+    c->ack_enabled = g_key_file_get_boolean(kf, "ack", "enabled", NULL);
+    c->ack_from = get_string(kf, "ack", "from", NULL);
+    c->ack_smtp_url = get_string(kf, "ack", "smtp_url", NULL);
+    c->ack_text_file = get_string(kf, "ack", "text_file", NULL);
+    c->ack_ca_file = get_string(kf, "ack", "ca_file", NULL);
+    c->ack_user = get_string(kf, "ack", "user", NULL);
+    c->ack_password_file = get_string(kf, "ack", "password_file", NULL);
+    if (c->ack_enabled && (!c->ack_from || !strchr(c->ack_from, '@')))
+        return fail(error, file, "ack", "from", "an e-mail address is required when enabled=true");
+    if (c->ack_enabled && (!c->ack_smtp_url || !(g_str_has_prefix(c->ack_smtp_url, "smtp://") ||
+                                                 g_str_has_prefix(c->ack_smtp_url, "smtps://"))))
+        return fail(error, file, "ack", "smtp_url",
+                    "an smtps:// or smtp:// URL is required when enabled=true");
+    if (!c->ack_user != !c->ack_password_file)
+        return fail(error, file, "ack", "user", "user and password_file go together");
+    c->health_down_seconds =
+        g_key_file_has_key(kf, "health", "connection_down_seconds", NULL)
+            ? g_key_file_get_integer(kf, "health", "connection_down_seconds", NULL) : 900;
+    c->health_heartbeat_seconds =
+        g_key_file_has_key(kf, "health", "heartbeat_seconds", NULL)
+            ? g_key_file_get_integer(kf, "health", "heartbeat_seconds", NULL) : 3600;
+    return TRUE;
+}
+
 static gboolean load_clocks(Config *c, GKeyFile *kf, const char *file, GError **error)
 {
     static const guint dflt[] = {50, 75, 90, 100};
@@ -493,7 +535,8 @@ Config *config_load(const char *path, GError **error)
     c->bugzilla_version = get_string(kf, "bugzilla", "version", "other");
     c->drafts_template_dir = get_string(kf, "drafts", "template_dir", NULL);
     c->drafts_template_version = get_string(kf, "drafts", "template_version", NULL);
-    if (!load_notify(c, kf, path, error) || !load_clocks(c, kf, path, error))
+    if (!load_notify(c, kf, path, error) || !load_clocks(c, kf, path, error) ||
+        !load_ack_health(c, kf, path, error))
         goto err;
     return c;
 err:

@@ -14,6 +14,8 @@
 #include "extract.h"
 #include "jsonutil.h"
 #include "mime.h"
+#include "notify.h"
+#include "bugmail_apply.h"
 
 struct Intake {
     Store *store;
@@ -326,6 +328,15 @@ static gboolean resolve_case(Intake *in, const MimeMessage *msg, const Classific
                              const Identifiers *ids, gint64 *case_id_r, const char **how_r,
                              GError **error)
 {
+    /* Mail about a bug the CA filed belongs to that bug's case, whatever its
+     * threading says. */
+    if (cls->kind == KIND_BUGZILLA && cls->bug_id) {
+        if (!bugmail_find_case(in->store, cls->bug_id, case_id_r, error))
+            return FALSE;
+        *how_r = "bug";
+        if (*case_id_r)
+            return TRUE;
+    }
     g_autoptr(GPtrArray) thread = g_ptr_array_new();
     if (msg->in_reply_to)
         g_ptr_array_add(thread, msg->in_reply_to);
@@ -486,6 +497,14 @@ gboolean intake_message(Intake *in, const guint8 *raw, gsize len, const IntakeOr
                 goto rollback;
             r->new_case = TRUE;
         }
+        /* A question on the bug, a "Next update" date on its whiteboard. */
+        if (r->case_id && cls->kind == KIND_BUGZILLA &&
+            !bugmail_apply(store, &in->ca, msg, cls->bug_id, r->case_id, r->aware_at, error))
+            goto rollback;
+        /* Pages and the reporter's acknowledgement commit with the case (issue 5). */
+        if (r->case_id && !notify_on_intake(store, in->cfg, r->case_id, r->new_case,
+                                            r->new_case ? NULL : how, msg, cls, origin->now, error))
+            goto rollback;
     }
     if (!store_commit(store, error))
         goto err;

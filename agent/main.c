@@ -20,13 +20,20 @@ typedef struct {
 } Command;
 
 static const Command COMMANDS[] = {
+    {"run", cli_run, "run [--once] [--log-level LEVEL]  the IMAP daemon; --once: catch up, exit"},
     {"ingest", cli_ingest, "ingest [--json] PATH... | -   files, Maildirs, mbox files or stdin"},
     {"list", cli_list, "list [--json] [--open]          cases and their next deadline"},
     {"show", cli_show, "show CASE [--json]              one case in full"},
     {"deadlines", cli_deadlines, "deadlines [--json]              open clocks, soonest first"},
     {"event", cli_event, "event CASE TYPE [--at TIME] [--by NAME] [--note TEXT]"},
+    {"draft", cli_draft, "draft CASE [--format markdown|bugzilla-json]  the redacted report / bug"},
+    {"consent", cli_consent, "consent grant EMAIL [--name N] --evidence TEXT | revoke EMAIL | list [--json]"},
+    {"file", cli_file, "file CASE                       create the Bugzilla bug (never twice)"},
     {"status", cli_status, "status [--json]                 intake health"},
-    {"audit", cli_audit, "audit verify | audit export [--case N] [--format csv|json] [--since DATE]"},
+    {"audit", cli_audit, "audit verify | audit export [--case N] [--format csv|json|markdown] [--since DATE]\n"
+                         "        | audit report [--since DATE] [--until DATE] [--json]"},
+    {"notify-run", cli_notify_run, "notify-run [--once]             escalations, health pages, outbox delivery"},
+    {"outbox", cli_outbox, "outbox [--json]                 notifications: pending, delivered, failed"},
 };
 
 static void usage(FILE *out)

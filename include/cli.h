@@ -37,5 +37,12 @@ int cli_deadlines(CliContext *ctx, int argc, char **argv);
 int cli_event(CliContext *ctx, int argc, char **argv);
 int cli_status(CliContext *ctx, int argc, char **argv);
 int cli_audit(CliContext *ctx, int argc, char **argv);
+int cli_run(CliContext *ctx, int argc, char **argv); /* imap_cli.c */
+int cli_file(CliContext *ctx, int argc, char **argv); /* cli_file.c */
+int cli_draft(CliContext *ctx, int argc, char **argv); /* cli_drafts.c */
+int cli_consent(CliContext *ctx, int argc, char **argv); /* cli_consent.c */
+int cli_notify_run(CliContext *ctx, int argc, char **argv); /* cli_notify.c */
+int cli_outbox(CliContext *ctx, int argc, char **argv);     /* cli_notify.c */
+int cli_audit_report(CliContext *ctx, int argc, char **argv); /* cli_notify.c: `audit report` */
 
 #endif

@@ -70,6 +70,19 @@ typedef struct {
     /* [clocks] */
     guint escalate_at[8]; /* percentages, ascending; 100 = overdue */
     guint n_escalate_at;
+
+    /* [ack]: acknowledgement mail to reporters (opt-in; issue 5) */
+    gboolean ack_enabled;
+    char *ack_from;          /* sender; also the reply-to of the acknowledgement */
+    char *ack_smtp_url;      /* smtps:// or smtp:// (STARTTLS required, except loopback) */
+    char *ack_text_file;     /* body text; NULL = built-in text */
+    char *ack_ca_file;       /* extra trust anchor for the SMTP server */
+    char *ack_user;          /* SMTP AUTH user, with ack_password_file */
+    char *ack_password_file;
+
+    /* [health]: intake health pages (SPEC 2.6) */
+    int health_down_seconds;      /* page when IMAP is down this long; default 900 */
+    int health_heartbeat_seconds; /* page when no catch-up/NOOP this long; default 3600 */
 } Config;
 
 /* Load and validate `path`. NULL with CPR_ERROR_CONFIG naming file and key. */

@@ -1,0 +1,178 @@
+/* case_redaction.c - one case's redaction context (see case_redaction.h). */
+#include <string.h>
+
+#include "case_redaction.h"
+#include "bounds.h"
+#include "consent.h"
+#include "cpr_error.h"
+#include "mime.h"
+
+/* Posting addresses of the lists (SPEC 2.1): their display names are lists,
+ * not people. */
+static const char *const LIST_ADDRESSES[] = {"dev-security-policy@mozilla.org",
+                                             "public@ccadb.org", NULL};
+
+struct CaseRedaction {
+    IdentitySet *ids;
+    GPtrArray *protected_strings; /* char*, NULL-terminated */
+    GStrv consented;              /* addresses with consent in force */
+    RedactOptions opts;
+};
+
+void case_redaction_free(CaseRedaction **cr)
+{
+    if (!cr || !*cr)
+        return;
+    identity_set_free(&(*cr)->ids);
+    g_clear_pointer(&(*cr)->protected_strings, g_ptr_array_unref);
+    g_strfreev((*cr)->consented);
+    g_free(*cr);
+    *cr = NULL;
+}
+
+static void add_strv(GPtrArray *into, char **values)
+{
+    for (gsize i = 0; values && values[i]; i++)
+        g_ptr_array_add(into, g_strdup(values[i]));
+}
+
+/* Every text value of one-column `sql` with `case_id` bound to ?1. */
+static gboolean add_column(Store *store, const char *sql, gint64 case_id, GPtrArray *into,
+                           GError **error)
+{
+    sqlite3_stmt *st = store_prepare(store, sql, error);
+    if (!st)
+        return FALSE;
+    if (case_id)
+        sqlite3_bind_int64(st, 1, case_id);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        if (sqlite3_column_text(st, 0))
+            g_ptr_array_add(into, g_strdup((const char *)sqlite3_column_text(st, 0)));
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) {
+        store_set_error(store, error, "redaction: cannot read the case");
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static gboolean add_messages(Store *store, gint64 case_id, IdentitySet *ids,
+                             const char *const *exclude_addresses,
+                             const char *const *exclude_domains, GError **error)
+{
+    sqlite3_stmt *st =
+        store_prepare(store, "SELECT raw FROM messages WHERE case_id = ? ORDER BY id", error);
+    if (!st)
+        return FALSE;
+    sqlite3_bind_int64(st, 1, case_id);
+    Bounds bounds = bounds_default();
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const guint8 *raw = sqlite3_column_blob(st, 0);
+        gsize len = (gsize)sqlite3_column_bytes(st, 0);
+        MimeMessage *msg = mime_message_parse(raw ? raw : (const guint8 *)"", len, &bounds);
+        identity_set_add_message(ids, msg, exclude_addresses, exclude_domains);
+        mime_message_free(&msg);
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) {
+        store_set_error(store, error, "redaction: cannot read the case's messages");
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static gboolean related_domains(const char *a, const char *b)
+{
+    gsize la = strlen(a), lb = strlen(b);
+    if (la < lb)
+        return related_domains(b, a);
+    return g_ascii_strcasecmp(a + la - lb, b) == 0 && (la == lb || a[la - lb - 1] == '.');
+}
+
+/* TRUE when `domain` is, or is a parent or subdomain of, the domain of an
+ * address of a person in `ids`. */
+static gboolean domain_of_person(const IdentitySet *ids, const char *domain)
+{
+    for (guint i = 0; i < identity_set_count(ids); i++) {
+        const char *const *emails = identity_person_emails(identity_set_get(ids, i));
+        for (gsize k = 0; emails[k]; k++) {
+            const char *at = strrchr(emails[k], '@');
+            if (at && related_domains(at + 1, domain))
+                return TRUE;
+        }
+    }
+    return FALSE;
+}
+
+CaseRedaction *case_redaction_new(Store *store, const Config *cfg, gint64 case_id,
+                                  GError **error)
+{
+    CaseRedaction *cr = g_new0(CaseRedaction, 1);
+    cr->ids = identity_set_new();
+    cr->protected_strings = g_ptr_array_new_with_free_func(g_free);
+
+    g_autoptr(GPtrArray) exclude = g_ptr_array_new();
+    for (gsize i = 0; cfg->ca_report_addresses && cfg->ca_report_addresses[i]; i++)
+        g_ptr_array_add(exclude, cfg->ca_report_addresses[i]);
+    for (gsize i = 0; LIST_ADDRESSES[i]; i++)
+        g_ptr_array_add(exclude, (gpointer)LIST_ADDRESSES[i]);
+    g_ptr_array_add(exclude, NULL);
+
+    g_autoptr(GPtrArray) domains = g_ptr_array_new_with_free_func(g_free);
+    if (!add_messages(store, case_id, cr->ids, (const char *const *)exclude->pdata,
+                      (const char *const *)cfg->ca_domains, error) ||
+        !add_column(store,
+                    "SELECT DISTINCT i.value FROM identifiers i JOIN messages m "
+                    "ON m.id = i.message_row WHERE m.case_id = ?1 AND i.type <> 'domain'",
+                    case_id, cr->protected_strings, error) ||
+        !add_column(store,
+                    "SELECT DISTINCT i.value FROM identifiers i JOIN messages m "
+                    "ON m.id = i.message_row WHERE m.case_id = ?1 AND i.type = 'domain'",
+                    case_id, domains, error) ||
+        !(cr->consented = consent_active_emails(store, error))) {
+        case_redaction_free(&cr);
+        return NULL;
+    }
+    /* A protected domain would shield a reporter's address at that domain
+     * from redaction: protect only domains no person's address is under. */
+    for (guint i = 0; i < domains->len; i++) {
+        const char *d = g_ptr_array_index(domains, i);
+        if (!domain_of_person(cr->ids, d))
+            g_ptr_array_add(cr->protected_strings, g_strdup(d));
+    }
+    if (cfg->ca_owner)
+        g_ptr_array_add(cr->protected_strings, g_strdup(cfg->ca_owner));
+    add_strv(cr->protected_strings, cfg->ca_aliases);
+    add_strv(cr->protected_strings, cfg->ca_names);
+    g_ptr_array_add(cr->protected_strings, NULL);
+    cr->opts.protected_strings = (const char *const *)cr->protected_strings->pdata;
+    cr->opts.consented_emails = (const char *const *)cr->consented;
+    return cr;
+}
+
+const IdentitySet *case_redaction_identities(const CaseRedaction *cr)
+{
+    return cr->ids;
+}
+
+const RedactOptions *case_redaction_options(const CaseRedaction *cr)
+{
+    return &cr->opts;
+}
+
+char *case_redaction_apply(const CaseRedaction *cr, const char *text, const char *output_name,
+                           GError **error)
+{
+    g_autofree char *out = redact_text(cr->ids, text, &cr->opts, error);
+    if (!out || !redact_check(cr->ids, out, &cr->opts, output_name, error))
+        return NULL;
+    return g_steal_pointer(&out);
+}
+
+gboolean case_redaction_check(const CaseRedaction *cr, const char *text, const char *output_name,
+                              GError **error)
+{
+    return redact_check(cr->ids, text, &cr->opts, output_name, error);
+}

@@ -1,0 +1,194 @@
+/* cli_notify.c - `notify-run [--once]` (the notification worker without the
+ * IMAP daemon: escalations, health pages, outbox delivery) and `outbox
+ * [--json]` (what is queued, delivered and given up), plus `audit report`. */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cpr_error.h"
+#include "jsonutil.h"
+#include "notify.h"
+#include "report.h"
+#include "timefmt.h"
+
+#define LOOP_SECONDS 5
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+/* CPR_INTAKE_NOW pins the clock in tests; the loop otherwise reads it anew. */
+static gint64 loop_now(const CliContext *ctx)
+{
+    return g_getenv("CPR_INTAKE_NOW") ? ctx->now : g_get_real_time() / G_USEC_PER_SEC;
+}
+
+int cli_notify_run(CliContext *ctx, int argc, char **argv)
+{
+    gboolean once = FALSE;
+    GOptionEntry entries[] = {
+        {"once", 0, 0, G_OPTION_ARG_NONE, &once, "one round, then exit", NULL},
+        {NULL},
+    };
+    g_autoptr(GOptionContext) oc = g_option_context_new("");
+    g_option_context_add_main_entries(oc, entries, NULL);
+    GError *error = NULL;
+    if (!g_option_context_parse(oc, &argc, &argv, &error)) {
+        cli_error("notify-run: %s", error->message);
+        g_error_free(error);
+        return CLI_USAGE;
+    }
+    Store *store = cli_store(ctx);
+    if (!store)
+        return CLI_STORE;
+    struct sigaction sa = {0};
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    NotifyTickStats total = {0};
+    do {
+        NotifyTickStats stats = {0};
+        if (!notify_tick(store, ctx->cfg, loop_now(ctx), &stats, &error)) {
+            cli_error("notify-run: %s", error->message);
+            int rc = cli_status_for(error);
+            g_error_free(error);
+            return rc;
+        }
+        total.escalations += stats.escalations;
+        total.health_pages += stats.health_pages;
+        total.delivered += stats.delivered;
+        total.retrying += stats.retrying;
+        total.failed += stats.failed;
+        for (int i = 0; !once && i < LOOP_SECONDS * 10 && !stop_requested; i++)
+            g_usleep(100 * 1000);
+    } while (!once && !stop_requested);
+    printf("escalations=%u health=%u delivered=%u retrying=%u failed=%u\n", total.escalations,
+           total.health_pages, total.delivered, total.retrying, total.failed);
+    return total.failed ? CLI_FAILED : CLI_OK;
+}
+
+int cli_outbox(CliContext *ctx, int argc, char **argv)
+{
+    gboolean json = FALSE;
+    GOptionEntry entries[] = {
+        {"json", 0, 0, G_OPTION_ARG_NONE, &json, "a JSON array", NULL},
+        {NULL},
+    };
+    g_autoptr(GOptionContext) oc = g_option_context_new("");
+    g_option_context_add_main_entries(oc, entries, NULL);
+    GError *error = NULL;
+    if (!g_option_context_parse(oc, &argc, &argv, &error)) {
+        cli_error("outbox: %s", error->message);
+        g_error_free(error);
+        return CLI_USAGE;
+    }
+    Store *store = cli_store(ctx);
+    if (!store)
+        return CLI_STORE;
+    sqlite3_stmt *st = store_prepare(
+        store,
+        "SELECT o.id, o.target, coalesce(c.reference, ''), o.kind, o.dedup_key, o.created_at, "
+        "o.attempts, o.next_attempt_at, o.last_error, coalesce(o.delivered_at, 0), "
+        "coalesce(o.failed_at, 0) FROM outbox o LEFT JOIN cases c ON c.id = o.case_id "
+        "ORDER BY o.id",
+        &error);
+    if (!st) {
+        cli_error("outbox: %s", error->message);
+        g_error_free(error);
+        return CLI_STORE;
+    }
+    g_autoptr(JsonBuilder) b = json_builder_new();
+    json_builder_begin_array(b);
+    if (!json)
+        printf("%-5s %-14s %-14s %-12s %-9s %-8s %s\n", "ID", "TARGET", "CASE", "KIND", "STATE",
+               "ATTEMPTS", "LAST ERROR");
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        gint64 delivered = sqlite3_column_int64(st, 9), failed = sqlite3_column_int64(st, 10);
+        const char *state = delivered ? "delivered" : failed ? "failed" : "pending";
+        const char *last_error = (const char *)sqlite3_column_text(st, 8);
+        if (json) {
+            json_builder_begin_object(b);
+            jsonutil_add_int(b, "id", sqlite3_column_int64(st, 0));
+            jsonutil_add_string(b, "target", (const char *)sqlite3_column_text(st, 1));
+            jsonutil_add_string(b, "case_reference", (const char *)sqlite3_column_text(st, 2));
+            jsonutil_add_string(b, "kind", (const char *)sqlite3_column_text(st, 3));
+            jsonutil_add_string(b, "dedup_key", (const char *)sqlite3_column_text(st, 4));
+            jsonutil_add_time(b, "created_at", sqlite3_column_int64(st, 5), FALSE);
+            jsonutil_add_int(b, "attempts", sqlite3_column_int64(st, 6));
+            jsonutil_add_time(b, "next_attempt_at", sqlite3_column_int64(st, 7), FALSE);
+            jsonutil_add_string(b, "state", state);
+            jsonutil_add_string(b, "last_error", last_error);
+            jsonutil_add_time(b, "delivered_at", delivered, TRUE);
+            jsonutil_add_time(b, "failed_at", failed, TRUE);
+            json_builder_end_object(b);
+        } else {
+            printf("%-5lld %-14s %-14s %-12s %-9s %-8lld %s\n",
+                   (long long)sqlite3_column_int64(st, 0), sqlite3_column_text(st, 1),
+                   sqlite3_column_text(st, 2), sqlite3_column_text(st, 3), state,
+                   (long long)sqlite3_column_int64(st, 6), last_error ? last_error : "");
+        }
+    }
+    sqlite3_reset(st);
+    json_builder_end_array(b);
+    if (json) {
+        g_autofree char *s = jsonutil_builder_to_string(b, TRUE);
+        printf("%s\n", s);
+    }
+    return CLI_OK;
+}
+
+int cli_audit_report(CliContext *ctx, int argc, char **argv)
+{
+    g_autofree char *since_text = NULL, *until_text = NULL;
+    gboolean json = FALSE;
+    GOptionEntry entries[] = {
+        {"since", 0, 0, G_OPTION_ARG_STRING, &since_text, "cases aware at or after DATE (UTC)",
+         "DATE"},
+        {"until", 0, 0, G_OPTION_ARG_STRING, &until_text, "cases aware before DATE (UTC)", "DATE"},
+        {"json", 0, 0, G_OPTION_ARG_NONE, &json, "one JSON object", NULL},
+        {NULL},
+    };
+    g_autoptr(GOptionContext) oc = g_option_context_new("");
+    g_option_context_add_main_entries(oc, entries, NULL);
+    GError *error = NULL;
+    if (!g_option_context_parse(oc, &argc, &argv, &error)) {
+        cli_error("audit report: %s", error->message);
+        g_error_free(error);
+        return CLI_USAGE;
+    }
+    gint64 since = 0, until = 0;
+    if (since_text && !timefmt_parse(since_text, &since)) {
+        cli_error("audit report: --since: expected a date like 2026-11-01, got \"%s\"", since_text);
+        return CLI_USAGE;
+    }
+    if (until_text && !timefmt_parse(until_text, &until)) {
+        cli_error("audit report: --until: expected a date like 2026-12-01, got \"%s\"", until_text);
+        return CLI_USAGE;
+    }
+    Store *store = cli_store(ctx);
+    if (!store)
+        return CLI_STORE;
+    GArray *samples = NULL;
+    GStringChunk *chunk = NULL;
+    if (!report_load(store, since, until, &samples, &chunk, &error)) {
+        cli_error("audit report: %s", error->message);
+        g_error_free(error);
+        return CLI_STORE;
+    }
+    g_autoptr(GPtrArray) stats =
+        report_compute((const ReportSample *)(void *)samples->data, samples->len, ctx->now);
+    g_autofree char *out = json ? report_format_json(stats, since, until, ctx->now)
+                                : report_format_text(stats, since, until, ctx->now);
+    fputs(out, stdout);
+    if (json)
+        fputc('\n', stdout);
+    g_array_unref(samples);
+    g_string_chunk_free(chunk);
+    return CLI_OK;
+}

@@ -1,0 +1,107 @@
+/* notify_http.c - HTTP(S) POST for webhooks, Slack and PagerDuty (libcurl).
+ *
+ * SPEC 5: protocols restricted, verification always on, millisecond timeouts,
+ * no signals, no redirects, and the receiver's answer kept up to
+ * NOTIFY_MAX_RESPONSE bytes (only for the error message). Plain http:// is
+ * accepted only to loopback (config.c refuses it elsewhere; checked again
+ * here so no caller can bypass it). */
+#include <string.h>
+
+#include <curl/curl.h>
+
+#include "notify_internal.h"
+
+typedef struct {
+    GString *body;
+    gboolean truncated;
+} Response;
+
+static size_t on_data(char *data, size_t size, size_t n, void *user)
+{
+    Response *r = user;
+    gsize len = size * n;
+    gsize room = NOTIFY_MAX_RESPONSE - MIN(r->body->len, NOTIFY_MAX_RESPONSE);
+    g_string_append_len(r->body, data, (gssize)MIN(len, room));
+    r->truncated = r->truncated || len > room;
+    return len; /* keep reading (and discarding): the status is what matters */
+}
+
+static gboolean is_loopback_url(const char *url)
+{
+    g_autoptr(GUri) u = g_uri_parse(url, G_URI_FLAGS_NONE, NULL);
+    const char *h = u ? g_uri_get_host(u) : NULL;
+    return h && (!strcmp(h, "127.0.0.1") || !strcmp(h, "localhost") || !strcmp(h, "::1"));
+}
+
+/* The first line of an answer, for an error message people read. */
+static char *answer_excerpt(const GString *body)
+{
+    g_autofree char *valid = g_utf8_make_valid(body->str, (gssize)MIN(body->len, 200));
+    char *nl = strpbrk(valid, "\r\n");
+    if (nl)
+        *nl = '\0';
+    return g_strdup(valid);
+}
+
+NotifyResult notify_http_post(const char *url, const char *ca_file, const char *body,
+                              const char *const *headers, char **why_r)
+{
+    if (!g_str_has_prefix(url, "https://") &&
+        !(g_str_has_prefix(url, "http://") && is_loopback_url(url))) {
+        *why_r = g_strdup("refusing a URL that is neither https:// nor http:// to loopback");
+        return NOTIFY_PERMANENT;
+    }
+    CURL *curl = curl_easy_init();
+    if (!curl) {
+        *why_r = g_strdup("curl_easy_init failed");
+        return NOTIFY_RETRY;
+    }
+    char errbuf[CURL_ERROR_SIZE] = "";
+    Response resp = {.body = g_string_new(NULL)};
+    struct curl_slist *list = curl_slist_append(NULL, "Content-Type: application/json");
+    list = curl_slist_append(list, "Expect:");
+    for (gsize i = 0; headers && headers[i]; i++)
+        list = curl_slist_append(list, headers[i]);
+
+    curl_easy_setopt(curl, CURLOPT_URL, url);
+    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
+    if (ca_file)
+        curl_easy_setopt(curl, CURLOPT_CAINFO, ca_file);
+    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, (long)NOTIFY_CONNECT_TIMEOUT_MS);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)NOTIFY_TIMEOUT_MS);
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(curl, CURLOPT_USERAGENT, "cpr-intake");
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, list);
+    /* POSTFIELDS does not copy (SPEC 5): `body` outlives the transfer. */
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(body));
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &resp);
+    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
+
+    CURLcode rc = curl_easy_perform(curl);
+    long status = 0;
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+    NotifyResult result;
+    if (rc != CURLE_OK) {
+        *why_r = g_strdup_printf("%s", errbuf[0] ? errbuf : curl_easy_strerror(rc));
+        result = NOTIFY_RETRY;
+    } else if (status >= 200 && status < 300) {
+        *why_r = NULL;
+        result = NOTIFY_SENT;
+    } else {
+        g_autofree char *excerpt = answer_excerpt(resp.body);
+        *why_r = g_strdup_printf("HTTP %ld: %s", status, excerpt);
+        /* 408 and 429 say "later"; other 4xx say the request itself is wrong
+         * (a bad key, a bad payload): retrying it for days helps nobody. */
+        result = (status == 408 || status == 429 || status >= 500) ? NOTIFY_RETRY
+                                                                    : NOTIFY_PERMANENT;
+    }
+    curl_slist_free_all(list);
+    curl_easy_cleanup(curl);
+    g_string_free(resp.body, TRUE);
+    return result;
+}

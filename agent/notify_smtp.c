@@ -1,0 +1,126 @@
+/* notify_smtp.c - mail through SMTP with libcurl: e-mail pages to on-call and
+ * acknowledgements to reporters.
+ *
+ * smtps:// is implicit TLS; smtp:// requires STARTTLS (CURLUSESSL_ALL), with
+ * the certificate verified either way. The one exception is plain smtp:// to
+ * a loopback address (a local relay, and the tests), where STARTTLS is used
+ * when offered and not required. */
+#include <string.h>
+
+#include <curl/curl.h>
+#include <gmime/gmime.h>
+
+#include "notify_internal.h"
+
+typedef struct {
+    const char *data;
+    gsize len, pos;
+} Upload;
+
+static size_t on_read(char *buf, size_t size, size_t n, void *user)
+{
+    Upload *u = user;
+    gsize len = MIN(size * n, u->len - u->pos);
+    memcpy(buf, u->data + u->pos, len);
+    u->pos += len;
+    return len;
+}
+
+static gboolean loopback_host(const char *url)
+{
+    g_autoptr(GUri) u = g_uri_parse(url, G_URI_FLAGS_NONE, NULL);
+    const char *h = u ? g_uri_get_host(u) : NULL;
+    return h && (!strcmp(h, "127.0.0.1") || !strcmp(h, "localhost") || !strcmp(h, "::1"));
+}
+
+NotifyResult notify_smtp_send(const NotifySmtp *smtp, const char *const *rcpt,
+                              const char *message, char **why_r)
+{
+    gboolean implicit = g_str_has_prefix(smtp->url, "smtps://");
+    if (!implicit && !g_str_has_prefix(smtp->url, "smtp://")) {
+        *why_r = g_strdup("expected an smtps:// or smtp:// URL");
+        return NOTIFY_PERMANENT;
+    }
+    CURL *curl = curl_easy_init();
+    if (!curl) {
+        *why_r = g_strdup("curl_easy_init failed");
+        return NOTIFY_RETRY;
+    }
+    char errbuf[CURL_ERROR_SIZE] = "";
+    struct curl_slist *to = NULL;
+    for (gsize i = 0; rcpt[i]; i++) {
+        g_autofree char *r = g_strdup_printf("<%s>", rcpt[i]);
+        to = curl_slist_append(to, r);
+    }
+    g_autofree char *from = g_strdup_printf("<%s>", smtp->from);
+    Upload up = {.data = message, .len = strlen(message)};
+
+    curl_easy_setopt(curl, CURLOPT_URL, smtp->url);
+    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+    if (!implicit)
+        curl_easy_setopt(curl, CURLOPT_USE_SSL,
+                         loopback_host(smtp->url) ? (long)CURLUSESSL_TRY : (long)CURLUSESSL_ALL);
+    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
+    if (smtp->ca_file)
+        curl_easy_setopt(curl, CURLOPT_CAINFO, smtp->ca_file);
+    if (smtp->user && smtp->password) {
+        curl_easy_setopt(curl, CURLOPT_USERNAME, smtp->user);
+        curl_easy_setopt(curl, CURLOPT_PASSWORD, smtp->password);
+    }
+    curl_easy_setopt(curl, CURLOPT_MAIL_FROM, from);
+    curl_easy_setopt(curl, CURLOPT_MAIL_RCPT, to);
+    curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
+    curl_easy_setopt(curl, CURLOPT_READFUNCTION, on_read);
+    curl_easy_setopt(curl, CURLOPT_READDATA, &up);
+    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, (long)NOTIFY_CONNECT_TIMEOUT_MS);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)NOTIFY_TIMEOUT_MS);
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
+
+    CURLcode rc = curl_easy_perform(curl);
+    long code = 0;
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
+    NotifyResult result = NOTIFY_SENT;
+    *why_r = NULL;
+    if (rc != CURLE_OK) {
+        *why_r = g_strdup_printf("SMTP %ld: %s", code, errbuf[0] ? errbuf : curl_easy_strerror(rc));
+        /* 5xx is the server's final "no" (unknown recipient, policy); a
+         * refused login or certificate is ours to fix, but may be fixed
+         * without a restart, so it is retried like a network failure. */
+        result = (code >= 500 && code < 600) ? NOTIFY_PERMANENT : NOTIFY_RETRY;
+    }
+    curl_slist_free_all(to);
+    curl_easy_cleanup(curl);
+    return result;
+}
+
+char *notify_mail_build(const char *from, const char *to, const char *subject, const char *text,
+                        const char *message_id, gint64 date, const char *const *extra_headers)
+{
+    GMimeMessage *msg = g_mime_message_new(TRUE);
+    g_mime_message_add_mailbox(msg, GMIME_ADDRESS_TYPE_FROM, NULL, from);
+    g_mime_message_add_mailbox(msg, GMIME_ADDRESS_TYPE_TO, NULL, to);
+    g_mime_message_set_subject(msg, subject, "utf-8");
+    g_mime_message_set_message_id(msg, message_id);
+    GDateTime *dt = g_date_time_new_from_unix_utc(date);
+    g_mime_message_set_date(msg, dt);
+    g_date_time_unref(dt);
+    for (gsize i = 0; extra_headers && extra_headers[i] && extra_headers[i + 1]; i += 2)
+        g_mime_object_set_header(GMIME_OBJECT(msg), extra_headers[i], extra_headers[i + 1], NULL);
+
+    GMimeTextPart *part = g_mime_text_part_new_with_subtype("plain");
+    g_mime_text_part_set_text(part, text);
+    g_mime_part_set_content_encoding(
+        GMIME_PART(part),
+        g_mime_part_get_best_content_encoding(GMIME_PART(part), GMIME_ENCODING_CONSTRAINT_7BIT));
+    g_mime_message_set_mime_part(msg, GMIME_OBJECT(part));
+    g_object_unref(part);
+
+    GMimeFormatOptions *opts = g_mime_format_options_new();
+    g_mime_format_options_set_newline_format(opts, GMIME_NEWLINE_FORMAT_DOS);
+    char *out = g_mime_object_to_string(GMIME_OBJECT(msg), opts);
+    g_mime_format_options_free(opts);
+    g_object_unref(msg);
+    return out;
+}

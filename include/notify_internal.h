@@ -1,0 +1,115 @@
+/* notify_internal.h - the parts of the notification subsystem, for its own
+ * files only (notify*.c, escalate.c, ack.c). Callers use notify.h. */
+#ifndef CPR_NOTIFY_INTERNAL_H
+#define CPR_NOTIFY_INTERNAL_H
+
+#include <glib.h>
+#include "classify.h"
+#include "config.h"
+#include "mime.h"
+#include "store.h"
+
+/* --- transports (notify_http.c, notify_smtp.c) --- */
+
+typedef enum {
+    NOTIFY_SENT,      /* the receiver took it */
+    NOTIFY_RETRY,     /* try again later: network, timeout, 5xx, 408, 429 */
+    NOTIFY_PERMANENT, /* retrying cannot help: other 4xx, SMTP 5xx, bad target */
+} NotifyResult;
+
+#define NOTIFY_CONNECT_TIMEOUT_MS 5000
+#define NOTIFY_TIMEOUT_MS 15000
+#define NOTIFY_MAX_RESPONSE (64u * 1024) /* bytes of a receiver's answer kept */
+
+/* POST `body` (JSON) to `url`. `headers`: NULL-terminated "Name: value"
+ * lines, may be NULL. `*why_r` says what went wrong (caller frees). */
+NotifyResult notify_http_post(const char *url, const char *ca_file, const char *body,
+                              const char *const *headers, char **why_r);
+
+typedef struct {
+    const char *url;      /* smtps://host[:port] or smtp://host[:port] */
+    const char *ca_file;  /* may be NULL */
+    const char *user;     /* SMTP AUTH, may be NULL */
+    const char *password; /* may be NULL */
+    const char *from;     /* envelope sender */
+} NotifySmtp;
+
+/* Send one RFC 5322 message (CRLF line ends) to `rcpt` (NULL-terminated). */
+NotifyResult notify_smtp_send(const NotifySmtp *smtp, const char *const *rcpt,
+                              const char *message, char **why_r);
+
+/* An RFC 5322 text/plain UTF-8 message with CRLF line ends. `extra_headers`:
+ * NULL-terminated name, value pairs (may be NULL). Needs g_mime_init(). */
+char *notify_mail_build(const char *from, const char *to, const char *subject, const char *text,
+                        const char *message_id, gint64 date, const char *const *extra_headers);
+
+/* --- pages (notify_page.c) --- */
+
+typedef struct {
+    const char *event;  /* new_case | escalation | acknowledge | resolve */
+    gint64 case_id;
+    const char *clock;  /* NULL: the case's soonest unmet clock */
+    gint64 due_at;      /* 0: the clock's current due time */
+    guint point;        /* escalation point (percent; 100 = overdue) */
+    const char *by;     /* acknowledge: who */
+    gint64 at;          /* when it happened */
+} PageSpec;
+
+/* The PagerDuty dedup_key of a case's clock: stable for the case's life. */
+char *notify_incident_key(const char *reference, const char *clock);
+
+/* The page document (the webhook payload, docs/notifications.md) for `spec`,
+ * redacted and leak-checked. NULL with CPR_ERROR_STORE or CPR_ERROR_LEAK. */
+char *notify_page_build(Store *store, const Config *cfg, const PageSpec *spec, gint64 now,
+                        GError **error);
+
+/* notify_page_build(), except that a leak-check failure is recorded as an
+ * audit event and answered with the document without the mail's text. NULL
+ * only on a database failure. */
+char *notify_page_doc(Store *store, const Config *cfg, const PageSpec *spec, const char *row_key,
+                      gint64 now, GError **error);
+
+/* Enqueue `payload` for every [notify.*] target as outbox row `row_key`
+ * (unique per target). Inside the caller's transaction. */
+gboolean notify_enqueue_all(Store *store, const Config *cfg, gint64 case_id, const char *kind,
+                            const char *row_key, const char *payload, gint64 now,
+                            GError **error);
+
+/* Build and enqueue one page for every target; a leak-check failure is
+ * recorded as an audit event and the page is sent without the mail's text.
+ * FALSE only on a database failure. */
+gboolean notify_page_enqueue(Store *store, const Config *cfg, const PageSpec *spec,
+                             const char *kind, const char *row_key, gint64 now, GError **error);
+
+/* Deliver one outbox row's page document to a [notify.*] target. */
+NotifyResult notify_page_deliver(const Config *cfg, const char *target, const char *row_key,
+                                 const char *payload, char **why_r);
+
+/* --- escalation (escalate.c), health (notify_health.c), ack (ack.c) --- */
+
+/* The escalation point due at `now` for a clock from `starts_at` to `due_at`:
+ * the highest configured point whose time has come, 0 when none. Pure. */
+guint escalate_point_due(const Config *cfg, gint64 starts_at, gint64 due_at, gint64 now);
+/* The time escalation point `point` of a clock is reached. Pure. */
+gint64 escalate_point_time(gint64 starts_at, gint64 due_at, guint point);
+
+/* Fire the due escalation points of every open, unmet clock: one page per
+ * clock per tick at most, and only a point higher than any fired for the same
+ * due time (so a daemon that was down sends the latest point, not a burst). */
+gboolean escalate_run(Store *store, const Config *cfg, gint64 now, guint *fired_r, GError **error);
+
+/* Page (or give the all-clear) from the IMAP listener's health keys. */
+gboolean notify_health_run(Store *store, const Config *cfg, gint64 now, guint *enqueued_r,
+                           GError **error);
+
+/* Enqueue the acknowledgement of a CPR to its reporter when allowed (see
+ * docs/notifications.md). Inside the intake transaction. */
+gboolean ack_maybe_enqueue(Store *store, const Config *cfg, gint64 case_id, const MimeMessage *msg,
+                           const Classification *cls, gint64 now, GError **error);
+/* Whether `address` may receive an automatic reply (not the CA's own, not a
+ * list, not a robot). Pure. */
+gboolean ack_address_allowed(const Config *cfg, const char *address);
+/* Deliver one acknowledgement row. */
+NotifyResult ack_deliver(const Config *cfg, const char *payload, char **why_r);
+
+#endif
