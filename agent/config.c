@@ -34,6 +34,12 @@ static const KeySpec KEY_SPECS[] = {
     {"imap", "user", K_STRING, TRUE},
     {"imap", "password_file", K_SECRET, FALSE},
     {"imap", "oauth2_token_file", K_SECRET, FALSE},
+    {"imap", "oauth2_refresh_token_file", K_SECRET, FALSE},
+    {"imap", "oauth2_token_url", K_URL, FALSE},
+    {"imap", "oauth2_client_id", K_STRING, FALSE},
+    {"imap", "oauth2_client_secret_file", K_SECRET, FALSE},
+    {"imap", "oauth2_ca_file", K_FILE, FALSE},
+    {"imap", "oauth2_scope", K_STRING, FALSE},
     {"imap", "ca_file", K_FILE, FALSE},
     {"imap", "processed", K_PROCESSED, FALSE},
     {"imap", "keyword", K_STRING, FALSE},
@@ -207,6 +213,12 @@ void config_free(Config **cfg)
     g_free(c->imap_user);
     g_free(c->imap_password_file);
     g_free(c->imap_oauth2_token_file);
+    g_free(c->imap_oauth2_refresh_token_file);
+    g_free(c->imap_oauth2_token_url);
+    g_free(c->imap_oauth2_client_id);
+    g_free(c->imap_oauth2_client_secret_file);
+    g_free(c->imap_oauth2_ca_file);
+    g_free(c->imap_oauth2_scope);
     g_free(c->imap_ca_file);
     g_free(c->imap_keyword);
     g_free(c->imap_move_folder);
@@ -360,6 +372,46 @@ static gboolean validate_structure(GKeyFile *kf, const char *file, GError **erro
     return TRUE;
 }
 
+/* XOAUTH2 with a refresh token (oauth2.h): the endpoint and the client must be
+ * named, and the refresh token file must be one the daemon can replace. */
+static gboolean load_imap_oauth2(Config *c, GKeyFile *kf, const char *file, GError **error)
+{
+    static const char *const only_with_refresh[] = {"oauth2_token_url", "oauth2_client_id",
+                                                    "oauth2_client_secret_file",
+                                                    "oauth2_ca_file", "oauth2_scope", NULL};
+    c->imap_oauth2_token_url = get_string(kf, "imap", "oauth2_token_url", NULL);
+    c->imap_oauth2_client_id = get_string(kf, "imap", "oauth2_client_id", NULL);
+    c->imap_oauth2_client_secret_file = get_string(kf, "imap", "oauth2_client_secret_file", NULL);
+    c->imap_oauth2_ca_file = get_string(kf, "imap", "oauth2_ca_file", NULL);
+    c->imap_oauth2_scope = get_string(kf, "imap", "oauth2_scope", NULL);
+    if (!c->imap_oauth2_refresh_token_file) {
+        for (gsize i = 0; only_with_refresh[i]; i++)
+            if (g_key_file_has_key(kf, "imap", only_with_refresh[i], NULL))
+                return fail(error, file, "imap", only_with_refresh[i],
+                            "only used with oauth2_refresh_token_file, which is not set");
+        return TRUE;
+    }
+    if (!c->imap_oauth2_token_url)
+        return fail(error, file, "imap", "oauth2_token_url",
+                    "required with oauth2_refresh_token_file: the https:// URL of the OAuth2 "
+                    "token endpoint");
+    if (!g_str_has_prefix(c->imap_oauth2_token_url, "https://"))
+        return fail(error, file, "imap", "oauth2_token_url",
+                    "expected an https:// URL (the refresh token must not travel in clear), "
+                    "got \"%s\"", c->imap_oauth2_token_url);
+    if (!c->imap_oauth2_client_id)
+        return fail(error, file, "imap", "oauth2_client_id",
+                    "required with oauth2_refresh_token_file: the OAuth2 client id");
+    /* Rotated refresh tokens replace the file by rename: its directory must
+     * be writable by the daemon (under systemd: in ReadWritePaths). */
+    g_autofree char *dir = g_path_get_dirname(c->imap_oauth2_refresh_token_file);
+    if (access(dir, W_OK) != 0)
+        return fail(error, file, "imap", "oauth2_refresh_token_file",
+                    "the directory %s must be writable (rotated refresh tokens replace the "
+                    "file): %s", dir, g_strerror(errno));
+    return TRUE;
+}
+
 static gboolean load_imap(Config *c, GKeyFile *kf, const char *file, GError **error)
 {
     c->imap_url = get_string(kf, "imap", "url", NULL);
@@ -378,9 +430,14 @@ static gboolean load_imap(Config *c, GKeyFile *kf, const char *file, GError **er
     c->imap_user = get_string(kf, "imap", "user", NULL);
     c->imap_password_file = get_string(kf, "imap", "password_file", NULL);
     c->imap_oauth2_token_file = get_string(kf, "imap", "oauth2_token_file", NULL);
-    if (!c->imap_password_file == !c->imap_oauth2_token_file)
+    c->imap_oauth2_refresh_token_file = get_string(kf, "imap", "oauth2_refresh_token_file", NULL);
+    if ((c->imap_password_file != NULL) + (c->imap_oauth2_token_file != NULL) +
+            (c->imap_oauth2_refresh_token_file != NULL) != 1)
         return fail(error, file, "imap", "password_file",
-                    "expected exactly one of password_file and oauth2_token_file");
+                    "expected exactly one of password_file, oauth2_token_file and "
+                    "oauth2_refresh_token_file");
+    if (!load_imap_oauth2(c, kf, file, error))
+        return FALSE;
     c->imap_ca_file = get_string(kf, "imap", "ca_file", NULL);
     g_autofree char *processed = get_string(kf, "imap", "processed", "keyword");
     if (g_str_has_prefix(processed, "move:")) {

@@ -9,6 +9,8 @@
 
 #include <string.h>
 
+#include "oauth2.h"
+
 const char *imap_strerror(int r)
 {
     switch (r) {
@@ -172,14 +174,59 @@ static gboolean connect_tls(ImapSession *s, const Config *cfg, GError **error)
     return refresh_capabilities(s, error);
 }
 
+/* The OAuth2 client outlives connections, so its access token is reused until
+ * it nears expiry, and survives a reload that keeps the oauth2 settings. The
+ * daemon is single-threaded; the client is freed with the process. */
+static OAuth2Client *oauth2_shared;
+
+static OAuth2Client *oauth2_for(const Config *cfg, GError **error)
+{
+    if (oauth2_shared && oauth2_client_matches(oauth2_shared, cfg))
+        return oauth2_shared;
+    oauth2_client_free(&oauth2_shared);
+    oauth2_shared = oauth2_client_new(cfg, error);
+    return oauth2_shared;
+}
+
+/* XOAUTH2 with a token the daemon refreshes itself (oauth2.h). A cached token
+ * the server refuses (revoked, or expired early: a suspended host's clock)
+ * earns one fresh token, once; a fresh token refused is an authentication
+ * failure, retried at the next reconnect with backoff. */
+static gboolean authenticate_oauth2_refresh(ImapSession *s, const Config *cfg, GError **error)
+{
+    OAuth2Client *oc = oauth2_for(cfg, error);
+    if (!oc)
+        return FALSE;
+    gboolean fresh = FALSE;
+    const char *token = oauth2_client_access_token(oc, FALSE, &fresh, error);
+    if (!token)
+        return FALSE;
+    int r = mailimap_oauth2_authenticate(s->imap, cfg->imap_user, token);
+    if (r != MAILIMAP_NO_ERROR && !fresh && !imap_result_is_fatal(r)) {
+        g_message("event=xoauth2_refused token=cached action=refresh");
+        if (!(token = oauth2_client_access_token(oc, TRUE, &fresh, error)))
+            return FALSE;
+        r = mailimap_oauth2_authenticate(s->imap, cfg->imap_user, token);
+    }
+    if (r != MAILIMAP_NO_ERROR) {
+        if (!imap_result_is_fatal(r))
+            oauth2_client_invalidate(oc); /* the next connection starts from a refresh */
+        imap_session_set_error(s, r, CPR_ERROR_AUTH, error,
+                               fresh ? "XOAUTH2 authentication with a freshly refreshed token"
+                                     : "XOAUTH2 authentication");
+        return FALSE;
+    }
+    return TRUE;
+}
+
 static gboolean authenticate(ImapSession *s, const Config *cfg, GError **error)
 {
     int r;
+    if (cfg->imap_oauth2_refresh_token_file)
+        return authenticate_oauth2_refresh(s, cfg, error);
     if (cfg->imap_oauth2_token_file) {
-        /* TODO(issue 4): refresh the access token from the refresh token over
-         * HTTPS (token endpoint, client id and secret in config) and store the
-         * rotated refresh token atomically. Until then the token file holds a
-         * current access token, renewed by something else. */
+        /* An access token renewed by something else; with
+         * oauth2_refresh_token_file the daemon refreshes its own (above). */
         char *token = config_read_secret(cfg->imap_oauth2_token_file, error);
         if (!token)
             return FALSE;
@@ -193,7 +240,8 @@ static gboolean authenticate(ImapSession *s, const Config *cfg, GError **error)
     }
     if (!cfg->imap_password_file) {
         g_set_error(error, CPR_ERROR, CPR_ERROR_CONFIG,
-                    "%s: [imap] needs password_file or oauth2_token_file", cfg->path);
+                    "%s: [imap] needs password_file, oauth2_token_file or "
+                    "oauth2_refresh_token_file", cfg->path);
         return FALSE;
     }
     if (mailimap_has_extension(s->imap, "LOGINDISABLED")) {

@@ -41,7 +41,14 @@ typedef struct {
     char **imap_folders;        /* default: INBOX */
     char *imap_user;
     char *imap_password_file;
-    char *imap_oauth2_token_file;
+    char *imap_oauth2_token_file;  /* an access token renewed by something else */
+    /* XOAUTH2 with tokens refreshed by the daemon (oauth2.h): set together */
+    char *imap_oauth2_refresh_token_file; /* rewritten when the server rotates it */
+    char *imap_oauth2_token_url;          /* https:// token endpoint */
+    char *imap_oauth2_client_id;
+    char *imap_oauth2_client_secret_file; /* NULL for public clients */
+    char *imap_oauth2_ca_file;            /* trust anchor for the token endpoint */
+    char *imap_oauth2_scope;              /* NULL: the server's default */
     char *imap_ca_file;
     ProcessedMode imap_processed;
     char *imap_keyword;     /* default $CprIntake */

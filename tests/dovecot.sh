@@ -13,6 +13,12 @@
 #   DOVECOT_SSL=required|no       no: no TLS at all (no STARTTLS, no imaps)
 #   DOVECOT_CERT_NAMES="localhost 127.0.0.1"
 #                                 the server certificate's names (DNS or IP)
+#   DOVECOT_OAUTH2_URL=https://127.0.0.1:PORT/introspect
+#   DOVECOT_OAUTH2_CA=FILE        also accept XOAUTH2/OAUTHBEARER: a passdb
+#                                 oauth2 that checks bearer tokens at this RFC 7662
+#                                 introspection URL (introspection_mode = post,
+#                                 trusting FILE); the password passdb stays for
+#                                 PLAIN/LOGIN (the tests' own IMAP client)
 # Runs as root (Dovecot's own users drop privileges); the mail user has uid 1000.
 
 dovecot_free_port() {
@@ -69,6 +75,27 @@ dovecot_start() { # DIR
     imaps_port=$(dovecot_free_port)
     while [ "$imaps_port" = "$imap_port" ]; do imaps_port=$(dovecot_free_port); done
     if [ "$ssl" = no ]; then imaps_listener=0; else imaps_listener=$imaps_port; fi
+    mechanisms="plain login"
+    oauth2_passdb=""
+    password_mechs=""
+    if [ -n "$DOVECOT_OAUTH2_URL" ]; then
+        mechanisms="plain login xoauth2 oauthbearer"
+        password_mechs="mechanisms = plain login"
+        cat >"$d/dovecot-oauth2.conf.ext" <<EOT
+introspection_mode = post
+introspection_url = $DOVECOT_OAUTH2_URL
+tls_ca_cert_file = ${DOVECOT_OAUTH2_CA:-/etc/ssl/certs/ca-certificates.crt}
+username_attribute = username
+active_attribute = active
+active_value = true
+timeout_msecs = 5000
+EOT
+        oauth2_passdb="passdb {
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = $d/dovecot-oauth2.conf.ext
+}"
+    fi
     cat >"$d/dovecot.conf" <<EOT
 base_dir = $d/run
 state_dir = $d/state
@@ -82,7 +109,7 @@ ssl = $ssl
 ssl_cert = <$d/server.pem
 ssl_key = <$d/server.key
 disable_plaintext_auth = yes
-auth_mechanisms = plain login
+auth_mechanisms = $mechanisms
 auth_verbose = yes
 auth_debug = yes
 auth_debug_passwords = no
@@ -96,8 +123,10 @@ namespace inbox {
   inbox = yes
   separator = /
 }
+$oauth2_passdb
 passdb {
   driver = passwd-file
+  $password_mechs
   args = scheme=PLAIN username_format=%u $d/passwd
 }
 userdb {
