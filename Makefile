@@ -33,7 +33,7 @@ REL_OBJ := $(LIB_SRC:%.c=build/rel/%.o)
 SAN_OBJ := $(LIB_SRC:%.c=build/san/%.o)
 TEST_BIN := $(TEST_SRC:tests/%.c=build/san/tests/%)
 
-.PHONY: all deps check demo bench install clean test-bins fuzz
+.PHONY: all deps check demo bench install clean test-bins fuzz fuzz-bins fuzz-smoke
 all: bin/cpr-intake
 
 deps:
@@ -88,6 +88,36 @@ demo: deps
 bench: deps
 	$(MAKE) bin/cpr-intake
 	tests/bench.sh
+
+# libFuzzer targets tests/fuzz/fuzz_*.c (see tests/fuzz/README.md): clang with
+# ASan+UBSan, the library compiled again with the same flags into build/fuzz.
+# Clang-only warnings in the library do not stop the fuzz build (gcc is the
+# strict one). `make fuzz FUZZ_SECONDS=N` runs each target N seconds.
+FUZZ_CC      ?= clang
+FUZZ_CFLAGS  ?= -O1 -g
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_SECONDS ?= 60
+FUZZ_BIN     := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_LIB_SRC := $(filter-out agent/cli_%.c agent/imap_cli.c,$(LIB_SRC)) # no CLI is fuzzed
+
+build/fuzz/%.o: %.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(WARN) -Wno-error $(FUZZ_CFLAGS) -Iinclude $(PKG_CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer-no-link -c $< -o $@
+
+build/fuzz/libcpr.a: $(FUZZ_LIB_SRC:%.c=build/fuzz/%.o)
+	rm -f $@ && ar rcs $@ $^
+
+build/fuzz/fuzz_%: build/fuzz/tests/fuzz/fuzz_%.o build/fuzz/libcpr.a
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS) -lm
+
+fuzz-bins: $(FUZZ_BIN)
+
+fuzz: deps
+	$(MAKE) fuzz-bins
+	tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BIN)
+
+fuzz-smoke: fuzz-bins
+	sh tests/t_fuzz.sh
 
 install: bin/cpr-intake
 	install -D -m 0755 bin/cpr-intake $(DESTDIR)$(PREFIX)/bin/cpr-intake

@@ -1,0 +1,263 @@
+#!/bin/sh
+# bench.sh - `make bench`: measure cpr-intake against GMime alone and against
+# mbsync, side by side in one run, and print one `NAME: VALUE` line per figure
+# (medians of BENCH_RUNS runs) after the machine it ran on. A figure that cannot
+# be measured here prints `NAME: not measured: REASON`. Method: docs/bench.md.
+#
+# Knobs: BENCH_MSGS (ingest corpus, default 2000), BENCH_BACKLOG (IMAP backlog,
+# default 10000), BENCH_RUNS (default 3), BENCH_IDLE_MSGS (default 200),
+# BENCH_LARGE_MB (default 30), CPR_INTAKE_BIN (default bin/cpr-intake),
+# BENCH_KEEP=1 keeps the work directory, BENCH_SKIP_IMAP=1 skips Dovecot.
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 2
+msgs=${BENCH_MSGS:-2000}
+backlog=${BENCH_BACKLOG:-10000}
+runs=${BENCH_RUNS:-3}
+idle_msgs=${BENCH_IDLE_MSGS:-200}
+large_mb=${BENCH_LARGE_MB:-30}
+bin=${CPR_INTAKE_BIN:-$top/bin/cpr-intake}
+case $bin in /*) ;; *) bin=$top/$bin ;; esac
+conf=$top/tests/fixtures/conf/samples.conf
+W=$(mktemp -d "${TMPDIR:-/tmp}/cpr-bench.XXXXXX")
+chmod 755 "$W"
+DV=""
+DAEMON=""
+cleanup() {
+    [ -n "$DAEMON" ] && kill "$DAEMON" 2>/dev/null
+    [ -n "$DV" ] && dovecot_stop "$DV"
+    if [ -n "$BENCH_KEEP" ]; then echo "# kept $W" >&2; else rm -rf "$W"; fi
+}
+trap cleanup EXIT
+trap 'exit 1' HUP INT TERM
+
+say() { printf '%s: %s\n' "$1" "$2"; }
+note() { echo "# $*" >&2; }
+now_ms() { date +%s%3N; }
+median() { sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) exit 1; m = int((NR + 1) / 2); print (NR % 2) ? v[m] : (v[m] + v[m + 1]) / 2 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f\n", a / b }'; }
+# peak RSS in MB of a command (getrusage of the child), its output discarded
+peak_rss_mb() {
+    python3 - "$@" <<'EOT'
+import resource, subprocess, sys
+r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+print("%.1f %d" % (resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0, r.returncode))
+EOT
+}
+
+# ---- the machine ----------------------------------------------------------
+say machine "$(uname -srm)"
+say cpu "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
+say cores "$(nproc)"
+say memory_mb "$(awk '/^MemTotal/ { printf "%d", $2 / 1024 }' /proc/meminfo)"
+say load_at_start "$(cut -d' ' -f1-3 /proc/loadavg)"
+say cpr_intake "$bin"
+if [ ! -x "$bin" ]; then
+    echo "bench: $bin not built (make bin/cpr-intake)" >&2
+    exit 1
+fi
+
+# ---- the corpus -------------------------------------------------------------
+python3 tests/bench_corpus.py "$W/corpus" "$msgs" || exit 1
+say corpus_messages "$msgs"
+say corpus_mb "$(du -sm "$W/corpus" | cut -f1)"
+
+# ---- ingest vs GMime --------------------------------------------------------
+PKGS="gmime-3.0"
+# shellcheck disable=SC2046
+${CC:-cc} -std=c11 -O2 -Wall -Wextra -Wformat=2 -Wshadow -Werror -Wno-unused-parameter \
+    -o "$W/bench_gmime_parse" tests/bench_gmime_parse.c $(pkg-config --cflags --libs $PKGS) ||
+    exit 1
+cat "$W"/corpus/cur/* >/dev/null # warm the page cache for both
+ingest_rates=""
+parse_rates=""
+i=0
+while [ $i -lt "$runs" ]; do
+    i=$((i + 1))
+    rm -f "$W/ingest.db" "$W/ingest.db-wal" "$W/ingest.db-shm"
+    t0=$(now_ms)
+    "$bin" --config "$conf" --db "$W/ingest.db" ingest "$W/corpus" >"$W/ingest.out" 2>"$W/ingest.err" ||
+        { note "ingest failed:"; tail -n 5 "$W/ingest.err" >&2; }
+    t1=$(now_ms)
+    ingest_rates="$ingest_rates $(awk -v n="$msgs" -v ms=$((t1 - t0)) 'BEGIN { printf "%.1f", n * 1000 / ms }')"
+    t0=$(now_ms)
+    "$W/bench_gmime_parse" "$W/corpus" >/dev/null || note "bench_gmime_parse failed"
+    t1=$(now_ms)
+    parse_rates="$parse_rates $(awk -v n="$msgs" -v ms=$((t1 - t0)) 'BEGIN { printf "%.1f", n * 1000 / ms }')"
+done
+stored=$(sqlite3 "$W/ingest.db" 'SELECT count(*) FROM messages' 2>/dev/null)
+[ "$stored" = "$msgs" ] || note "ingest stored $stored of $msgs messages"
+ingest=$(echo "$ingest_rates" | tr ' ' '\n' | grep . | median)
+parse=$(echo "$parse_rates" | tr ' ' '\n' | grep . | median)
+note "ingest msgs/s per run:$ingest_rates; gmime parse msgs/s per run:$parse_rates"
+say ingest_msgs_per_s "$ingest"
+say gmime_parse_msgs_per_s "$parse"
+say ingest_vs_parse_ratio "$(ratio "$parse" "$ingest")"
+
+# ---- one large message ------------------------------------------------------
+python3 tests/bench_corpus.py --large "$W/large.eml" "$large_mb" || exit 1
+rm -f "$W/large.db"*
+set -- $(peak_rss_mb "$bin" --config "$conf" --db "$W/large.db" ingest "$W/large.eml")
+# Exit 1 is "stored but quarantined" (the attachment is over the 10 MB bound): fine.
+if [ "$(sqlite3 "$W/large.db" 'SELECT count(*) FROM messages' 2>/dev/null)" = 1 ]; then
+    say peak_rss_mb_large_message "$1"
+    say large_message_mb "$(awk -v b="$(wc -c <"$W/large.eml")" 'BEGIN { printf "%.1f", b / 1048576 }')"
+else
+    say peak_rss_mb_large_message "not measured: ingest of the ${large_mb} MB message failed (exit $2)"
+fi
+
+# ---- IMAP: backlog vs mbsync, idle latency ----------------------------------
+imap_not_measured() {
+    for n in backlog_10k_seconds mbsync_10k_seconds backlog_vs_mbsync_ratio peak_rss_mb_backlog \
+        idle_latency_p50_ms idle_latency_p99_ms; do
+        say $n "not measured: $1"
+    done
+    exit 0
+}
+[ -n "$BENCH_SKIP_IMAP" ] && imap_not_measured "BENCH_SKIP_IMAP set"
+command -v dovecot >/dev/null || imap_not_measured "dovecot not installed (make deps)"
+command -v mbsync >/dev/null || imap_not_measured "mbsync (isync) not installed (make deps)"
+[ "$(id -u)" = 0 ] || imap_not_measured "the test Dovecot needs root"
+. tests/dovecot.sh
+DV=$W/dv
+dovecot_start "$DV" >/dev/null || imap_not_measured "Dovecot did not start"
+. "$DV/env"
+
+# The backlog: BENCH_BACKLOG messages of the same generator, put straight into
+# the user's Maildir (an APPEND each would take minutes), then indexed once by
+# a first SELECT so that neither contender pays for Dovecot's indexing.
+python3 tests/bench_corpus.py "$DV/home/Maildir" "$backlog" --seed 7 || exit 1
+chown -R 1000:1000 "$DV/home"
+python3 tests/fixtures/imap/imapctl.py "$DV/env" count INBOX >"$W/count" 2>&1
+say backlog_messages "$(cat "$W/count")"
+
+cat >"$W/imap.conf" <<EOT
+[ca]
+owner=Acme Trust Services
+aliases=AcmeTrust;Acme Trust
+ca_names=AcmeTrust TLS RSA CA 2024;AcmeTrust ECC DV CA R3
+domains=acmetrust.test;acme-trust.test
+report_addresses=problems@acmetrust.test
+
+[store]
+path=$W/imap.db
+
+[imap]
+url=imaps://127.0.0.1:$IMAPS_PORT
+folders=INBOX
+user=$IMAP_USER
+password_file=$IMAP_PASSWORD_FILE
+ca_file=$CA_FILE
+processed=none
+timeout_seconds=30
+poll_seconds=60
+EOT
+cat >"$W/mbsyncrc" <<EOT
+IMAPAccount bench
+Host localhost
+Port $IMAPS_PORT
+User $IMAP_USER
+PassCmd "cat $IMAP_PASSWORD_FILE"
+SSLType IMAPS
+CertificateFile $CA_FILE
+
+IMAPStore far
+Account bench
+
+MaildirStore near
+Path $W/mbsync/
+Inbox $W/mbsync/INBOX
+
+Channel bench
+Far :far:
+Near :near:
+Patterns INBOX
+Create Near
+Sync Pull
+Expunge None
+SyncState *
+EOT
+backlog_s=""
+mbsync_s=""
+rss=""
+i=0
+while [ $i -lt "$runs" ]; do
+    i=$((i + 1))
+    rm -f "$W/imap.db"*
+    t0=$(now_ms)
+    set -- $(peak_rss_mb "$bin" --config "$W/imap.conf" run --once)
+    t1=$(now_ms)
+    [ "$2" = 0 ] || note "run --once exited $2"
+    rss="$rss $1"
+    backlog_s="$backlog_s $(awk -v ms=$((t1 - t0)) 'BEGIN { printf "%.2f", ms / 1000 }')"
+    rm -rf "$W/mbsync"
+    mkdir -p "$W/mbsync"
+    t0=$(now_ms)
+    mbsync -q -c "$W/mbsyncrc" bench >"$W/mbsync.log" 2>&1 || { note "mbsync failed:"; tail -n 5 "$W/mbsync.log" >&2; }
+    t1=$(now_ms)
+    mbsync_s="$mbsync_s $(awk -v ms=$((t1 - t0)) 'BEGIN { printf "%.2f", ms / 1000 }')"
+done
+got=$(sqlite3 "$W/imap.db" 'SELECT count(*) FROM messages' 2>/dev/null)
+copied=$(find "$W/mbsync/INBOX" -type f -path '*/cur/*' -o -type f -path '*/new/*' 2>/dev/null | wc -l)
+note "backlog s per run:$backlog_s (stored $got); mbsync s per run:$mbsync_s (copied $copied)"
+b=$(echo "$backlog_s" | tr ' ' '\n' | grep . | median)
+m=$(echo "$mbsync_s" | tr ' ' '\n' | grep . | median)
+if [ "$backlog" = 10000 ]; then sfx=10k; else sfx=$backlog; note "backlog of $backlog, not 10k"; fi
+say "backlog_${sfx}_seconds" "$b"
+if [ "$copied" -ge "$backlog" ]; then
+    say "mbsync_${sfx}_seconds" "$m"
+    say backlog_vs_mbsync_ratio "$(ratio "$b" "$m")"
+else
+    say "mbsync_${sfx}_seconds" "not measured: mbsync copied $copied of $backlog messages"
+    say backlog_vs_mbsync_ratio "not measured: no mbsync figure"
+fi
+say peak_rss_mb_backlog "$(echo "$rss" | tr ' ' '\n' | grep . | sort -n | tail -n 1)"
+
+# Idle latency: the daemon idles on INBOX (caught up); append one message at a
+# time and time APPEND -> its row in `messages` (polled every 2 ms).
+"$bin" --config "$W/imap.conf" run >"$W/daemon.log" 2>&1 &
+DAEMON=$!
+python3 - "$DV/env" "$W/imap.db" "$idle_msgs" "$got" >"$W/latency" <<'EOT' || note "idle latency run failed"
+import imaplib, sqlite3, ssl, sys, time
+env = dict(l.strip().split("=", 1) for l in open(sys.argv[1]) if "=" in l)
+db, n, base = sys.argv[2], int(sys.argv[3]), int(sys.argv[4] or 0)
+ctx = ssl.create_default_context(cafile=env["CA_FILE"])
+m = imaplib.IMAP4_SSL("127.0.0.1", int(env["IMAPS_PORT"]), ssl_context=ctx)
+m.login(env["IMAP_USER"], open(env["IMAP_PASSWORD_FILE"]).read().strip())
+con = sqlite3.connect(db, timeout=5)
+def count():
+    try:
+        return con.execute("SELECT count(*) FROM messages").fetchone()[0]
+    except sqlite3.Error:
+        return -1
+deadline = time.time() + 60
+while count() < base and time.time() < deadline:  # the daemon's own catch-up first
+    time.sleep(0.05)
+time.sleep(2)  # let it enter IDLE
+have = count()
+for i in range(n):
+    msg = ("From: Lat Ency <lat%d@example.org>\r\nTo: problems@acmetrust.test\r\n"
+           "Subject: latency probe %d\r\nMessage-ID: <lat-%d-%f@bench>\r\n\r\n"
+           "Key compromise of serial 01:02:03:04:05:06:07:08:%02X.\r\n" % (i, i, i, time.time(), i % 256))
+    t0 = time.monotonic()
+    m.append("INBOX", None, None, msg.encode())
+    while count() <= have:
+        if time.monotonic() - t0 > 30:
+            print("timeout", flush=True)
+            sys.exit(1)
+        time.sleep(0.002)
+    print("%.1f" % ((time.monotonic() - t0) * 1000), flush=True)
+    have = count()
+m.logout()
+EOT
+kill "$DAEMON" 2>/dev/null; wait "$DAEMON" 2>/dev/null; DAEMON=""
+n=$(grep -c '^[0-9]' "$W/latency")
+if [ "$n" -gt 0 ]; then
+    sort -n "$W/latency" | grep '^[0-9]' >"$W/lat.sorted"
+    say idle_latency_p50_ms "$(awk -v n="$n" 'NR == int(n * 0.50 + 0.5) { print }' "$W/lat.sorted")"
+    say idle_latency_p99_ms "$(awk -v n="$n" 'NR == int(n * 0.99 + 0.5) { print }' "$W/lat.sorted")"
+    say idle_latency_samples "$n"
+else
+    say idle_latency_p50_ms "not measured: no message reached the database (see daemon log)"
+    say idle_latency_p99_ms "not measured: no message reached the database"
+    tail -n 5 "$W/daemon.log" >&2
+fi
