@@ -6,13 +6,39 @@
 #include "intake.h"
 #include "sources.h"
 
+/* Messages are committed in batches (SQLite's cost is per commit); what is
+ * printed about a message waits for its batch's commit, so nothing is ever
+ * reported stored that a crash could still take back. */
+#define INGEST_BATCH 200
+
 typedef struct {
     CliContext *ctx;
     Intake *intake;
     gboolean json;
     guint quarantined;
     gboolean store_failed;
+    guint in_batch;
+    GString *pending_out; /* stdout lines of the open batch */
+    GString *pending_err; /* quarantine notes of the open batch */
 } IngestRun;
+
+static gboolean batch_commit(IngestRun *run, GError **error)
+{
+    if (run->in_batch == 0)
+        return TRUE;
+    run->in_batch = 0;
+    if (!intake_batch_commit(run->intake, error)) {
+        g_string_truncate(run->pending_out, 0);
+        g_string_truncate(run->pending_err, 0);
+        return FALSE;
+    }
+    fputs(run->pending_out->str, stdout);
+    fflush(stdout);
+    fputs(run->pending_err->str, stderr);
+    g_string_truncate(run->pending_out, 0);
+    g_string_truncate(run->pending_err, 0);
+    return TRUE;
+}
 
 static gboolean on_message(const guint8 *raw, gsize len, const char *source, gpointer user_data,
                            gboolean *stop_r, GError **error)
@@ -20,38 +46,46 @@ static gboolean on_message(const guint8 *raw, gsize len, const char *source, gpo
     IngestRun *run = user_data;
     IntakeOrigin origin = {.source = source, .now = run->ctx->now};
     IntakeResult *r = NULL;
+    if (run->in_batch == 0 && !intake_batch_begin(run->intake, error))
+        goto store_failed;
+    run->in_batch++;
     if (!intake_message(run->intake, raw, len, &origin, &r, error)) {
-        /* Nothing was committed; a database failure is not this message's fault
-         * and would fail the next one too. */
-        run->store_failed = TRUE;
-        *stop_r = TRUE;
-        return FALSE;
+        /* A database failure is not this message's fault and would fail the
+         * next one too: stop, keeping what earlier batches committed. */
+        intake_batch_rollback(run->intake);
+        run->in_batch = 0;
+        g_string_truncate(run->pending_out, 0);
+        g_string_truncate(run->pending_err, 0);
+        goto store_failed;
     }
     if (run->json) {
         g_autofree char *line = intake_result_to_json(r);
-        printf("%s\n", line);
+        g_string_append_printf(run->pending_out, "%s\n", line);
     } else {
-        printf("%s: %s%s%s%s %s%s\n", source, classify_kind_name(r->kind),
-               r->problem != PROBLEM_NONE ? "/" : "",
-               r->problem != PROBLEM_NONE ? classify_problem_name(r->problem) : "",
-               r->duplicate ? " (duplicate)" : "",
-               r->case_reference ? r->case_reference : "no case",
-               r->new_case ? " (new)" : "");
+        g_string_append_printf(run->pending_out, "%s: %s%s%s%s %s%s\n", source,
+                               classify_kind_name(r->kind), r->problem != PROBLEM_NONE ? "/" : "",
+                               r->problem != PROBLEM_NONE ? classify_problem_name(r->problem) : "",
+                               r->duplicate ? " (duplicate)" : "",
+                               r->case_reference ? r->case_reference : "no case",
+                               r->new_case ? " (new)" : "");
     }
-    fflush(stdout);
-    gboolean ok = TRUE;
     if (r->problems->len > 0 && !r->duplicate) {
         /* Stored, raw bytes kept, but a person must look at it. */
-        g_autoptr(GString) joined = g_string_new(NULL);
+        g_string_append_printf(run->pending_err, "cpr-intake: %s: stored and quarantined: ", source);
         for (guint i = 0; i < r->problems->len; i++)
-            g_string_append_printf(joined, "%s%s", i ? "; " : "",
+            g_string_append_printf(run->pending_err, "%s%s", i ? "; " : "",
                                    (const char *)g_ptr_array_index(r->problems, i));
-        g_set_error(error, CPR_ERROR, CPR_ERROR_MESSAGE, "stored and quarantined: %s", joined->str);
+        g_string_append_c(run->pending_err, '\n');
         run->quarantined++;
-        ok = FALSE;
     }
     intake_result_free(&r);
-    return ok;
+    if (run->in_batch >= INGEST_BATCH && !batch_commit(run, error))
+        goto store_failed;
+    return TRUE;
+store_failed:
+    run->store_failed = TRUE;
+    *stop_r = TRUE;
+    return FALSE;
 }
 
 static void on_error(const char *source, const GError *error, gpointer user_data)
@@ -84,14 +118,24 @@ int cli_ingest(CliContext *ctx, int argc, char **argv)
     Bounds bounds = bounds_default();
     IngestRun run = {.ctx = ctx, .json = json};
     run.intake = intake_new(store, ctx->cfg, &bounds);
+    run.pending_out = g_string_new(NULL);
+    run.pending_err = g_string_new(NULL);
     guint failures = 0;
     for (int i = 1; i < argc && !run.store_failed; i++) {
         guint f = 0;
         sources_walk(argv[i], bounds.max_message_bytes, on_message, on_error, &run, &f);
         failures += f;
     }
+    GError *commit_error = NULL;
+    if (!run.store_failed && !batch_commit(&run, &commit_error)) {
+        cli_error("%s", commit_error->message);
+        g_error_free(commit_error);
+        run.store_failed = TRUE;
+    }
     intake_free(&run.intake);
+    g_string_free(run.pending_out, TRUE);
+    g_string_free(run.pending_err, TRUE);
     if (run.store_failed)
         return CLI_STORE;
-    return failures ? CLI_FAILED : CLI_OK;
+    return failures || run.quarantined ? CLI_FAILED : CLI_OK;
 }

@@ -63,6 +63,21 @@ void intake_free(Intake **intake)
     *intake = NULL;
 }
 
+gboolean intake_batch_begin(Intake *in, GError **error)
+{
+    return store_begin(in->store, error);
+}
+
+gboolean intake_batch_commit(Intake *in, GError **error)
+{
+    return store_commit(in->store, error);
+}
+
+void intake_batch_rollback(Intake *in)
+{
+    store_rollback(in->store);
+}
+
 void intake_result_free(IntakeResult **result)
 {
     if (!result || !*result)
@@ -451,7 +466,9 @@ gboolean intake_message(Intake *in, const guint8 *raw, gsize len, const IntakeOr
     r->aware_source = g_strdup(aware_source);
 
     Store *store = in->store;
-    if (!store_begin(store, error))
+    /* Inside a batch, this message is a savepoint of the batch's transaction. */
+    gboolean batched = store_in_transaction(store);
+    if (!(batched ? store_savepoint(store, "intake_message", error) : store_begin(store, error)))
         goto err;
     gint64 dup_row = 0, dup_case = 0;
     if (!find_duplicate(store, msg->message_id, sha, &dup_row, &dup_case, error))
@@ -506,12 +523,15 @@ gboolean intake_message(Intake *in, const guint8 *raw, gsize len, const IntakeOr
                                             r->new_case ? NULL : how, msg, cls, origin->now, error))
             goto rollback;
     }
-    if (!store_commit(store, error))
+    if (!(batched ? store_release(store, "intake_message", error) : store_commit(store, error)))
         goto err;
     *result_r = r;
     return TRUE;
 rollback:
-    store_rollback(store);
+    if (batched)
+        store_rollback_to(store, "intake_message");
+    else
+        store_rollback(store);
 err:
     intake_result_free(&r);
     return FALSE;

@@ -157,6 +157,30 @@ gboolean store_commit(Store *store, GError **error)
     return TRUE;
 }
 
+gboolean store_in_transaction(Store *store)
+{
+    return store->in_tx;
+}
+
+gboolean store_savepoint(Store *store, const char *name, GError **error)
+{
+    g_return_val_if_fail(store->in_tx, FALSE);
+    g_autofree char *sql = g_strdup_printf("SAVEPOINT %s", name);
+    return exec_sql(store, sql, error);
+}
+
+gboolean store_release(Store *store, const char *name, GError **error)
+{
+    g_autofree char *sql = g_strdup_printf("RELEASE %s", name);
+    return exec_sql(store, sql, error);
+}
+
+void store_rollback_to(Store *store, const char *name)
+{
+    g_autofree char *sql = g_strdup_printf("ROLLBACK TO %s; RELEASE %s", name, name);
+    sqlite3_exec(store->db, sql, NULL, NULL, NULL);
+}
+
 void store_rollback(Store *store)
 {
     if (store->in_tx)

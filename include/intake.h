@@ -51,6 +51,17 @@ void intake_free(Intake **intake);
 gboolean intake_message(Intake *intake, const guint8 *raw, gsize len, const IntakeOrigin *origin,
                         IntakeResult **result_r, GError **error);
 
+/* Batching, for backlogs: between intake_batch_begin() and
+ * intake_batch_commit(), each intake_message() runs in a savepoint of one
+ * outer transaction, so a catch-up commits once per batch instead of once per
+ * message (SQLite's cost is per commit). A failed message rolls back alone.
+ * Nothing the batch stored is durable before intake_batch_commit() returns
+ * TRUE: callers must not mark messages processed on the server, or report
+ * them done, before that. */
+gboolean intake_batch_begin(Intake *intake, GError **error);
+gboolean intake_batch_commit(Intake *intake, GError **error);
+void intake_batch_rollback(Intake *intake);
+
 /* One line of JSON (SPEC 3.2 `ingest --json`), no trailing newline. Caller frees. */
 char *intake_result_to_json(const IntakeResult *result);
 void intake_result_free(IntakeResult **result);

@@ -25,6 +25,13 @@ sqlite3 *store_db(Store *store);
 gboolean store_begin(Store *store, GError **error);
 gboolean store_commit(Store *store, GError **error);
 void store_rollback(Store *store);
+/* TRUE inside store_begin() .. store_commit()/store_rollback(). */
+gboolean store_in_transaction(Store *store);
+/* A named savepoint inside the open transaction: one message of a batch. */
+gboolean store_savepoint(Store *store, const char *name, GError **error);
+gboolean store_release(Store *store, const char *name, GError **error);
+/* Undo everything since the savepoint and drop it; the transaction stays open. */
+void store_rollback_to(Store *store, const char *name);
 
 /* A cached prepared statement for `sql`, reset and with bindings cleared. Lent:
  * valid until store_free(). NULL with error on a bad statement. */
