@@ -33,7 +33,7 @@ REL_OBJ := $(LIB_SRC:%.c=build/rel/%.o)
 SAN_OBJ := $(LIB_SRC:%.c=build/san/%.o)
 TEST_BIN := $(TEST_SRC:tests/%.c=build/san/tests/%)
 
-.PHONY: all deps check demo bench install clean test-bins fuzz fuzz-bins fuzz-smoke
+.PHONY: all deps check demo bench soak install clean test-bins fuzz fuzz-bins fuzz-smoke
 all: bin/cpr-intake
 
 deps:
@@ -88,6 +88,13 @@ demo: deps
 bench: deps
 	$(MAKE) bin/cpr-intake
 	tests/bench.sh
+
+# The daemon under a steady stream of mail, server restarts and receiver
+# failures; prints RSS, descriptors and database size at start and end.
+SOAK_SECONDS ?= 120
+soak: deps
+	$(MAKE) bin/cpr-intake
+	SOAK_SECONDS=$(SOAK_SECONDS) tests/soak.sh
 
 # libFuzzer targets tests/fuzz/fuzz_*.c (see tests/fuzz/README.md): clang with
 # ASan+UBSan, the library compiled again with the same flags into build/fuzz.
