@@ -57,12 +57,52 @@ static gboolean add_column(Store *store, const char *sql, gint64 case_id, GPtrAr
     return TRUE;
 }
 
+/* Fail closed before anything is parsed: an output whose people were only
+ * partly collected could name someone. */
+static gboolean check_message_count(Store *store, gint64 case_id, GError **error)
+{
+    sqlite3_stmt *st = store_prepare(
+        store,
+        "SELECT count(*), (SELECT reference FROM cases WHERE id = ?1) FROM messages "
+        "WHERE case_id = ?1",
+        error);
+    if (!st)
+        return FALSE;
+    sqlite3_bind_int64(st, 1, case_id);
+    gint64 n = -1;
+    g_autofree char *reference = NULL;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        n = sqlite3_column_int64(st, 0);
+        if (sqlite3_column_text(st, 1))
+            reference = g_strdup((const char *)sqlite3_column_text(st, 1));
+    }
+    sqlite3_reset(st);
+    if (n < 0) {
+        store_set_error(store, error, "redaction: cannot count the case's messages");
+        return FALSE;
+    }
+    if (n > CASE_REDACTION_MAX_MESSAGES) {
+        if (!reference)
+            reference = g_strdup_printf("%" G_GINT64_FORMAT, case_id);
+        g_set_error(error, CPR_ERROR, CPR_ERROR_INPUT,
+                    "case %s has %" G_GINT64_FORMAT " messages, more than the %d a redacted "
+                    "output reads",
+                    reference, n, CASE_REDACTION_MAX_MESSAGES);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* Awareness order, so that a name met alone joins the same person in every
+ * output of the case (identity_set_add() depends on who came first). */
 static gboolean add_messages(Store *store, gint64 case_id, IdentitySet *ids,
                              const char *const *exclude_addresses,
                              const char *const *exclude_domains, GError **error)
 {
-    sqlite3_stmt *st =
-        store_prepare(store, "SELECT raw FROM messages WHERE case_id = ? ORDER BY id", error);
+    if (!check_message_count(store, case_id, error))
+        return FALSE;
+    sqlite3_stmt *st = store_prepare(
+        store, "SELECT raw FROM messages WHERE case_id = ? ORDER BY aware_at, id", error);
     if (!st)
         return FALSE;
     sqlite3_bind_int64(st, 1, case_id);
@@ -83,6 +123,8 @@ static gboolean add_messages(Store *store, gint64 case_id, IdentitySet *ids,
     return TRUE;
 }
 
+/* Equal, or one a subdomain of the other at a label boundary: protecting
+ * example.org would shield jane@mail.example.org, and the reverse. */
 static gboolean related_domains(const char *a, const char *b)
 {
     gsize la = strlen(a), lb = strlen(b);
@@ -91,19 +133,38 @@ static gboolean related_domains(const char *a, const char *b)
     return g_ascii_strcasecmp(a + la - lb, b) == 0 && (la == lb || a[la - lb - 1] == '.');
 }
 
-/* TRUE when `domain` is, or is a parent or subdomain of, the domain of an
- * address of a person in `ids`. */
-static gboolean domain_of_person(const IdentitySet *ids, const char *domain)
+gboolean case_redaction_domain_of_person(const CaseRedaction *cr, const char *domain)
 {
-    for (guint i = 0; i < identity_set_count(ids); i++) {
-        const char *const *emails = identity_person_emails(identity_set_get(ids, i));
+    for (guint i = 0; i < identity_set_count(cr->ids); i++) {
+        const char *const *emails = identity_person_emails(identity_set_get(cr->ids, i));
         for (gsize k = 0; emails[k]; k++) {
+            /* the domain follows the last '@': a quoted local part may hold one */
             const char *at = strrchr(emails[k], '@');
             if (at && related_domains(at + 1, domain))
                 return TRUE;
         }
     }
     return FALSE;
+}
+
+/* The addresses and domains that are never persons: the CA's own and the
+ * lists' (the same domains intake never takes for certificate domains).
+ * Both NULL-terminated; the strings are lent by `cfg`. */
+static void exclusions(const Config *cfg, GPtrArray *addresses, GPtrArray *domains)
+{
+    for (gsize i = 0; cfg->ca_report_addresses && cfg->ca_report_addresses[i]; i++) {
+        const char *a = cfg->ca_report_addresses[i];
+        g_ptr_array_add(addresses, (gpointer)a);
+        const char *at = strchr(a, '@');
+        if (at && at[1])
+            g_ptr_array_add(domains, (gpointer)(at + 1));
+    }
+    for (gsize i = 0; LIST_ADDRESSES[i]; i++)
+        g_ptr_array_add(addresses, (gpointer)LIST_ADDRESSES[i]);
+    for (gsize i = 0; cfg->ca_domains && cfg->ca_domains[i]; i++)
+        g_ptr_array_add(domains, cfg->ca_domains[i]);
+    g_ptr_array_add(addresses, NULL);
+    g_ptr_array_add(domains, NULL);
 }
 
 CaseRedaction *case_redaction_new(Store *store, const Config *cfg, gint64 case_id,
@@ -113,16 +174,13 @@ CaseRedaction *case_redaction_new(Store *store, const Config *cfg, gint64 case_i
     cr->ids = identity_set_new();
     cr->protected_strings = g_ptr_array_new_with_free_func(g_free);
 
-    g_autoptr(GPtrArray) exclude = g_ptr_array_new();
-    for (gsize i = 0; cfg->ca_report_addresses && cfg->ca_report_addresses[i]; i++)
-        g_ptr_array_add(exclude, cfg->ca_report_addresses[i]);
-    for (gsize i = 0; LIST_ADDRESSES[i]; i++)
-        g_ptr_array_add(exclude, (gpointer)LIST_ADDRESSES[i]);
-    g_ptr_array_add(exclude, NULL);
+    g_autoptr(GPtrArray) ex_addresses = g_ptr_array_new();
+    g_autoptr(GPtrArray) ex_domains = g_ptr_array_new();
+    exclusions(cfg, ex_addresses, ex_domains);
 
     g_autoptr(GPtrArray) domains = g_ptr_array_new_with_free_func(g_free);
-    if (!add_messages(store, case_id, cr->ids, (const char *const *)exclude->pdata,
-                      (const char *const *)cfg->ca_domains, error) ||
+    if (!add_messages(store, case_id, cr->ids, (const char *const *)ex_addresses->pdata,
+                      (const char *const *)ex_domains->pdata, error) ||
         !add_column(store,
                     "SELECT DISTINCT i.value FROM identifiers i JOIN messages m "
                     "ON m.id = i.message_row WHERE m.case_id = ?1 AND i.type <> 'domain'",
@@ -139,7 +197,7 @@ CaseRedaction *case_redaction_new(Store *store, const Config *cfg, gint64 case_i
      * from redaction: protect only domains no person's address is under. */
     for (guint i = 0; i < domains->len; i++) {
         const char *d = g_ptr_array_index(domains, i);
-        if (!domain_of_person(cr->ids, d))
+        if (!case_redaction_domain_of_person(cr, d))
             g_ptr_array_add(cr->protected_strings, g_strdup(d));
     }
     if (cfg->ca_owner)
@@ -160,6 +218,11 @@ const IdentitySet *case_redaction_identities(const CaseRedaction *cr)
 const RedactOptions *case_redaction_options(const CaseRedaction *cr)
 {
     return &cr->opts;
+}
+
+char *case_redaction_redact(const CaseRedaction *cr, const char *text, GError **error)
+{
+    return redact_text(cr->ids, text, &cr->opts, error);
 }
 
 char *case_redaction_apply(const CaseRedaction *cr, const char *text, const char *output_name,

@@ -1,0 +1,84 @@
+/* drafts_internal.h - the parts of the drafts module, for its own files only
+ * (drafts.c, drafts_facts.c, drafts_markdown.c, drafts_bugzilla.c). Callers
+ * use drafts.h.
+ *
+ * Redaction is not here: every draft redacts and leak-checks through the
+ * case's CaseRedaction (case_redaction.h), as pages and timelines do. */
+#ifndef CPR_DRAFTS_INTERNAL_H
+#define CPR_DRAFTS_INTERNAL_H
+
+#include <glib.h>
+#include "case_redaction.h"
+#include "cases.h"
+#include "config.h"
+#include "store.h"
+#include "templates.h"
+
+/* --- the facts of a case (drafts_facts.c) --- */
+
+typedef struct {
+    char *serial; /* lower-case hex, or NULL */
+    char *sha256; /* lower-case hex, or NULL */
+    char *subject;
+} DraftsCert;
+
+/* Only data: the one text taken from mail is the first report's, which the
+ * markdown redacts before it uses it. */
+typedef struct {
+    CaseRow *row;
+    gboolean security_sensitive;
+    gint64 full_report_due; /* 0 until disclosure starts the clock */
+    gint64 revocation_due;  /* 0 when none */
+    gint64 revocation_met;
+    GPtrArray *kinds;         /* char*: kind of each message, in awareness order */
+    GPtrArray *authors;       /* char*: author address of each message, or NULL */
+    char *first_report_text;  /* the first report's text (not redacted), or NULL */
+    GPtrArray *certs;         /* DraftsCert*: what the draft lists */
+    GPtrArray *crtsh_ids;     /* char* */
+    GPtrArray *domains;       /* char*: certificate domains no person's address is under */
+} DraftsFacts;
+
+/* Read case `case_id`. `cr` is the case's redaction context: a domain of a
+ * person on the case is left out of the facts. NULL with the store's error,
+ * or cases_load_id()'s when there is no such case. */
+DraftsFacts *drafts_facts_load(Store *store, const CaseRedaction *cr, gint64 case_id,
+                               GError **error);
+void drafts_facts_free(DraftsFacts **f);
+static inline void drafts_facts_destroy(DraftsFacts *f) { drafts_facts_free(&f); }
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(DraftsFacts, drafts_facts_destroy)
+
+/* FALSE for a message of `kind` that reports nothing: an auto-reply or an
+ * unclassified message. Such messages neither give the excerpt nor make their
+ * author a reporter. */
+gboolean drafts_facts_is_report(const char *kind);
+/* How many certificates the case is about (certificates, else crt.sh ids). */
+guint drafts_facts_certificate_count(const DraftsFacts *f);
+/* TRUE when a serial seen alone and a SHA-256 seen alone may be the same
+ * certificate: the count is then an upper bound, and the draft says so. */
+gboolean drafts_facts_count_is_upper_bound(const DraftsFacts *f);
+
+/* --- the report (drafts_markdown.c) --- */
+
+/* Texts that depend on the problem type, shared by the report and the bug. */
+typedef struct {
+    const char *problem;
+    const char *what;     /* "reports <what> N certificate(s)" */
+    const char *title;    /* bug summary, after "<owner>: " */
+    const char *policies; /* Relevant policies */
+} DraftsProblemText;
+
+/* The row for `problem`; "other" for an unknown or NULL one. Never NULL. */
+const DraftsProblemText *drafts_problem_text(const char *problem);
+
+/* The Preliminary Incident Report, `t` filled. Redacted but not yet
+ * leak-checked: drafts_render() checks the finished output. Caller frees. */
+char *drafts_markdown_render(Store *store, const Config *cfg, const DraftsFacts *f,
+                             const CaseRedaction *cr, const Template *t, GError **error);
+
+/* --- the bug (drafts_bugzilla.c) --- */
+
+/* The body of POST /rest/bug around the report `markdown`. Caller frees. */
+char *drafts_bugzilla_render(const Config *cfg, const DraftsFacts *f, const char *markdown,
+                             gint64 now);
+
+#endif

@@ -1,0 +1,37 @@
+/* templates.h - the CCADB report templates (SPEC 2.5): data files, one per
+ * CCADB Incident Reporting Guidelines version, named
+ * ccadb-preliminary-VERSION.md. Each has a header of "version: N.N",
+ * "effective: YYYY-MM-DD" and '#' comment lines ended by "---", then the
+ * markdown with {{name}} placeholders.
+ *
+ * A version superseded for more than TEMPLATES_SUPERSEDED_GRACE by a newer,
+ * effective one is refused: a report must follow the guidelines in force. */
+#ifndef CPR_TEMPLATES_H
+#define CPR_TEMPLATES_H
+
+#include <glib.h>
+
+#define TEMPLATES_MAX_BYTES (64 * 1024)
+#define TEMPLATES_SUPERSEDED_GRACE (30 * G_GINT64_CONSTANT(86400))
+
+typedef struct Template Template;
+
+/* The template to use at `now` (Unix seconds). `configured_dir` is [drafts]
+ * template_dir; NULL: conf/templates under the current directory, else
+ * CPR_SHARE_DIR/templates (make install). `want` is [drafts]
+ * template_version; NULL: the newest found. NULL with CPR_ERROR_CONFIG when it
+ * is missing, unreadable or superseded too long. Caller frees. */
+Template *templates_choose(const char *configured_dir, const char *want, gint64 now,
+                           GError **error);
+/* Free and clear *t (NULL-safe). */
+void templates_free(Template **t);
+static inline void templates_destroy(Template *t) { templates_free(&t); }
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(Template, templates_destroy)
+
+/* The template's markdown with every {{name}} replaced by its value in
+ * `values` (alternating name, value; NULL-terminated). NULL with
+ * CPR_ERROR_CONFIG on an unknown placeholder or an unclosed "{{": a draft
+ * must not go out with a hole in it. Caller frees. */
+char *templates_fill(const Template *t, const char *const *values, GError **error);
+
+#endif
