@@ -620,6 +620,46 @@ static void test_parse_date(void)
     g_assert_false(mime_parse_date(NULL, NULL));
 }
 
+/* A MimeMessage built by hand (as the redaction tests do) may leave the
+ * private header arrays, or any array, NULL: the accessors and free must
+ * cope instead of dereferencing them. */
+static void test_hand_built(void)
+{
+    MimeMessage bare = {0};
+    g_assert_null(mime_message_header(&bare, "From"));
+    g_autoptr(GPtrArray) none = mime_message_headers_with_prefix(&bare, "X-");
+    g_assert_nonnull(none);
+    g_assert_cmpuint(none->len, ==, 0);
+
+    /* names without values, and arrays of different lengths */
+    g_autoptr(GPtrArray) names = g_ptr_array_new();
+    g_ptr_array_add(names, (gpointer) "X-A");
+    g_ptr_array_add(names, (gpointer) "X-B");
+    MimeMessage half = {.header_names = names};
+    g_assert_null(mime_message_header(&half, "X-A"));
+    g_autoptr(GPtrArray) half_list = mime_message_headers_with_prefix(&half, "X-");
+    g_assert_cmpuint(half_list->len, ==, 0);
+
+    g_autoptr(GPtrArray) values = g_ptr_array_new();
+    g_ptr_array_add(values, (gpointer) "a");
+    MimeMessage uneven = {.header_names = names, .header_values = values};
+    g_assert_cmpstr(mime_message_header(&uneven, "x-a"), ==, "a");
+    g_assert_null(mime_message_header(&uneven, "X-B"));
+    g_autoptr(GPtrArray) some = mime_message_headers_with_prefix(&uneven, "x-");
+    g_assert_cmpuint(some->len, ==, 2);
+
+    g_assert_null(mime_message_header(NULL, "From"));
+    g_assert_null(mime_message_header(&uneven, NULL));
+
+    /* freeing a zeroed heap struct must not touch the NULL arrays */
+    MimeMessage *heap = g_new0(MimeMessage, 1);
+    heap->subject = g_strdup("s");
+    mime_message_free(&heap);
+    g_assert_null(heap);
+    mime_message_free(&heap);
+    mime_message_free(NULL);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -649,5 +689,6 @@ int main(int argc, char **argv)
     }
     g_test_add_func("/mime/text-bound", test_text_bound);
     g_test_add_func("/mime/parse-date", test_parse_date);
+    g_test_add_func("/mime/hand-built", test_hand_built);
     return g_test_run();
 }

@@ -1,0 +1,24 @@
+/* mime_headers.h - the header facts of a message GMime has parsed.
+ *
+ * Internal to the MIME parser (mime.c): reads a GMimeMessage's header fields
+ * into a MimeMessage (see mime.h): every field in input order (names as
+ * written, values unfolded, RFC 2047-decoded and valid UTF-8), the address
+ * lists, Message-ID, In-Reply-To, References, Subject, Date and the
+ * timestamp of the topmost Received:. At most MIME_HEADERS_MAX_ITEMS
+ * addresses per list and message-ids in References. */
+#ifndef CPR_MIME_HEADERS_H
+#define CPR_MIME_HEADERS_H
+
+#include <glib.h>
+#include <gmime/gmime.h>
+
+#include "mime.h"
+
+#define MIME_HEADERS_MAX_ITEMS 1000
+
+/* Fill the header fields of `msg` (whose arrays exist and are empty) from
+ * `gm`, parsing addresses and message-ids with `opts`; each defect becomes a
+ * line in msg->problems. */
+void mime_headers_read(MimeMessage *msg, GMimeMessage *gm, GMimeParserOptions *opts);
+
+#endif
