@@ -132,9 +132,9 @@ char *redact_text(const IdentitySet *ids, const char *text, const RedactOptions 
 
 /* The fail-closed scan before anything leaves the CA. FALSE with
  * CPR_ERROR_LEAK when `text` still contains an identifier of a non-consenting
- * person (same matching as redact_text(), plus the person's addresses and
- * multi-word names with every non-letter removed, which catches spelled-out
- * obfuscations). The message names `output_name` (e.g. "case 42 draft
+ * person (the matching redact_text() removes, including the person's
+ * addresses and multi-word names with every non-letter removed, which catches
+ * spelled-out obfuscations). The message names `output_name` (e.g. "case 42 draft
  * markdown"), the kind of identifier and the line, never the identifier. For
  * every text t, redact_check(redact_text(t)) holds with the same opts. */
 gboolean redact_check(const IdentitySet *ids, const char *text, const RedactOptions *opts,

@@ -72,6 +72,15 @@ static const char *const stop_words[] = {
     "community", "reporter", "redacted", "name", NULL
 };
 
+/* The words of the replacement phrases of redact.c ("a community member",
+ * "[name redacted]", "[reporter email redacted]", "[phone redacted]"). A person
+ * identified by them could never be redacted: every replacement would leak
+ * again. No one is called that; a display name like "Community Member" is a
+ * placeholder. */
+static const char *const phrase_words[] = {
+    "a", "community", "member", "name", "reporter", "email", "phone", "redacted", NULL
+};
+
 static const char *const particles[] = {
     "van", "von", "de", "der", "den", "del", "della", "di", "da", "du", "la", "le", "dos",
     "das", "bin", "ibn", "al", "ter", "ten", "y", "e", NULL
@@ -356,6 +365,13 @@ static char *clean_email(const char *raw)
     const char *at = strrchr(p, '@');
     if (!at || at == p || !at[1] || !strchr(at, '.') || strchr(p, ' '))
         return NULL;
+    /* "-@a.d", "__@example.org": a local part without a letter or digit names
+     * nobody (and folds to nothing a redaction pattern could be built from) */
+    gboolean alnum = FALSE;
+    for (const char *q = p; q < at && !alnum; q = g_utf8_next_char(q))
+        alnum = g_unichar_isalnum(g_utf8_get_char(q));
+    if (!alnum)
+        return NULL;
     return g_utf8_strdown(p, -1);
 }
 
@@ -628,7 +644,8 @@ static void person_free(gpointer data)
 static void person_add_token(IdentityPerson *p, const char *token)
 {
     if (count_letters(token) < 3 || has_continuous_script(token) ||
-        folded_in_list(not_token_words, token) || folded_in_list(particles, token))
+        folded_in_list(not_token_words, token) || folded_in_list(particles, token) ||
+        folded_in_list(phrase_words, token))
         return;
     char *f = redact_fold(token);
     if (!*f || strv_has(p->ftokens, f)) {
@@ -639,10 +656,25 @@ static void person_add_token(IdentityPerson *p, const char *token)
     g_ptr_array_add(p->tokens, g_strdup(token));
 }
 
+/* Is every word of `folded` one of the replacement phrases' words? */
+static gboolean only_phrase_words(const char *folded)
+{
+    g_auto(GStrv) words = g_strsplit_set(folded, " []()\"'.,;:", -1);
+    guint n = 0;
+    for (guint i = 0; words[i]; i++) {
+        if (!*words[i])
+            continue;
+        if (!in_list(phrase_words, words[i]))
+            return FALSE;
+        n++;
+    }
+    return n > 0;
+}
+
 static void person_add_name_form(IdentityPerson *p, const char *name)
 {
     char *f = redact_fold(name);
-    if (!*f || strv_has(p->fnames, f)) {
+    if (!*f || strv_has(p->fnames, f) || only_phrase_words(f)) {
         g_free(f);
         return;
     }
@@ -824,6 +856,11 @@ static void consolidate(IdentitySet *set)
 static IdentityPerson *add_clean(IdentitySet *set, const char *name, const char *email)
 {
     IdentityPerson *p = NULL;
+    g_autofree char *fname = name ? redact_fold(name) : NULL;
+    if (fname && only_phrase_words(fname))
+        name = NULL; /* "Community Member" names nobody */
+    if (!name && !email)
+        return NULL;
     if (email) {
         p = find_email(set, email);
         if (!p && name) {

@@ -21,6 +21,8 @@
 /* Phone numbers are compared by their last digits (country prefixes vary). */
 #define PHONE_KEY_DIGITS 8
 #define PHONE_MIN_DIGITS 7
+/* Most redaction passes over a text (see redact_text()). */
+#define REDACT_MAX_PASSES 8
 
 typedef enum { MATCH_NAME = 0, MATCH_PHONE = 1, MATCH_EMAIL = 2 } MatchKind;
 
@@ -560,7 +562,94 @@ static int range_cmp(gconstpointer a, gconstpointer b)
     return 0;
 }
 
-/* Every match of every identifier, protected ones removed. Unsorted. */
+/* Is every letter and digit of `r` inside one of `cover` (sorted, disjoint)? */
+static gboolean alnum_covered(const char *orig, const Range *r, const GArray *cover)
+{
+    /* the first cover range that ends after r starts */
+    guint lo = 0, hi = cover->len;
+    while (lo < hi) {
+        guint mid = lo + (hi - lo) / 2;
+        if (g_array_index(cover, Range, mid).end <= r->start)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    guint k = lo;
+    for (const char *p = orig + r->start; p < orig + r->end; p = g_utf8_next_char(p)) {
+        if (!g_unichar_isalnum(g_utf8_get_char(p)))
+            continue;
+        gsize at = (gsize)(p - orig);
+        while (k < cover->len && g_array_index(cover, Range, k).end <= at)
+            k++;
+        if (k == cover->len || g_array_index(cover, Range, k).start > at)
+            return FALSE;
+    }
+    return TRUE;
+}
+
+/* The letters-and-digits-only scan: catches "r.a.f.f.e.r.t.y", "jane%doe.example",
+ * "JaneDoe" and friends. Appends every hit to `out`, as ranges of the original;
+ * hits that are protected, inside a base64 run or part of a longer word are
+ * left out. */
+static void find_squeezed(const Patterns *pt, const Folded *f, const char *orig, gsize len,
+                          const GArray *prot, GArray *out)
+{
+    if (pt->email_squeezed->len == 0 && pt->name_squeezed->len == 0)
+        return;
+    /* what the ordinary matching found: a squeezed hit adds nothing where it
+     * covers every letter and digit ("**Jane** _Doe_" stays two phrases) */
+    GArray *cover = g_array_copy(out);
+    g_array_sort(cover, range_cmp);
+    guint w = 0;
+    for (guint i = 0; i < cover->len; i++) {
+        Range cur = g_array_index(cover, Range, i);
+        if (w > 0 && cur.start <= g_array_index(cover, Range, w - 1).end) {
+            Range *prev = &g_array_index(cover, Range, w - 1);
+            prev->end = MAX(prev->end, cur.end);
+            continue;
+        }
+        g_array_index(cover, Range, w++) = cur;
+    }
+    g_array_set_size(cover, w);
+
+    Folded sq;
+    folded_init(&sq, f->s->len);
+    for (gsize i = 0; i < f->s->len;) {
+        const char *p = f->s->str + i;
+        gunichar c = g_utf8_get_char(p);
+        gsize n = (gsize)(g_utf8_next_char(p) - p);
+        if (g_unichar_isalnum(c))
+            folded_put(&sq, c, g_array_index(f->map, guint32, i));
+        i += n;
+    }
+    GArray *hits = g_array_new(FALSE, FALSE, sizeof(Range));
+    for (guint i = 0; i < pt->email_squeezed->len; i++)
+        find_literal(&sq, orig, g_ptr_array_index(pt->email_squeezed, i), FALSE, MATCH_EMAIL,
+                     hits);
+    for (guint i = 0; i < pt->name_squeezed->len; i++)
+        find_literal(&sq, orig, g_ptr_array_index(pt->name_squeezed, i), FALSE, MATCH_NAME, hits);
+    for (guint i = 0; i < hits->len; i++) {
+        const Range *r = &g_array_index(hits, Range, i);
+        if (overlaps_any(r, prot) || inside_base64_run(orig, len, r))
+            continue;
+        /* whole words of the original: "jd@corp.example" is not in "xjd@corp.examples" */
+        if (r->start > 0 &&
+            g_unichar_isalnum(g_utf8_get_char(g_utf8_find_prev_char(orig, orig + r->start))))
+            continue;
+        if (r->end < len && g_unichar_isalnum(g_utf8_get_char(orig + r->end)))
+            continue;
+        if (alnum_covered(orig, r, cover))
+            continue;
+        g_array_append_val(out, *r);
+    }
+    g_array_unref(hits);
+    g_array_unref(cover);
+    folded_clear(&sq);
+}
+
+/* Every match of every identifier, protected ones removed. Unsorted.
+ * redact_text() replaces exactly what redact_check() refuses, the squeezed
+ * forms included: that is what makes redact_check(redact_text(t)) hold. */
 static GArray *find_matches(const Patterns *pt, const Folded *f, const char *orig, gsize len,
                             const RedactOptions *opts)
 {
@@ -581,6 +670,7 @@ static GArray *find_matches(const Patterns *pt, const Folded *f, const char *ori
             continue;
         g_array_append_val(kept, *r);
     }
+    find_squeezed(pt, f, orig, len, prot, kept);
     g_array_unref(prot);
     g_array_unref(all);
     return kept;
@@ -657,20 +747,14 @@ static gboolean prepare(const char *text, char **valid_r, GError **error)
     return TRUE;
 }
 
-char *redact_text(const IdentitySet *ids, const char *text, const RedactOptions *opts,
-                  GError **error)
+/* One pass: every match in `orig` replaced by its phrase. *n_r: how many. */
+static char *redact_pass(const Patterns *pt, const char *orig, const RedactOptions *opts,
+                         guint *n_r)
 {
-    g_return_val_if_fail(error == NULL || *error == NULL, NULL);
-    char *orig = NULL;
-    if (!prepare(text ? text : "", &orig, error))
-        return NULL;
     gsize len = strlen(orig);
-
-    Patterns pt = { 0 };
-    patterns_build(ids, opts, &pt);
     Folded f;
     fold_build(orig, len, TRUE, &f);
-    GArray *matches = find_matches(&pt, &f, orig, len, opts);
+    GArray *matches = find_matches(pt, &f, orig, len, opts);
     merge_ranges(matches, orig);
 
     const char *name_phrase = opts && opts->name_phrase ? opts->name_phrase : DEFAULT_NAME_PHRASE;
@@ -700,11 +784,47 @@ char *redact_text(const IdentitySet *ids, const char *text, const RedactOptions 
     }
     g_string_append_len(out, orig + at, (gssize)(len - at));
 
+    *n_r = matches->len;
     g_array_unref(matches);
     folded_clear(&f);
-    patterns_clear(&pt);
-    g_free(orig);
     return g_string_free(out, FALSE);
+}
+
+char *redact_text(const IdentitySet *ids, const char *text, const RedactOptions *opts,
+                  GError **error)
+{
+    g_return_val_if_fail(error == NULL || *error == NULL, NULL);
+    char *cur = NULL;
+    if (!prepare(text ? text : "", &cur, error))
+        return NULL;
+
+    Patterns pt = { 0 };
+    patterns_build(ids, opts, &pt);
+    /* A replacement changes the text around it, and with it what is exempt: a
+     * phone number replaced inside a base64 run shortens the run, and the name
+     * it sheltered is prose again. So redact the output again until the
+     * check's own matching finds nothing there (two passes as a rule); past
+     * the bound whatever is left makes redact_check() refuse: fail closed. */
+    for (guint pass = 0; pass < REDACT_MAX_PASSES; pass++) {
+        guint n = 0;
+        char *next = redact_pass(&pt, cur, opts, &n);
+        g_free(cur);
+        cur = next;
+        if (n == 0)
+            break;
+        gsize len = strlen(cur);
+        if (len > REDACT_MAX_TEXT) {
+            /* the phrases are longer than what they replace: text that the
+             * check would refuse to scan must not leave here either */
+            g_set_error(error, CPR_ERROR, CPR_ERROR_INPUT,
+                        "redacted text of %" G_GSIZE_FORMAT " bytes is larger than the "
+                        "redaction limit of %u bytes", len, (unsigned)REDACT_MAX_TEXT);
+            g_clear_pointer(&cur, g_free);
+            break;
+        }
+    }
+    patterns_clear(&pt);
+    return cur;
 }
 
 static guint line_of(const char *orig, gsize offset)
@@ -729,47 +849,6 @@ static const char *kind_label(MatchKind k)
     }
 }
 
-/* The letters-and-digits-only scan: catches "r.a.f.f.e.r.t.y" and friends. */
-static gboolean squeezed_hit(const Patterns *pt, const Folded *f, const char *orig, gsize len,
-                             const RedactOptions *opts, Range *hit_r)
-{
-    Folded sq;
-    folded_init(&sq, f->s->len);
-    for (gsize i = 0; i < f->s->len;) {
-        const char *p = f->s->str + i;
-        gunichar c = g_utf8_get_char(p);
-        gsize n = (gsize)(g_utf8_next_char(p) - p);
-        if (g_unichar_isalnum(c))
-            folded_put(&sq, c, g_array_index(f->map, guint32, i));
-        i += n;
-    }
-    GArray *prot = protected_ranges(f, orig, opts);
-    GArray *hits = g_array_new(FALSE, FALSE, sizeof(Range));
-    for (guint i = 0; i < pt->email_squeezed->len; i++)
-        find_literal(&sq, orig, g_ptr_array_index(pt->email_squeezed, i), FALSE, MATCH_EMAIL,
-                     hits);
-    for (guint i = 0; i < pt->name_squeezed->len; i++)
-        find_literal(&sq, orig, g_ptr_array_index(pt->name_squeezed, i), FALSE, MATCH_NAME, hits);
-    gboolean found = FALSE;
-    for (guint i = 0; i < hits->len && !found; i++) {
-        const Range *r = &g_array_index(hits, Range, i);
-        if (overlaps_any(r, prot) || inside_base64_run(orig, len, r))
-            continue;
-        /* whole words of the original: "jd@corp.example" is not in "xjd@corp.examples" */
-        if (r->start > 0 &&
-            g_unichar_isalnum(g_utf8_get_char(g_utf8_find_prev_char(orig, orig + r->start))))
-            continue;
-        if (r->end < len && g_unichar_isalnum(g_utf8_get_char(orig + r->end)))
-            continue;
-        *hit_r = *r;
-        found = TRUE;
-    }
-    g_array_unref(hits);
-    g_array_unref(prot);
-    folded_clear(&sq);
-    return found;
-}
-
 gboolean redact_check(const IdentitySet *ids, const char *text, const RedactOptions *opts,
                       const char *output_name, GError **error)
 {
@@ -788,13 +867,10 @@ gboolean redact_check(const IdentitySet *ids, const char *text, const RedactOpti
     fold_build(orig, len, TRUE, &f);
     GArray *matches = find_matches(&pt, &f, orig, len, opts);
     Range hit = { 0 };
-    gboolean leak = FALSE;
-    if (matches->len > 0) {
+    gboolean leak = matches->len > 0;
+    if (leak) {
         g_array_sort(matches, range_cmp);
         hit = g_array_index(matches, Range, 0);
-        leak = TRUE;
-    } else {
-        leak = squeezed_hit(&pt, &f, orig, len, opts, &hit);
     }
     if (leak)
         g_set_error(error, CPR_ERROR, CPR_ERROR_LEAK,

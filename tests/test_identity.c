@@ -169,6 +169,22 @@ static const Row rows[] = {
       { "dev-security-policy+unsubscribe@mozilla.org", "ops@mail.acmetrust.test",
         "mailer-daemon@x.example" },
       0 },
+    /* fuzz_parse-redact-check-dash-address, -subject */
+    { "an address whose local part has no letter or digit is not a person",
+      "From: Jane Doe <jane@doe.example>\nCc: -@a.d, __@x.example\n",
+      "Clave comprometida -@ejemplo.example>\nand -@a.d, but o-k@x.example is one\n",
+      { "jane@doe.example", "o-k@x.example" },
+      { "-@a.d", "-@ejemplo.example", "__@x.example" }, 2 },
+    /* a token "member" would leak again from every "a community member" */
+    { "the words of the replacement phrases are never names or tokens",
+      "From: Member Smith <ms@smith.example>\nCc: Community Member <cm@x.example>, "
+      "\"Name Redacted\" <nr@x.example>, Reporter Email <re@x.example>\n",
+      "x\n",
+      { "Member Smith", "Smith", "ms@smith.example", "cm@x.example", "nr@x.example",
+        "re@x.example" },
+      { "Member", "Community Member", "Community", "Name Redacted", "Name", "Redacted",
+        "Reporter", "Email", "Reporter Email" },
+      4 },
     { "labelled phone anywhere goes to the author; dates are not phones",
       "From: Jane Doe <jane@doe.example>\n",
       "Call me, phone: (555) 010-0199.\n\nRegards,\nJane Doe\n2025-05-12\n",
