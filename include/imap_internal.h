@@ -1,6 +1,8 @@
 /* imap_internal.h - what the agent/imap_*.c files share with each other. Not for
  * other modules: their one entry point is imap.h.
  *
+ *   imap_connect.c  TCP, the clear-text half of STARTTLS and the TLS handshake,
+ *                   without libetpan's parser (it must see verified bytes only)
  *   imap_tls.c      SNI and peer-certificate verification (libetpan verifies nothing)
  *   imap_session.c  connect, STARTTLS, LOGIN / XOAUTH2, capabilities, SELECT, errors
  *   imap_sync.c     catch-up of one folder: UID FETCH, intake, mark processed
@@ -17,10 +19,44 @@
 #include "intake.h"
 #include "store.h"
 
+/* --- imap_connect.c --- */
+
+/* What libetpan reads first after STARTTLS: the server's real greeting was read
+ * (and not parsed) by imap_connect_starttls_exchange() before TLS. */
+#define IMAP_CONNECT_SYNTHETIC_GREETING "* OK cpr-intake: greeting consumed before TLS\r\n"
+
+/* A TCP connection to host:port, each address tried for at most timeout_s
+ * seconds. Returns a blocking descriptor, or -1 with CPR_ERROR_CONNECTION
+ * ("<what>: cannot connect: ..."). */
+int imap_connect_tcp(const char *host, guint16 port, int timeout_s, const char *what,
+                     GError **error);
+
+/* The clear-text half of STARTTLS on fd, with a strict reader of its own
+ * (lines of at most 2 KiB, timeout_s per step, response codes ignored):
+ * greeting `* OK` (PREAUTH and BYE refused), `A0 STARTTLS`, tagged OK. Reads
+ * nothing past the tagged reply. CPR_ERROR_TLS when the server refuses
+ * STARTTLS or pre-authenticates, CPR_ERROR_CONNECTION otherwise. */
+gboolean imap_connect_starttls_exchange(int fd, int timeout_s, const char *what,
+                                        GError **error);
+
+/* CPR_ERROR_TLS when bytes already wait on fd after the STARTTLS reply
+ * (sent in clear before our handshake: a response injection). */
+gboolean imap_connect_check_quiet(int fd, const char *what, GError **error);
+
+/* TLS handshake on fd with SNI for `host`, bounded by timeout_s. Takes fd
+ * (closed on failure). The certificate is NOT verified: imap_tls_verify()
+ * before anything is read from the stream. CPR_ERROR_TLS on failure. */
+mailstream *imap_connect_tls(int fd, const char *host, int timeout_s, const char *what,
+                             GError **error);
+
+/* Put IMAP_CONNECT_SYNTHETIC_GREETING ahead of a fresh stream's bytes, for
+ * mailimap_connect() after STARTTLS. */
+gboolean imap_connect_prime_greeting(mailstream *stream, GError **error);
+
 /* --- imap_tls.c --- */
 
-/* The connect callback of mailimap_ssl_connect_with_callback() and
- * mailimap_socket_starttls_with_callback(): sets SNI to `data` (the host name,
+/* The connect callback of mailstream_ssl_open_with_callback_timeout()
+ * (imap_connect_tls()): sets SNI to `data` (the host name,
  * a const char*) unless it is an IP literal. */
 void imap_tls_sni_callback(struct mailstream_ssl_context *ssl_context, void *data);
 

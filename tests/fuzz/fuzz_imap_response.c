@@ -1,5 +1,5 @@
 /* fuzz_imap_response.c - libFuzzer target for the IMAP response handling of
- * agent/imap_sync.c and agent/imap_idle.c around libetpan.
+ * agent/imap_connect.c, agent/imap_sync.c and agent/imap_idle.c around libetpan.
  *
  * The input plays the server: a fake mailstream low driver serves it as the
  * bytes read from the connection (and swallows what the client writes). Over
@@ -10,14 +10,29 @@
  * the way.
  *
  * Input layout: byte 0 = options (bits 0-1 processed mode: keyword, move,
- * none; bit 2 MOVE capability; bit 3 UIDPLUS; bit 7: the input starts with
- * the greeting, else a fixed Dovecot greeting comes first, so that libetpan's
- * greeting-parser crash (tests/fuzz/README.md) does not eat the fuzzing time),
- * byte 1 = read chunk size (0 = as much as asked), the rest = server bytes.
+ * none; bit 2 MOVE capability; bit 3 UIDPLUS; bit 6: STARTTLS, see below;
+ * bit 7: the input starts with the greeting, which libetpan parses as it does
+ * for imaps:// once the certificate is verified; with neither bit a fixed
+ * Dovecot greeting comes first, so that libetpan's greeting-parser crash
+ * (tests/fuzz/README.md) does not eat the fuzzing time), byte 1 = read chunk
+ * size (0 = as much as asked), the rest = server bytes.
+ *
+ * Bit 6 (wins over bit 7) is imap:// with STARTTLS, the path a stranger on the
+ * network can reach: the server bytes go through a socketpair into
+ * imap_connect_starttls_exchange(), our strict clear-text reader; libetpan
+ * sees nothing of them. When the reader accepts (greeting `* OK`, then
+ * `A0 OK`), the bytes after the tagged reply play the server behind TLS
+ * (handshake and certificate check are not fuzzed) and libetpan starts with
+ * the synthetic greeting, as in the daemon.
+ *
  * Client tags are "1", "2", ... in order (SELECT is 1). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <errno.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <gmime/gmime.h>
 #include <glib/gstdio.h>
@@ -133,16 +148,60 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
+/* Bit 6: the clear-text half of STARTTLS through the daemon's own reader, over
+ * a real socket. NULL when the reader refuses the server (the usual end);
+ * else what the server sent after its tagged STARTTLS reply. */
+static GByteArray *starttls_exchange(const guint8 *data, size_t len)
+{
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+        abort();
+    size_t sent = 0;
+    while (sent < len) { /* what does not fit in the socket is appended below */
+        ssize_t n = send(sv[1], data + sent, len - sent, MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (n <= 0)
+            break;
+        sent += (size_t)n;
+    }
+    shutdown(sv[1], SHUT_WR); /* EOF after the input: the reader never waits */
+
+    GError *error = NULL;
+    GByteArray *rest = NULL;
+    if (imap_connect_starttls_exchange(sv[0], 1, "fuzz", &error)) {
+        rest = g_byte_array_new();
+        guint8 buf[4096];
+        ssize_t n;
+        while ((n = recv(sv[0], buf, sizeof buf, MSG_DONTWAIT)) > 0)
+            g_byte_array_append(rest, buf, (guint)n);
+        g_byte_array_append(rest, data + sent, (guint)(len - sent));
+    }
+    if (verbose)
+        fprintf(stderr, "fuzz_imap_response: STARTTLS exchange %s%s\n",
+                rest ? "accepted" : "refused: ", rest ? "" : error->message);
+    g_clear_error(&error);
+    close(sv[0]);
+    close(sv[1]);
+    return rest;
+}
+
 int LLVMFuzzerTestOneInput(const guint8 *data, size_t size)
 {
     if (size < 2)
         return 0;
     static const char GREETING[] = "* OK [CAPABILITY IMAP4rev1 IDLE MOVE UIDPLUS] ready.\r\n";
     guint8 opt = data[0];
-    GByteArray *input = g_byte_array_sized_new(size + sizeof GREETING);
-    if (!(opt & 0x80))
-        g_byte_array_append(input, (const guint8 *)GREETING, sizeof GREETING - 1);
-    g_byte_array_append(input, data + 2, size - 2);
+    gboolean starttls = (opt & 0x40) != 0;
+    GByteArray *input;
+    if (starttls) {
+        input = starttls_exchange(data + 2, size - 2);
+        if (!input)
+            return 0;
+    } else {
+        input = g_byte_array_sized_new(size + sizeof GREETING);
+        if (!(opt & 0x80))
+            g_byte_array_append(input, (const guint8 *)GREETING, sizeof GREETING - 1);
+        g_byte_array_append(input, data + 2, size - 2);
+    }
     FakeServer server = { .data = input->data, .len = input->len, .chunk = data[1] };
     const Config *cfg = configs[(opt & 3) % 3];
 
@@ -161,7 +220,7 @@ int LLVMFuzzerTestOneInput(const guint8 *data, size_t size)
     mailimap *imap = mailimap_new(0, NULL);
     mailstream_low *low = mailstream_low_new(&server, &fake_driver);
     mailstream *stream = low ? mailstream_new(low, 8192) : NULL;
-    if (!stream)
+    if (!stream || (starttls && !imap_connect_prime_greeting(stream, NULL)))
         abort();
     int r = mailimap_connect(imap, stream); /* takes the stream, even on error */
     if (r == MAILIMAP_NO_ERROR_AUTHENTICATED || r == MAILIMAP_NO_ERROR_NON_AUTHENTICATED) {

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Write seed inputs for fuzz_imap_response into seeds/imap_response/.
 
-Each seed is: options byte (bit 7 set: greeting included), read-chunk byte, then a plausible server transcript
+Each seed is: options byte (bit 7 set: greeting included; bit 6: STARTTLS, the
+clear-text greeting and tagged reply first, no greeting after them), read-chunk
+byte, then a plausible server transcript
 (Dovecot's wording) for the commands cpr-intake sends in order: SELECT (tag 1),
 UID FETCH metadata, UID FETCH bodies, marking, the next metadata FETCH, IDLE.
 Bodies come from tests/fixtures/samples. Run from anywhere; deterministic."""
@@ -35,6 +37,8 @@ class T:
 
 
 GREETING = "* OK [CAPABILITY IMAP4rev1 SASL-IR LITERAL+ IDLE MOVE UIDPLUS] Dovecot ready.\r\n"
+STARTTLS_CLEAR = ("* OK [CAPABILITY IMAP4rev1 SASL-IR LITERAL+ STARTTLS LOGINDISABLED] Dovecot ready.\r\n"
+                  "A0 OK Begin TLS negotiation now.\r\n")
 
 
 def select(t, exists, uidnext, validity=1700000000, perm=True):
@@ -70,10 +74,11 @@ def idle(t):
     t.done("OK Idle completed (0.001 + 1.000 secs).")
 
 
-def write(name, opt, chunk, t):
-    # bit 7: the transcript carries its own greeting
+def write(name, opt, chunk, t, starttls=False):
+    # bit 7: the transcript carries its own greeting; bit 6: it starts with the
+    # clear-text half of STARTTLS instead (greeting, tagged OK)
     with open(os.path.join(OUT, name), "wb") as f:
-        f.write(bytes([opt | 0x80, chunk]) + t.bytes())
+        f.write(bytes([opt | (0x40 if starttls else 0x80), chunk]) + t.bytes())
 
 
 def main():
@@ -90,6 +95,14 @@ def main():
 
     # the same, served 7 bytes at a time
     write("keyword-3msgs-chunked", 0x0C, 7, t)
+
+    # the same over STARTTLS: greeting and tagged reply in clear (our reader),
+    # then the catch-up behind TLS after the daemon's synthetic greeting
+    t = T(); t.raw(STARTTLS_CLEAR); select(t, 3, 4); meta(t, m); bodies(t, m)
+    t.done("OK Store completed.")
+    t.raw('* 3 FETCH (UID 3 RFC822.SIZE 10 INTERNALDATE "21-Nov-2026 20:32:14 +0000")\r\n')
+    t.done("OK Fetch completed."); idle(t)
+    write("starttls-keyword-3msgs", 0x0C, 0, t, starttls=True)
 
     # move mode without MOVE: COPY, STORE \Deleted, UID EXPUNGE
     t = T(); t.raw(GREETING); select(t, 2, 3); meta(t, m[:2]); bodies(t, m[:2])

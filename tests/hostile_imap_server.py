@@ -1,0 +1,131 @@
+#!/usr/bin/env python3
+"""A hostile IMAP server on loopback for tests/t_imap_hostile.sh.
+
+It greets with bytes that crash libetpan 1.9.4's greeting parser
+(`* OK [PERMANENTFLAGS (`, a NULL dereference in mailimap_string_parse), as
+anyone on the network path could. cpr-intake must fail the connection cleanly:
+its own strict reader handles everything before TLS, and libetpan only parses
+bytes from a server whose certificate was verified.
+
+    hostile_imap_server.py MODE PORT_FILE LOG [CERT KEY]
+
+MODE says what happens after the greeting:
+  starttls-close   greeting in clear; the STARTTLS reply is more crash bytes, then close
+  starttls-inject  greeting in clear; `A0 OK` and, in the same packet, the crash
+                   bytes in clear (a response injection before the handshake)
+  starttls-tls     greeting in clear; `A0 OK`, TLS with CERT/KEY, the crash bytes
+                   again as the first bytes over TLS
+  imaps            TLS from the start with CERT/KEY; the crash greeting over TLS
+
+The listening port is written to PORT_FILE once bound (127.0.0.1, a free port).
+Every connection and everything the client sends (in clear or over TLS) is
+appended to LOG, so a test can check that no credential and no LOGOUT arrived.
+Serves connections one after another until killed."""
+import os
+import socket
+import ssl
+import sys
+
+CRASH = b"* OK [PERMANENTFLAGS (\r\n"
+
+
+def log(path, text):
+    with open(path, "a") as f:
+        f.write(text + "\n")
+
+
+def drain(conn, path, label, seconds=3.0):
+    """Log what the client sends until it closes (or goes quiet)."""
+    conn.settimeout(seconds)
+    try:
+        while True:
+            data = conn.recv(4096)
+            if not data:
+                log(path, "%s: closed by client" % label)
+                return
+            log(path, "%s: %r" % (label, data))
+    except (socket.timeout, OSError, ssl.SSLError) as e:
+        log(path, "%s: %s" % (label, type(e).__name__))
+
+
+def read_line(conn, path):
+    conn.settimeout(5)
+    buf = b""
+    try:
+        while not buf.endswith(b"\n") and len(buf) < 4096:
+            c = conn.recv(1)
+            if not c:
+                break
+            buf += c
+    except (socket.timeout, OSError):
+        pass
+    log(path, "clear: %r" % buf)
+    return buf
+
+
+def tls_wrap(conn, cert, key, path):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+    conn.settimeout(5)
+    try:
+        t = ctx.wrap_socket(conn, server_side=True)
+        log(path, "tls: handshake done")
+        return t
+    except (ssl.SSLError, OSError) as e:
+        log(path, "tls: handshake failed: %s" % e)
+        return None
+
+
+def serve(conn, mode, path, cert, key):
+    if mode == "imaps":
+        t = tls_wrap(conn, cert, key, path)
+        if t:
+            try:
+                t.sendall(CRASH)
+            except OSError:
+                pass
+            drain(t, path, "tls")
+        return
+    conn.sendall(CRASH)
+    line = read_line(conn, path)
+    if not line.upper().startswith(b"A0 STARTTLS"):
+        drain(conn, path, "clear")
+        return
+    if mode == "starttls-close":
+        conn.sendall(CRASH + b"* BAD [PERMANENTFLAGS (\r\n")
+        return
+    if mode == "starttls-inject":
+        conn.sendall(b"A0 OK Begin TLS negotiation now.\r\n" + CRASH)
+        drain(conn, path, "clear")
+        return
+    conn.sendall(b"A0 OK Begin TLS negotiation now.\r\n")
+    t = tls_wrap(conn, cert, key, path)
+    if t:
+        try:
+            t.sendall(CRASH)
+        except OSError:
+            pass
+        drain(t, path, "tls")
+
+
+def main():
+    mode, port_file, path = sys.argv[1:4]
+    cert, key = (sys.argv[4], sys.argv[5]) if len(sys.argv) > 5 else (None, None)
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("127.0.0.1", 0))
+    s.listen(8)
+    with open(port_file + ".tmp", "w") as f:
+        f.write("%d\n" % s.getsockname()[1])
+    os.rename(port_file + ".tmp", port_file)
+    while True:
+        conn, _ = s.accept()
+        log(path, "connection (%s)" % mode)
+        try:
+            serve(conn, mode, path, cert, key)
+        finally:
+            conn.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
