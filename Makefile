@@ -20,7 +20,9 @@ PKG_LIBS   = $(filter-out -specs=%,$(shell pkg-config --libs $(PKGS) 2>/dev/null
 WARN     := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wformat=2 -Wshadow -Werror \
             -Wno-unused-parameter -Wno-missing-field-initializers
 CFLAGS   ?= -O2 -g
-ALL_CFLAGS = $(WARN) $(CFLAGS) -Iinclude $(PKG_CFLAGS)
+# Where `make install` puts the report templates; drafts look there last.
+SHARE_DIR ?= $(PREFIX)/share/cpr-intake
+ALL_CFLAGS = $(WARN) $(CFLAGS) -Iinclude $(PKG_CFLAGS) -DCPR_SHARE_DIR='"$(SHARE_DIR)"'
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 PARSER_SRC := $(wildcard parsers/*.c)
@@ -128,8 +130,9 @@ fuzz-smoke: fuzz-bins
 
 install: bin/cpr-intake
 	install -D -m 0755 bin/cpr-intake $(DESTDIR)$(PREFIX)/bin/cpr-intake
-	install -d $(DESTDIR)$(PREFIX)/share/cpr-intake
-	install -m 0644 conf/*.conf conf/*.md $(DESTDIR)$(PREFIX)/share/cpr-intake/ 2>/dev/null || true
+	install -d $(DESTDIR)$(SHARE_DIR)/templates
+	install -m 0644 conf/cpr-intake.conf conf/cpr-intake.service $(DESTDIR)$(SHARE_DIR)/
+	install -m 0644 conf/templates/*.md $(DESTDIR)$(SHARE_DIR)/templates/
 
 clean:
 	rm -rf build bin
