@@ -241,7 +241,7 @@ static gboolean find_comment(char **lines, int *number_r, char **author_r, char 
 
 /* Does `comment` ask the CA something? A question sentence (ending in '?')
  * naming the CA, or any question in a comment whose first sentence addresses
- * the CA ("Acme Trust, ...", "Hi AcmeTrust team: ..."). Lines are joined so
+ * the CA ("Example CA, ...", "Hi ExampleCA team: ..."). Lines are joined so
  * that a name wrapped across lines still matches. */
 static gboolean asks_ca(const char *comment, const char *const *ca_names)
 {
@@ -249,7 +249,7 @@ static gboolean asks_ca(const char *comment, const char *const *ca_names)
     g_strdelimit(flat, "\r\n\t", ' ');
     g_strstrip(flat);
     /* Addressed: the comment opens with a salutation naming the CA, ended by a
-     * comma or colon within a line's length ("Acme Trust, ...", "Hi AcmeTrust
+     * comma or colon within a line's length ("Example CA, ...", "Hi ExampleCA
      * team: ..."). */
     gsize head = strcspn(flat, ",:.?!");
     g_autofree char *salutation = g_strndup(flat, head);

@@ -521,8 +521,8 @@ typedef enum {
 } CandMode;
 
 /* Reject a candidate that names the CA itself: a word that starts the first
- * label of one of the CA's domains ("Acme" for acmetrust.test), or the whole
- * name squeezed ("Acme Trust" -> "acmetrust"). */
+ * label of one of the CA's domains ("Example" for example-ca.test), or the whole
+ * name squeezed ("Example CA" -> "exampleca"). */
 static gboolean names_excluded_domain(GPtrArray *words, const Exclude *ex)
 {
     for (const char *const *d = ex->domains; d && *d; d++) {
