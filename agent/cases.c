@@ -3,6 +3,7 @@
 
 #include "cases.h"
 #include "cpr_error.h"
+#include "jsonutil.h"
 
 gboolean cases_create(Store *store, const char *kind, const char *list, const char *problem,
                       const char *title, gint64 aware_at, const char *aware_source, gint64 now,
@@ -89,32 +90,46 @@ gboolean cases_find_by_reference(Store *store, const char *reference, gint64 *ca
     return query_id(store, st, case_id_r, error);
 }
 
+/* A JSON array of the strings, for json_each(). */
+static char *strings_json(const GPtrArray *values)
+{
+    g_autoptr(JsonBuilder) b = json_builder_new();
+    json_builder_begin_array(b);
+    for (guint i = 0; values && i < values->len; i++)
+        json_builder_add_string_value(b, g_ptr_array_index(values, i));
+    json_builder_end_array(b);
+    return jsonutil_builder_to_string(b, FALSE);
+}
+
+/* One query however many identifiers the message names (a CSV of serials can
+ * hold hundreds): each IN (json_each) list is looked up through
+ * identifiers_value (type, value). */
 gboolean cases_find_by_certificate(Store *store, const GPtrArray *serials, const GPtrArray *sha256,
                                    gint64 *case_id_r, GError **error)
 {
-    const GPtrArray *lists[] = {serials, sha256};
-    const char *types[] = {"serial", "sha256"};
     *case_id_r = 0;
-    for (gsize l = 0; l < G_N_ELEMENTS(lists); l++) {
-        for (guint i = 0; lists[l] && i < lists[l]->len; i++) {
-            sqlite3_stmt *st = store_prepare(
-                store,
-                "SELECT c.id FROM identifiers i JOIN messages m ON m.id = i.message_row "
-                "JOIN cases c ON c.id = m.case_id "
-                "WHERE i.type = ? AND i.value = ? AND c.status = 'open' ORDER BY c.id LIMIT 1",
-                error);
-            if (!st)
-                return FALSE;
-            sqlite3_bind_text(st, 1, types[l], -1, SQLITE_STATIC);
-            sqlite3_bind_text(st, 2, g_ptr_array_index(lists[l], i), -1, SQLITE_TRANSIENT);
-            gint64 found = 0;
-            if (!query_id(store, st, &found, error))
-                return FALSE;
-            if (found && (!*case_id_r || found < *case_id_r))
-                *case_id_r = found;
-        }
-    }
-    return TRUE;
+    if ((!serials || serials->len == 0) && (!sha256 || sha256->len == 0))
+        return TRUE;
+    sqlite3_stmt *st = store_prepare(
+        store,
+        "SELECT coalesce(min(id), 0) FROM ("
+        " SELECT c.id AS id FROM identifiers i JOIN messages m ON m.id = i.message_row"
+        " JOIN cases c ON c.id = m.case_id"
+        " WHERE i.type = 'serial' AND i.value IN (SELECT value FROM json_each(?1))"
+        " AND c.status = 'open'"
+        " UNION ALL"
+        " SELECT c.id FROM identifiers i JOIN messages m ON m.id = i.message_row"
+        " JOIN cases c ON c.id = m.case_id"
+        " WHERE i.type = 'sha256' AND i.value IN (SELECT value FROM json_each(?2))"
+        " AND c.status = 'open')",
+        error);
+    if (!st)
+        return FALSE;
+    g_autofree char *serials_json = strings_json(serials);
+    g_autofree char *sha256_json = strings_json(sha256);
+    sqlite3_bind_text(st, 1, serials_json, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, sha256_json, -1, SQLITE_TRANSIENT);
+    return query_id(store, st, case_id_r, error);
 }
 
 static char *column_dup(sqlite3_stmt *st, int col)

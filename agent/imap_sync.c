@@ -7,6 +7,10 @@
  * next run starts after the committed UID, and Message-ID / raw-hash
  * de-duplication in intake covers a changed UIDVALIDITY.
  *
+ * Each fetched batch is one SQLite transaction (intake_batch_begin/commit, a
+ * savepoint per message): SQLite's cost is per commit. The batch's messages are
+ * marked on the server, and logged as ingested, only once that commit returned.
+ *
  * Bounded memory: metadata first (UID, RFC822.SIZE, INTERNALDATE), then bodies
  * in batches capped by count (imap.batch) and bytes; a message larger than
  * bounds.max_message_bytes is never fetched whole (libetpan would allocate
@@ -216,8 +220,11 @@ static gboolean fetch_bodies(ImapSession *s, const char *folder, const guint32 *
     return TRUE;
 }
 
+/* Intake one fetched message. Inside a batch the log line waits in `log`
+ * until the batch commits (nothing is reported stored that a crash could
+ * still take back); outside one (log NULL) it is printed at once. */
 static gboolean ingest_one(ImapSync *sync, ImapSession *s, const char *folder, const MsgMeta *m,
-                           const char *raw, gsize len, GError **error)
+                           const char *raw, gsize len, GPtrArray *log, GError **error)
 {
     g_autofree char *source = g_strdup_printf("%s/%u", folder, m->uid);
     IntakeOrigin origin = {
@@ -235,12 +242,19 @@ static gboolean ingest_one(ImapSync *sync, ImapSession *s, const char *folder, c
     g_autofree char *f = imap_log_value(folder);
     g_autofree char *mid = imap_log_value(res->message_id);
     g_autofree char *ref = imap_log_value(res->case_reference);
-    g_message("event=%s folder=%s uid=%u message_id=%s kind=%s case=%s new_case=%s bytes=%" G_GSIZE_FORMAT
-              "%s",
-              res->duplicate ? "duplicate" : "ingested", f, m->uid, mid,
-              classify_kind_name(res->kind), ref, res->new_case ? "yes" : "no", len,
-              (res->problems && res->problems->len) ? " quarantined=yes" : "");
+    char *line = g_strdup_printf(
+        "event=%s folder=%s uid=%u message_id=%s kind=%s case=%s new_case=%s bytes=%" G_GSIZE_FORMAT
+        "%s",
+        res->duplicate ? "duplicate" : "ingested", f, m->uid, mid, classify_kind_name(res->kind),
+        ref, res->new_case ? "yes" : "no", len,
+        (res->problems && res->problems->len) ? " quarantined=yes" : "");
     intake_result_free(&res);
+    if (log) {
+        g_ptr_array_add(log, line);
+    } else {
+        g_message("%s", line);
+        g_free(line);
+    }
     return TRUE;
 }
 
@@ -417,8 +431,16 @@ static gboolean process_batch(ImapSync *sync, ImapSession *s, const char *folder
             g_hash_table_insert(by_uid, GUINT_TO_POINTER(m.uid), att);
     }
 
+    /* One transaction for the batch; the server hears about it after COMMIT. */
+    if (!intake_batch_begin(sync->intake, error)) {
+        g_hash_table_unref(by_uid);
+        mailimap_fetch_list_free(result);
+        return FALSE;
+    }
     gboolean ok = TRUE;
+    guint ingested = 0;
     GArray *done = g_array_new(FALSE, FALSE, sizeof(guint32));
+    GPtrArray *log = g_ptr_array_new_with_free_func(g_free);
     for (guint i = 0; i < n; i++) {
         struct mailimap_msg_att *att = g_hash_table_lookup(by_uid, GUINT_TO_POINTER(uids[i]));
         const char *body = NULL;
@@ -430,22 +452,34 @@ static gboolean process_batch(ImapSync *sync, ImapSession *s, const char *folder
         if (!body) {
             /* Expunged between the two FETCHes: nothing to ingest. */
             g_autofree char *f = imap_log_value(folder);
-            g_message("event=message_vanished folder=%s uid=%u", f, uids[i]);
+            g_ptr_array_add(log, g_strdup_printf("event=message_vanished folder=%s uid=%u", f,
+                                                 uids[i]));
             continue;
         }
-        if (!ingest_one(sync, s, folder, &metas[i], body, len, error)) {
+        if (!ingest_one(sync, s, folder, &metas[i], body, len, log, error)) {
             ok = FALSE;
             break;
         }
-        (*ingested_r)++;
+        ingested++;
         g_array_append_val(done, uids[i]);
         if (stopping(sync))
             break;
     }
     g_hash_table_unref(by_uid);
     mailimap_fetch_list_free(result);
-    if (ok)
+    if (ok) {
+        ok = intake_batch_commit(sync->intake, error);
+    } else {
+        /* Only a database failure gets here: nothing of this batch is kept. */
+        intake_batch_rollback(sync->intake);
+    }
+    if (ok) {
+        for (guint i = 0; i < log->len; i++)
+            g_message("%s", (const char *)g_ptr_array_index(log, i));
+        *ingested_r += ingested;
         ok = mark_processed(sync, s, folder, done, error);
+    }
+    g_ptr_array_unref(log);
     g_array_unref(done);
     return ok;
 }
@@ -485,7 +519,7 @@ static gboolean process_oversized(ImapSync *sync, ImapSession *s, const char *fo
     }
     gboolean ok = TRUE;
     if (body) {
-        ok = ingest_one(sync, s, folder, m, body, len, error);
+        ok = ingest_one(sync, s, folder, m, body, len, NULL, error);
         if (ok)
             (*ingested_r)++;
     }

@@ -6,6 +6,8 @@
  * message with its case, clocks, events and folder state. */
 #include <string.h>
 
+#include <gnutls/crypto.h>
+
 #include "intake.h"
 #include "cases.h"
 #include "clocks.h"
@@ -134,9 +136,22 @@ char *intake_result_to_json(const IntakeResult *r)
     return jsonutil_builder_to_string(b, FALSE);
 }
 
+/* The dedup key, lower-case hex. GnuTLS's SHA-256 (SHA-NI/AVX where the CPU
+ * has them) is several times faster than GLib's portable one, which was 6 %
+ * of an ingest; GLib's stays as the fallback. */
 static char *raw_sha256(const guint8 *raw, gsize len)
 {
-    return g_compute_checksum_for_data(G_CHECKSUM_SHA256, raw, len);
+    guint8 digest[32];
+    if (gnutls_hash_fast(GNUTLS_DIG_SHA256, raw, len, digest) != 0)
+        return g_compute_checksum_for_data(G_CHECKSUM_SHA256, raw, len);
+    static const char hex[] = "0123456789abcdef";
+    char *out = g_malloc(sizeof digest * 2 + 1);
+    for (gsize i = 0; i < sizeof digest; i++) {
+        out[2 * i] = hex[digest[i] >> 4];
+        out[2 * i + 1] = hex[digest[i] & 15];
+    }
+    out[sizeof digest * 2] = '\0';
+    return out;
 }
 
 /* When did the CA become aware? The server's receipt time beats every header:
@@ -242,10 +257,13 @@ static char *join_refs(const GPtrArray *refs)
     return g_string_free(s, FALSE);
 }
 
+/* The row is inserted with its case already known: an UPDATE of case_id
+ * afterwards would make SQLite rewrite the whole row, raw message included
+ * (twice its size in memory, and all its overflow pages again in the WAL). */
 static gboolean insert_message(Store *store, const guint8 *raw, gsize len, const char *sha,
                                const MimeMessage *msg, const Classification *cls, gint64 aware_at,
-                               const char *aware_source, const IntakeOrigin *o, gint64 *row_r,
-                               GError **error)
+                               const char *aware_source, const IntakeOrigin *o, gint64 case_id,
+                               gint64 *row_r, GError **error)
 {
     g_autofree char *problems = strv_to_json(msg->problems);
     g_autofree char *refs = join_refs(msg->references);
@@ -253,12 +271,15 @@ static gboolean insert_message(Store *store, const guint8 *raw, gsize len, const
         store,
         "INSERT INTO messages (message_id, raw_sha256, raw, size, aware_at, aware_source, "
         "ingested_at, source, kind, list, problem, subject, from_email, in_reply_to, refs, "
-        "quarantined, parse_problems) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        "quarantined, parse_problems, case_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         error);
     if (!st)
         return FALSE;
     sqlite3_bind_text(st, 1, msg->message_id, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 2, sha, -1, SQLITE_TRANSIENT);
+    /* SQLITE_STATIC: no copy at bind time. (SQLite still builds the row's
+     * record, raw included, in one buffer: raw is not the last column, so a
+     * zeroblob filled by incremental blob I/O would not avoid that copy.) */
     sqlite3_bind_blob64(st, 3, raw ? (const void *)raw : "", len, SQLITE_STATIC);
     sqlite3_bind_int64(st, 4, (gint64)len);
     sqlite3_bind_int64(st, 5, aware_at);
@@ -274,6 +295,8 @@ static gboolean insert_message(Store *store, const guint8 *raw, gsize len, const
     sqlite3_bind_text(st, 15, refs, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int(st, 16, msg->problems->len > 0);
     sqlite3_bind_text(st, 17, problems, -1, SQLITE_TRANSIENT);
+    if (case_id)
+        sqlite3_bind_int64(st, 18, case_id);
     if (!store_step_done(store, st, error))
         return FALSE;
     *row_r = sqlite3_last_insert_rowid(store_db(store));
@@ -378,15 +401,9 @@ static gboolean join_case(Intake *in, gint64 case_id, gint64 row, const Classifi
                           gint64 aware_at, const char *aware_source, const char *how,
                           const IntakeOrigin *o, char **reference_r, GError **error)
 {
+    /* The message row already names the case (insert_message). */
     g_autoptr(CaseRow) c = cases_load_id(in->store, case_id, error);
     if (!c)
-        return FALSE;
-    sqlite3_stmt *st = store_prepare(in->store, "UPDATE messages SET case_id = ? WHERE id = ?", error);
-    if (!st)
-        return FALSE;
-    sqlite3_bind_int64(st, 1, case_id);
-    sqlite3_bind_int64(st, 2, row);
-    if (!store_step_done(in->store, st, error))
         return FALSE;
 
     /* The clock starts at the first report: a message ingested late that the
@@ -414,32 +431,35 @@ static gboolean join_case(Intake *in, gint64 case_id, gint64 row, const Classifi
     return TRUE;
 }
 
-static gboolean open_case(Intake *in, gint64 row, const MimeMessage *msg,
-                          const Classification *cls, gint64 aware_at, const char *aware_source,
-                          const IntakeOrigin *o, gint64 *case_id_r, char **reference_r,
-                          GError **error)
+static const char *case_problem(const Classification *cls)
 {
     const char *problem = classify_problem_name(cls->problem);
-    if (!problem)
-        problem = "other";
-    if (!cases_create(in->store, classify_kind_name(cls->kind), cls->list, problem, msg->subject,
-                      aware_at, aware_source, o->now, case_id_r, reference_r, error) ||
-        !clocks_case_opened(in->store, *case_id_r, problem, aware_at, error))
-        return FALSE;
-    sqlite3_stmt *st = store_prepare(in->store, "UPDATE messages SET case_id = ? WHERE id = ?", error);
-    if (!st)
-        return FALSE;
-    sqlite3_bind_int64(st, 1, *case_id_r);
-    sqlite3_bind_int64(st, 2, row);
-    if (!store_step_done(in->store, st, error))
-        return FALSE;
+    return problem ? problem : "other";
+}
+
+/* A new case with its clocks, before its first message is inserted. */
+static gboolean open_case(Intake *in, const MimeMessage *msg, const Classification *cls,
+                          gint64 aware_at, const char *aware_source, const IntakeOrigin *o,
+                          gint64 *case_id_r, char **reference_r, GError **error)
+{
+    const char *problem = case_problem(cls);
+    return cases_create(in->store, classify_kind_name(cls->kind), cls->list, problem, msg->subject,
+                        aware_at, aware_source, o->now, case_id_r, reference_r, error) &&
+           clocks_case_opened(in->store, *case_id_r, problem, aware_at, error);
+}
+
+/* The audit event of open_case(), once the message row exists. */
+static gboolean case_opened_event(Intake *in, gint64 case_id, const char *reference, gint64 row,
+                                  const Classification *cls, gint64 aware_at,
+                                  const char *aware_source, const IntakeOrigin *o, GError **error)
+{
     g_autofree char *row_s = g_strdup_printf("%" G_GINT64_FORMAT, row);
     g_autofree char *aware_s = g_strdup_printf("%" G_GINT64_FORMAT, aware_at);
     g_autofree char *details = event_details(
-        "reference", *reference_r, "kind", classify_kind_name(cls->kind), "problem", problem,
-        "aware_at", aware_s, "aware_source", aware_source, "message_row", row_s, NULL);
-    return store_event_append(in->store, o->now, "intake", *case_id_r, "case_opened", details,
-                              error);
+        "reference", reference, "kind", classify_kind_name(cls->kind), "problem",
+        case_problem(cls), "aware_at", aware_s, "aware_source", aware_source, "message_row", row_s,
+        NULL);
+    return store_event_append(in->store, o->now, "intake", case_id, "case_opened", details, error);
 }
 
 gboolean intake_message(Intake *in, const guint8 *raw, gsize len, const IntakeOrigin *origin,
@@ -448,6 +468,9 @@ gboolean intake_message(Intake *in, const guint8 *raw, gsize len, const IntakeOr
     g_autofree char *sha = raw_sha256(raw ? raw : (const guint8 *)"", len);
     g_autoptr(MimeMessage) msg = mime_message_parse(raw, len, &in->bounds);
     g_autoptr(Identifiers) ids = extract_identifiers(msg, (const char *const *)in->ignore_domains);
+    /* The decoded attachments (up to max_attachment_bytes each) served only
+     * extraction: free them before the database work. */
+    g_ptr_array_set_size(msg->attachments, 0);
     g_autoptr(Classification) cls = classify_message(msg, ids, &in->ca);
 
     IntakeResult *r = g_new0(IntakeResult, 1);
@@ -488,8 +511,21 @@ gboolean intake_message(Intake *in, const guint8 *raw, gsize len, const IntakeOr
             r->case_reference = g_strdup(c->reference);
         }
     } else {
+        /* The case first (found, or opened), so that the message row is
+         * inserted with it and never updated. The events keep their order:
+         * message_received, then case_opened or message_joined_case. */
+        const char *how = NULL;
+        if (!resolve_case(in, msg, cls, ids, &r->case_id, &how, error))
+            goto rollback;
+        gboolean joined = r->case_id != 0;
+        if (!joined && opens_case(cls)) {
+            if (!open_case(in, msg, cls, r->aware_at, aware_source, origin, &r->case_id,
+                           &r->case_reference, error))
+                goto rollback;
+            r->new_case = TRUE;
+        }
         if (!insert_message(store, raw, len, sha, msg, cls, r->aware_at, aware_source, origin,
-                            &r->message_row, error) ||
+                            r->case_id, &r->message_row, error) ||
             !add_source(store, r->message_row, origin, error) ||
             !insert_identifiers(store, r->message_row, ids, error))
             goto rollback;
@@ -501,18 +537,14 @@ gboolean intake_message(Intake *in, const guint8 *raw, gsize len, const IntakeOr
         if (!store_event_append(store, origin->now, "intake", 0, "message_received", details,
                                 error))
             goto rollback;
-        const char *how = NULL;
-        if (!resolve_case(in, msg, cls, ids, &r->case_id, &how, error))
-            goto rollback;
-        if (r->case_id) {
+        if (joined) {
             if (!join_case(in, r->case_id, r->message_row, cls, r->aware_at, aware_source, how,
                            origin, &r->case_reference, error))
                 goto rollback;
-        } else if (opens_case(cls)) {
-            if (!open_case(in, r->message_row, msg, cls, r->aware_at, aware_source, origin,
-                           &r->case_id, &r->case_reference, error))
+        } else if (r->new_case) {
+            if (!case_opened_event(in, r->case_id, r->case_reference, r->message_row, cls,
+                                   r->aware_at, aware_source, origin, error))
                 goto rollback;
-            r->new_case = TRUE;
         }
         /* A question on the bug, a "Next update" date on its whiteboard. */
         if (r->case_id && cls->kind == KIND_BUGZILLA &&

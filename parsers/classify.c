@@ -397,10 +397,9 @@ static gboolean rule_report_to_ca(const Facts *f, const char *header, const char
 
 /* ---- problem ------------------------------------------------------------ */
 
-static ProblemType score_problem(const MimeMessage *msg, gint *best_r)
+static ProblemType score_problem(const char *hay, gint *best_r)
 {
     const Compiled *c = compiled();
-    g_autofree char *hay = g_strconcat(msg->subject ? msg->subject : "", "\n", msg->text, NULL);
     gint score[PROBLEM_OTHER + 1] = {0};
     for (gsize i = 0; i < G_N_ELEMENTS(phrases); i++)
         if (g_regex_match(c->phrases[i], hay, 0, NULL))
@@ -431,13 +430,12 @@ static void add_alternatives(GString *re, const char *const *names, gboolean *fi
     }
 }
 
-static gboolean mentions_ca(const MimeMessage *msg, const CaIdentity *ca)
+/* The one regex that finds the CA in a text: its names as whole words, not
+ * part of a host or e-mail address; its domains not inside an e-mail address
+ * or a longer name, subdomains included ("ocsp.example-ca.test"). NULL when
+ * the identity names nothing. Caller frees. */
+static char *ca_pattern(const CaIdentity *ca)
 {
-    if (!ca)
-        return FALSE;
-    /* names: whole words, not part of a host or e-mail address; domains: not
-     * inside an e-mail address or a longer name, subdomains included
-     * ("ocsp.example-ca.test") */
     GString *names = g_string_new("(?<![\\w@.-])(?:");
     gboolean first = TRUE;
     const char *owner[] = {ca->owner, NULL};
@@ -453,17 +451,60 @@ static gboolean mentions_ca(const MimeMessage *msg, const CaIdentity *ca)
     g_string_append(domains, ")(?![\\w-]|\\.[a-z0-9])");
     gboolean have_domains = !first;
 
-    g_autofree char *hay = g_strconcat(msg->subject ? msg->subject : "", "\n", msg->text, NULL);
-    gboolean found = FALSE;
-    const char *patterns[] = {have_names ? names->str : NULL, have_domains ? domains->str : NULL};
-    for (gsize i = 0; i < G_N_ELEMENTS(patterns) && !found; i++) {
-        if (!patterns[i])
-            continue;
-        g_autoptr(GRegex) re = g_regex_new(patterns[i], G_REGEX_CASELESS, 0, NULL);
-        found = re && g_regex_match(re, hay, 0, NULL);
-    }
+    char *pattern = NULL;
+    if (have_names && have_domains)
+        pattern = g_strdup_printf("%s|%s", names->str, domains->str);
+    else if (have_names || have_domains)
+        pattern = g_strdup(have_names ? names->str : domains->str);
     g_string_free(names, TRUE);
     g_string_free(domains, TRUE);
+    return pattern;
+}
+
+/* Compiled CA regexes, keyed by their pattern (so by the identity's content,
+ * never by an address that a reloaded configuration could reuse). A daemon
+ * has one or two identities in its life; the cache is emptied if a caller
+ * cycles through many. Failed compilations are cached too, as NULL. */
+#define CA_CACHE_MAX 16
+static GMutex ca_cache_lock;
+static GHashTable *ca_cache; /* char* pattern -> GRegex* or NULL */
+
+static void regex_unref0(gpointer re)
+{
+    if (re)
+        g_regex_unref(re);
+}
+
+static GRegex *ca_regex(const CaIdentity *ca)
+{
+    g_autofree char *pattern = ca_pattern(ca);
+    if (!pattern)
+        return NULL;
+    g_mutex_lock(&ca_cache_lock);
+    if (!ca_cache)
+        ca_cache = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, regex_unref0);
+    gpointer found = NULL;
+    GRegex *re = NULL;
+    if (g_hash_table_lookup_extended(ca_cache, pattern, NULL, &found)) {
+        re = found ? g_regex_ref(found) : NULL;
+    } else {
+        if (g_hash_table_size(ca_cache) >= CA_CACHE_MAX)
+            g_hash_table_remove_all(ca_cache);
+        re = g_regex_new(pattern, G_REGEX_CASELESS | G_REGEX_OPTIMIZE, 0, NULL);
+        g_hash_table_insert(ca_cache, g_steal_pointer(&pattern), re ? g_regex_ref(re) : NULL);
+    }
+    g_mutex_unlock(&ca_cache_lock);
+    return re;
+}
+
+static gboolean mentions_ca(const char *hay, const CaIdentity *ca)
+{
+    if (!ca)
+        return FALSE;
+    GRegex *re = ca_regex(ca);
+    gboolean found = re && g_regex_match(re, hay, 0, NULL);
+    if (re)
+        g_regex_unref(re);
     return found;
 }
 
@@ -542,13 +583,15 @@ Classification *classify_message(const MimeMessage *msg, const Identifiers *ids,
     c->problem = PROBLEM_NONE;
     c->case_refs = g_ptr_array_new_with_free_func(g_free);
     if (!msg)
-        goto out;
+        return c;
 
     Facts f = {.msg = msg, .ids = ids, .ca = ca};
     f.list = match_list(msg);
     find_author(msg, f.list != NULL, c);
     f.author = c->author_email;
-    ProblemType problem = score_problem(msg, &f.best_score);
+    /* subject and text, searched by the problem phrases and for the CA */
+    g_autofree char *hay = g_strconcat(msg->subject ? msg->subject : "", "\n", msg->text, NULL);
+    ProblemType problem = score_problem(hay, &f.best_score);
 
     for (gsize i = 0; i < G_N_ELEMENTS(kind_rules); i++) {
         const KindRule *r = &kind_rules[i];
@@ -573,9 +616,8 @@ Classification *classify_message(const MimeMessage *msg, const Identifiers *ids,
         c->list = g_strdup(f.list);
     if (c->kind == KIND_BUGZILLA)
         c->bug_id = find_bug_id(msg);
-    c->concerns_ca = mentions_ca(msg, ca);
+    c->concerns_ca = mentions_ca(hay, ca);
     find_case_refs(msg, c->case_refs);
-out:
     return c;
 }
 

@@ -212,6 +212,30 @@ else
 fi
 say peak_rss_mb_backlog "$(echo "$rss" | tr ' ' '\n' | grep . | sort -n | tail -n 1)"
 
+# The same 30 MB message, fetched over IMAP by `run --once` from its own folder.
+python3 - "$DV/env" "$W/large.eml" <<'EOT' >"$W/large_append.log" 2>&1
+import imaplib, ssl, sys
+env = dict(l.strip().split("=", 1) for l in open(sys.argv[1]) if "=" in l)
+ctx = ssl.create_default_context(cafile=env["CA_FILE"])
+m = imaplib.IMAP4_SSL("127.0.0.1", int(env["IMAPS_PORT"]), ssl_context=ctx)
+m.login(env["IMAP_USER"], open(env["IMAP_PASSWORD_FILE"]).read().strip())
+m.create("Large")
+typ, _ = m.append("Large", None, None, open(sys.argv[2], "rb").read())
+m.logout()
+sys.exit(typ != "OK")
+EOT
+if [ $? = 0 ]; then
+    sed -e "s|^path=.*|path=$W/large_imap.db|" -e "s|^folders=.*|folders=Large|" "$W/imap.conf" >"$W/large_imap.conf"
+    set -- $(peak_rss_mb "$bin" --config "$W/large_imap.conf" run --once)
+    if [ "$(sqlite3 "$W/large_imap.db" 'SELECT count(*) FROM messages' 2>/dev/null)" = 1 ]; then
+        say peak_rss_mb_large_message_imap "$1"
+    else
+        say peak_rss_mb_large_message_imap "not measured: run --once of the large message failed (exit $2)"
+    fi
+else
+    say peak_rss_mb_large_message_imap "not measured: APPEND of the large message failed"
+fi
+
 # Idle latency: the daemon idles on INBOX (caught up); append one message at a
 # time and time APPEND -> its row in `messages` (polled every 2 ms).
 "$bin" --config "$W/imap.conf" run >"$W/daemon.log" 2>&1 &
@@ -260,4 +284,47 @@ else
     say idle_latency_p50_ms "not measured: no message reached the database (see daemon log)"
     say idle_latency_p99_ms "not measured: no message reached the database"
     tail -n 5 "$W/daemon.log" >&2
+fi
+
+# The server's own share of that latency: a bare IDLE client (no cpr-intake),
+# APPEND on a second connection -> "* n EXISTS" on the idling one. Dovecot 2.3
+# holds IDLE notifications back for its NOTIFY_DELAY_MSECS (500 ms).
+python3 - "$DV/env" 20 >"$W/notify" 2>"$W/notify.err" <<'EOT' || note "Dovecot IDLE probe failed"
+import imaplib, socket, ssl, sys, time
+env = dict(l.strip().split("=", 1) for l in open(sys.argv[1]) if "=" in l)
+n = int(sys.argv[2])
+ctx = ssl.create_default_context(cafile=env["CA_FILE"])
+pw = open(env["IMAP_PASSWORD_FILE"]).read().strip()
+a = imaplib.IMAP4_SSL("127.0.0.1", int(env["IMAPS_PORT"]), ssl_context=ctx)
+a.login(env["IMAP_USER"], pw)
+a.create("Probe")
+s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", int(env["IMAPS_PORT"]))),
+                    server_hostname="127.0.0.1")
+f = s.makefile("rb")
+def cmd(tag, c):
+    s.sendall(("%s %s\r\n" % (tag, c)).encode())
+    while not f.readline().startswith(tag.encode()):
+        pass
+cmd("a1", 'LOGIN "%s" "%s"' % (env["IMAP_USER"], pw))
+cmd("a2", "SELECT Probe")
+for i in range(n):
+    s.sendall(b"i IDLE\r\n")
+    f.readline()  # + idling
+    time.sleep(0.2)
+    t0 = time.monotonic()
+    a.append("Probe", None, None, b"Subject: probe\r\nMessage-ID: <p%d-%f@bench>\r\n\r\nx\r\n" % (i, time.time()))
+    while b"EXISTS" not in f.readline():
+        pass
+    print("%.1f" % ((time.monotonic() - t0) * 1000), flush=True)
+    s.sendall(b"DONE\r\n")
+    while not f.readline().startswith(b"i "):
+        pass
+EOT
+n=$(grep -c '^[0-9]' "$W/notify")
+if [ "$n" -gt 0 ]; then
+    sort -n "$W/notify" | grep '^[0-9]' >"$W/notify.sorted"
+    say dovecot_idle_notify_p50_ms "$(awk -v n="$n" 'NR == int(n * 0.50 + 0.5) { print }' "$W/notify.sorted")"
+    say dovecot_idle_notify_max_ms "$(tail -n 1 "$W/notify.sorted")"
+else
+    say dovecot_idle_notify_p50_ms "not measured: the IDLE probe saw no EXISTS"
 fi
