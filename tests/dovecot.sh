@@ -78,7 +78,7 @@ dovecot_start() { # DIR
     mechanisms="plain login"
     oauth2_passdb=""
     password_mechs=""
-    if [ -n "$DOVECOT_OAUTH2_URL" ]; then
+    if [ -n "${DOVECOT_OAUTH2_URL:-}" ]; then
         mechanisms="plain login xoauth2 oauthbearer"
         password_mechs="mechanisms = plain login"
         cat >"$d/dovecot-oauth2.conf.ext" <<EOT
