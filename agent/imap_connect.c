@@ -14,7 +14,9 @@
  * certificate, and only then hands the stream to mailimap_connect(). After
  * STARTTLS the real greeting is gone, so the stream starts with a synthetic
  * one (imap_connect_prime_greeting()). libetpan parses nothing but bytes from
- * a verified peer. */
+ * a verified peer, and those only through the response guard
+ * (imap_guard_stream.c), which refuses the malformed flag lists that crash
+ * libetpan's parser, so a buggy or compromised server cannot crash us either. */
 #define G_LOG_DOMAIN "imap"
 #include "imap_internal.h"
 
@@ -315,6 +317,12 @@ mailstream *imap_connect_tls(int fd, const char *host, int timeout_s, const char
         close(fd);
         g_set_error(error, CPR_ERROR, CPR_ERROR_TLS, "%s: TLS handshake failed or timed out",
                     what);
+        return NULL;
+    }
+    /* Before the first read: even the verified server's bytes reach
+     * libetpan's parser only through the response guard. */
+    if (!imap_guard_stream_install(stream, error)) {
+        mailstream_close(stream);
         return NULL;
     }
     return stream;

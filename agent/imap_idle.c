@@ -3,10 +3,12 @@
  * mailimap_idle() returns after "+ idling"; whatever the server sent in the same
  * packet (an EXISTS, typically) already sits in the mailstream's read buffer,
  * where poll() on the socket will never see it. So the buffer is checked before
- * every poll(). Any activity ends the round: the caller sends DONE and catches
- * up with UID FETCH, which is cheaper and safer than parsing untagged responses
- * here. The round is also bounded in time (re-IDLE before the server's 29-minute
- * limit, and a heartbeat) and by the stop flag.
+ * every poll(), and so are the checked bytes the response guard still holds
+ * for libetpan (imap_guard_stream_pending()). Any activity ends the round: the
+ * caller sends DONE and catches up with UID FETCH, which is cheaper and safer
+ * than parsing untagged responses here. The round is also bounded in time
+ * (re-IDLE before the server's 29-minute limit, and a heartbeat) and by the
+ * stop flag.
  *
  * Latency: poll() wakes on the socket at once; TICK_MS only paces the stop
  * flag and the tick, and is not on the push path (5000 measures the same).
@@ -44,7 +46,8 @@ gboolean imap_idle_round(ImapSession *s, int seconds, ImapStopFunc should_stop, 
     int fd = mailimap_idle_get_fd(s->imap);
     gint64 deadline = g_get_monotonic_time() + (gint64)seconds * G_USEC_PER_SEC;
     for (;;) {
-        if (s->imap->imap_stream->read_buffer_len > 0) {
+        if (s->imap->imap_stream->read_buffer_len > 0 ||
+            imap_guard_stream_pending(s->imap->imap_stream) > 0) {
             *result_r = IMAP_IDLE_ACTIVITY;
             break;
         }

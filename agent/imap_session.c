@@ -90,13 +90,19 @@ void imap_session_set_error(ImapSession *s, int r, CprErrorCode code, GError **e
                             const char *what)
 {
     const char *server = (s && s->imap && s->imap->imap_response) ? s->imap->imap_response : NULL;
+    const GError *refused =
+        (s && s->imap && r == MAILIMAP_ERROR_STREAM) ? imap_guard_stream_error(s->imap->imap_stream)
+                                                     : NULL;
     if (imap_result_is_fatal(r)) {
         if (s)
             s->broken = TRUE;
         if (code != CPR_ERROR_TLS)
             code = CPR_ERROR_CONNECTION;
     }
-    if (server && *server)
+    if (refused) /* the response guard cut the connection: say why */
+        g_set_error(error, CPR_ERROR, code, "%s: bad response from the server: %s", what,
+                    refused->message);
+    else if (server && *server)
         g_set_error(error, CPR_ERROR, code, "%s: %s (server: %s)", what, imap_strerror(r), server);
     else
         g_set_error(error, CPR_ERROR, code, "%s: %s", what, imap_strerror(r));
@@ -306,18 +312,12 @@ void imap_session_free(ImapSession **sp)
     *sp = NULL;
 }
 
-/* Known and accepted: libetpan 1.9.4 dereferences NULL on some malformed FLAGS
- * or PERMANENTFLAGS in a SELECT response (clist_foreach under
- * mailimap_response_parse; tests/fuzz/README.md). We do not guard against it.
- * Validating the response first would mean reading it before libetpan does,
- * i.e. a second IMAP parser between libetpan and its stream, for a response
- * that by now comes only from the server whose certificate we verified and
- * that accepted our credentials: the operator's own mail provider, which could
- * as well feed us bad mail. EXAMINE goes through the same parser, so it is no
- * way around. The daemon dies and systemd restarts it; a crash at every
- * SELECT would show as a restart loop with the folder in the last log line.
- * What a stranger on the network can send is never parsed by libetpan
- * (connect_tls()). */
+/* libetpan 1.9.4 dereferences NULL on some malformed FLAGS or PERMANENTFLAGS
+ * in a SELECT response (clist_foreach under mailimap_response_parse;
+ * tests/fuzz/README.md). The response guard under the stream
+ * (imap_guard_stream.c) checks those lists before libetpan parses them: a
+ * malformed one fails SELECT with MAILIMAP_ERROR_STREAM, i.e.
+ * CPR_ERROR_CONNECTION and a reconnect with backoff, not a crash. */
 gboolean imap_session_select(ImapSession *s, const char *folder, GError **error)
 {
     g_clear_pointer(&s->selected, g_free);

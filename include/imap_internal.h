@@ -3,6 +3,8 @@
  *
  *   imap_connect.c  TCP, the clear-text half of STARTTLS and the TLS handshake,
  *                   without libetpan's parser (it must see verified bytes only)
+ *   imap_guard_stream.c  the response guard between libetpan and TLS: flag lists
+ *                   checked (parsers/imap_guard.c) before libetpan parses them
  *   imap_tls.c      SNI and peer-certificate verification (libetpan verifies nothing)
  *   imap_session.c  connect, STARTTLS, LOGIN / XOAUTH2, capabilities, SELECT, errors
  *   imap_sync.c     catch-up of one folder: UID FETCH, intake, mark processed
@@ -45,13 +47,28 @@ gboolean imap_connect_check_quiet(int fd, const char *what, GError **error);
 
 /* TLS handshake on fd with SNI for `host`, bounded by timeout_s. Takes fd
  * (closed on failure). The certificate is NOT verified: imap_tls_verify()
- * before anything is read from the stream. CPR_ERROR_TLS on failure. */
+ * before anything is read from the stream. The stream reads through the
+ * response guard (imap_guard_stream_install()). CPR_ERROR_TLS on failure. */
 mailstream *imap_connect_tls(int fd, const char *host, int timeout_s, const char *what,
                              GError **error);
 
 /* Put IMAP_CONNECT_SYNTHETIC_GREETING ahead of a fresh stream's bytes, for
  * mailimap_connect() after STARTTLS. */
 gboolean imap_connect_prime_greeting(mailstream *stream, GError **error);
+
+/* --- imap_guard_stream.c --- */
+
+/* Put the response guard between `stream` and its low driver, before a byte
+ * is read: libetpan then parses only lines whose flag lists are well formed
+ * (imap_guard.h); a malformed one fails the read (MAILIMAP_ERROR_STREAM, so
+ * CPR_ERROR_CONNECTION) and logs event=bad_response. Writes, the descriptor,
+ * the certificate chain, cancel and the IDLE hooks are the wrapped driver's. */
+gboolean imap_guard_stream_install(mailstream *stream, GError **error);
+/* Checked bytes the guard holds for libetpan, not yet in stream->read_buffer:
+ * data to handle before waiting on the descriptor. 0 without a guard. */
+gsize imap_guard_stream_pending(mailstream *stream);
+/* Why the guard refused the server's bytes, or NULL (also without a guard). */
+const GError *imap_guard_stream_error(mailstream *stream);
 
 /* --- imap_tls.c --- */
 

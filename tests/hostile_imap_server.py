@@ -16,6 +16,11 @@ MODE says what happens after the greeting:
   starttls-tls     greeting in clear; `A0 OK`, TLS with CERT/KEY, the crash bytes
                    again as the first bytes over TLS
   imaps            TLS from the start with CERT/KEY; the crash greeting over TLS
+  imaps-select     TLS from the start; a well-behaved server (greeting,
+                   CAPABILITY, LOGIN) until SELECT, answered with a malformed
+                   PERMANENTFLAGS list (the fuzzer's select-flags input), then
+                   the tagged OK: libetpan's SELECT crash, from a server the
+                   client trusts
 
 The listening port is written to PORT_FILE once bound (127.0.0.1, a free port).
 Every connection and everything the client sends (in clear or over TLS) is
@@ -27,6 +32,9 @@ import ssl
 import sys
 
 CRASH = b"* OK [PERMANENTFLAGS (\r\n"
+SELECT_CRASH = (b"* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)\r\n"
+                b"* OK [PERMANENTFLAGS (\\\t\0* OK [CAPABILITY IMAP4rev1] x\r\n"
+                b"* 3 EXISTS\r\n* OK [UIDVALIDITY 1700000000] UIDs valid\r\n")
 
 
 def log(path, text):
@@ -76,7 +84,37 @@ def tls_wrap(conn, cert, key, path):
         return None
 
 
+def serve_select(t, path):
+    """A plain server until SELECT, which gets SELECT_CRASH."""
+    t.sendall(b"* OK [CAPABILITY IMAP4rev1 IDLE] ready\r\n")
+    while True:
+        line = read_line(t, path)
+        if not line:
+            return
+        words = line.split()
+        if len(words) < 2:
+            return
+        tag, cmd = words[0], words[1].upper()
+        if cmd == b"CAPABILITY":
+            t.sendall(b"* CAPABILITY IMAP4rev1 IDLE\r\n" + tag + b" OK done\r\n")
+        elif cmd == b"SELECT":
+            t.sendall(SELECT_CRASH + tag + b" OK [READ-WRITE] selected\r\n")
+        elif cmd == b"LOGOUT":
+            t.sendall(b"* BYE bye\r\n" + tag + b" OK done\r\n")
+            return
+        else:
+            t.sendall(tag + b" OK done\r\n")
+
+
 def serve(conn, mode, path, cert, key):
+    if mode == "imaps-select":
+        t = tls_wrap(conn, cert, key, path)
+        if t:
+            try:
+                serve_select(t, path)
+            except OSError:
+                pass
+        return
     if mode == "imaps":
         t = tls_wrap(conn, cert, key, path)
         if t:

@@ -5,8 +5,9 @@
 # from its seeds: FUZZ_RUNS inputs (default 3000) or FUZZ_SMOKE_SECONDS (default
 # 10), whichever ends first, with a fixed seed so a failure reproduces.
 # Long runs: `make fuzz FUZZ_SECONDS=N` (tests/fuzz/run.sh). Inputs named
-# *-libetpan-crash-* crash inside libetpan itself and are skipped unless
-# FUZZ_LIBETPAN=1.
+# *-libetpan-crash-* crash inside libetpan itself, past the response guard
+# (agent/imap_guard_stream.c), and are skipped unless FUZZ_LIBETPAN=1; there
+# are none at present: the guard's own inputs are *-guard-* and always replay.
 top=${CPR_TOP:-$(cd "$(dirname "$0")/.." && pwd)}
 cd "$top" || exit 2
 . tests/tap.sh
@@ -40,8 +41,9 @@ for src in tests/fuzz/fuzz_*.c; do
         [ -f "$f" ] || continue
         case $f in
         *-libetpan-crash-*)
-            # A crash inside Debian's libetpan 1.9.4, not in our code: kept so
-            # that a fixed or patched libetpan can be checked with FUZZ_LIBETPAN=1.
+            # A crash inside Debian's libetpan 1.9.4 that the response guard
+            # cannot stop: kept so that a fixed or patched libetpan can be
+            # checked with FUZZ_LIBETPAN=1.
             if [ -z "$FUZZ_LIBETPAN" ]; then
                 ok "# SKIP $name $(basename "$f"): known libetpan crash (tests/fuzz/README.md)"
                 continue

@@ -6,6 +6,10 @@
 # before TLS only our own strict reader sees the server's bytes, and libetpan
 # parses nothing until the certificate is verified (agent/imap_connect.c).
 # No credential and no LOGOUT may reach the server.
+# (iii) The same bytes, and a malformed PERMANENTFLAGS in a SELECT response,
+# from a server whose certificate verifies: the response guard
+# (agent/imap_guard_stream.c) refuses them before libetpan parses them, the
+# connection fails with event=bad_response, no crash.
 . "$(dirname "$0")/fixtures/imap/lib.sh"
 
 C="$T/c.conf"
@@ -109,6 +113,33 @@ check "imaps, untrusted certificate: not a byte over TLS (no LOGOUT)" \
 check "imaps, untrusted certificate: no credential sent" nothing_sent "$HLOG"
 check "imaps, untrusted certificate: status shows the connection down" \
     [ -n "$(sql "$DB" "SELECT value FROM health WHERE key = 'imap.connection' AND value LIKE 'down:%issuer%'")" ]
+stop_hostile
+
+# --- (iii) a verified server: the crashing greeting, then a crashing SELECT ---
+hostile imaps
+imap_config "$C" "imaps://127.0.0.1:$PORT" "INBOX" "timeout_seconds=3" "ca_file=$T/certs/ca.pem"
+"$CPR_INTAKE" --config "$C" --db "$DB" run --once >"$T/trusted-greeting.log" 2>&1
+RC=$?
+check "imaps, verified server, crashing greeting: run --once fails" [ "$RC" -eq 1 ]
+check "imaps, verified server, crashing greeting: no crash, no sanitizer report" \
+    no_crash "$T/trusted-greeting.log"
+check "imaps, verified server, crashing greeting: refused by the response guard" \
+    grep -q "event=bad_response.*malformed PERMANENTFLAGS list" "$T/trusted-greeting.log"
+stop_hostile
+
+hostile imaps-select
+imap_config "$C" "imaps://127.0.0.1:$PORT" "INBOX" "timeout_seconds=3" "ca_file=$T/certs/ca.pem"
+"$CPR_INTAKE" --config "$C" --db "$DB" run --once >"$T/trusted-select.log" 2>&1
+RC=$?
+check "imaps, verified server, crashing SELECT: run --once fails" [ "$RC" -eq 1 ]
+check "imaps, verified server, crashing SELECT: no crash, no sanitizer report" \
+    no_crash "$T/trusted-select.log"
+check "imaps, verified server, crashing SELECT: logged in, then SELECT was sent" \
+    grep -qi "SELECT" "$HLOG"
+check "imaps, verified server, crashing SELECT: one clear line, no raw bytes" \
+    grep -q "event=bad_response error=\"malformed PERMANENTFLAGS list: (.??\* OK" "$T/trusted-select.log"
+check "imaps, verified server, crashing SELECT: a connection error (reconnect), not a crash" \
+    grep -qi "bad response from the server: malformed PERMANENTFLAGS" "$T/trusted-select.log"
 stop_hostile
 
 tap_done

@@ -6,8 +6,9 @@
  * that stream: greeting (mailimap_connect), then imap_sync_folder() of "INBOX"
  * into a fresh in-memory store (SELECT, UIDVALIDITY, UID FETCH metadata,
  * bodies in batches, oversized messages, intake, keyword/move marking), then
- * one imap_idle_round() of zero seconds. libetpan's own parser is fuzzed along
- * the way.
+ * one imap_idle_round() of zero seconds. The stream reads through the response
+ * guard (agent/imap_guard_stream.c) as in the daemon, so libetpan's parser is
+ * fuzzed behind it.
  *
  * Input layout: byte 0 = options (bits 0-1 processed mode: keyword, move,
  * none; bit 2 MOVE capability; bit 3 UIDPLUS; bit 6: STARTTLS, see below;
@@ -220,7 +221,10 @@ int LLVMFuzzerTestOneInput(const guint8 *data, size_t size)
     mailimap *imap = mailimap_new(0, NULL);
     mailstream_low *low = mailstream_low_new(&server, &fake_driver);
     mailstream *stream = low ? mailstream_new(low, 8192) : NULL;
-    if (!stream || (starttls && !imap_connect_prime_greeting(stream, NULL)))
+    /* The response guard over the fake driver, as imap_connect_tls() puts it
+     * over the TLS one: the fuzzer runs the daemon's read path. */
+    if (!stream || !imap_guard_stream_install(stream, NULL) ||
+        (starttls && !imap_connect_prime_greeting(stream, NULL)))
         abort();
     int r = mailimap_connect(imap, stream); /* takes the stream, even on error */
     if (r == MAILIMAP_NO_ERROR_AUTHENTICATED || r == MAILIMAP_NO_ERROR_NON_AUTHENTICATED) {

@@ -16,6 +16,6 @@ fuzz_options() { # target -> libFuzzer options
     fuzz_parse) echo "-max_len=65536 -dict=tests/fuzz/fuzz_parse.dict" ;;
     fuzz_mbox) echo "-max_len=16384 -dict=tests/fuzz/fuzz_parse.dict" ;;
     fuzz_config) echo "-max_len=8192 -dict=tests/fuzz/fuzz_config.dict" ;;
-    fuzz_imap_response) echo "-max_len=65536" ;;
+    fuzz_imap_response) echo "-max_len=65536 -dict=tests/fuzz/fuzz_imap_response.dict" ;;
     esac
 }
