@@ -10,6 +10,7 @@
 
 #include "bugzilla.h"
 #include "cpr_error.h"
+#include "curlutil.h"
 
 #define KEY_HEADER "X-BUGZILLA-API-KEY: "
 
@@ -24,12 +25,6 @@ struct BugzillaClient {
     gint64 last_code;
     char errbuf[CURL_ERROR_SIZE];
 };
-
-typedef struct {
-    GByteArray *data;
-    gsize max;
-    gboolean too_big;
-} Body;
 
 BugzillaOptions bugzilla_options_default(void)
 {
@@ -146,36 +141,6 @@ char *bugzilla_bug_url(const Config *cfg, gint64 bug_id)
     return g_strdup_printf("%s/show_bug.cgi?id=%" G_GINT64_FORMAT, base, bug_id);
 }
 
-static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
-{
-    Body *b = userdata;
-    gsize len = size * nmemb;
-    if (b->data->len + len > b->max) {
-        b->too_big = TRUE;
-        return 0; /* curl stops with CURLE_WRITE_ERROR */
-    }
-    g_byte_array_append(b->data, (const guint8 *)ptr, (guint)len);
-    return len;
-}
-
-static CprErrorCode curl_code_class(CURLcode rc)
-{
-    switch (rc) {
-    case CURLE_PEER_FAILED_VERIFICATION:
-    case CURLE_SSL_CONNECT_ERROR:
-    case CURLE_SSL_CACERT_BADFILE:
-    case CURLE_SSL_CERTPROBLEM:
-    case CURLE_SSL_ISSUER_ERROR:
-    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
-        return CPR_ERROR_TLS;
-    case CURLE_UNSUPPORTED_PROTOCOL:
-    case CURLE_URL_MALFORMAT:
-        return CPR_ERROR_CONFIG;
-    default:
-        return CPR_ERROR_CONNECTION;
-    }
-}
-
 /* Bugzilla's error object, if `root` is one: {"error": true, "code": N,
  * "message": "..."}. */
 static gboolean bugzilla_error_of(JsonNode *root, gint64 *code_r, const char **message_r)
@@ -257,7 +222,7 @@ static JsonNode *request(BugzillaClient *c, const char *what, const char *path_a
     c->last_status = 0;
     c->last_code = 0;
     g_autofree char *url = g_strconcat(c->base_url, path_and_query, NULL);
-    Body b = {.data = g_byte_array_new(), .max = c->opt.max_response_bytes};
+    CurlutilBody b = {.data = g_byte_array_new(), .max = c->opt.max_response_bytes};
     struct curl_slist *headers = NULL;
     headers = curl_slist_append(headers, "Accept: application/json");
     if (body)
@@ -266,22 +231,13 @@ static JsonNode *request(BugzillaClient *c, const char *what, const char *path_a
 
     CURL *h = c->curl;
     curl_easy_reset(h);
-    c->errbuf[0] = '\0';
-    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->errbuf);
+    /* https only and no redirects: the key goes to this host only. */
+    CURLcode rc = curlutil_set_safe_options(h, "https", c->ca_file, c->opt.connect_timeout_ms,
+                                            c->opt.timeout_ms, c->errbuf);
     curl_easy_setopt(h, CURLOPT_URL, url);
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https");
-    curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "https");
-    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L); /* the key goes to this host only */
-    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
-    if (c->ca_file)
-        curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_file);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, c->opt.connect_timeout_ms);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, c->opt.timeout_ms);
     curl_easy_setopt(h, CURLOPT_USERAGENT, "cpr-intake");
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, curlutil_on_body);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
     if (body) {
         curl_easy_setopt(h, CURLOPT_POST, 1L);
@@ -289,7 +245,8 @@ static JsonNode *request(BugzillaClient *c, const char *what, const char *path_a
         curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
         curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(body));
     }
-    CURLcode rc = curl_easy_perform(h);
+    if (rc == CURLE_OK)
+        rc = curl_easy_perform(h);
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &c->last_status);
     /* The slist holds a copy of the key header: wipe it before freeing. */
     for (struct curl_slist *s = headers; s; s = s->next)
@@ -305,8 +262,8 @@ static JsonNode *request(BugzillaClient *c, const char *what, const char *path_a
                         "Bugzilla %s: answer larger than %" G_GSIZE_FORMAT " bytes refused", what,
                         b.max);
         else
-            g_set_error(error, CPR_ERROR, curl_code_class(rc), "Bugzilla %s (%s): %s", what,
-                        c->base_url, c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc));
+            g_set_error(error, CPR_ERROR, curlutil_code_class(rc), "Bugzilla %s (%s): %s", what,
+                        c->base_url, curlutil_error_text(c->errbuf, rc));
     } else {
         result = answer(c, what, b.data, error);
     }

@@ -28,14 +28,9 @@ int cli_status(CliContext *ctx, int argc, char **argv)
         {"json", 0, 0, G_OPTION_ARG_NONE, &json, "one JSON object", NULL},
         {NULL},
     };
-    g_autoptr(GOptionContext) oc = g_option_context_new("");
-    g_option_context_add_main_entries(oc, entries, NULL);
-    GError *error = NULL;
-    if (!g_option_context_parse(oc, &argc, &argv, &error)) {
-        cli_error("status: %s", error->message);
-        g_error_free(error);
+    if (!cli_parse_options("status", "", entries, &argc, &argv))
         return CLI_USAGE;
-    }
+    GError *error = NULL;
     Store *store = cli_store(ctx);
     if (!store)
         return CLI_STORE;
@@ -148,14 +143,9 @@ static int audit_export_cmd(CliContext *ctx, int argc, char **argv)
         {"since", 0, 0, G_OPTION_ARG_STRING, &since_text, "events at or after DATE (UTC)", "DATE"},
         {NULL},
     };
-    g_autoptr(GOptionContext) oc = g_option_context_new("");
-    g_option_context_add_main_entries(oc, entries, NULL);
-    GError *error = NULL;
-    if (!g_option_context_parse(oc, &argc, &argv, &error)) {
-        cli_error("audit export: %s", error->message);
-        g_error_free(error);
+    if (!cli_parse_options("audit export", "", entries, &argc, &argv))
         return CLI_USAGE;
-    }
+    GError *error = NULL;
     AuditFormat fmt = AUDIT_FORMAT_JSON;
     gboolean markdown = format && !strcmp(format, "markdown"); /* timeline.h */
     if (format && !strcmp(format, "csv"))
@@ -192,12 +182,8 @@ static int audit_export_cmd(CliContext *ctx, int argc, char **argv)
         }
     }
     g_autoptr(GString) out = g_string_new(NULL);
-    if (markdown && !timeline_markdown(store, ctx->cfg, case_id, since, out, &error)) {
-        cli_error("audit export: %s", error->message);
-        int rc = cli_status_for(error);
-        g_error_free(error);
-        return rc;
-    }
+    if (markdown && !timeline_markdown(store, ctx->cfg, case_id, since, out, &error))
+        return cli_fail("audit export", error);
     if (!markdown && !audit_export(store, case_id, since, fmt, out, &error)) {
         cli_error("audit export: %s", error->message);
         g_error_free(error);

@@ -36,20 +36,6 @@ static const EventType EVENT_TYPES[] = {
     {"note", "a note"},
 };
 
-static gboolean parse_options(const char *cmd, const char *params, GOptionEntry *entries, int *argc,
-                              char ***argv)
-{
-    g_autoptr(GOptionContext) oc = g_option_context_new(params);
-    g_option_context_add_main_entries(oc, entries, NULL);
-    GError *error = NULL;
-    if (!g_option_context_parse(oc, argc, argv, &error)) {
-        cli_error("%s: %s", cmd, error->message);
-        g_error_free(error);
-        return FALSE;
-    }
-    return TRUE;
-}
-
 static void print_json(JsonBuilder *b)
 {
     g_autofree char *s = jsonutil_builder_to_string(b, TRUE);
@@ -85,7 +71,7 @@ int cli_list(CliContext *ctx, int argc, char **argv)
         {"open", 0, 0, G_OPTION_ARG_NONE, &open_only, "open cases only", NULL},
         {NULL},
     };
-    if (!parse_options("list", "", entries, &argc, &argv))
+    if (!cli_parse_options("list", "", entries, &argc, &argv))
         return CLI_USAGE;
     Store *store = cli_store(ctx);
     if (!store)
@@ -192,7 +178,7 @@ int cli_show(CliContext *ctx, int argc, char **argv)
         {"json", 0, 0, G_OPTION_ARG_NONE, &json, "one JSON object", NULL},
         {NULL},
     };
-    if (!parse_options("show", "CASE", entries, &argc, &argv))
+    if (!cli_parse_options("show", "CASE", entries, &argc, &argv))
         return CLI_USAGE;
     if (argc != 2) {
         cli_error("show: expected one CASE (number or CPR-YYYY-NNNN)");
@@ -201,14 +187,10 @@ int cli_show(CliContext *ctx, int argc, char **argv)
     Store *store = cli_store(ctx);
     if (!store)
         return CLI_STORE;
-    GError *error = NULL;
-    g_autoptr(CaseRow) c = cases_load(store, argv[1], &error);
-    if (!c) {
-        cli_error("show: %s", error->message);
-        int rc = cli_status_for(error);
-        g_error_free(error);
+    int rc = CLI_OK;
+    g_autoptr(CaseRow) c = cli_case_load(store, "show", argv[1], &rc);
+    if (!c)
         return rc;
-    }
     g_autoptr(GString) text = g_string_new(NULL);
     g_autofree char *aware = timefmt_rfc3339(c->aware_at);
     g_string_append_printf(text, "%s (case %" G_GINT64_FORMAT ")  %s  %s/%s\n", c->reference,
@@ -324,7 +306,7 @@ int cli_deadlines(CliContext *ctx, int argc, char **argv)
         {"json", 0, 0, G_OPTION_ARG_NONE, &json, "a JSON array", NULL},
         {NULL},
     };
-    if (!parse_options("deadlines", "", entries, &argc, &argv))
+    if (!cli_parse_options("deadlines", "", entries, &argc, &argv))
         return CLI_USAGE;
     Store *store = cli_store(ctx);
     if (!store)
@@ -373,16 +355,6 @@ int cli_deadlines(CliContext *ctx, int argc, char **argv)
     return CLI_OK;
 }
 
-/* A `goto fail` here would jump past g_auto declarations, whose cleanup
- * would then free uninitialised pointers: return through this instead. */
-static int event_failed(GError *error)
-{
-    cli_error("event: %s", error->message);
-    int rc = cli_status_for(error);
-    g_error_free(error);
-    return rc;
-}
-
 int cli_event(CliContext *ctx, int argc, char **argv)
 {
     g_autofree char *at_text = NULL, *note = NULL, *by = NULL;
@@ -392,7 +364,7 @@ int cli_event(CliContext *ctx, int argc, char **argv)
         {"by", 0, 0, G_OPTION_ARG_STRING, &by, "who did it", "NAME"},
         {NULL},
     };
-    if (!parse_options("event", "CASE TYPE", entries, &argc, &argv))
+    if (!cli_parse_options("event", "CASE TYPE", entries, &argc, &argv))
         return CLI_USAGE;
     if (argc != 3) {
         cli_error("event: expected CASE TYPE");
@@ -424,10 +396,10 @@ int cli_event(CliContext *ctx, int argc, char **argv)
     Store *store = cli_store(ctx);
     if (!store)
         return CLI_STORE;
-    GError *error = NULL;
-    g_autoptr(CaseRow) c = cases_load(store, argv[1], &error);
+    int rc = CLI_OK;
+    g_autoptr(CaseRow) c = cli_case_load(store, "event", argv[1], &rc);
     if (!c)
-        return event_failed(error);
+        return rc;
     if (at < c->aware_at) {
         g_autofree char *aware = timefmt_rfc3339(c->aware_at);
         cli_error("event: --at is before the CA became aware of %s (%s)", c->reference, aware);
@@ -440,8 +412,12 @@ int cli_event(CliContext *ctx, int argc, char **argv)
     json_builder_end_object(b);
     g_autofree char *details = jsonutil_builder_to_string(b, FALSE);
     g_autoptr(GPtrArray) met = NULL;
+    /* Failures return through cli_fail(): a `goto fail` here would jump past
+     * g_auto declarations, whose cleanup would then free uninitialised
+     * pointers. */
+    GError *error = NULL;
     if (!store_begin(store, &error))
-        return event_failed(error);
+        return cli_fail("event", error);
     if (!store_event_append(store, at, by ? by : "operator", c->id, type->type, details, &error) ||
         !clocks_on_event(store, c->id, c->problem, type->type, at, &met, &error) ||
         (!strcmp(type->type, "closed") && !cases_set_status(store, c->id, "closed", &error)) ||
@@ -449,10 +425,10 @@ int cli_event(CliContext *ctx, int argc, char **argv)
         /* acknowledged: PagerDuty acknowledge; met clocks and closing resolve pages */
         !notify_on_event(store, ctx->cfg, c->id, type->type, by, met, at, &error)) {
         store_rollback(store);
-        return event_failed(error);
+        return cli_fail("event", error);
     }
     if (!store_commit(store, &error))
-        return event_failed(error);
+        return cli_fail("event", error);
     g_autofree char *at_s = timefmt_rfc3339(at);
     printf("%s: %s recorded at %s", c->reference, type->type, at_s);
     for (guint i = 0; i < met->len; i++)

@@ -13,28 +13,6 @@ static const char CONSENT_USAGE[] =
     "consent grant EMAIL [--name N] --evidence TEXT | consent revoke EMAIL | "
     "consent list [--json]";
 
-static gboolean parse_options(const char *cmd, const char *params, GOptionEntry *entries,
-                              int *argc, char ***argv)
-{
-    g_autoptr(GOptionContext) oc = g_option_context_new(params);
-    g_option_context_add_main_entries(oc, entries, NULL);
-    GError *error = NULL;
-    if (!g_option_context_parse(oc, argc, argv, &error)) {
-        cli_error("%s: %s", cmd, error->message);
-        g_error_free(error);
-        return FALSE;
-    }
-    return TRUE;
-}
-
-static int fail(const char *cmd, GError *error)
-{
-    cli_error("%s: %s", cmd, error->message);
-    int rc = cli_status_for(error);
-    g_error_free(error);
-    return rc;
-}
-
 static int consent_grant_cmd(CliContext *ctx, int argc, char **argv)
 {
     g_autofree char *name = NULL, *evidence = NULL, *by = NULL;
@@ -45,7 +23,7 @@ static int consent_grant_cmd(CliContext *ctx, int argc, char **argv)
         {"by", 0, 0, G_OPTION_ARG_STRING, &by, "who records it", "NAME"},
         {NULL},
     };
-    if (!parse_options("consent grant", "EMAIL", entries, &argc, &argv))
+    if (!cli_parse_options("consent grant", "EMAIL", entries, &argc, &argv))
         return CLI_USAGE;
     if (argc != 2) {
         cli_error("consent grant: expected one EMAIL");
@@ -61,7 +39,7 @@ static int consent_grant_cmd(CliContext *ctx, int argc, char **argv)
         return CLI_STORE;
     GError *error = NULL;
     if (!consent_grant(store, argv[1], name, evidence, by, ctx->now, &error))
-        return fail("consent grant", error);
+        return cli_fail("consent grant", error);
     g_autofree char *lower = g_ascii_strdown(argv[1], -1);
     printf("consent granted for %s\n", g_strstrip(lower));
     return CLI_OK;
@@ -74,7 +52,7 @@ static int consent_revoke_cmd(CliContext *ctx, int argc, char **argv)
         {"by", 0, 0, G_OPTION_ARG_STRING, &by, "who records it", "NAME"},
         {NULL},
     };
-    if (!parse_options("consent revoke", "EMAIL", entries, &argc, &argv))
+    if (!cli_parse_options("consent revoke", "EMAIL", entries, &argc, &argv))
         return CLI_USAGE;
     if (argc != 2) {
         cli_error("consent revoke: expected one EMAIL");
@@ -85,7 +63,7 @@ static int consent_revoke_cmd(CliContext *ctx, int argc, char **argv)
         return CLI_STORE;
     GError *error = NULL;
     if (!consent_revoke(store, argv[1], by, ctx->now, &error))
-        return fail("consent revoke", error);
+        return cli_fail("consent revoke", error);
     g_autofree char *lower = g_ascii_strdown(argv[1], -1);
     printf("consent revoked for %s\n", g_strstrip(lower));
     return CLI_OK;
@@ -98,7 +76,7 @@ static int consent_list_cmd(CliContext *ctx, int argc, char **argv)
         {"json", 0, 0, G_OPTION_ARG_NONE, &json, "a JSON array", NULL},
         {NULL},
     };
-    if (!parse_options("consent list", "", entries, &argc, &argv))
+    if (!cli_parse_options("consent list", "", entries, &argc, &argv))
         return CLI_USAGE;
     if (argc != 1) {
         cli_error("consent list: unexpected argument \"%s\"", argv[1]);
@@ -110,7 +88,7 @@ static int consent_list_cmd(CliContext *ctx, int argc, char **argv)
     GError *error = NULL;
     g_autoptr(GPtrArray) list = consent_list(store, &error);
     if (!list)
-        return fail("consent list", error);
+        return cli_fail("consent list", error);
     if (json) {
         g_autoptr(JsonBuilder) b = json_builder_new();
         json_builder_begin_array(b);

@@ -20,14 +20,8 @@ int cli_draft(CliContext *ctx, int argc, char **argv)
          "FORMAT"},
         {NULL},
     };
-    g_autoptr(GOptionContext) oc = g_option_context_new("CASE");
-    g_option_context_add_main_entries(oc, entries, NULL);
-    GError *error = NULL;
-    if (!g_option_context_parse(oc, &argc, &argv, &error)) {
-        cli_error("draft: %s", error->message);
-        g_error_free(error);
+    if (!cli_parse_options("draft", "CASE", entries, &argc, &argv))
         return CLI_USAGE;
-    }
     if (argc != 2) {
         cli_error("draft: expected one CASE (number or CPR-YYYY-NNNN)");
         return CLI_USAGE;
@@ -42,19 +36,16 @@ int cli_draft(CliContext *ctx, int argc, char **argv)
     Store *store = cli_store(ctx);
     if (!store)
         return CLI_STORE;
-    g_autoptr(CaseRow) c = cases_load(store, argv[1], &error);
+    int rc = CLI_OK;
+    g_autoptr(CaseRow) c = cli_case_load(store, "draft", argv[1], &rc);
     if (!c)
-        goto fail;
+        return rc;
+    GError *error = NULL;
     g_autofree char *draft = drafts_render(store, ctx->cfg, c->id, format, ctx->now, &error);
     if (!draft)
-        goto fail;
+        return cli_fail("draft", error);
     fputs(draft, stdout);
     if (!g_str_has_suffix(draft, "\n"))
         fputc('\n', stdout);
     return CLI_OK;
-fail:
-    cli_error("draft: %s", error->message);
-    int rc = cli_status_for(error);
-    g_error_free(error);
-    return rc;
 }

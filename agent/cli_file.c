@@ -65,21 +65,6 @@ static gboolean bug_state_load(Store *store, gint64 case_id, BugState *s, GError
     return TRUE;
 }
 
-/* {"k": "v", ...} from alternating key, value strings (values may be NULL). */
-static char *details_json(const char *first_key, ...) G_GNUC_NULL_TERMINATED;
-static char *details_json(const char *first_key, ...)
-{
-    g_autoptr(JsonBuilder) b = json_builder_new();
-    json_builder_begin_object(b);
-    va_list ap;
-    va_start(ap, first_key);
-    for (const char *key = first_key; key; key = va_arg(ap, const char *))
-        jsonutil_add_string(b, key, va_arg(ap, const char *));
-    va_end(ap);
-    json_builder_end_object(b);
-    return jsonutil_builder_to_string(b, FALSE);
-}
-
 /* One audit event in a transaction of its own. */
 static gboolean record_event(Store *store, gint64 at, gint64 case_id, const char *type,
                              const char *details, GError **error)
@@ -112,8 +97,8 @@ static gboolean begin_attempt(Store *store, const CaseRow *c, BugState *s, gint6
         s->marker = g_strdup_printf("[cpr-intake:%s:%s]", c->reference, hex);
     }
     s->attempt_at = now;
-    g_autofree char *details =
-        details_json("marker", s->marker, "retry", retry ? "true" : "false", NULL);
+    g_autofree char *details = jsonutil_object_of_strings(
+        "marker", s->marker, "retry", retry ? "true" : "false", NULL);
     if (!store_begin(store, error))
         return FALSE;
     sqlite3_stmt *st = store_prepare(
@@ -142,8 +127,8 @@ static gboolean finish_filed(Store *store, const Config *cfg, const CaseRow *c, 
 {
     g_autofree char *url = bugzilla_bug_url(cfg, bug_id);
     g_autofree char *id_s = g_strdup_printf("%" G_GINT64_FORMAT, bug_id);
-    g_autofree char *details = details_json("bug_id", id_s, "bug_url", url, "marker", s->marker,
-                                            "how", how, "account", account, NULL);
+    g_autofree char *details = jsonutil_object_of_strings(
+        "bug_id", id_s, "bug_url", url, "marker", s->marker, "how", how, "account", account, NULL);
     if (!store_begin(store, error))
         return FALSE;
     sqlite3_stmt *st = store_prepare(
@@ -229,7 +214,7 @@ static void record_failure(Store *store, const CaseRow *c, const BugzillaClient 
     gboolean blocked = client && bugzilla_client_blocked(client);
     g_autofree char *http_s = g_strdup_printf("%ld", http);
     g_autofree char *code_s = g_strdup_printf("%" G_GINT64_FORMAT, code);
-    g_autofree char *details = details_json(
+    g_autofree char *details = jsonutil_object_of_strings(
         "step", step, "error", failure->message, "http_status", http_s, "bugzilla_code", code_s,
         "outcome", outcome_unknown ? "unknown (will search by marker before filing again)"
                                    : "no bug created",
@@ -267,12 +252,9 @@ int cli_file(CliContext *ctx, int argc, char **argv)
     BugzillaClient *client = NULL;
     g_autofree char *draft = NULL, *body = NULL, *account = NULL;
     g_autoptr(GArray) found = NULL;
-    g_autoptr(CaseRow) c = cases_load(store, argv[1], &error);
-    if (!c) {
-        cli_error("file: %s", error->message);
-        rc = cli_status_for(error);
+    g_autoptr(CaseRow) c = cli_case_load(store, "file", argv[1], &rc);
+    if (!c)
         goto out;
-    }
     if (!bug_state_load(store, c->id, &s, &error)) {
         rc = fail_with(c, error);
         goto out;

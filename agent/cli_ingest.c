@@ -100,14 +100,8 @@ int cli_ingest(CliContext *ctx, int argc, char **argv)
         {"json", 0, 0, G_OPTION_ARG_NONE, &json, "one JSON object per message", NULL},
         {NULL},
     };
-    g_autoptr(GOptionContext) oc = g_option_context_new("PATH... | -");
-    g_option_context_add_main_entries(oc, entries, NULL);
-    GError *error = NULL;
-    if (!g_option_context_parse(oc, &argc, &argv, &error)) {
-        cli_error("ingest: %s", error->message);
-        g_error_free(error);
+    if (!cli_parse_options("ingest", "PATH... | -", entries, &argc, &argv))
         return CLI_USAGE;
-    }
     if (argc < 2) {
         cli_error("ingest: expected at least one PATH (a file, Maildir, mbox, directory or -)");
         return CLI_USAGE;

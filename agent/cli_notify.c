@@ -35,14 +35,9 @@ int cli_notify_run(CliContext *ctx, int argc, char **argv)
         {"once", 0, 0, G_OPTION_ARG_NONE, &once, "one round, then exit", NULL},
         {NULL},
     };
-    g_autoptr(GOptionContext) oc = g_option_context_new("");
-    g_option_context_add_main_entries(oc, entries, NULL);
-    GError *error = NULL;
-    if (!g_option_context_parse(oc, &argc, &argv, &error)) {
-        cli_error("notify-run: %s", error->message);
-        g_error_free(error);
+    if (!cli_parse_options("notify-run", "", entries, &argc, &argv))
         return CLI_USAGE;
-    }
+    GError *error = NULL;
     Store *store = cli_store(ctx);
     if (!store)
         return CLI_STORE;
@@ -54,12 +49,8 @@ int cli_notify_run(CliContext *ctx, int argc, char **argv)
     NotifyTickStats total = {0};
     do {
         NotifyTickStats stats = {0};
-        if (!notify_tick(store, ctx->cfg, loop_now(ctx), &stats, &error)) {
-            cli_error("notify-run: %s", error->message);
-            int rc = cli_status_for(error);
-            g_error_free(error);
-            return rc;
-        }
+        if (!notify_tick(store, ctx->cfg, loop_now(ctx), &stats, &error))
+            return cli_fail("notify-run", error);
         total.escalations += stats.escalations;
         total.health_pages += stats.health_pages;
         total.delivered += stats.delivered;
@@ -80,14 +71,9 @@ int cli_outbox(CliContext *ctx, int argc, char **argv)
         {"json", 0, 0, G_OPTION_ARG_NONE, &json, "a JSON array", NULL},
         {NULL},
     };
-    g_autoptr(GOptionContext) oc = g_option_context_new("");
-    g_option_context_add_main_entries(oc, entries, NULL);
-    GError *error = NULL;
-    if (!g_option_context_parse(oc, &argc, &argv, &error)) {
-        cli_error("outbox: %s", error->message);
-        g_error_free(error);
+    if (!cli_parse_options("outbox", "", entries, &argc, &argv))
         return CLI_USAGE;
-    }
+    GError *error = NULL;
     Store *store = cli_store(ctx);
     if (!store)
         return CLI_STORE;
@@ -154,14 +140,9 @@ int cli_audit_report(CliContext *ctx, int argc, char **argv)
         {"json", 0, 0, G_OPTION_ARG_NONE, &json, "one JSON object", NULL},
         {NULL},
     };
-    g_autoptr(GOptionContext) oc = g_option_context_new("");
-    g_option_context_add_main_entries(oc, entries, NULL);
-    GError *error = NULL;
-    if (!g_option_context_parse(oc, &argc, &argv, &error)) {
-        cli_error("audit report: %s", error->message);
-        g_error_free(error);
+    if (!cli_parse_options("audit report", "", entries, &argc, &argv))
         return CLI_USAGE;
-    }
+    GError *error = NULL;
     gint64 since = 0, until = 0;
     if (since_text && !timefmt_parse(since_text, &since)) {
         cli_error("audit report: --since: expected a date like 2026-11-01, got \"%s\"", since_text);

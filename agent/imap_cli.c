@@ -67,14 +67,9 @@ int cli_run(CliContext *ctx, int argc, char **argv)
          "debug | info | warning | error (default: info)", "LEVEL"},
         {NULL},
     };
-    g_autoptr(GOptionContext) oc = g_option_context_new(NULL);
-    g_option_context_add_main_entries(oc, entries, NULL);
-    GError *error = NULL;
-    if (!g_option_context_parse(oc, &argc, &argv, &error)) {
-        cli_error("run: %s", error->message);
-        g_error_free(error);
+    if (!cli_parse_options("run", NULL, entries, &argc, &argv))
         return CLI_USAGE;
-    }
+    GError *error = NULL;
     if (argc > 1) {
         cli_error("run: unexpected argument \"%s\"", argv[1]);
         return CLI_USAGE;
@@ -95,11 +90,7 @@ int cli_run(CliContext *ctx, int argc, char **argv)
     Intake *intake = intake_new(store, ctx->cfg, &bounds);
     gboolean ok = imap_daemon_run(ctx->cfg, store, intake, once, &error);
     intake_free(&intake);
-    if (!ok) {
-        cli_error("run: %s", error->message);
-        int status = cli_status_for(error);
-        g_error_free(error);
-        return status;
-    }
+    if (!ok)
+        return cli_fail("run", error);
     return CLI_OK;
 }

@@ -345,22 +345,6 @@ static gboolean insert_identifiers(Store *store, gint64 row, const Identifiers *
     return TRUE;
 }
 
-static char *event_details(const char *first_key, ...) G_GNUC_NULL_TERMINATED;
-
-/* {"k": "v", ...} from alternating key, value strings (values may be NULL). */
-static char *event_details(const char *first_key, ...)
-{
-    g_autoptr(JsonBuilder) b = json_builder_new();
-    json_builder_begin_object(b);
-    va_list ap;
-    va_start(ap, first_key);
-    for (const char *key = first_key; key; key = va_arg(ap, const char *))
-        jsonutil_add_string(b, key, va_arg(ap, const char *));
-    va_end(ap);
-    json_builder_end_object(b);
-    return jsonutil_builder_to_string(b, FALSE);
-}
-
 /* Which case does this message belong to, and how was it found? */
 static gboolean resolve_case(Intake *in, const MimeMessage *msg, const Classification *cls,
                              const Identifiers *ids, gint64 *case_id_r, const char **how_r,
@@ -422,8 +406,9 @@ static gboolean join_case(Intake *in, gint64 case_id, gint64 row, const Classifi
             return FALSE;
     }
     g_autofree char *row_s = g_strdup_printf("%" G_GINT64_FORMAT, row);
-    g_autofree char *details = event_details("message_row", row_s, "how", how, "source", o->source,
-                                             "kind", classify_kind_name(cls->kind), NULL);
+    g_autofree char *details =
+        jsonutil_object_of_strings("message_row", row_s, "how", how, "source", o->source, "kind",
+                                   classify_kind_name(cls->kind), NULL);
     if (!store_event_append(in->store, o->now, "intake", case_id, "message_joined_case", details,
                             error))
         return FALSE;
@@ -455,7 +440,7 @@ static gboolean case_opened_event(Intake *in, gint64 case_id, const char *refere
 {
     g_autofree char *row_s = g_strdup_printf("%" G_GINT64_FORMAT, row);
     g_autofree char *aware_s = g_strdup_printf("%" G_GINT64_FORMAT, aware_at);
-    g_autofree char *details = event_details(
+    g_autofree char *details = jsonutil_object_of_strings(
         "reference", reference, "kind", classify_kind_name(cls->kind), "problem",
         case_problem(cls), "aware_at", aware_s, "aware_source", aware_source, "message_row", row_s,
         NULL);
@@ -530,7 +515,7 @@ gboolean intake_message(Intake *in, const guint8 *raw, gsize len, const IntakeOr
             !insert_identifiers(store, r->message_row, ids, error))
             goto rollback;
         g_autofree char *row_s = g_strdup_printf("%" G_GINT64_FORMAT, r->message_row);
-        g_autofree char *details = event_details(
+        g_autofree char *details = jsonutil_object_of_strings(
             "message_row", row_s, "message_id", msg->message_id, "raw_sha256", sha, "source",
             origin->source, "kind", classify_kind_name(cls->kind), "quarantined",
             msg->problems->len ? "true" : "false", NULL);

@@ -53,3 +53,16 @@ char *jsonutil_builder_to_string(JsonBuilder *b, gboolean pretty)
     json_generator_set_root(gen, root);
     return json_generator_to_data(gen, NULL);
 }
+
+char *jsonutil_object_of_strings(const char *first_key, ...)
+{
+    g_autoptr(JsonBuilder) b = json_builder_new();
+    json_builder_begin_object(b);
+    va_list ap;
+    va_start(ap, first_key);
+    for (const char *key = first_key; key; key = va_arg(ap, const char *))
+        jsonutil_add_string(b, key, va_arg(ap, const char *));
+    va_end(ap);
+    json_builder_end_object(b);
+    return jsonutil_builder_to_string(b, FALSE);
+}

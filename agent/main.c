@@ -7,7 +7,6 @@
 #include <gmime/gmime.h>
 
 #include "cli.h"
-#include "cpr_error.h"
 
 #define DEFAULT_CONFIG "/etc/cpr-intake/cpr-intake.conf"
 
@@ -43,44 +42,6 @@ static void usage(FILE *out)
         fprintf(out, "  %s\n", COMMANDS[i].usage);
     fprintf(out, "\nThe configuration is read from --config, $CPR_INTAKE_CONFIG or %s.\n",
             DEFAULT_CONFIG);
-}
-
-void cli_error(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    g_autofree char *msg = g_strdup_vprintf(fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "cpr-intake: %s\n", msg);
-}
-
-int cli_status_for(const GError *error)
-{
-    if (!error || error->domain != CPR_ERROR)
-        return CLI_FAILED;
-    switch (error->code) {
-    case CPR_ERROR_STORE:
-        return CLI_STORE;
-    case CPR_ERROR_CONFIG:
-    case CPR_ERROR_INPUT:
-        return CLI_USAGE;
-    default:
-        return CLI_FAILED;
-    }
-}
-
-Store *cli_store(CliContext *ctx)
-{
-    if (ctx->store)
-        return ctx->store;
-    const char *path = ctx->db_path ? ctx->db_path : ctx->cfg->store_path;
-    GError *error = NULL;
-    ctx->store = store_open(path, &error);
-    if (!ctx->store) {
-        cli_error("%s", error->message);
-        g_error_free(error);
-    }
-    return ctx->store;
 }
 
 /* Tests pin "now" so that deadlines and time left are reproducible. */

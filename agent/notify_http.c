@@ -9,6 +9,7 @@
 
 #include <curl/curl.h>
 
+#include "curlutil.h"
 #include "notify_internal.h"
 
 typedef struct {
@@ -16,6 +17,9 @@ typedef struct {
     gboolean truncated;
 } Response;
 
+/* Not curlutil_on_body: a receiver's long answer is no failure here. Its
+ * status decides; the first bytes are kept for the message, the rest read
+ * and dropped. */
 static size_t on_data(char *data, size_t size, size_t n, void *user)
 {
     Response *r = user;
@@ -63,16 +67,9 @@ NotifyResult notify_http_post(const char *url, const char *ca_file, const char *
     for (gsize i = 0; headers && headers[i]; i++)
         list = curl_slist_append(list, headers[i]);
 
+    CURLcode rc = curlutil_set_safe_options(curl, "http,https", ca_file,
+                                            NOTIFY_CONNECT_TIMEOUT_MS, NOTIFY_TIMEOUT_MS, errbuf);
     curl_easy_setopt(curl, CURLOPT_URL, url);
-    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
-    if (ca_file)
-        curl_easy_setopt(curl, CURLOPT_CAINFO, ca_file);
-    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, (long)NOTIFY_CONNECT_TIMEOUT_MS);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)NOTIFY_TIMEOUT_MS);
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(curl, CURLOPT_USERAGENT, "cpr-intake");
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, list);
     /* POSTFIELDS does not copy (SPEC 5): `body` outlives the transfer. */
@@ -80,14 +77,14 @@ NotifyResult notify_http_post(const char *url, const char *ca_file, const char *
     curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(body));
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_data);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &resp);
-    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
 
-    CURLcode rc = curl_easy_perform(curl);
+    if (rc == CURLE_OK)
+        rc = curl_easy_perform(curl);
     long status = 0;
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
     NotifyResult result;
     if (rc != CURLE_OK) {
-        *why_r = g_strdup_printf("%s", errbuf[0] ? errbuf : curl_easy_strerror(rc));
+        *why_r = g_strdup(curlutil_error_text(errbuf, rc));
         result = NOTIFY_RETRY;
     } else if (status >= 200 && status < 300) {
         *why_r = NULL;

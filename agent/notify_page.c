@@ -156,16 +156,6 @@ gboolean notify_enqueue_all(Store *store, const Config *cfg, gint64 case_id, con
     return TRUE;
 }
 
-static char *details_json(const char *key, const char *value, const char *key2, const char *value2)
-{
-    g_autoptr(JsonBuilder) b = json_builder_new();
-    json_builder_begin_object(b);
-    jsonutil_add_string(b, key, value);
-    jsonutil_add_string(b, key2, value2);
-    json_builder_end_object(b);
-    return jsonutil_builder_to_string(b, FALSE);
-}
-
 char *notify_page_doc(Store *store, const Config *cfg, const PageSpec *spec, const char *row_key,
                       gint64 now, GError **error)
 {
@@ -180,7 +170,8 @@ char *notify_page_doc(Store *store, const Config *cfg, const PageSpec *spec, con
     /* Fail closed for the mail's text, never for the page: on-call must hear
      * about the case. Without a title the document holds only the case's
      * facts. The reason names no identifier (redact.h). */
-    g_autofree char *details = details_json("row_key", row_key, "error", local->message);
+    g_autofree char *details =
+        jsonutil_object_of_strings("row_key", row_key, "error", local->message, NULL);
     g_warning("event=page_text_withheld case=%" G_GINT64_FORMAT " error=%s", spec->case_id,
               local->message);
     g_clear_error(&local);

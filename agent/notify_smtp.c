@@ -10,6 +10,7 @@
 #include <curl/curl.h>
 #include <gmime/gmime.h>
 
+#include "curlutil.h"
 #include "notify_internal.h"
 
 typedef struct {
@@ -55,15 +56,12 @@ NotifyResult notify_smtp_send(const NotifySmtp *smtp, const char *const *rcpt,
     g_autofree char *from = g_strdup_printf("<%s>", smtp->from);
     Upload up = {.data = message, .len = strlen(message)};
 
+    CURLcode rc = curlutil_set_safe_options(curl, "smtp,smtps", smtp->ca_file,
+                                            NOTIFY_CONNECT_TIMEOUT_MS, NOTIFY_TIMEOUT_MS, errbuf);
     curl_easy_setopt(curl, CURLOPT_URL, smtp->url);
-    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
     if (!implicit)
         curl_easy_setopt(curl, CURLOPT_USE_SSL,
                          loopback_host(smtp->url) ? (long)CURLUSESSL_TRY : (long)CURLUSESSL_ALL);
-    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
-    if (smtp->ca_file)
-        curl_easy_setopt(curl, CURLOPT_CAINFO, smtp->ca_file);
     if (smtp->user && smtp->password) {
         curl_easy_setopt(curl, CURLOPT_USERNAME, smtp->user);
         curl_easy_setopt(curl, CURLOPT_PASSWORD, smtp->password);
@@ -73,18 +71,15 @@ NotifyResult notify_smtp_send(const NotifySmtp *smtp, const char *const *rcpt,
     curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
     curl_easy_setopt(curl, CURLOPT_READFUNCTION, on_read);
     curl_easy_setopt(curl, CURLOPT_READDATA, &up);
-    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, (long)NOTIFY_CONNECT_TIMEOUT_MS);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)NOTIFY_TIMEOUT_MS);
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
 
-    CURLcode rc = curl_easy_perform(curl);
+    if (rc == CURLE_OK)
+        rc = curl_easy_perform(curl);
     long code = 0;
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
     NotifyResult result = NOTIFY_SENT;
     *why_r = NULL;
     if (rc != CURLE_OK) {
-        *why_r = g_strdup_printf("SMTP %ld: %s", code, errbuf[0] ? errbuf : curl_easy_strerror(rc));
+        *why_r = g_strdup_printf("SMTP %ld: %s", code, curlutil_error_text(errbuf, rc));
         /* 5xx is the server's final "no" (unknown recipient, policy); a
          * refused login or certificate is ours to fix, but may be fixed
          * without a restart, so it is retried like a network failure. */

@@ -14,6 +14,7 @@
 #include <json-glib/json-glib.h>
 
 #include "cpr_error.h"
+#include "curlutil.h"
 #include "oauth2.h"
 
 #define CONNECT_TIMEOUT_MS 10000
@@ -43,12 +44,6 @@ struct OAuth2Client {
     gint64 dead_at; /* monotonic microseconds */
     char *dead_message;
 };
-
-typedef struct {
-    GByteArray *data;
-    gsize max;
-    gboolean too_big;
-} Body;
 
 static void wipe_bytes(GByteArray *b)
 {
@@ -371,33 +366,6 @@ gint64 oauth2_client_expires_in(const OAuth2Client *c)
     return MAX(left, 0);
 }
 
-static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
-{
-    Body *b = userdata;
-    gsize len = size * nmemb;
-    if (b->data->len + len > b->max) {
-        b->too_big = TRUE;
-        return 0; /* curl stops with CURLE_WRITE_ERROR */
-    }
-    g_byte_array_append(b->data, (const guint8 *)ptr, (guint)len);
-    return len;
-}
-
-static CprErrorCode curl_code_class(CURLcode rc)
-{
-    switch (rc) {
-    case CURLE_PEER_FAILED_VERIFICATION:
-    case CURLE_SSL_CONNECT_ERROR:
-    case CURLE_SSL_CACERT_BADFILE:
-    case CURLE_SSL_CERTPROBLEM:
-    case CURLE_SSL_ISSUER_ERROR:
-    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
-        return CPR_ERROR_TLS;
-    default:
-        return CPR_ERROR_CONNECTION;
-    }
-}
-
 /* POST `form` to the endpoint: the HTTP status and the body (which holds
  * tokens: the caller wipes it). FALSE only for transport failures. */
 static gboolean post_form(OAuth2Client *c, const char *form, long *status_r, GByteArray *body,
@@ -410,31 +378,25 @@ static gboolean post_form(OAuth2Client *c, const char *form, long *status_r, GBy
         return FALSE;
     }
     char errbuf[CURL_ERROR_SIZE] = "";
-    Body b = {.data = body, .max = OAUTH2_MAX_RESPONSE_BYTES};
+    CurlutilBody b = {.data = body, .max = OAUTH2_MAX_RESPONSE_BYTES};
     struct curl_slist *headers = NULL;
     headers = curl_slist_append(headers, "Accept: application/json");
     headers = curl_slist_append(headers, "Content-Type: application/x-www-form-urlencoded");
-    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+    /* https only and no redirects: the refresh token goes to this host only. */
+    CURLcode rc = curlutil_set_safe_options(h, "https", c->ca_file,
+                                            MIN((long)CONNECT_TIMEOUT_MS, c->timeout_ms),
+                                            c->timeout_ms, errbuf);
     curl_easy_setopt(h, CURLOPT_URL, c->token_url);
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https");
-    curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "https");
-    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L); /* the refresh token goes to this host only */
-    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
-    if (c->ca_file)
-        curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_file);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, MIN((long)CONNECT_TIMEOUT_MS, c->timeout_ms));
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, c->timeout_ms);
     curl_easy_setopt(h, CURLOPT_USERAGENT, "cpr-intake");
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, curlutil_on_body);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
     curl_easy_setopt(h, CURLOPT_POST, 1L);
     /* CURLOPT_POSTFIELDS does not copy: `form` outlives the perform. */
     curl_easy_setopt(h, CURLOPT_POSTFIELDS, form);
     curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(form));
-    CURLcode rc = curl_easy_perform(h);
+    if (rc == CURLE_OK)
+        rc = curl_easy_perform(h);
     *status_r = 0;
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status_r);
     curl_easy_cleanup(h);
@@ -446,8 +408,8 @@ static gboolean post_form(OAuth2Client *c, const char *form, long *status_r, GBy
                     "oauth2 refresh failed: the token endpoint's answer is larger than %d bytes",
                     OAUTH2_MAX_RESPONSE_BYTES);
     else
-        g_set_error(error, CPR_ERROR, curl_code_class(rc), "oauth2 endpoint %s: %s", c->endpoint,
-                    errbuf[0] ? errbuf : curl_easy_strerror(rc));
+        g_set_error(error, CPR_ERROR, curlutil_code_class(rc), "oauth2 endpoint %s: %s",
+                    c->endpoint, curlutil_error_text(errbuf, rc));
     return FALSE;
 }
 

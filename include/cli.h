@@ -1,9 +1,11 @@
 /* cli.h - the command-line commands (SPEC 3.2). main.c parses the global
- * options and dispatches; each cli_*.c file holds one group of commands. */
+ * options and dispatches; each cli_*.c file holds one group of commands;
+ * cli_common.c holds what they all use. */
 #ifndef CPR_CLI_H
 #define CPR_CLI_H
 
 #include <glib.h>
+#include "cases.h"
 #include "config.h"
 #include "store.h"
 
@@ -29,6 +31,16 @@ Store *cli_store(CliContext *ctx);
 void cli_error(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
 /* The exit status for an error from a lower layer. */
 int cli_status_for(const GError *error);
+/* Print "cpr-intake: <cmd>: <message>", free `error`, return its exit status. */
+int cli_fail(const char *cmd, GError *error);
+/* Parse a command's options (GOption; `params` is the --help summary, may be
+ * NULL), leaving the other arguments in *argc, *argv. FALSE after printing
+ * "<cmd>: <why>": the caller returns CLI_USAGE. */
+gboolean cli_parse_options(const char *cmd, const char *params, GOptionEntry *entries, int *argc,
+                           char ***argv);
+/* cases_load() for command `cmd`: NULL after printing the error, with the
+ * exit status in *status_r. */
+CaseRow *cli_case_load(Store *store, const char *cmd, const char *key, int *status_r);
 
 int cli_ingest(CliContext *ctx, int argc, char **argv);
 int cli_list(CliContext *ctx, int argc, char **argv);

@@ -18,5 +18,9 @@ void jsonutil_add_time(JsonBuilder *b, const char *key, gint64 unix_seconds, gbo
 void jsonutil_add_strv(JsonBuilder *b, const char *key, const GPtrArray *values);
 /* The builder's root as compact one-line JSON; caller frees. */
 char *jsonutil_builder_to_string(JsonBuilder *b, gboolean pretty);
+/* {"k": "v", ...} as compact JSON from alternating key, value strings, the
+ * list ended by a NULL key (a NULL value is null); caller frees. For the
+ * details of audit events. */
+char *jsonutil_object_of_strings(const char *first_key, ...) G_GNUC_NULL_TERMINATED;
 
 #endif

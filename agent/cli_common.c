@@ -1,0 +1,75 @@
+/* cli_common.c - what every command shares (see cli.h): error output, exit
+ * statuses, the store opened on first use, option parsing, loading a case. */
+#include <stdio.h>
+
+#include "cli.h"
+#include "cpr_error.h"
+
+void cli_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    g_autofree char *msg = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "cpr-intake: %s\n", msg);
+}
+
+int cli_status_for(const GError *error)
+{
+    if (!error || error->domain != CPR_ERROR)
+        return CLI_FAILED;
+    switch (error->code) {
+    case CPR_ERROR_STORE:
+        return CLI_STORE;
+    case CPR_ERROR_CONFIG:
+    case CPR_ERROR_INPUT:
+        return CLI_USAGE;
+    default:
+        return CLI_FAILED;
+    }
+}
+
+int cli_fail(const char *cmd, GError *error)
+{
+    cli_error("%s: %s", cmd, error->message);
+    int rc = cli_status_for(error);
+    g_error_free(error);
+    return rc;
+}
+
+Store *cli_store(CliContext *ctx)
+{
+    if (ctx->store)
+        return ctx->store;
+    const char *path = ctx->db_path ? ctx->db_path : ctx->cfg->store_path;
+    GError *error = NULL;
+    ctx->store = store_open(path, &error);
+    if (!ctx->store) {
+        cli_error("%s", error->message);
+        g_error_free(error);
+    }
+    return ctx->store;
+}
+
+gboolean cli_parse_options(const char *cmd, const char *params, GOptionEntry *entries, int *argc,
+                           char ***argv)
+{
+    g_autoptr(GOptionContext) oc = g_option_context_new(params);
+    g_option_context_add_main_entries(oc, entries, NULL);
+    GError *error = NULL;
+    if (!g_option_context_parse(oc, argc, argv, &error)) {
+        cli_error("%s: %s", cmd, error->message);
+        g_error_free(error);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+CaseRow *cli_case_load(Store *store, const char *cmd, const char *key, int *status_r)
+{
+    GError *error = NULL;
+    CaseRow *c = cases_load(store, key, &error);
+    if (!c)
+        *status_r = cli_fail(cmd, error);
+    return c;
+}
