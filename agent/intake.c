@@ -540,15 +540,17 @@ gboolean intake_message(Intake *in, const guint8 *raw, gsize len, const IntakeOr
                                             r->new_case ? NULL : how, msg, cls, origin->now, error))
             goto rollback;
     }
-    if (!(batched ? store_release(store, "intake_message", error) : store_commit(store, error)))
-        goto err;
+    /* A failed RELEASE leaves the savepoint open: undo it like any other
+     * failure, or the batch would commit half a message. */
+    if (batched ? !store_release(store, "intake_message", error) : !store_commit(store, error))
+        goto rollback;
     *result_r = r;
     return TRUE;
 rollback:
     if (batched)
         store_rollback_to(store, "intake_message");
     else
-        store_rollback(store);
+        store_rollback(store); /* after a failed COMMIT store_commit already did; harmless */
 err:
     intake_result_free(&r);
     return FALSE;
