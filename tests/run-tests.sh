@@ -8,7 +8,8 @@ cd "$top" || exit 2
 export CPR_INTAKE="$top/$build/cpr-intake"
 export CPR_TOP="$top"
 export CPR_FIXTURES="$top/tests/fixtures"
-export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}"
+# exitcode=86: a sanitizer report must never pass for the CLI's own exit 1
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:exitcode=86}"
 export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$top/tests/lsan.supp:print_suppressions=0}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 export G_DEBUG="${G_DEBUG:-}"

@@ -60,7 +60,7 @@ static const ConfigCase CASES[] = {
     {"notify plain http", CA "[notify.x]\ntype=webhook\nurl=http://hooks.example/x\n",
      "plain http:// is refused"},
     {"pagerduty key", CA "[notify.pd]\ntype=pagerduty\n", "routing_key_file: required"},
-    {"not a key file", "this is not ini\n", "samples"},
+    {"not a key file", "this is not ini\n", "not a key-value pair"},
 };
 
 static void test_table(void)
