@@ -455,16 +455,43 @@ static gboolean declare_incident(Store *store, const Missed *m, gint64 now, GErr
                           "incident_declared", now, error);
 }
 
+static gboolean sweep_pass(Store *store, const Config *cfg, gint64 now, SweepStats *stats,
+                           guint *found_r, GError **error);
+
 gboolean obligations_sweep(Store *store, const Config *cfg, gint64 now, SweepStats *stats_r,
                            GError **error)
 {
     SweepStats local = {0};
     SweepStats *stats = stats_r ? stats_r : &local;
-    g_autoptr(GPtrArray) missed = g_ptr_array_new_with_free_func(missed_free);
     if (!store_begin(store, error))
         return FALSE;
-    if (!load_missed(store, now, missed, error))
+    /* What a pass does can start clocks that are already past due (an
+     * incident declared at an old deadline, a delayed case for old mail):
+     * pass again until nothing new is missed, so one sweep leaves nothing
+     * for the next. Each pass records each clock once; three passes reach
+     * every consequence (preliminary -> incident -> its clocks). */
+    for (int pass = 0; pass < 4; pass++) {
+        guint n = 0;
+        if (!sweep_pass(store, cfg, now, stats, &n, error))
+            goto rollback;
+        if (n == 0)
+            break;
+    }
+    if (!store_commit(store, error))
         goto rollback;
+    return TRUE;
+rollback:
+    store_rollback(store);
+    return FALSE;
+}
+
+static gboolean sweep_pass(Store *store, const Config *cfg, gint64 now, SweepStats *stats,
+                           guint *found_r, GError **error)
+{
+    g_autoptr(GPtrArray) missed = g_ptr_array_new_with_free_func(missed_free);
+    if (!load_missed(store, now, missed, error))
+        return FALSE;
+    *found_r = missed->len;
     for (guint i = 0; i < missed->len; i++) {
         const Missed *m = missed->pdata[i];
         g_autoptr(JsonBuilder) b = json_builder_new();
@@ -478,7 +505,7 @@ gboolean obligations_sweep(Store *store, const Config *cfg, gint64 now, SweepSta
         g_autofree char *details = jsonutil_builder_to_string(b, FALSE);
         if (!record_miss(store, m, now, FALSE, error) ||
             !store_event_append(store, now, "sweep", m->case_id, "clock_missed", details, error))
-            goto rollback;
+            return FALSE;
         stats->missed++;
         g_message("event=clock_missed case=%" G_GINT64_FORMAT " clock=%s", m->case_id, m->clock);
         gboolean preliminary = !strcmp(m->clock, "cpr_preliminary_report") ||
@@ -487,7 +514,7 @@ gboolean obligations_sweep(Store *store, const Config *cfg, gint64 now, SweepSta
          * clock of the same case does not declare it again. */
         if (preliminary && !g_strcmp0(m->incident, "undetermined") && !m->auto_incident_at) {
             if (!declare_incident(store, m, now, error))
-                goto rollback;
+                return FALSE;
             stats->incidents++;
             for (guint j = i + 1; j < missed->len; j++) {
                 Missed *later = missed->pdata[j];
@@ -499,16 +526,11 @@ gboolean obligations_sweep(Store *store, const Config *cfg, gint64 now, SweepSta
             gboolean opened = FALSE;
             if (!obligations_open_delayed(store, cfg, m->case_id, m->due_at,
                                           "revocation_deadline_missed", now, NULL, &opened, error))
-                goto rollback;
+                return FALSE;
             stats->delayed += opened;
         }
     }
-    if (!store_commit(store, error))
-        goto rollback;
     return TRUE;
-rollback:
-    store_rollback(store);
-    return FALSE;
 }
 
 /* ---- upgrade of cases made before schema 3 ---------------------------------------- */
