@@ -23,7 +23,10 @@ CFLAGS   ?= -O2 -g
 # Where `make install` puts the report templates; drafts look there last.
 SHARE_DIR ?= $(PREFIX)/share/cpr-intake
 ALL_CFLAGS = $(WARN) $(CFLAGS) -Iinclude $(PKG_CFLAGS) -DCPR_SHARE_DIR='"$(SHARE_DIR)"'
-SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+# The test build also compiles in the test hooks (include/testhooks.h); the
+# release binary reads no test variable.
+SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined \
+            -DCPR_TEST_HOOKS
 
 PARSER_SRC := $(wildcard parsers/*.c)
 AGENT_SRC  := $(filter-out agent/main.c,$(wildcard agent/*.c))
@@ -77,7 +80,7 @@ build/san/cpr-intake: build/san/agent/main.o build/san/libcpr.a
 build/san/tests/%: build/san/tests/%.o build/san/libcpr.a
 	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(PKG_LIBS) -lm
 
-test-bins: build/san/cpr-intake $(TEST_BIN)
+test-bins: build/san/cpr-intake bin/cpr-intake $(TEST_BIN)
 
 check: deps
 	$(MAKE) test-bins

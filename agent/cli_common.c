@@ -50,6 +50,7 @@ Store *cli_store(CliContext *ctx)
         g_error_free(error);
         return NULL;
     }
+    clocks_set_backfill_slack(ctx->cfg->audit_backfill_slack_seconds);
     /* Cases stored before the obligations model get their reasons and
      * clocks once, on first open by this version (obligations.h). */
     if (!obligations_upgrade(ctx->store, ctx->cfg, ctx->now, &error)) {

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "testhooks.h"
 #include "cpr_error.h"
 #include "jsonutil.h"
 #include "notify.h"
@@ -22,10 +23,12 @@ static void on_signal(int sig)
     stop_requested = 1;
 }
 
-/* CPR_INTAKE_NOW pins the clock in tests; the loop otherwise reads it anew. */
+/* CPR_INTAKE_NOW pins the clock in test builds; the loop otherwise reads it
+ * anew. */
 static gint64 loop_now(const CliContext *ctx)
 {
-    return g_getenv("CPR_INTAKE_NOW") ? ctx->now : g_get_real_time() / G_USEC_PER_SEC;
+    (void)ctx;
+    return testhooks_now();
 }
 
 int cli_notify_run(CliContext *ctx, int argc, char **argv)

@@ -7,6 +7,7 @@
 #include <gmime/gmime.h>
 
 #include "cli.h"
+#include "testhooks.h"
 
 #define DEFAULT_CONFIG "/etc/cpr-intake/cpr-intake.conf"
 
@@ -44,16 +45,6 @@ static void usage(FILE *out)
         fprintf(out, "  %s\n", COMMANDS[i].usage);
     fprintf(out, "\nThe configuration is read from --config, $CPR_INTAKE_CONFIG or %s.\n",
             DEFAULT_CONFIG);
-}
-
-/* Tests pin "now" so that deadlines and time left are reproducible. */
-static gint64 current_time(void)
-{
-    const char *pinned = g_getenv("CPR_INTAKE_NOW");
-    guint64 v = 0;
-    if (pinned && g_ascii_string_to_unsigned(pinned, 10, 1, G_MAXINT64, &v, NULL))
-        return (gint64)v;
-    return g_get_real_time() / G_USEC_PER_SEC;
 }
 
 int main(int argc, char **argv)
@@ -110,7 +101,7 @@ int main(int argc, char **argv)
         g_error_free(error);
         return CLI_USAGE;
     }
-    ctx.now = current_time();
+    ctx.now = testhooks_now();
     g_mime_init();
     int status = cmd->func(&ctx, argc - i, argv + i);
     store_free(&ctx.store);
