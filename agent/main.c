@@ -7,6 +7,7 @@
 #include <gmime/gmime.h>
 
 #include "cli.h"
+#include "version.h"
 
 #define DEFAULT_CONFIG "/etc/cpr-intake/cpr-intake.conf"
 
@@ -66,6 +67,10 @@ int main(int argc, char **argv)
         const char *opt = argv[i];
         if (!strcmp(opt, "--help") || !strcmp(opt, "-h")) {
             usage(stdout);
+            return CLI_OK;
+        }
+        if (!strcmp(opt, "--version")) { /* SPEC 3.2: reads no configuration */
+            printf("cpr-intake %s\n", cpr_version());
             return CLI_OK;
         }
         if ((!strcmp(opt, "--config") || !strcmp(opt, "--db")) && i + 1 < argc) {
