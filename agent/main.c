@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "testhooks.h"
+#include "version.h"
 
 #define DEFAULT_CONFIG "/etc/cpr-intake/cpr-intake.conf"
 
@@ -59,6 +60,10 @@ int main(int argc, char **argv)
         const char *opt = argv[i];
         if (!strcmp(opt, "--help") || !strcmp(opt, "-h")) {
             usage(stdout);
+            return CLI_OK;
+        }
+        if (!strcmp(opt, "--version")) { /* SPEC 3.2: reads no configuration */
+            printf("cpr-intake %s\n", cpr_version());
             return CLI_OK;
         }
         if ((!strcmp(opt, "--config") || !strcmp(opt, "--db")) && i + 1 < argc) {

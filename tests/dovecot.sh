@@ -117,6 +117,8 @@ verbose_ssl = no
 first_valid_uid = 1000
 mail_location = maildir:~/Maildir
 mailbox_idle_check_interval = 1 secs
+# process titles show each session's state: tests wait for "IDLE" (dovecot_idling)
+verbose_proctitle = yes
 # tests only: no fsync per APPEND (thousands of messages are delivered per test)
 mail_fsync = never
 namespace inbox {
@@ -182,6 +184,15 @@ dovecot_pids() { # DIR
     inst=$(sed -n 's/^DOVECOT_INSTANCE=//p' "$1/env" 2>/dev/null)
     [ -n "$inst" ] || return 0
     ps -eo pid=,args= | awk -v p="^dovecot-$inst/" '$2 ~ p { print $1 }'
+}
+
+# A client of this instance is in IDLE right now (the imap process's title,
+# verbose_proctitle): what a test waits for before it appends a message that
+# must be pushed, instead of sleeping.
+dovecot_idling() { # DIR
+    inst=$(sed -n 's/^DOVECOT_INSTANCE=//p' "$1/env" 2>/dev/null)
+    [ -n "$inst" ] || return 1
+    ps -eo args= | grep -q "^dovecot-$inst/imap .*IDLE\]"
 }
 
 # Stop the master, then whatever it left behind: Dovecot lets running imap
