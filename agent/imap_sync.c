@@ -326,7 +326,7 @@ static gboolean mark_processed(ImapSync *sync, ImapSession *s, const char *folde
         what = "UID STORE +FLAGS.SILENT";
     } else if (cfg->imap_processed == PROCESSED_MOVE && cfg->imap_move_folder &&
                strcmp(cfg->imap_move_folder, folder) != 0) {
-        const char *dest = cfg->imap_move_folder;
+        g_autofree char *dest = imap_session_mailbox(s, cfg->imap_move_folder);
         if (s->has_move) {
             r = mailimap_uid_move(s->imap, set, dest);
             what = "UID MOVE";
