@@ -12,7 +12,7 @@ PKGS := gmime-3.0 libetpan sqlite3 libcurl json-glib-1.0 gnutls glib-2.0
 DEB_PKGS := build-essential pkg-config libglib2.0-dev libgmime-3.0-dev libetpan-dev \
             libsqlite3-dev libcurl4-gnutls-dev libjson-glib-dev libgnutls28-dev \
             dovecot-imapd isync gnutls-bin sqlite3 python3 procps clang libclang-rt-14-dev \
-            systemd groff-base
+            systemd groff-base chromium
 
 # libetpan's .pc carries a dpkg -specs= flag that has no business in our link line.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)

@@ -55,8 +55,9 @@ static const HelpText HELP[] = {
      "The evidence.\n\n"
      "  audit verify                     recompute the hash chain of the event log\n"
      "  audit export [--case N] [--format csv|json|markdown] [--since DATE]\n"
-     "  audit report [--since DATE] [--until DATE] [--json]\n"
-     "                                   response times per clock\n"},
+     "  audit report [--since DATE] [--until DATE] [--json | --format text|json|html]\n"
+     "               [--output FILE]     response times per clock; html: one\n"
+     "                                   self-contained page with a timeline per case\n"},
     {"notify-run",
      "Without the daemon: deliver pending pages and mails, run the clock sweep and\n"
      "escalations.\n\n"

@@ -32,7 +32,7 @@ static const Command COMMANDS[] = {
     {"file", cli_file, "file CASE                       create the Bugzilla bug (never twice)"},
     {"status", cli_status, "status [--json]                 intake health"},
     {"audit", cli_audit, "audit verify | audit export [--case N] [--format csv|json|markdown] [--since DATE]\n"
-                         "        | audit report [--since DATE] [--until DATE] [--json]"},
+                         "        | audit report [--since DATE] [--until DATE] [--json | --format text|json|html] [--output FILE]"},
     {"notify-run", cli_notify_run, "notify-run [--once]             escalations, health pages, outbox delivery"},
     {"outbox", cli_outbox, "outbox [--json]                 notifications: pending, delivered, failed"},
 };
