@@ -11,7 +11,8 @@ PKGS := gmime-3.0 libetpan sqlite3 libcurl json-glib-1.0 gnutls glib-2.0
 # Debian 12 package names for everything the build, the tests and the demo use.
 DEB_PKGS := build-essential pkg-config libglib2.0-dev libgmime-3.0-dev libetpan-dev \
             libsqlite3-dev libcurl4-gnutls-dev libjson-glib-dev libgnutls28-dev \
-            dovecot-imapd isync gnutls-bin sqlite3 python3 procps clang libclang-rt-14-dev
+            dovecot-imapd isync gnutls-bin sqlite3 python3 procps clang libclang-rt-14-dev \
+            systemd groff-base chromium
 
 # libetpan's .pc carries a dpkg -specs= flag that has no business in our link line.
 # `:=`: pkg-config runs once per make, not once per object.
@@ -26,7 +27,9 @@ WARN     := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wformat=2 -Wshadow -Werror \
 CPPFLAGS ?= -D_FORTIFY_SOURCE=2
 CFLAGS   ?= -O2 -g -fstack-protector-strong
 LDFLAGS  ?=
-# Where `make install` puts the report templates; drafts look there last.
+# Where `make install` puts the report templates; drafts look there after
+# [drafts] template_dir and ./conf/templates (then ../share/cpr-intake next to
+# the binary's directory).
 SHARE_DIR ?= $(PREFIX)/share/cpr-intake
 # -MMD -MP: each object's header dependencies in a .d file next to it.
 ALL_CPPFLAGS = -Iinclude $(PKG_CFLAGS) -DCPR_SHARE_DIR='"$(SHARE_DIR)"' $(CPPFLAGS)
@@ -179,10 +182,34 @@ fuzz-smoke: deps
 -include $(wildcard build/*/*.d build/*/*/*.d build/*/*/*/*.d)
 .SECONDARY:
 
-install: bin/cpr-intake
-	install -D -m 0755 bin/cpr-intake $(DESTDIR)$(PREFIX)/bin/cpr-intake
-	install -d $(DESTDIR)$(SHARE_DIR)/templates
-	install -m 0644 conf/cpr-intake.conf conf/cpr-intake.service $(DESTDIR)$(SHARE_DIR)/
+# `make install PREFIX=P DESTDIR=D`: the program, its systemd unit (ExecStart
+# P/bin/cpr-intake), the service user (sysusers.d) and directories (tmpfiles.d),
+# man pages, bash completion and the report templates, all under D/P. The
+# binary looks for the templates in SHARE_DIR (compiled in: templates.o is
+# compiled again for this PREFIX), then in ../share/cpr-intake/templates next
+# to its own directory. INSTALL_BIN installs another, already built binary
+# (the tests stage the sanitizer build).
+INSTALL_BIN ?= bin/cpr-intake
+UNIT_DIR    ?= $(PREFIX)/lib/systemd/system
+install:
+ifeq ($(INSTALL_BIN),bin/cpr-intake)
+	rm -f build/rel/agent/templates.o
+	$(MAKE) bin/cpr-intake
+endif
+	install -D -m 0755 $(INSTALL_BIN) $(DESTDIR)$(PREFIX)/bin/cpr-intake
+	install -d $(DESTDIR)$(UNIT_DIR) $(DESTDIR)$(PREFIX)/lib/sysusers.d \
+	  $(DESTDIR)$(PREFIX)/lib/tmpfiles.d $(DESTDIR)$(PREFIX)/share/man/man8 \
+	  $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+	  $(DESTDIR)$(SHARE_DIR)/templates
+	sed 's|@BINDIR@|$(PREFIX)/bin|g' conf/cpr-intake.service.in >$(DESTDIR)$(UNIT_DIR)/cpr-intake.service
+	chmod 0644 $(DESTDIR)$(UNIT_DIR)/cpr-intake.service
+	install -m 0644 conf/cpr-intake.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/cpr-intake.conf
+	install -m 0644 conf/cpr-intake.tmpfiles $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/cpr-intake.conf
+	install -m 0644 conf/man/cpr-intake.8 $(DESTDIR)$(PREFIX)/share/man/man8/cpr-intake.8
+	install -m 0644 conf/man/cpr-intake.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/cpr-intake.conf.5
+	install -m 0644 conf/cpr-intake.bash-completion \
+	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions/cpr-intake
+	install -m 0644 conf/cpr-intake.conf $(DESTDIR)$(SHARE_DIR)/cpr-intake.conf.example
 	install -m 0644 conf/templates/*.md $(DESTDIR)$(SHARE_DIR)/templates/
 
 clean:

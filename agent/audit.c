@@ -156,7 +156,10 @@ gboolean audit_export(Store *store, gint64 case_id, gint64 since, AuditFormat fo
         jsonutil_add_string(b, "case_reference", ref);
         jsonutil_add_string(b, "type", type);
         json_builder_set_member_name(b, "details");
-        JsonNode *node = details ? json_from_string(details, NULL) : NULL;
+        /* Rows written before every document went through the sanitiser may
+         * hold raw control characters, which json-glib's parser refuses. */
+        g_autofree char *clean = jsonutil_escape_controls(details);
+        JsonNode *node = clean ? json_from_string(clean, NULL) : NULL;
         if (node)
             json_builder_add_value(b, node);
         else

@@ -4,6 +4,7 @@
 
 #include "cli.h"
 #include "cpr_error.h"
+#include "logging.h"
 #include "obligations.h"
 
 void cli_error(const char *fmt, ...)
@@ -12,7 +13,7 @@ void cli_error(const char *fmt, ...)
     va_start(ap, fmt);
     g_autofree char *msg = g_strdup_vprintf(fmt, ap);
     va_end(ap);
-    fprintf(stderr, "cpr-intake: %s\n", msg);
+    logging_error_line(msg);
 }
 
 int cli_status_for(const GError *error)

@@ -184,9 +184,7 @@ static char *body_with_marker(const char *draft, const char *marker, GError **er
         return NULL;
     }
     json_object_set_string_member(o, "whiteboard", value);
-    g_autoptr(JsonGenerator) gen = json_generator_new();
-    json_generator_set_root(gen, root);
-    return json_generator_to_data(gen, NULL);
+    return jsonutil_node_to_string(root, FALSE);
 }
 
 /* Tests shorten the timeout to provoke "created, but the answer was lost"

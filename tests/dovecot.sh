@@ -13,6 +13,11 @@
 #   DOVECOT_SSL=required|no       no: no TLS at all (no STARTTLS, no imaps)
 #   DOVECOT_CERT_NAMES="localhost 127.0.0.1"
 #                                 the server certificate's names (DNS or IP)
+#   DOVECOT_SEPARATOR=/           the hierarchy separator of the mailboxes
+#   DOVECOT_PREFIX=               the personal namespace's prefix; with
+#                                 DOVECOT_SEPARATOR=. DOVECOT_PREFIX=INBOX. the
+#                                 folders are named as on Cyrus IMAP
+#                                 (INBOX.Lists.ccadb)
 #   DOVECOT_OAUTH2_URL=https://127.0.0.1:PORT/introspect
 #   DOVECOT_OAUTH2_CA=FILE        also accept XOAUTH2/OAUTHBEARER: a passdb
 #                                 oauth2 that checks bearer tokens at this RFC 7662
@@ -123,7 +128,8 @@ verbose_proctitle = yes
 mail_fsync = never
 namespace inbox {
   inbox = yes
-  separator = /
+  separator = ${DOVECOT_SEPARATOR:-/}
+  prefix = ${DOVECOT_PREFIX:-}
 }
 $oauth2_passdb
 passdb {
