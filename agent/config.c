@@ -75,6 +75,13 @@ static const KeySpec KEY_SPECS[] = {
     {"ack", "password_file", K_SECRET, FALSE},
     {"health", "connection_down_seconds", K_INT, FALSE},
     {"health", "heartbeat_seconds", K_INT, FALSE},
+    /* signed checkpoints of the audit chain (issue 13). The key is a secret
+     * file, but only the commands that sign read it (checkpoint.h): K_STRING
+     * here, so that `audit verify` on an auditor's machine needs no key. */
+    {"audit", "signing_key_file", K_STRING, FALSE},
+    {"audit", "checkpoint_file", K_STRING, FALSE},
+    {"audit", "checkpoint_seconds", K_INT, FALSE},
+    {"audit", "backfill_slack_seconds", K_INT, FALSE},
 };
 
 static const char *const NOTIFY_TYPES[] = {"webhook", "slack", "pagerduty", "email", NULL};
@@ -238,6 +245,8 @@ void config_free(Config **cfg)
     g_free(c->ack_ca_file);
     g_free(c->ack_user);
     g_free(c->ack_password_file);
+    g_free(c->audit_signing_key_file);
+    g_free(c->audit_checkpoint_file);
     if (c->notify)
         g_ptr_array_unref(c->notify);
     g_free(c);
@@ -355,7 +364,7 @@ static gboolean validate_structure(GKeyFile *kf, const char *file, GError **erro
         if (!group_known(groups[g]))
             return fail(error, file, groups[g], NULL,
                         "unknown section; expected ca, store, imap, bugzilla, drafts, clocks, "
-                        "ack, health or notify.NAME");
+                        "ack, health, audit or notify.NAME");
         g_auto(GStrv) keys = g_key_file_get_keys(kf, groups[g], NULL, NULL);
         for (gsize k = 0; keys && keys[k]; k++) {
             const KeySpec *spec = key_spec_find(groups[g], keys[k]);
@@ -598,6 +607,14 @@ Config *config_load(const char *path, GError **error)
     if (!load_notify(c, kf, path, error) || !load_clocks(c, kf, path, error) ||
         !load_ack_health(c, kf, path, error))
         goto err;
+    c->audit_signing_key_file = get_string(kf, "audit", "signing_key_file", NULL);
+    c->audit_checkpoint_file = get_string(kf, "audit", "checkpoint_file", NULL);
+    c->audit_checkpoint_seconds =
+        g_key_file_has_key(kf, "audit", "checkpoint_seconds", NULL)
+            ? g_key_file_get_integer(kf, "audit", "checkpoint_seconds", NULL) : 3600;
+    c->audit_backfill_slack_seconds =
+        g_key_file_has_key(kf, "audit", "backfill_slack_seconds", NULL)
+            ? g_key_file_get_integer(kf, "audit", "backfill_slack_seconds", NULL) : 3600;
     return c;
 err:
     config_free(&c);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "checkpoint.h"
 #include "cli.h"
 #include "cpr_error.h"
 #include "imap.h"
@@ -83,6 +84,9 @@ int cli_run(CliContext *ctx, int argc, char **argv)
         cli_error("run: %s has no [imap] section with a url", ctx->config_path);
         return CLI_USAGE;
     }
+    /* The daemon signs checkpoints: a key it cannot use is a start-up error. */
+    if (ctx->cfg->audit_signing_key_file && !checkpoint_key_check(ctx->cfg, &error))
+        return cli_fail("run", error);
     Store *store = cli_store(ctx);
     if (!store)
         return CLI_STORE;
