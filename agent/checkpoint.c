@@ -343,7 +343,7 @@ static gboolean chain_matches(Store *store, const char *path, const Checkpoint *
     if (last->event_id > rows)
         return chain_refused(error, "the last checkpoint in %s anchors event %" G_GINT64_FORMAT
                              " but the log ends at event %" G_GINT64_FORMAT
-                             ": events were cut off", path, last->event_id, rows);
+                             ": events were deleted or cut off", path, last->event_id, rows);
     if (!chain_hash_at(store, last->event_id, &hash, &found, error))
         return FALSE;
     if (!found || strcmp(hash, last->hash))
@@ -581,7 +581,8 @@ static gboolean verify_line(Store *store, gnutls_pubkey_t key, const char *text,
     }
     if (cp.event_id > v->log_last_id) {
         verify_fail(v, lineno, &cp, "the checkpoint anchors event %" G_GINT64_FORMAT
-                    " but the log ends at event %" G_GINT64_FORMAT ": events were cut off the end",
+                    " but the log ends at event %" G_GINT64_FORMAT
+                    ": events were deleted or cut off the end",
                     cp.event_id, v->log_last_id);
         return TRUE;
     }
