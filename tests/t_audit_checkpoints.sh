@@ -5,7 +5,8 @@
 # read-only copy read by another user) and fails, naming the checkpoint, after
 # a consistent rewrite of the chain (which plain `audit verify` cannot see),
 # after a cut tail, on a tampered line and with another key; the daemon signs
-# checkpoints on its schedule and at shutdown.
+# checkpoints on its schedule and at shutdown (SIGTERM against a real Dovecot,
+# and `run --once`).
 . "$(dirname "$0")/fixtures/imap/lib.sh"
 bin=$CPR_INTAKE
 samples="$CPR_FIXTURES/samples"
@@ -189,6 +190,10 @@ rc=$?
 check "(e) SIGTERM: the daemon exits 0" [ "$rc" -eq 0 ]
 check "(e) and signs one more checkpoint at shutdown, of the final head" sh -c \
     "[ \$(wc -l <'$DCP') -eq $((before + 1)) ] && grep -q 'event=audit_checkpoint .*reason=shutdown' '$T/daemon.log' && [ \"\$(tail -n 1 '$DCP' | cut -d' ' -f1)\" = \"$(maxid "$D")\" ]"
+before=$(wc -l <"$DCP")
+"$bin" --config "$T/d.conf" --db "$D" run --once >"$T/once.log" 2>&1
+check "(e) run --once also signs a checkpoint as it exits" sh -c \
+    "[ $? -eq 0 ] && [ \$(wc -l <'$DCP') -gt $before ] && grep -q 'event=audit_checkpoint .*reason=shutdown' '$T/once.log'"
 "$bin" --config "$T/d.conf" --db "$D" audit verify --checkpoints "$DCP" --public-key "$T/audit.pub" >/dev/null 2>"$T/err"
 check "(e) the daemon's checkpoints verify" [ $? -eq 0 ]
 [ "$tap_fail" -eq 0 ] || { diag "$T/daemon.log"; diag "$T/err"; }
