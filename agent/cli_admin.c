@@ -162,9 +162,10 @@ static int audit_verify_cmd(CliContext *ctx, int argc, char **argv)
     if (v.warning)
         cli_error("audit verify: warning: %s", v.warning);
     if (v.failure) {
-        cli_error("audit verify: checkpoint %s%s%s", v.failure,
-                  g_str_has_prefix(v.failure, "line ") ? " in " : "",
-                  g_str_has_prefix(v.failure, "line ") ? checkpoints : "");
+        if (g_str_has_prefix(v.failure, "line "))
+            cli_error("audit verify: checkpoint %s in %s", v.failure, checkpoints);
+        else
+            cli_error("audit verify: %s", v.failure);
         return CLI_FAILED;
     }
     if (!chain_ok)
