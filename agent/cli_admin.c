@@ -118,7 +118,8 @@ int cli_status(CliContext *ctx, int argc, char **argv)
     if (!json)
         printf("%-24s %-12s %-10s %-10s %s\n", "FOLDER", "UIDVALIDITY", "LAST UID", "MESSAGES",
                "LAST SYNC (UTC)");
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    int rc;
+    while ((rc = store_step(store, st, &error)) == STORE_ROW) {
         const char *folder = (const char *)sqlite3_column_text(st, 0);
         gint64 sync = sqlite3_column_int64(st, 3);
         json_builder_begin_object(b);
@@ -135,7 +136,8 @@ int cli_status(CliContext *ctx, int argc, char **argv)
                    (long long)sqlite3_column_int64(st, 4), sync_s);
         }
     }
-    sqlite3_reset(st);
+    if (rc == STORE_ERROR) /* unknown (3): the database cannot say */
+        return cli_fail("status", error);
     json_builder_end_array(b);
 
     g_autofree char *connection = NULL, *last_error = NULL;
