@@ -172,6 +172,8 @@ CaseRedaction *case_redaction_new(Store *store, const Config *cfg, gint64 case_i
 {
     CaseRedaction *cr = g_new0(CaseRedaction, 1);
     cr->ids = identity_set_new();
+    /* the CA's own staff are people too, unless [ca] public_staff names them */
+    identity_set_staff_are_persons(cr->ids, (const char *const *)cfg->ca_public_staff);
     cr->protected_strings = g_ptr_array_new_with_free_func(g_free);
 
     g_autoptr(GPtrArray) ex_addresses = g_ptr_array_new();

@@ -28,6 +28,7 @@ static const KeySpec KEY_SPECS[] = {
     {"ca", "ca_names", K_LIST, FALSE},
     {"ca", "domains", K_LIST, FALSE},
     {"ca", "report_addresses", K_LIST, TRUE},
+    {"ca", "public_staff", K_LIST, FALSE},
     {"store", "path", K_STRING, FALSE},
     {"imap", "url", K_URL, TRUE},
     {"imap", "folders", K_LIST, FALSE},
@@ -206,6 +207,7 @@ void config_free(Config **cfg)
     g_strfreev(c->ca_names);
     g_strfreev(c->ca_domains);
     g_strfreev(c->ca_report_addresses);
+    g_strfreev(c->ca_public_staff);
     g_free(c->store_path);
     g_free(c->imap_url);
     g_free(c->imap_host);
@@ -568,6 +570,7 @@ Config *config_load(const char *path, GError **error)
     c->ca_names = get_list(kf, "ca", "ca_names");
     c->ca_domains = get_list_lower(kf, "ca", "domains");
     c->ca_report_addresses = get_list_lower(kf, "ca", "report_addresses");
+    c->ca_public_staff = get_list_lower(kf, "ca", "public_staff");
     if (!c->ca_report_addresses[0]) {
         fail(error, path, "ca", "report_addresses", "expected at least one address");
         goto err;

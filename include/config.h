@@ -29,6 +29,8 @@ typedef struct {
     /* [ca] */
     char *ca_owner;
     char **ca_aliases, **ca_names, **ca_domains, **ca_report_addresses; /* NULL-terminated */
+    /* staff addresses that may be named in public drafts (NULL-terminated) */
+    char **ca_public_staff;
 
     /* [store] */
     char *store_path;
