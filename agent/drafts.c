@@ -18,6 +18,7 @@
  * drafts_render() writes its own transaction (the leak_blocked event): call it
  * outside any transaction of the caller. */
 #include <json-glib/json-glib.h>
+#include <string.h>
 
 #include "cpr_error.h"
 #include "drafts.h"
@@ -63,14 +64,89 @@ static gboolean audit_leak(Store *store, const DraftsFacts *f, const char *outpu
     return TRUE;
 }
 
+static const char *const REPORT_NAMES[] = {
+    [DRAFT_PRELIMINARY] = "preliminary",
+    [DRAFT_FULL] = "full",
+    [DRAFT_CLOSURE] = "closure",
+    [DRAFT_DELAYED_REVOCATION] = "delayed-revocation",
+    [DRAFT_REPORTER_MAIL] = "reporter-mail",
+    [DRAFT_SUBSCRIBER_MAIL] = "subscriber-mail",
+};
+static const char *const FORMAT_NAMES[] = {
+    [DRAFT_MARKDOWN] = "markdown",
+    [DRAFT_BUGZILLA_JSON] = "bugzilla-json",
+    [DRAFT_EML] = "eml",
+};
+
+gboolean drafts_report_parse(const char *name, DraftReport *report)
+{
+    for (gsize i = 0; name && i < G_N_ELEMENTS(REPORT_NAMES); i++)
+        if (!strcmp(REPORT_NAMES[i], name)) {
+            *report = (DraftReport)i;
+            return TRUE;
+        }
+    return FALSE;
+}
+
+gboolean drafts_format_parse(const char *name, DraftFormat *format)
+{
+    for (gsize i = 0; name && i < G_N_ELEMENTS(FORMAT_NAMES); i++)
+        if (!strcmp(FORMAT_NAMES[i], name)) {
+            *format = (DraftFormat)i;
+            return TRUE;
+        }
+    return FALSE;
+}
+
+const char *drafts_report_name(DraftReport report)
+{
+    return (gsize)report < G_N_ELEMENTS(REPORT_NAMES) ? REPORT_NAMES[report] : "?";
+}
+
+const char *drafts_format_name(DraftFormat format)
+{
+    return (gsize)format < G_N_ELEMENTS(FORMAT_NAMES) ? FORMAT_NAMES[format] : "?";
+}
+
+gboolean drafts_format_allowed(DraftReport report, DraftFormat format)
+{
+    gboolean mail = report == DRAFT_REPORTER_MAIL || report == DRAFT_SUBSCRIBER_MAIL;
+    return format == DRAFT_MARKDOWN || (mail ? format == DRAFT_EML : format == DRAFT_BUGZILLA_JSON);
+}
+
 static const char *format_name(DraftFormat format)
 {
-    return format == DRAFT_BUGZILLA_JSON ? "bugzilla-json" : "markdown";
+    return drafts_format_name(format);
 }
 
 char *drafts_render(Store *store, const Config *cfg, gint64 case_id, DraftFormat format,
                     gint64 now, GError **error)
 {
+    DraftOptions opts = {.report = DRAFT_PRELIMINARY, .format = format};
+    return drafts_render_options(store, cfg, case_id, &opts, now, error);
+}
+
+char *drafts_render_options(Store *store, const Config *cfg, gint64 case_id,
+                            const DraftOptions *opts, gint64 now, GError **error)
+{
+    DraftFormat format = opts->format;
+    if (!drafts_format_allowed(opts->report, format)) {
+        g_set_error(error, CPR_ERROR, CPR_ERROR_INPUT, "no %s draft of the %s report",
+                    drafts_format_name(format), drafts_report_name(opts->report));
+        return NULL;
+    }
+    if (opts->report != DRAFT_PRELIMINARY) {
+        /* every kind but the preliminary report needs its own template */
+        g_autoptr(Template) kt =
+            templates_choose_kind(cfg->drafts_template_dir, drafts_report_name(opts->report),
+                                  cfg->drafts_template_version, now, error);
+        if (!kt)
+            return NULL;
+        g_set_error(error, CPR_ERROR, CPR_ERROR_CONFIG,
+                    "the %s report is not drafted by this version of cpr-intake",
+                    drafts_report_name(opts->report));
+        return NULL;
+    }
     /* People first: the facts leave out the domains of persons. */
     g_autoptr(CaseRedaction) cr = case_redaction_new(store, cfg, case_id, error);
     if (!cr)
@@ -82,7 +158,8 @@ char *drafts_render(Store *store, const Config *cfg, gint64 case_id, DraftFormat
         templates_choose(cfg->drafts_template_dir, cfg->drafts_template_version, now, error);
     if (!t)
         return NULL;
-    g_autofree char *markdown = drafts_markdown_render(store, cfg, f, cr, t, error);
+    g_autofree char *markdown =
+        drafts_markdown_render(store, cfg, f, cr, t, opts->with_excerpt, error);
     if (!markdown)
         return NULL;
     g_autofree char *out = format == DRAFT_BUGZILLA_JSON

@@ -244,14 +244,16 @@ static char *full_report_expected(const DraftsFacts *f)
 }
 
 char *drafts_markdown_render(Store *store, const Config *cfg, const DraftsFacts *f,
-                             const CaseRedaction *cr, const Template *t, GError **error)
+                             const CaseRedaction *cr, const Template *t, gboolean with_excerpt,
+                             GError **error)
 {
     const CaseRow *c = f->row;
     const DraftsProblemText *pt = drafts_problem_text(c->problem);
     g_autofree char *reporters = reporters_phrase(store, f, cr, error);
     if (!reporters)
         return NULL;
-    g_autofree char *excerpt = report_excerpt(f, cr, error);
+    /* the reporter's words stay out unless asked for (SPEC 2.5) */
+    g_autofree char *excerpt = with_excerpt ? report_excerpt(f, cr, error) : g_strdup("");
     if (!excerpt)
         return NULL;
     g_autofree char *owner = mdescape_inline(cfg->ca_owner ? cfg->ca_owner : "the CA");

@@ -73,7 +73,8 @@ const DraftsProblemText *drafts_problem_text(const char *problem);
 /* The Preliminary Incident Report, `t` filled. Redacted but not yet
  * leak-checked: drafts_render() checks the finished output. Caller frees. */
 char *drafts_markdown_render(Store *store, const Config *cfg, const DraftsFacts *f,
-                             const CaseRedaction *cr, const Template *t, GError **error);
+                             const CaseRedaction *cr, const Template *t, gboolean with_excerpt,
+                             GError **error);
 
 /* --- the bug (drafts_bugzilla.c) --- */
 

@@ -121,7 +121,8 @@ check "audit verify still passes" [ $? -eq 0 ]
 # --- hostile mail ---
 cpr ingest "$CPR_FIXTURES/mail-hostile/hostile-markdown.eml" >/dev/null 2>&1
 hc=$(q "SELECT case_id FROM messages WHERE message_id='hostile-markdown-0001@hexfield.example'")
-cpr draft "$hc" >"$tmp/h.md" && cpr draft "$hc" --format bugzilla-json >"$tmp/h.json"
+cpr draft "$hc" --with-excerpt >"$tmp/h.md" &&
+    cpr draft "$hc" --format bugzilla-json --with-excerpt >"$tmp/h.json"
 check "hostile mail: drafts are made" [ $? -eq 0 ]
 check "hostile mail adds no heading, comment end, fence, HTML or link" python3 -c "
 import re
@@ -142,7 +143,24 @@ assert 'Everything is fine' in b['description'] and '<script' not in b['summary'
 cpr draft 999 2>"$tmp/err"
 check "draft of an unknown case exits 2" [ $? -eq 2 ]
 cpr draft 1 --format pdf 2>"$tmp/err"
-check "an unknown format is refused" sh -c "[ $? -eq 2 ] && grep -q 'markdown or bugzilla-json' '$tmp/err'"
+check "an unknown format is refused" sh -c "[ $? -eq 2 ] && grep -q 'markdown, bugzilla-json or eml' '$tmp/err'"
+cpr draft 1 --report summary 2>"$tmp/err"
+check "an unknown report is refused" sh -c "[ $? -eq 2 ] && grep -q 'expected preliminary, full' '$tmp/err'"
+for pair in "preliminary eml" "full eml" "delayed-revocation eml" "reporter-mail bugzilla-json" \
+            "subscriber-mail bugzilla-json"; do
+    set -- $pair
+    cpr draft 1 --report "$1" --format "$2" >"$tmp/out" 2>"$tmp/err"
+    check "--report $1 --format $2 exits 2 and prints nothing" \
+        sh -c "[ $? -eq 2 ] && [ ! -s '$tmp/out' ] && grep -q 'has no --format $2' '$tmp/err'"
+done
+cpr draft 1 --report closure >"$tmp/out" 2>"$tmp/err"
+check "a kind without a template in the configured version exits 2 naming the versions with one" \
+    sh -c "[ $? -eq 2 ] && grep -q 'no closure report template for the CCADB Incident Reporting Guidelines version 3.2' '$tmp/err' && grep -q 'versions with one: ' '$tmp/err'"
+
+# --- no reporter prose unless asked for ---
+cpr draft "$hc" >"$tmp/plain.md"
+check "without --with-excerpt no word of the report is in the draft" \
+    sh -c "! grep -q 'Everything is fine' '$tmp/plain.md' && ! grep -q 'Excerpt of the report' '$tmp/plain.md'"
 cpr draft 2>/dev/null
 check "draft without a case is a usage error" [ $? -eq 2 ]
 

@@ -83,9 +83,11 @@ static void fixture_close(Fixture *f)
     store_free(&f->store);
 }
 
+/* With the excerpt: the one part taken from mail, so the hardest to keep clean. */
 static char *render(Fixture *f, gint64 case_id, DraftFormat format, gint64 now, GError **error)
 {
-    return drafts_render(f->store, cfg, case_id, format, now, error);
+    DraftOptions opts = {.report = DRAFT_PRELIMINARY, .format = format, .with_excerpt = TRUE};
+    return drafts_render_options(f->store, cfg, case_id, &opts, now, error);
 }
 
 /* `needle` in `hay` as a whole word, both folded (accent- and case-insensitive). */
