@@ -57,6 +57,7 @@ static const KeySpec KEY_SPECS[] = {
     {"bugzilla", "auto_file", K_BOOL, FALSE},
     {"drafts", "template_dir", K_STRING, FALSE},
     {"drafts", "template_version", K_STRING, FALSE},
+    {"drafts", "br_version", K_STRING, FALSE},
     {"notify.*", "type", K_STRING, TRUE},
     {"notify.*", "url", K_URL, FALSE},
     {"notify.*", "routing_key_file", K_SECRET, FALSE},
@@ -232,6 +233,7 @@ void config_free(Config **cfg)
     g_free(c->bugzilla_version);
     g_free(c->drafts_template_dir);
     g_free(c->drafts_template_version);
+    g_free(c->drafts_br_version);
     g_free(c->ack_from);
     g_free(c->ack_smtp_url);
     g_free(c->ack_text_file);
@@ -595,6 +597,7 @@ Config *config_load(const char *path, GError **error)
     c->bugzilla_version = get_string(kf, "bugzilla", "version", "other");
     c->drafts_template_dir = get_string(kf, "drafts", "template_dir", NULL);
     c->drafts_template_version = get_string(kf, "drafts", "template_version", NULL);
+    c->drafts_br_version = get_string(kf, "drafts", "br_version", NULL);
     if (!load_notify(c, kf, path, error) || !load_clocks(c, kf, path, error) ||
         !load_ack_health(c, kf, path, error))
         goto err;

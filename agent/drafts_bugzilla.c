@@ -42,17 +42,11 @@ static char *whiteboard(const DraftsFacts *f, gint64 now)
     return g_string_free(g_steal_pointer(&w), FALSE);
 }
 
+/* "<CA Owner>: <what happened>", never a count (SPEC 2.5). */
 static char *bug_summary(const Config *cfg, const DraftsFacts *f)
 {
     const DraftsProblemText *pt = drafts_problem_text(f->row->problem);
-    guint n = drafts_facts_certificate_count(f);
-    g_autoptr(GString) s = g_string_new(NULL);
-    g_string_append_printf(s, "%s: %s", cfg->ca_owner ? cfg->ca_owner : "CA", pt->title);
-    if (n > 0)
-        g_string_append_printf(s, " for %s%u certificate%s",
-                               drafts_facts_count_is_upper_bound(f) ? "up to " : "", n,
-                               n == 1 ? "" : "s");
-    return g_string_free(g_steal_pointer(&s), FALSE);
+    return g_strdup_printf("%s: %s", cfg->ca_owner ? cfg->ca_owner : "CA", pt->title);
 }
 
 char *drafts_bugzilla_render(const Config *cfg, const DraftsFacts *f, const char *markdown,

@@ -43,22 +43,22 @@ static gboolean is_digits(const char *s)
 }
 
 static const DraftsProblemText PROBLEM_TEXT[] = {
-    {"key_compromise", "the compromise of the private key of", "Key compromise reported",
+    {"key_compromise", "the compromise of the private key of", "Private key of a certificate reported as compromised",
      "TLS Baseline Requirements (BR) section 4.9.1.1 (revocation within 24 hours when the "
      "Subscriber's private key is compromised); BR section 4.9.5 (investigation and "
      "preliminary report to the Subscriber and the reporter within 24 hours of the Certificate "
      "Problem Report); BR section 6.1.1.3 (rejection of a compromised key)"},
-    {"misissuance", "the misissuance of", "Misissuance reported",
+    {"misissuance", "the misissuance of", "Certificate issued not in accordance with the BR or the CA's CP/CPS",
      "TLS Baseline Requirements (BR) section 4.9.1.1 (revocation within 5 days when a "
      "certificate was not issued in accordance with the BR or the CA's CP/CPS); BR section 4.9.5 "
      "(investigation and preliminary report within 24 hours of the Certificate Problem Report); "
      "BR section 7.1 (certificate profiles); the CA's CP/CPS"},
-    {"misuse", "the misuse of", "Certificate misuse reported",
+    {"misuse", "the misuse of", "Certificate reported as misused",
      "TLS Baseline Requirements (BR) section 4.9.1.1 (revocation within 5 days when the CA "
      "obtains evidence that a certificate was misused); BR section 4.9.5 (investigation and "
      "preliminary report within 24 hours of the Certificate Problem Report); BR section 9.6.3 "
      "(Subscriber obligations)"},
-    {"other", "a problem with", "Certificate Problem Report",
+    {"other", "a problem with", "Certificate Problem Report under investigation",
      "TLS Baseline Requirements (BR) section 4.9.5 (investigation and preliminary report within "
      "24 hours of the Certificate Problem Report); BR section 4.9.1.1 (revocation reasons and "
      "deadlines), as applicable once the problem is confirmed"},
@@ -243,6 +243,22 @@ static char *full_report_expected(const DraftsFacts *f)
                            disc);
 }
 
+/* The BR version drafts cite: "BR v2.2.6", or "BR (version not configured)". */
+char *drafts_br_label(const Config *cfg)
+{
+    return cfg->drafts_br_version ? g_strdup_printf("BR v%s", cfg->drafts_br_version)
+                                  : g_strdup("BR (version not configured)");
+}
+
+/* Relevant policies with the configured BR version named once. */
+static char *policies_text(const Config *cfg, const DraftsProblemText *pt)
+{
+    g_autofree char *label = drafts_br_label(cfg);
+    g_autofree char *with = g_strdup_printf("TLS Baseline Requirements (%s)", label);
+    g_auto(GStrv) parts = g_strsplit(pt->policies, "TLS Baseline Requirements (BR)", 2);
+    return g_strjoinv(with, parts);
+}
+
 char *drafts_markdown_render(Store *store, const Config *cfg, const DraftsFacts *f,
                              const CaseRedaction *cr, const Template *t, gboolean with_excerpt,
                              GError **error)
@@ -277,9 +293,10 @@ char *drafts_markdown_render(Store *store, const Config *cfg, const DraftsFacts 
         g_string_append(desc, "\n");
 
     g_autofree char *expected = full_report_expected(f);
+    g_autofree char *policies = policies_text(cfg, pt);
     const char *values[] = {
         "incident_description", desc->str,
-        "relevant_policies", pt->policies,
+        "relevant_policies", policies,
         "full_report_expected_by", expected,
         "source_of_incident_disclosure", "Third Party Reported",
         "ca_owner", owner,

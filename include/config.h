@@ -72,6 +72,7 @@ typedef struct {
     /* [drafts] */
     char *drafts_template_dir;     /* default: conf/ next to the config, or share dir */
     char *drafts_template_version; /* NULL = newest */
+    char *drafts_br_version;       /* the BR version drafts cite; NULL: not configured */
 
     /* [notify.NAME] */
     GPtrArray *notify; /* NotifyTarget* */

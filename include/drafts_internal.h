@@ -67,6 +67,10 @@ typedef struct {
     const char *policies; /* Relevant policies */
 } DraftsProblemText;
 
+/* The BR version drafts cite ([drafts] br_version): "BR v2.2.6", or "BR
+ * (version not configured)". Caller frees. */
+char *drafts_br_label(const Config *cfg);
+
 /* The row for `problem`; "other" for an unknown or NULL one. Never NULL. */
 const DraftsProblemText *drafts_problem_text(const char *problem);
 

@@ -65,7 +65,7 @@ import json
 b=json.load(open('$tmp/d1.json'))
 assert b['product']=='CA Program' and b['component']=='CA Certificate Compliance', b
 assert b['version']=='other' and b['type']=='task', b
-assert b['summary']=='Acme Trust Services: Key compromise reported for 1 certificate', b['summary']
+assert b['summary']=='Acme Trust Services: Private key of a certificate reported as compromised', b['summary']
 assert b['whiteboard'].startswith('[ca-compliance]'), b['whiteboard']
 "
 check "a draft names nobody without consent" grep -q "It was reported by a community member" "$tmp/d1.md"
@@ -156,6 +156,21 @@ done
 cpr draft 1 --report closure >"$tmp/out" 2>"$tmp/err"
 check "a kind without a template in the configured version exits 2 naming the versions with one" \
     sh -c "[ $? -eq 2 ] && grep -q 'no closure report template for the CCADB Incident Reporting Guidelines version 3.2' '$tmp/err' && grep -q 'versions with one: ' '$tmp/err'"
+
+# --- the BR version cited, titles without counts ---
+grep -q 'TLS Baseline Requirements (BR (version not configured)) section' "$tmp/d1.md"
+check "without [drafts] br_version the policies say the version is not configured" [ $? -eq 0 ]
+{ cat "$conf"; printf '[drafts]\nbr_version=2.2.6\n'; } >"$tmp/br.conf"
+"$bin" --config "$tmp/br.conf" --db "$db" draft 1 >"$tmp/br.md" 2>"$tmp/err"
+check "[drafts] br_version is the version the policies cite" \
+    grep -q 'TLS Baseline Requirements (BR v2.2.6) section 4.9.1.1' "$tmp/br.md"
+check "no bug summary is a count" python3 -c "
+import json, re, sys
+for c in range(1, 9):
+    pass
+b = json.load(open('$tmp/d6.json'))
+assert not re.search(r'\\d+ certificates?', b['summary']), b['summary']
+"
 
 # --- no reporter prose unless asked for ---
 cpr draft "$hc" >"$tmp/plain.md"

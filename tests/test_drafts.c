@@ -231,7 +231,7 @@ static void test_bugzilla_fields(void)
     g_assert_cmpstr(json_object_get_string_member(o, "version"), ==, "other");
     g_assert_cmpstr(json_object_get_string_member(o, "type"), ==, "task");
     g_assert_cmpstr(json_object_get_string_member(o, "summary"), ==,
-                    "Acme Trust Services: Key compromise reported for 1 certificate");
+                    "Acme Trust Services: Private key of a certificate reported as compromised");
     g_assert_true(g_str_has_prefix(json_object_get_string_member(o, "whiteboard"),
                                    "[ca-compliance]"));
     g_assert_cmpstr(json_object_get_string_member(o, "description"), ==, md);
@@ -254,7 +254,7 @@ static void test_bugzilla_fields(void)
     g_assert_cmpstr(json_object_get_string_member(o, "whiteboard"), ==,
                     "[ca-compliance] [dv-misissuance]");
     g_assert_true(g_str_has_prefix(json_object_get_string_member(o, "summary"),
-                                   "Acme Trust Services: Misissuance reported"));
+                                   "Acme Trust Services: Certificate issued not in accordance"));
     json_object_unref(o);
     o = NULL;
 
@@ -457,7 +457,7 @@ static void test_templates(void)
     g_assert_true(g_str_has_prefix(v32, "## Preliminary Incident Report\n"));
     g_assert_null(strstr(v32, "{{"));
     g_assert_null(strstr(v32, "When is the Full Incident Report expected by"));
-    g_assert_nonnull(strstr(v32, "(BR) section 4.9.1.1 (revocation within 24 hours"));
+    g_assert_nonnull(strstr(v32, "(BR (version not configured)) section 4.9.1.1 (revocation within 24 hours"));
     g_assert_nonnull(strstr(v32, "BR section 4.9.5"));
     g_assert_nonnull(strstr(v32, "2025-05-12T13:03:18Z (UTC)"));
     g_assert_nonnull(strstr(v32, "https://crt.sh/?id=12146349238"));
