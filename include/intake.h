@@ -33,6 +33,7 @@ typedef struct {
     MessageKind kind;
     char *list;          /* or NULL */
     ProblemType problem;
+    int reason;          /* BR 4.9.1.1 row the message's text supports, 0 = none */
     gint64 case_id;      /* 0 when no case */
     char *case_reference;
     gboolean new_case;

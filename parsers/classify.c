@@ -39,6 +39,7 @@ static gboolean rule_header_present(const Facts *f, const char *header, const ch
 static gboolean rule_content_type(const Facts *f, const char *header, const char *values);
 static gboolean rule_null_sender_subject(const Facts *f, const char *header, const char *values);
 static gboolean rule_report_to_ca(const Facts *f, const char *header, const char *values);
+static gboolean rule_automated_report(const Facts *f, const char *header, const char *values);
 
 typedef struct {
     MessageKind kind;
@@ -54,6 +55,8 @@ typedef struct {
 static const KindRule kind_rules[] = {
     {KIND_LIST_POST, rule_is_list, NULL, NULL, "List-Id, List-Post or Mailing-list of a known list"},
     {KIND_BUGZILLA, rule_header_is, "X-Bugzilla-Product", "CA Program", "Bugzilla, product CA Program"},
+    {KIND_CPR, rule_automated_report, NULL, NULL,
+     "to a report address, names a certificate and a problem (automated senders too)"},
     {KIND_AUTO_REPLY, rule_header_is_not, "Auto-Submitted", "no", "RFC 3834 Auto-Submitted"},
     {KIND_AUTO_REPLY, rule_header_present, "X-Autoreply", NULL, "X-Autoreply"},
     {KIND_AUTO_REPLY, rule_header_present, "X-Autorespond", NULL, "X-Autorespond"},
@@ -395,6 +398,15 @@ static gboolean rule_report_to_ca(const Facts *f, const char *header, const char
     return has_match(c->cpr_words, f->msg->subject) || has_match(c->cpr_words, f->msg->text);
 }
 
+/* A key-leak monitor or revocation service stamps Auto-Submitted on its
+ * reports: one that names a certificate and a problem is a CPR, whatever its
+ * auto-reply headers say (SPEC 2.1). */
+static gboolean rule_automated_report(const Facts *f, const char *header, const char *values)
+{
+    return ids_name_a_certificate(f->ids) && f->best_score > 0 &&
+           rule_report_to_ca(f, header, values);
+}
+
 /* ---- problem ------------------------------------------------------------ */
 
 static ProblemType score_problem(const char *hay, gint *best_r)
@@ -544,6 +556,14 @@ static char *first_group(const GRegex *re, const char *text)
 static char *find_bug_id(const MimeMessage *msg)
 {
     const Compiled *c = compiled();
+    /* X-Bugzilla-ID first (SPEC 2.3), then the subject's "[Bug N]" */
+    const char *hdr = mime_message_header(msg, "X-Bugzilla-ID");
+    guint64 n = 0;
+    if (hdr) {
+        g_autofree char *t = g_strstrip(g_strdup(hdr));
+        if (g_ascii_string_to_unsigned(t, 10, 1, 9999999999ULL, &n, NULL))
+            return g_strdup_printf("%" G_GUINT64_FORMAT, n);
+    }
     char *id = first_group(c->bug_subject, msg->subject);
     if (!id)
         id = first_group(c->bug_link, msg->text);
