@@ -45,8 +45,8 @@ static char *whiteboard(const DraftsFacts *f, gint64 now)
 /* "<CA Owner>: <what happened>", never a count (SPEC 2.5). */
 static char *bug_summary(const Config *cfg, const DraftsFacts *f)
 {
-    const DraftsProblemText *pt = drafts_problem_text(f->row->problem);
-    return g_strdup_printf("%s: %s", cfg->ca_owner ? cfg->ca_owner : "CA", pt->title);
+    return g_strdup_printf("%s: %s", cfg->ca_owner ? cfg->ca_owner : "CA",
+                           drafts_reason_title(f));
 }
 
 char *drafts_bugzilla_render(const Config *cfg, const DraftsFacts *f, const char *markdown,

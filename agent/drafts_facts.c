@@ -28,6 +28,9 @@ void drafts_facts_free(DraftsFacts **f)
     g_clear_pointer(&(*f)->certs, g_ptr_array_unref);
     g_clear_pointer(&(*f)->crtsh_ids, g_ptr_array_unref);
     g_clear_pointer(&(*f)->domains, g_ptr_array_unref);
+    g_free((*f)->reason_source);
+    g_free((*f)->incident);
+    g_free((*f)->incident_rationale);
     g_free(*f);
     *f = NULL;
 }
@@ -138,13 +141,20 @@ static gboolean load_identifiers(Store *store, const CaseRedaction *cr, DraftsFa
 static gboolean load_case_columns(Store *store, DraftsFacts *f, GError **error)
 {
     sqlite3_stmt *st = store_prepare(
-        store, "SELECT security_sensitive FROM cases WHERE id = ?", error);
+        store,
+        "SELECT security_sensitive, coalesce(revocation_reason, 0), reason_source, incident, "
+        "incident_rationale FROM cases WHERE id = ?",
+        error);
     if (!st)
         return FALSE;
     sqlite3_bind_int64(st, 1, f->row->id);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         f->security_sensitive = sqlite3_column_int(st, 0) != 0;
+        f->reason_number = sqlite3_column_int(st, 1);
+        f->reason_source = column_dup(st, 2);
+        f->incident = column_dup(st, 3);
+        f->incident_rationale = column_dup(st, 4);
         rc = sqlite3_step(st);
     }
     if (step_failed(store, st, rc, error))
@@ -252,4 +262,24 @@ gboolean drafts_facts_count_is_upper_bound(const DraftsFacts *f)
         sha_only |= c->sha256 && !c->serial;
     }
     return serial_only && sha_only;
+}
+
+const ReasonRow *drafts_facts_reason(const DraftsFacts *f)
+{
+    return reasons_row(f->reason_number);
+}
+
+const char *drafts_facts_reason_source(const DraftsFacts *f)
+{
+    return f->reason_source;
+}
+
+const char *drafts_facts_incident(const DraftsFacts *f)
+{
+    return f->incident ? f->incident : "undetermined";
+}
+
+const char *drafts_facts_incident_rationale(const DraftsFacts *f)
+{
+    return f->incident_rationale;
 }

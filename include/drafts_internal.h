@@ -12,6 +12,7 @@
 #include "cases.h"
 #include "config.h"
 #include "store.h"
+#include "reasons.h"
 #include "templates.h"
 
 /* --- the facts of a case (drafts_facts.c) --- */
@@ -36,6 +37,11 @@ typedef struct {
     GPtrArray *certs;         /* DraftsCert*: what the draft lists */
     GPtrArray *crtsh_ids;     /* char* */
     GPtrArray *domains;       /* char*: certificate domains no person's address is under */
+    /* the case model of SPEC 2.3, read through the accessors below */
+    int reason_number;        /* BR 4.9.1.1 row 1..16; 0: none or assumed */
+    char *reason_source;      /* inferred | assumed | set, or NULL */
+    char *incident;           /* undetermined | yes | no */
+    char *incident_rationale; /* or NULL */
 } DraftsFacts;
 
 /* Read case `case_id`. `cr` is the case's redaction context: a domain of a
@@ -46,6 +52,15 @@ DraftsFacts *drafts_facts_load(Store *store, const CaseRedaction *cr, gint64 cas
 void drafts_facts_free(DraftsFacts **f);
 static inline void drafts_facts_destroy(DraftsFacts *f) { drafts_facts_free(&f); }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(DraftsFacts, drafts_facts_destroy)
+
+/* The case's BR 4.9.1.1 row (reasons.h), or NULL when none is known (no
+ * certificate, or the 24-hour reason only assumed). */
+const ReasonRow *drafts_facts_reason(const DraftsFacts *f);
+/* "inferred", "assumed", "set", or NULL when the case concerns no certificate. */
+const char *drafts_facts_reason_source(const DraftsFacts *f);
+/* "undetermined", "yes" or "no", and the rationale given (or NULL). */
+const char *drafts_facts_incident(const DraftsFacts *f);
+const char *drafts_facts_incident_rationale(const DraftsFacts *f);
 
 /* FALSE for a message of `kind` that reports nothing: an auto-reply or an
  * unclassified message. Such messages neither give the excerpt nor make their
@@ -70,6 +85,10 @@ typedef struct {
 /* The BR version drafts cite ([drafts] br_version): "BR v2.2.6", or "BR
  * (version not configured)". Caller frees. */
 char *drafts_br_label(const Config *cfg);
+
+/* What happened, for a title: from the BR 4.9.1.1 reason when known, else
+ * by problem type. Never a count. Static. */
+const char *drafts_reason_title(const DraftsFacts *f);
 
 /* The row for `problem`; "other" for an unknown or NULL one. Never NULL. */
 const DraftsProblemText *drafts_problem_text(const char *problem);

@@ -172,6 +172,15 @@ b = json.load(open('$tmp/d6.json'))
 assert not re.search(r'\\d+ certificates?', b['summary']), b['summary']
 "
 
+# --- the incident state, in one line, for any case ---
+check "an undetermined case says so" grep -q -- '- \*\*Incident:\*\* Not yet determined.' "$tmp/d1.md"
+cpr case incident 1 no --rationale "the Subscriber asked for revocation; no CA failure" >/dev/null 2>"$tmp/err"
+cpr draft 1 >"$tmp/noinc.md" 2>>"$tmp/err"
+check "a case that is not an incident says so in one line, with its rationale" \
+    grep -q -- '- \*\*Incident:\*\* No: this case is not an incident (the Subscriber asked for revocation; no CA failure).' "$tmp/noinc.md"
+check "the policies come from the case's reason and name the rule broken" \
+    grep -q 'section 4.9.1.1, reason 3 (the private key was compromised: revocation within 24 hours, CRLReason keyCompromise; reason inferred from the report); BR section 6.1.1.3' "$tmp/noinc.md"
+
 # --- no reporter prose unless asked for ---
 cpr draft "$hc" >"$tmp/plain.md"
 check "without --with-excerpt no word of the report is in the draft" \
