@@ -241,3 +241,23 @@ gboolean case_redaction_check(const CaseRedaction *cr, const char *text, const c
 {
     return redact_check(cr->ids, text, &cr->opts, output_name, error);
 }
+
+gboolean case_redaction_check_mail(const CaseRedaction *cr, const char *text,
+                                   const char *recipient_email, const char *output_name,
+                                   GError **error)
+{
+    /* the recipient counts as consenting, for this one text only */
+    g_autoptr(GPtrArray) consented = g_ptr_array_new();
+    for (gsize i = 0; cr->consented && cr->consented[i]; i++)
+        g_ptr_array_add(consented, cr->consented[i]);
+    const IdentityPerson *p = identity_set_find_email(cr->ids, recipient_email);
+    const char *const *emails = p ? identity_person_emails(p) : NULL;
+    for (gsize i = 0; emails && emails[i]; i++)
+        g_ptr_array_add(consented, (gpointer)emails[i]);
+    if (recipient_email)
+        g_ptr_array_add(consented, (gpointer)recipient_email);
+    g_ptr_array_add(consented, NULL);
+    RedactOptions opts = cr->opts;
+    opts.consented_emails = (const char *const *)consented->pdata;
+    return redact_check(cr->ids, text, &opts, output_name, error);
+}

@@ -119,6 +119,56 @@ static const char *format_name(DraftFormat format)
     return drafts_format_name(format);
 }
 
+/* The BR 4.9.5 preliminary report as a mail: to the reporter; the Subscriber
+ * mail needs an address recorded for the case, which this version cannot
+ * record yet. */
+static char *render_mail(Store *store, const Config *cfg, gint64 case_id, const DraftOptions *opts,
+                         gint64 now, GError **error)
+{
+    g_autoptr(CaseRedaction) cr = case_redaction_new(store, cfg, case_id, error);
+    if (!cr)
+        return NULL;
+    g_autoptr(DraftsFacts) f = drafts_facts_load(store, cr, case_id, error);
+    if (!f)
+        return NULL;
+    if (opts->report == DRAFT_SUBSCRIBER_MAIL) {
+        g_set_error(error, CPR_ERROR, CPR_ERROR_INPUT,
+                    "case %s: no Subscriber address is known; record it with `case subscriber "
+                    "%s EMAIL [--name N]`",
+                    f->row->reference, f->row->reference);
+        return NULL;
+    }
+    g_autoptr(Template) t = templates_choose_kind(cfg->drafts_template_dir, "reporter-mail",
+                                                  cfg->drafts_template_version, now, error);
+    if (!t)
+        return NULL;
+    g_autoptr(DraftsRecipient) to = drafts_mail_reporter(store, cfg, f, error);
+    if (!to)
+        return NULL;
+    g_autofree char *body = drafts_mail_body(cfg, f, to, t, error);
+    if (!body)
+        return NULL;
+    g_autofree char *subject = g_strdup_printf(
+        "[%s] Preliminary report on your Certificate Problem Report", f->row->reference);
+    g_autofree char *out = opts->format == DRAFT_EML
+                               ? drafts_mail_eml(cfg, f, to, subject, body, now)
+                               : g_steal_pointer(&body);
+    g_autofree char *output_name = g_strdup_printf("case %s draft reporter-mail %s",
+                                                   f->row->reference, format_name(opts->format));
+    GError *leak = NULL;
+    if (case_redaction_check_mail(cr, out, to->email, output_name, &leak))
+        return g_steal_pointer(&out);
+    GError *audit_error = NULL;
+    if (!audit_leak(store, f, output_name, now, &audit_error)) {
+        g_prefix_error(&leak, "(the leak_blocked audit event was not written: %s) ",
+                       audit_error->message);
+        g_clear_error(&audit_error);
+    }
+    g_propagate_prefixed_error(error, leak, "case %s: reporter mail not emitted: ",
+                               f->row->reference);
+    return NULL;
+}
+
 char *drafts_render(Store *store, const Config *cfg, gint64 case_id, DraftFormat format,
                     gint64 now, GError **error)
 {
@@ -135,6 +185,8 @@ char *drafts_render_options(Store *store, const Config *cfg, gint64 case_id,
                     drafts_format_name(format), drafts_report_name(opts->report));
         return NULL;
     }
+    if (opts->report == DRAFT_REPORTER_MAIL || opts->report == DRAFT_SUBSCRIBER_MAIL)
+        return render_mail(store, cfg, case_id, opts, now, error);
     if (opts->report != DRAFT_PRELIMINARY) {
         /* every kind but the preliminary report needs its own template */
         g_autoptr(Template) kt =

@@ -105,4 +105,26 @@ char *drafts_markdown_render(Store *store, const Config *cfg, const DraftsFacts 
 char *drafts_bugzilla_render(const Config *cfg, const DraftsFacts *f, const char *markdown,
                              gint64 now);
 
+/* --- mail to a person (drafts_mail.c) --- */
+
+typedef struct {
+    char *email; /* lower-case */
+    char *name;  /* display name, one line, or NULL */
+} DraftsRecipient;
+void drafts_recipient_free(DraftsRecipient **r);
+static inline void drafts_recipient_destroy(DraftsRecipient *r) { drafts_recipient_free(&r); }
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(DraftsRecipient, drafts_recipient_destroy)
+
+/* The reporter of the case: the first report's Reply-To, else X-Original-From,
+ * else From. NULL with CPR_ERROR_INPUT when that is a list, a null or bounce
+ * sender or the CA's own address. */
+DraftsRecipient *drafts_mail_reporter(Store *store, const Config *cfg, const DraftsFacts *f,
+                                      GError **error);
+/* The body of the mail to `to`, from the template `t` and the case's facts. */
+char *drafts_mail_body(const Config *cfg, const DraftsFacts *f, const DraftsRecipient *to,
+                       const Template *t, GError **error);
+/* One RFC 5322 message around `body` (text/plain, UTF-8). Caller frees. */
+char *drafts_mail_eml(const Config *cfg, const DraftsFacts *f, const DraftsRecipient *to,
+                      const char *subject, const char *body, gint64 now);
+
 #endif

@@ -1675,6 +1675,41 @@ static gboolean all_letters(const char *s)
     return TRUE;
 }
 
+/* "anselm.g@" and a person known only as "Anselm Gruber" (a
+ * self-introduction, a signature): one person when every part of the local
+ * part is a word of the name or its initial, in order. */
+static void absorb_initials_match(IdentitySet *set, IdentityPerson *p, char **parts, guint *index)
+{
+    g_autoptr(GPtrArray) want = g_ptr_array_new_with_free_func(g_free);
+    for (guint k = 0; parts[k]; k++)
+        if (*parts[k])
+            g_ptr_array_add(want, redact_fold(parts[k]));
+    for (guint q = 0; q < set->persons->len; q++) {
+        IdentityPerson *other = g_ptr_array_index(set->persons, q);
+        if (other == p || other->emails->len > 0)
+            continue;
+        gboolean match = FALSE;
+        for (guint n = 0; n < other->fnames->len && !match; n++) {
+            g_auto(GStrv) words = g_strsplit(g_ptr_array_index(other->fnames, n), " ", -1);
+            if (g_strv_length(words) != want->len)
+                continue;
+            match = TRUE;
+            for (guint k = 0; k < want->len && match; k++) {
+                const char *w = g_ptr_array_index(want, k);
+                match = strcmp(words[k], w) == 0 ||
+                        (strlen(w) == 1 && g_str_has_prefix(words[k], w));
+            }
+        }
+        if (!match)
+            continue;
+        person_absorb(p, other);
+        g_ptr_array_remove_index(set->persons, q);
+        if (q < *index)
+            (*index)--;
+        return;
+    }
+}
+
 /* Names built from address local parts: "hana.kowalczyk@" is Hana Kowalczyk;
  * "tobiasreinholt@" is the Tobias Reinholt a display name or signature gives,
  * and that person joins the address's. */
@@ -1718,6 +1753,7 @@ static void names_from_local_parts(IdentitySet *set)
                 }
                 person_add_name(p, name->str);
                 g_string_free(name, TRUE);
+                absorb_initials_match(set, p, parts, &i);
                 continue;
             }
             if (np != 1 || !ok || count_letters(local) < 6)

@@ -181,6 +181,27 @@ check "a case that is not an incident says so in one line, with its rationale" \
 check "the policies come from the case's reason and name the rule broken" \
     grep -q 'section 4.9.1.1, reason 3 (the private key was compromised: revocation within 24 hours, CRLReason keyCompromise; reason inferred from the report); BR section 6.1.1.3' "$tmp/noinc.md"
 
+# --- the BR 4.9.5 mail to the reporter ---
+cpr draft 1 --report reporter-mail --format eml >"$tmp/r.eml" 2>"$tmp/err"
+check "reporter mail as one RFC 5322 message to the reporter" python3 - "$tmp/r.eml" <<'PY'
+import email, sys
+from email import policy
+m = email.message_from_binary_file(open(sys.argv[1], 'rb'), policy=policy.default)
+assert m['To'].addresses[0].addr_spec == 'rafferty@tidepool-sec.example', m['To']
+assert m['From'].addresses[0].addr_spec == 'problems@acmetrust.test', m['From']
+assert 'CPR-2025-0001' in m['Subject'] and m['Date'] and m['Message-ID'], dict(m)
+assert m.get_content_type() == 'text/plain' and m.get_content_charset() == 'utf-8'
+body = m.get_content()
+assert body.startswith('Dear Rafferty Nakagawa-Bell,'), body[:80]
+assert '685192f131280555404e8d8fed6066dcf3a8' in body and 'section 4.9.5' in body
+PY
+cpr draft 1 --report reporter-mail >"$tmp/r.md"
+check "reporter mail as markdown prints the body only" \
+    sh -c "head -1 '$tmp/r.md' | grep -q '^Dear Rafferty Nakagawa-Bell,$' && ! grep -q '^Subject:' '$tmp/r.md'"
+cpr draft 1 --report subscriber-mail >"$tmp/out" 2>"$tmp/err"
+check "without a Subscriber address the Subscriber mail exits 2 naming case subscriber" \
+    sh -c "[ $? -eq 2 ] && grep -q 'case subscriber CPR-2025-0001 EMAIL' '$tmp/err' && [ ! -s '$tmp/out' ]"
+
 # --- no reporter prose unless asked for ---
 cpr draft "$hc" >"$tmp/plain.md"
 check "without --with-excerpt no word of the report is in the draft" \

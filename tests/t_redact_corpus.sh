@@ -35,6 +35,33 @@ for c in $(q 'SELECT id FROM cases ORDER BY id'); do
 done
 check "every case drafts in every format, with and without the excerpt" [ "$fails" -eq 0 ]
 
+# the BR 4.9.5 mail to the reporter: refused only for machines, lists and the CA
+mfails=0
+for c in $(q 'SELECT id FROM cases ORDER BY id'); do
+    for fmt in markdown eml; do
+        out="$tmp/m$c.$fmt"
+        cpr draft "$c" --report reporter-mail --format "$fmt" >"$out" 2>"$out.err"
+        rc=$?
+        if [ $rc -ne 0 ]; then
+            rm -f "$out"
+            # refused for a machine, or fail closed: a name the reporter shares
+            # with someone else on the case cannot be told apart
+            if grep -q "reporter mail not emitted" "$out.err" && [ $rc -eq 1 ]; then
+                echo "$c" >>"$tmp/failclosed"
+            elif ! grep -q "no reporter mail is drafted" "$out.err"; then
+                echo "# case $c $fmt: $(cat "$out.err")"
+                mfails=$((mfails + 1))
+            fi
+        fi
+    done
+done
+check "a reporter mail is made, refused for a machine, or withheld by the leak check" [ "$mfails" -eq 0 ]
+closed=$(sort -u "$tmp/failclosed" 2>/dev/null | wc -l)
+echo "# reporter mails withheld by the leak check: $closed"
+m36=$(q "SELECT case_id FROM messages WHERE message_id LIKE 'corpus-36-%'")
+check "the bugzilla-daemon report gets no reporter mail; at most 3 others are withheld" \
+    sh -c "[ $(ls "$tmp"/m*.eml | wc -l) -ge $((n - 1 - 3)) ] && [ ! -e '$tmp/m$m36.eml' ]"
+
 check "no draft names a person of its case; every serial is there" python3 - "$tmp" "$corpus" "$db" <<'PY'
 import email, glob, json, os, re, sqlite3, sys, unicodedata
 from email import policy
@@ -66,6 +93,33 @@ for case_id, source in con.execute('SELECT case_id, source FROM messages WHERE c
         for k in keep:
             if k not in text:
                 bad.append((os.path.basename(source), os.path.basename(path), 'missing ' + k))
+# reporter mails: the recipient's own name and address only in To: and the
+# salutation; nobody else's anywhere
+mails = 0
+for case_id, source in con.execute('SELECT case_id, source FROM messages WHERE case_id IS NOT NULL'):
+    with open(source, 'rb') as f:
+        m = email.message_from_binary_file(f, policy=policy.default)
+    secrets = [str(v) for v in m.get_all('X-Test-Secret', [])]
+    for path in glob.glob(f'{tmp}/m{case_id}.*'):
+        if path.endswith('.err'):
+            continue
+        mails += 1
+        text = open(path, encoding='utf-8').read()
+        if path.endswith('.eml'):
+            msg = email.message_from_string(text, policy=policy.default)
+            to = msg['To'].addresses[0]
+            assert msg['Subject'].startswith('['), path
+            rest = '\n'.join(l for l in text.splitlines() if not l.startswith('To:'))
+            rest = email.message_from_string(rest, policy=policy.default)
+            text = '\n'.join(f'{k}: {v}' for k, v in rest.items()) + '\n' + rest.get_content()
+        lines = text.splitlines()
+        body = '\n'.join(l for l in lines if not (l.startswith('Dear ') and l.endswith(',')))
+        for s in secrets:
+            if word_in(body, s) or ('@' in s and fold(s) in fold(body)):
+                bad.append((os.path.basename(source), os.path.basename(path), s))
+print('# reporter mails checked:', mails)
+if mails < 76:
+    bad.append(('mails', mails))
 for b in bad:
     print('#', *b)
 print('# drafts checked:', checked)
