@@ -64,6 +64,20 @@ static gboolean audit_leak(Store *store, const DraftsFacts *f, const char *outpu
     return TRUE;
 }
 
+/* A leak check failed: audit it, and hand `leak` on. The refusal stands
+ * whether or not its audit event could be written. */
+static void refuse_leak(Store *store, const DraftsFacts *f, const char *output_name, GError *leak,
+                        gint64 now, GError **error)
+{
+    GError *audit_error = NULL;
+    if (!audit_leak(store, f, output_name, now, &audit_error)) {
+        g_prefix_error(&leak, "(the leak_blocked audit event was not written: %s) ",
+                       audit_error->message);
+        g_clear_error(&audit_error);
+    }
+    g_propagate_error(error, leak);
+}
+
 static const char *const REPORT_NAMES[] = {
     [DRAFT_PRELIMINARY] = "preliminary",
     [DRAFT_FULL] = "full",
@@ -158,14 +172,8 @@ static char *render_mail(Store *store, const Config *cfg, gint64 case_id, const 
     GError *leak = NULL;
     if (case_redaction_check_mail(cr, out, to->email, output_name, &leak))
         return g_steal_pointer(&out);
-    GError *audit_error = NULL;
-    if (!audit_leak(store, f, output_name, now, &audit_error)) {
-        g_prefix_error(&leak, "(the leak_blocked audit event was not written: %s) ",
-                       audit_error->message);
-        g_clear_error(&audit_error);
-    }
-    g_propagate_prefixed_error(error, leak, "case %s: reporter mail not emitted: ",
-                               f->row->reference);
+    refuse_leak(store, f, output_name, leak, now, error);
+    g_prefix_error(error, "case %s: reporter mail not emitted: ", f->row->reference);
     return NULL;
 }
 
@@ -228,14 +236,8 @@ char *drafts_render_options(Store *store, const Config *cfg, gint64 case_id,
     if (!leak && case_redaction_check(cr, out, output_name, &leak) &&
         (!decoded || case_redaction_check(cr, decoded, output_name, &leak)))
         return g_steal_pointer(&out);
-    /* The refusal stands whether or not its audit event could be written. */
-    GError *audit_error = NULL;
-    if (!audit_leak(store, f, output_name, now, &audit_error)) {
-        g_prefix_error(&leak, "(the leak_blocked audit event was not written: %s) ",
-                       audit_error->message);
-        g_clear_error(&audit_error);
-    }
-    g_propagate_prefixed_error(error, leak, "case %s (%" G_GINT64_FORMAT "): draft %s not emitted: ",
-                               f->row->reference, f->row->id, format_name(format));
+    refuse_leak(store, f, output_name, leak, now, error);
+    g_prefix_error(error, "case %s (%" G_GINT64_FORMAT "): draft %s not emitted: ",
+                   f->row->reference, f->row->id, format_name(format));
     return NULL;
 }
