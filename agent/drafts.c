@@ -195,18 +195,6 @@ char *drafts_render_options(Store *store, const Config *cfg, gint64 case_id,
     }
     if (opts->report == DRAFT_REPORTER_MAIL || opts->report == DRAFT_SUBSCRIBER_MAIL)
         return render_mail(store, cfg, case_id, opts, now, error);
-    if (opts->report != DRAFT_PRELIMINARY) {
-        /* every kind but the preliminary report needs its own template */
-        g_autoptr(Template) kt =
-            templates_choose_kind(cfg->drafts_template_dir, drafts_report_name(opts->report),
-                                  cfg->drafts_template_version, now, error);
-        if (!kt)
-            return NULL;
-        g_set_error(error, CPR_ERROR, CPR_ERROR_CONFIG,
-                    "the %s report is not drafted by this version of cpr-intake",
-                    drafts_report_name(opts->report));
-        return NULL;
-    }
     /* People first: the facts leave out the domains of persons. */
     g_autoptr(CaseRedaction) cr = case_redaction_new(store, cfg, case_id, error);
     if (!cr)
@@ -214,19 +202,33 @@ char *drafts_render_options(Store *store, const Config *cfg, gint64 case_id,
     g_autoptr(DraftsFacts) f = drafts_facts_load(store, cr, case_id, error);
     if (!f)
         return NULL;
+    /* every kind has its own template in the configured guidelines version */
     g_autoptr(Template) t =
-        templates_choose(cfg->drafts_template_dir, cfg->drafts_template_version, now, error);
+        templates_choose_kind(cfg->drafts_template_dir, drafts_report_name(opts->report),
+                              cfg->drafts_template_version, now, error);
     if (!t)
         return NULL;
-    g_autofree char *markdown =
-        drafts_markdown_render(store, cfg, f, cr, t, opts->with_excerpt, error);
+    g_auto(GStrv) extra = NULL;
+    if (opts->report != DRAFT_PRELIMINARY && !(extra = drafts_reports_values(store, cfg, f, error)))
+        return NULL;
+    g_autofree char *markdown = drafts_markdown_render(store, cfg, f, cr, t, opts->with_excerpt,
+                                                       (const char *const *)extra, error);
     if (!markdown)
         return NULL;
-    g_autofree char *out = format == DRAFT_BUGZILLA_JSON
-                               ? drafts_bugzilla_render(cfg, f, markdown, now)
-                               : g_strdup(markdown);
+    g_autofree char *out = NULL;
+    if (format != DRAFT_BUGZILLA_JSON)
+        out = g_strdup(markdown);
+    else if (opts->report == DRAFT_FULL || opts->report == DRAFT_CLOSURE)
+        out = drafts_bugzilla_comment(markdown); /* POST /rest/bug/{id}/comment */
+    else
+        out = drafts_bugzilla_render(cfg, f, markdown,
+                                     opts->report == DRAFT_DELAYED_REVOCATION
+                                         ? "Delayed revocation of certificates"
+                                         : NULL,
+                                     now);
     g_autofree char *output_name =
-        g_strdup_printf("case %s draft %s", f->row->reference, format_name(format));
+        g_strdup_printf("case %s draft %s %s", f->row->reference,
+                        drafts_report_name(opts->report), format_name(format));
     /* Fail closed: the whole output, and for JSON its decoded strings too. */
     g_autofree char *decoded = format == DRAFT_BUGZILLA_JSON ? json_strings(out) : NULL;
     GError *leak = NULL;

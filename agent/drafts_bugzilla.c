@@ -43,17 +43,31 @@ static char *whiteboard(const DraftsFacts *f, gint64 now)
 }
 
 /* "<CA Owner>: <what happened>", never a count (SPEC 2.5). */
-static char *bug_summary(const Config *cfg, const DraftsFacts *f)
+static char *bug_summary(const Config *cfg, const DraftsFacts *f, const char *title)
 {
     return g_strdup_printf("%s: %s", cfg->ca_owner ? cfg->ca_owner : "CA",
-                           drafts_reason_title(f));
+                           title ? title : drafts_reason_title(f));
+}
+
+char *drafts_bugzilla_comment(const char *markdown)
+{
+    g_autoptr(JsonBuilder) b = json_builder_new();
+    json_builder_begin_object(b);
+    jsonutil_add_string(b, "comment", markdown);
+    json_builder_end_object(b);
+    return jsonutil_builder_to_string(b, TRUE);
 }
 
 char *drafts_bugzilla_render(const Config *cfg, const DraftsFacts *f, const char *markdown,
-                             gint64 now)
+                             const char *title, gint64 now)
 {
-    g_autofree char *summary = bug_summary(cfg, f);
+    g_autofree char *summary = bug_summary(cfg, f, title);
     g_autofree char *wb = whiteboard(f, now);
+    if (title && !strstr(wb, "[leaf-revocation-delay]")) { /* the delayed-revocation bug */
+        char *more = g_strconcat(wb, " [leaf-revocation-delay]", NULL);
+        g_free(wb);
+        wb = more;
+    }
     g_autoptr(JsonBuilder) b = json_builder_new();
     json_builder_begin_object(b);
     jsonutil_add_string(b, "product", cfg->bugzilla_product ? cfg->bugzilla_product : "CA Program");
@@ -70,6 +84,11 @@ char *drafts_bugzilla_render(const Config *cfg, const DraftsFacts *f, const char
         json_builder_set_member_name(b, "groups");
         json_builder_begin_array(b);
         json_builder_add_string_value(b, "ca-program-security");
+        json_builder_end_array(b);
+        /* IRG 3.2: security-sensitive incidents are also reported to the CCADB */
+        json_builder_set_member_name(b, "cc");
+        json_builder_begin_array(b);
+        json_builder_add_string_value(b, "incident-reporting@ccadb.org");
         json_builder_end_array(b);
     }
     json_builder_end_object(b);

@@ -14,6 +14,7 @@ static void cert_free(gpointer p)
     g_free(c->serial);
     g_free(c->sha256);
     g_free(c->subject);
+    g_free(c->issuer);
     g_free(c);
 }
 
@@ -96,8 +97,10 @@ static gboolean load_identifiers(Store *store, const CaseRedaction *cr, DraftsFa
     /* Certificates parsed from attachments pair a serial with its SHA-256;
      * identifiers found alone are listed alone. */
     st = store_prepare(store,
-                       "SELECT DISTINCT c.serial, c.sha256, c.subject FROM certificates c "
-                       "JOIN messages m ON m.id = c.message_row WHERE m.case_id = ? "
+                       "SELECT c.serial, c.sha256, min(c.subject), min(c.issuer), "
+                       "coalesce(min(c.not_before), 0), coalesce(min(c.not_after), 0) "
+                       "FROM certificates c JOIN messages m ON m.id = c.message_row "
+                       "WHERE m.case_id = ? GROUP BY c.serial, c.sha256 "
                        "ORDER BY c.serial, c.sha256",
                        error);
     if (!st)
@@ -108,6 +111,9 @@ static gboolean load_identifiers(Store *store, const CaseRedaction *cr, DraftsFa
         c->serial = column_dup(st, 0);
         c->sha256 = column_dup(st, 1);
         c->subject = column_dup(st, 2);
+        c->issuer = column_dup(st, 3);
+        c->not_before = sqlite3_column_int64(st, 4);
+        c->not_after = sqlite3_column_int64(st, 5);
         g_ptr_array_add(f->certs, c);
     }
     if (step_failed(store, st, rc, error))

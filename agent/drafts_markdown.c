@@ -22,7 +22,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(ConsentEntry, consent_entry_destroy)
 /* Only an identifier of the expected form goes into a crt.sh link: the
  * database holds what extraction wrote, but a link is not the place to trust
  * it. */
-static gboolean is_hex(const char *s)
+gboolean drafts_is_hex(const char *s)
 {
     if (!s || !*s)
         return FALSE;
@@ -256,7 +256,7 @@ static void append_certificates(GString *s, const DraftsFacts *f)
         g_string_append_printf(s, "\n  - **Affected certificates (%u):**", n);
     for (guint i = 0; i < f->certs->len; i++) {
         const DraftsCert *c = g_ptr_array_index(f->certs, i);
-        gboolean serial_ok = is_hex(c->serial), sha_ok = is_hex(c->sha256);
+        gboolean serial_ok = drafts_is_hex(c->serial), sha_ok = drafts_is_hex(c->sha256);
         if (serial_ok && sha_ok)
             g_string_append_printf(s, "\n    - Serial `%s`, SHA-256 `%s`: https://crt.sh/?sha256=%s",
                                    c->serial, c->sha256, c->sha256);
@@ -328,7 +328,7 @@ static char *policies_text(const Config *cfg, const DraftsFacts *f, const Drafts
 
 char *drafts_markdown_render(Store *store, const Config *cfg, const DraftsFacts *f,
                              const CaseRedaction *cr, const Template *t, gboolean with_excerpt,
-                             GError **error)
+                             const char *const *extra, GError **error)
 {
     const CaseRow *c = f->row;
     const DraftsProblemText *pt = drafts_problem_text(c->problem);
@@ -387,5 +387,11 @@ char *drafts_markdown_render(Store *store, const Config *cfg, const DraftsFacts 
         "aware_at", aware,
         NULL,
     };
-    return templates_fill(t, values, error);
+    g_autoptr(GPtrArray) all = g_ptr_array_new();
+    for (gsize i = 0; values[i]; i++)
+        g_ptr_array_add(all, (gpointer)values[i]);
+    for (gsize i = 0; extra && extra[i]; i++)
+        g_ptr_array_add(all, (gpointer)extra[i]);
+    g_ptr_array_add(all, NULL);
+    return templates_fill(t, (const char *const *)all->pdata, error);
 }

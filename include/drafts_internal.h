@@ -21,6 +21,9 @@ typedef struct {
     char *serial; /* lower-case hex, or NULL */
     char *sha256; /* lower-case hex, or NULL */
     char *subject;
+    char *issuer;       /* of a parsed certificate, or NULL */
+    gint64 not_before;  /* 0 when not known */
+    gint64 not_after;
 } DraftsCert;
 
 /* Only data: the one text taken from mail is the first report's, which the
@@ -97,13 +100,28 @@ const DraftsProblemText *drafts_problem_text(const char *problem);
  * leak-checked: drafts_render() checks the finished output. Caller frees. */
 char *drafts_markdown_render(Store *store, const Config *cfg, const DraftsFacts *f,
                              const CaseRedaction *cr, const Template *t, gboolean with_excerpt,
+                             const char *const *extra, GError **error);
+
+/* A non-empty run of hex digits: only such an identifier goes into a link. */
+gboolean drafts_is_hex(const char *s);
+
+/* --- the other reports (drafts_reports.c) --- */
+
+/* The placeholders the full, closure and delayed-revocation templates use
+ * beyond the preliminary report's (alternating name, value; NULL-terminated),
+ * from the case's facts and its redacted timeline. Caller frees with
+ * g_strfreev(). NULL with the timeline's error. */
+char **drafts_reports_values(Store *store, const Config *cfg, const DraftsFacts *f,
                              GError **error);
 
 /* --- the bug (drafts_bugzilla.c) --- */
 
-/* The body of POST /rest/bug around the report `markdown`. Caller frees. */
+/* The body of POST /rest/bug around the report `markdown`; `title` replaces
+ * the case's own title after "<owner>: " (NULL: the reason's). Caller frees. */
 char *drafts_bugzilla_render(const Config *cfg, const DraftsFacts *f, const char *markdown,
-                             gint64 now);
+                             const char *title, gint64 now);
+/* The body of POST /rest/bug/{id}/comment: {"comment": markdown}. */
+char *drafts_bugzilla_comment(const char *markdown);
 
 /* --- mail to a person (drafts_mail.c) --- */
 

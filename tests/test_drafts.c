@@ -701,7 +701,7 @@ static void test_leak_draft(void)
     g_assert_cmpint(count(f.store, "SELECT count(*) FROM events"), ==, events_before + 2);
     g_autofree char *sql = g_strdup_printf(
         "SELECT count(*) FROM events WHERE type='leak_blocked' AND case_id=%d AND actor='drafts' "
-        "AND details LIKE '%%CPR-2025-0008 draft markdown%%' AND details NOT LIKE '%%Ferris%%'",
+        "AND details LIKE '%%CPR-2025-0008 draft preliminary markdown%%' AND details NOT LIKE '%%Ferris%%'",
         case_id);
     g_assert_cmpint(count(f.store, sql), ==, 1);
     g_assert_true(audit_verify(f.store, NULL, &error));
