@@ -179,20 +179,22 @@ static JsonNode *answer(BugzillaClient *c, const char *what, const GByteArray *d
     const char *message = NULL;
     if (bugzilla_error_of(root, &code, &message)) {
         c->last_code = code;
-        gboolean auth = code == 306 || c->last_status == 401;
+        /* only 306 (key invalid or revoked) and 410 (login required) mean a
+         * bad key; any other 401 does not */
+        gboolean auth = code == 306 || code == 410;
         c->blocked = auth || c->last_status == 429;
         g_autofree char *msg = g_utf8_make_valid(message, -1);
         g_set_error(error, CPR_ERROR, auth ? CPR_ERROR_AUTH : CPR_ERROR_REMOTE,
                     "Bugzilla %s: HTTP %ld, error code %" G_GINT64_FORMAT ": %s%s", what,
                     c->last_status, code, msg,
-                    code == 306 ? " (API key invalid or revoked; not retried)"
+                    code == 306   ? " (API key invalid or revoked; not retried)"
+                    : code == 410 ? " (login required: the API key was not accepted; not retried)"
                     : c->last_status == 429 ? " (rate limited; not retried)"
                                             : "");
-    } else if (c->last_status == 429 || c->last_status == 401) {
+    } else if (c->last_status == 429) {
         c->blocked = TRUE;
-        g_set_error(error, CPR_ERROR, c->last_status == 401 ? CPR_ERROR_AUTH : CPR_ERROR_REMOTE,
-                    "Bugzilla %s: HTTP %ld (%s; not retried)", what, c->last_status,
-                    c->last_status == 401 ? "API key refused" : "rate limited");
+        g_set_error(error, CPR_ERROR, CPR_ERROR_REMOTE,
+                    "Bugzilla %s: HTTP 429 (rate limited; not retried)", what);
     } else if (c->last_status < 200 || c->last_status >= 300) {
         g_set_error(error, CPR_ERROR, CPR_ERROR_REMOTE, "Bugzilla %s: HTTP %ld", what,
                     c->last_status);
@@ -214,7 +216,8 @@ static JsonNode *request(BugzillaClient *c, const char *what, const char *path_a
                          const char *body, GError **error)
 {
     if (c->blocked) {
-        g_set_error(error, CPR_ERROR, c->last_code == 306 ? CPR_ERROR_AUTH : CPR_ERROR_REMOTE,
+        gboolean auth = c->last_code == 306 || c->last_code == 410;
+        g_set_error(error, CPR_ERROR, auth ? CPR_ERROR_AUTH : CPR_ERROR_REMOTE,
                     "Bugzilla %s not attempted: an earlier answer (HTTP %ld%s) forbids retrying",
                     what, c->last_status, c->last_code == 306 ? ", code 306" : "");
         return NULL;
@@ -355,4 +358,24 @@ GArray *bugzilla_find_by_whiteboard(BugzillaClient *client, const char *marker, 
     }
     g_array_sort(ids, cmp_int64);
     return ids;
+}
+
+BugzillaOutcome bugzilla_create_outcome(const BugzillaClient *client, const GError *error)
+{
+    if (!error)
+        return BUGZILLA_CREATED;
+    gint64 code = client ? client->last_code : 0;
+    if (code == 306 || code == 410)
+        return BUGZILLA_BAD_KEY;
+    if (code == 50 || code == 51 || (code >= 103 && code <= 108) || code == 120 || code == 122)
+        return BUGZILLA_NOT_CREATED;
+    /* a request refused before it was sent (rate limit, blocked client) */
+    if (client && client->last_status == 429)
+        return BUGZILLA_NOT_CREATED;
+    if (error->domain == CPR_ERROR &&
+        (error->code == CPR_ERROR_CONFIG || error->code == CPR_ERROR_TLS))
+        return BUGZILLA_NOT_CREATED;
+    /* 100500 and other codes, 5xx, timeouts, cut connections, answers that
+     * are not JSON: the bug may exist */
+    return BUGZILLA_OUTCOME_UNKNOWN;
 }

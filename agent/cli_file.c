@@ -189,9 +189,13 @@ static char *body_with_marker(const char *draft, const char *marker, GError **er
 }
 
 /* Tests shorten the timeout to provoke "created, but the answer was lost". */
-static BugzillaOptions client_options(void)
+static BugzillaOptions client_options(const Config *cfg)
 {
     BugzillaOptions o = bugzilla_options_default();
+    if (cfg->bugzilla_timeout_seconds > 0) {
+        o.timeout_ms = (glong)cfg->bugzilla_timeout_seconds * 1000;
+        o.connect_timeout_ms = MIN(o.connect_timeout_ms, o.timeout_ms);
+    }
     const char *ms = g_getenv("CPR_INTAKE_BUGZILLA_TIMEOUT_MS");
     guint64 v = 0;
     if (ms && g_ascii_string_to_unsigned(ms, 10, 100, 600000, &v, NULL)) {
@@ -272,7 +276,7 @@ int cli_file(CliContext *ctx, int argc, char **argv)
         rc = fail_with(c, error);
         goto out;
     }
-    BugzillaOptions opt = client_options();
+    BugzillaOptions opt = client_options(ctx->cfg);
     client = bugzilla_client_new(ctx->cfg, &opt, &error);
     if (!client) {
         rc = fail_with(c, error);
@@ -323,9 +327,10 @@ int cli_file(CliContext *ctx, int argc, char **argv)
     }
     gint64 bug_id = 0;
     if (!bugzilla_create_bug(client, body, &bug_id, &error)) {
-        /* A timeout or a dropped connection may come after the server created
-         * the bug: the marker search of the next attempt settles it. */
-        gboolean unknown = error->domain == CPR_ERROR && error->code == CPR_ERROR_CONNECTION;
+        /* A timeout, a dropped connection, a 5xx or an unknown error code may
+         * come after the server created the bug: the marker search of the
+         * next attempt settles it. A validation error created nothing. */
+        gboolean unknown = bugzilla_create_outcome(client, error) == BUGZILLA_OUTCOME_UNKNOWN;
         record_failure(store, c, client, "create", error, unknown, ctx->now);
         rc = fail_with(c, error);
         goto out;

@@ -56,6 +56,9 @@ static const KeySpec KEY_SPECS[] = {
     {"bugzilla", "version", K_STRING, FALSE},
     {"bugzilla", "auto_file", K_BOOL, FALSE},
     {"bugzilla", "ca_accounts", K_LIST, FALSE},
+    {"bugzilla", "op_sys", K_STRING, FALSE},
+    {"bugzilla", "platform", K_STRING, FALSE},
+    {"bugzilla", "timeout_seconds", K_INT, FALSE},
     {"drafts", "template_dir", K_STRING, FALSE},
     {"drafts", "template_version", K_STRING, FALSE},
     {"drafts", "br_version", K_STRING, FALSE},
@@ -232,6 +235,8 @@ void config_free(Config **cfg)
     g_free(c->bugzilla_product);
     g_free(c->bugzilla_component);
     g_free(c->bugzilla_version);
+    g_free(c->bugzilla_op_sys);
+    g_free(c->bugzilla_platform);
     g_strfreev(c->bugzilla_ca_accounts);
     g_free(c->drafts_template_dir);
     g_free(c->drafts_template_version);
@@ -594,6 +599,12 @@ Config *config_load(const char *path, GError **error)
         c->bugzilla_ca_file = get_string(kf, "bugzilla", "ca_file", NULL);
         c->bugzilla_auto_file = g_key_file_get_boolean(kf, "bugzilla", "auto_file", NULL);
         c->bugzilla_ca_accounts = get_list_lower(kf, "bugzilla", "ca_accounts");
+        c->bugzilla_op_sys = get_string(kf, "bugzilla", "op_sys", NULL);
+        c->bugzilla_platform = get_string(kf, "bugzilla", "platform", NULL);
+        c->bugzilla_timeout_seconds =
+            g_key_file_has_key(kf, "bugzilla", "timeout_seconds", NULL)
+                ? g_key_file_get_integer(kf, "bugzilla", "timeout_seconds", NULL)
+                : 0;
     }
     c->bugzilla_product = get_string(kf, "bugzilla", "product", "CA Program");
     c->bugzilla_component = get_string(kf, "bugzilla", "component", "CA Certificate Compliance");

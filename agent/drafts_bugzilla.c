@@ -77,6 +77,11 @@ char *drafts_bugzilla_render(const Config *cfg, const DraftsFacts *f, const char
                                                   : "CA Certificate Compliance");
     jsonutil_add_string(b, "version", cfg->bugzilla_version ? cfg->bugzilla_version : "other");
     jsonutil_add_string(b, "type", "task");
+    /* fields a product without defaults requires ("You must select/enter a OS") */
+    if (cfg->bugzilla_op_sys)
+        jsonutil_add_string(b, "op_sys", cfg->bugzilla_op_sys);
+    if (cfg->bugzilla_platform)
+        jsonutil_add_string(b, "platform", cfg->bugzilla_platform);
     jsonutil_add_string(b, "summary", summary);
     jsonutil_add_string(b, "whiteboard", wb);
     jsonutil_add_string(b, "description", markdown);

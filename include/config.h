@@ -69,6 +69,9 @@ typedef struct {
     char *bugzilla_version;   /* default "other" */
     gboolean bugzilla_auto_file;
     char **bugzilla_ca_accounts; /* the CA's Bugzilla accounts; NULL-terminated or NULL */
+    char *bugzilla_op_sys;       /* sent when set (products without a default OS) */
+    char *bugzilla_platform;     /* sent when set */
+    int bugzilla_timeout_seconds; /* whole request; 0: the client's default */
 
     /* [drafts] */
     char *drafts_template_dir;     /* default: conf/ next to the config, or share dir */

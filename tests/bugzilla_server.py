@@ -22,6 +22,11 @@ Failure modes come from DIR/mode, read at every request: one line
     429           HTTP 429 Too Many Requests
     500           HTTP 500 with an HTML page
     hang          create the bug, then sleep HANG seconds before answering
+    code:N        refuse the request with Bugzilla error code N, creating
+                  nothing (as BMO does for validation errors: 50, 51, 103-108,
+                  120, 122; 306 and 410 for a bad key)
+    after:N       create the bug, then answer error code N (Bugzilla can fail
+                  after committing the bug, e.g. code 100500)
 COUNT: how many matching requests it affects (default: all); the file is
 rewritten with the rest, and "ok" once it is used up. SCOPE: "post" (only
 POST /rest/bug; the default for 500 and hang) or "all" (the default for
@@ -83,7 +88,8 @@ class State:
             return "ok"
         kind = words[0]
         count = int(words[1]) if len(words) > 1 and words[1] != "-" else None
-        scope = words[2] if len(words) > 2 else ("post" if kind in ("500", "hang") else "all")
+        scope = words[2] if len(words) > 2 else (
+            "post" if kind in ("500", "hang") or kind.startswith(("code:", "after:")) else "all")
         if scope == "post" and not is_post:
             return "ok"
         if count is not None:
@@ -142,6 +148,17 @@ class Handler(BaseHTTPRequestHandler):
         if mode == "500":
             return self.reply(500, "<html><body>Internal Server Error</body></html>",
                               "text/html")
+        if mode.startswith("code:"):
+            code = int(mode.split(":", 1)[1])
+            messages = {50: "You must select/enter a OS.", 51: "There is no component named "
+                        "'X' in the 'CA Program' product.", 104: "There is no version named 'x'.",
+                        105: "There is no component named 'x'.",
+                        106: "There is no product named 'x'.",
+                        120: "You are not allowed to restrict bugs to the "
+                        "'ca-program-security' group.", 410: "You must log in before using "
+                        "this part of Bugzilla."}
+            return self.error(401 if code == 410 else 400, code,
+                              messages.get(code, "Validation error %d." % code))
         if method == "GET" and path == "/rest/whoami":
             return self.reply(200, {"id": 4242, "name": "cpr-intake@acmetrust.test",
                                     "real_name": "Acme Trust CPR intake", "nick": "acme"})
@@ -169,6 +186,9 @@ class Handler(BaseHTTPRequestHandler):
                 bugs.append(bug)
                 st.save_bugs(bugs)
             entry["bug_id"] = bug_id
+            if mode.startswith("after:"):
+                return self.error(500, int(mode.split(":", 1)[1]),
+                                  "An unknown error occurred after the bug was created.")
             if mode == "hang":
                 # The bug exists; the answer is lost to a client that gives up.
                 # Logged now, so the log is in request order for the test.

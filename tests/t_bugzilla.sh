@@ -175,6 +175,37 @@ check "429 on the POST: exactly one POST, nothing after" sh -c \
 check "429 on the POST records bug_filing_blocked" [ "$(events 5 bug_filing_blocked)" -eq 2 ]
 mode "ok"
 
+# --- 5b. what a Bugzilla answer means (SPEC 2.5), on a new case ---
+cpr ingest "$CPR_FIXTURES/redact-corpus/12-short-form-nickname.eml"
+nc=$(q "SELECT case_id FROM messages WHERE message_id LIKE 'corpus-12-%'")
+for code in 50 51 104 105 106 120; do
+    mode "code:$code 1"
+    b0=$(nbugs)
+    cpr file "$nc"
+    check "code $code: not created, shown with Bugzilla's message and code" sh -c \
+        "[ $rc -eq 1 ] && grep -q 'error code $code: ' '$tmp/err' && [ $(nbugs) -eq $b0 ]"
+    check "code $code: audited as no bug created" sh -c "sqlite3 '$db' \"SELECT details FROM events \
+        WHERE case_id = $nc AND type = 'bug_filing_failed' ORDER BY id DESC LIMIT 1\" | grep -q 'no bug created'"
+done
+check "code 120 (group restriction) is not taken for a bad key" [ "$(events $nc bug_filing_blocked)" -eq 0 ]
+mode "code:410 1"
+cpr file "$nc"
+check "code 410 (login required) is a bad key: blocked, not retried" sh -c \
+    "[ $rc -ne 0 ] && [ $(events $nc bug_filing_blocked) -eq 1 ] && grep -q 'code 410' '$tmp/err'"
+mode "after:100500 1"
+b0=$(nbugs)
+cpr file "$nc"
+check "code 100500 after the bug was created: outcome unknown" sh -c "[ $rc -ne 0 ] && \
+    [ $(nbugs) -eq $((b0 + 1)) ] && sqlite3 '$db' \"SELECT details FROM events WHERE case_id = $nc \
+    AND type = 'bug_filing_failed' ORDER BY id DESC LIMIT 1\" | grep -q 'outcome.*unknown'"
+posts_before=$(nposts)
+cpr file "$nc"
+check "the next file finds that bug before any new POST" sh -c \
+    "[ $rc -eq 0 ] && grep -q 'found by its marker' '$tmp/out' && [ $(nposts) -eq $posts_before ]"
+check "exactly one bug for the case in the end" \
+    [ "$(bugs_with "$(q "SELECT bug_marker FROM cases WHERE id = $nc")")" -eq 1 ]
+mode "ok"
+
 # --- 6. an untrusted server certificate ---
 before=$(nreq)
 "$bin" --config "$tmp/untrusted.conf" --db "$db" file 6 >"$tmp/out" 2>"$tmp/err"

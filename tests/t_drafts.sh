@@ -275,6 +275,15 @@ for bad in ('-->', '<!--', '```', '<script', '<img', '](http://evil)'):
 PY
 done
 
+# --- [bugzilla] op_sys and platform, sent when set ---
+{ cat "$conf"; printf '[bugzilla]\nurl=https://127.0.0.1:9\nop_sys=Unspecified\nplatform=Unspecified\n'; } >"$tmp/os.conf"
+"$bin" --config "$tmp/os.conf" --db "$db" draft 1 --format bugzilla-json >"$tmp/os.json" 2>"$tmp/err"
+check "op_sys and platform are in the bug when configured, absent otherwise" python3 -c "
+import json
+b=json.load(open('$tmp/os.json')); assert b['op_sys']=='Unspecified' and b['platform']=='Unspecified', b
+d=json.load(open('$tmp/d1.json')); assert 'op_sys' not in d and 'platform' not in d, d
+"
+
 # --- no reporter prose unless asked for ---
 cpr draft "$hc" >"$tmp/plain.md"
 check "without --with-excerpt no word of the report is in the draft" \
