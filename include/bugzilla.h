@@ -72,6 +72,14 @@ BugzillaOutcome bugzilla_create_outcome(const BugzillaClient *client, const GErr
  * GArray; empty when none. */
 GArray *bugzilla_find_by_whiteboard(BugzillaClient *client, const char *marker, GError **error);
 
+/* The bugs `creator` filed in `product`/`component` with exactly `summary`
+ * since `since` (Unix seconds) whose description names `reference` (GET
+ * /rest/bug, then each candidate's first comment): the duplicate guard of
+ * `file`, which writes nothing of its own into a bug. Ids ascending. */
+GArray *bugzilla_find_filed(BugzillaClient *client, const char *creator, const char *product,
+                            const char *component, const char *summary, gint64 since,
+                            const char *reference, GError **error);
+
 /* cfg->bugzilla_url + "/show_bug.cgi?id=N". Caller frees. */
 char *bugzilla_bug_url(const Config *cfg, gint64 bug_id);
 

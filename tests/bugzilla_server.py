@@ -38,6 +38,7 @@ the failure mode used. The key itself is never written. A TLS handshake the
 client aborts (it refused our certificate) is logged as {"tls_error": ...}.
 """
 import argparse
+import re
 import json
 import os
 import socket
@@ -163,12 +164,37 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(200, {"id": 4242, "name": "cpr-intake@acmetrust.test",
                                     "real_name": "Acme Trust CPR intake", "nick": "acme"})
         if method == "GET" and path == "/rest/bug":
-            wb = query.get("whiteboard", [None])[0]
+            # as upstream: each given field must match (summary and whiteboard
+            # as substrings), creation_time is "created at or after"
             with LOCK:
                 bugs = st.bugs()
-            hits = [{"id": b["id"], "whiteboard": b.get("whiteboard", "")} for b in bugs
-                    if wb is None or wb in b.get("whiteboard", "")]
+            def want(name):
+                return query.get(name, [None])[0]
+            def match(b):
+                if want("whiteboard") is not None and want("whiteboard") not in b.get("whiteboard", ""):
+                    return False
+                if want("summary") is not None and want("summary") not in b.get("summary", ""):
+                    return False
+                for field in ("creator", "product", "component"):
+                    if want(field) is not None and b.get(field) != want(field):
+                        return False
+                if want("creation_time") is not None and \
+                        b.get("creation_time", "") < want("creation_time"):
+                    return False
+                return True
+            hits = [{"id": b["id"], "whiteboard": b.get("whiteboard", ""),
+                     "summary": b.get("summary", ""), "creator": b.get("creator", ""),
+                     "creation_time": b.get("creation_time", "")} for b in bugs if match(b)]
             return self.reply(200, {"bugs": hits, "faults": []})
+        m = re.match(r"^/rest/bug/(\d+)/comment$", path)
+        if method == "GET" and m:
+            with LOCK:
+                bugs = st.bugs()
+            for b in bugs:
+                if b["id"] == int(m.group(1)):
+                    return self.reply(200, {"bugs": {m.group(1): {"comments": [
+                        {"count": 0, "text": b.get("description", "")}]}}, "comments": {}})
+            return self.error(404, 101, "Bug #%s does not exist." % m.group(1))
         if method == "POST" and path == "/rest/bug":
             try:
                 bug = json.loads(body.decode("utf-8"))
@@ -183,6 +209,9 @@ class Handler(BaseHTTPRequestHandler):
                 bugs = st.bugs()
                 bug_id = 1900001 + len(bugs)
                 bug["id"] = bug_id
+                bug["creator"] = "cpr-intake@acmetrust.test"  # whoami's account
+                bug["creation_time"] = time.strftime(
+                    "%Y-%m-%dT%H:%M:%SZ", time.gmtime())
                 bugs.append(bug)
                 st.save_bugs(bugs)
             entry["bug_id"] = bug_id
