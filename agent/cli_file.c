@@ -84,14 +84,16 @@ static gboolean record_event(Store *store, gint64 at, gint64 case_id, const char
     return TRUE;
 }
 
-/* Commit the marker (a new one on the first attempt) and the attempt time
- * before anything is sent. */
+/* Commit a new attempt id and the attempt time before anything is sent. It
+ * is also the lease against a concurrent `file` of the same case: the update
+ * applies only while the case still has the attempt id this run read, so of
+ * two runs that searched and found nothing only one goes on to POST. */
 static gboolean begin_attempt(Store *store, const CaseRow *c, BugState *s, gint64 now,
                               gboolean retry, GError **error)
 {
-    if (!s->marker) {
-        /* 12 hex digits of a random UUID: unique enough among one CA's bugs, short
-         * enough for a whiteboard. */
+    g_autofree char *previous = g_strdup(s->marker);
+    {
+        /* 12 hex digits of a random UUID: unique enough among one CA's bugs */
         g_autofree char *uuid = g_uuid_string_random();
         char hex[13];
         gsize n = 0;
@@ -99,6 +101,7 @@ static gboolean begin_attempt(Store *store, const CaseRow *c, BugState *s, gint6
             if (g_ascii_isxdigit(*p))
                 hex[n++] = *p;
         hex[n] = '\0';
+        g_free(s->marker);
         s->marker = g_strdup_printf("[cpr-intake:%s:%s]", c->reference, hex);
     }
     s->attempt_at = now;
@@ -107,15 +110,29 @@ static gboolean begin_attempt(Store *store, const CaseRow *c, BugState *s, gint6
     if (!store_begin(store, error))
         return FALSE;
     sqlite3_stmt *st = store_prepare(
-        store, "UPDATE cases SET bug_marker = ?, bug_attempt_at = ? WHERE id = ? AND bug_id IS NULL",
+        store,
+        "UPDATE cases SET bug_marker = ?, bug_attempt_at = ? WHERE id = ? AND bug_id IS NULL "
+        "AND bug_marker IS ?",
         error);
     if (!st)
         goto fail;
     sqlite3_bind_text(st, 1, s->marker, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 2, now);
     sqlite3_bind_int64(st, 3, c->id);
-    if (!store_step_done(store, st, error) ||
-        !store_event_append(store, now, ACTOR, c->id, "bug_filing_started", details, error) ||
+    if (previous)
+        sqlite3_bind_text(st, 4, previous, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(st, 4);
+    if (!store_step_done(store, st, error))
+        goto fail;
+    if (sqlite3_changes(store_db(store)) != 1) {
+        g_set_error(error, CPR_ERROR, CPR_ERROR_INPUT,
+                    "another `file` of %s started meanwhile (or the bug was recorded): not "
+                    "posting; run `file %s` again once it has finished",
+                    c->reference, c->reference);
+        goto fail;
+    }
+    if (!store_event_append(store, now, ACTOR, c->id, "bug_filing_started", details, error) ||
         !store_commit(store, error))
         goto fail;
     return TRUE;

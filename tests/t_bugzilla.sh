@@ -237,6 +237,28 @@ cpr file "$oc"
 check "an old bug with the whiteboard marker is still recognised, nothing posted" sh -c \
     "[ $rc -eq 0 ] && grep -q 'found by the duplicate search' '$tmp/out' && [ $(nposts) -eq $posts_before ]"
 
+# --- 5d. two file runs on one case: one bug ---
+cpr ingest "$CPR_FIXTURES/redact-corpus/14-prose-reported.eml"
+cc=$(q "SELECT case_id FROM messages WHERE message_id LIKE 'corpus-14-%'")
+cref=$(q "SELECT reference FROM cases WHERE id = $cc")
+mode "hang 1"
+posts_before=$(nposts)
+"$bin" --config "$conf" --db "$db" file "$cc" >"$tmp/a.out" 2>"$tmp/a.err" &
+a_pid=$!
+i=0 # wait until the first run's POST has reached the server (it hangs there)
+while [ "$(nposts)" -le "$posts_before" ] && [ $i -lt 200 ]; do i=$((i + 1)); sleep 0.05; done
+cpr file "$cc"
+b_rc=$rc
+wait "$a_pid"
+a_rc=$?
+cat "$tmp/a.out" "$tmp/a.err" >>"$tmp/all"
+check "two concurrent file runs: one POST, one bug, recorded once" sh -c \
+    "[ $(($(nposts) - posts_before)) -eq 1 ] && [ $(bugs_for "$cref") -eq 1 ] && \
+     [ \"\$(sqlite3 '$db' 'SELECT count(*) FROM events WHERE case_id = $cc AND type = \"bug_filed\"')\" -eq 1 ]"
+check "... the second run adopted the bug, the first says it was recorded meanwhile" sh -c \
+    "[ $b_rc -eq 0 ] && [ $a_rc -ne 0 ] && grep -q 'another process meanwhile' '$tmp/a.err'"
+mode "ok"
+
 # --- 6. an untrusted server certificate ---
 before=$(nreq)
 "$bin" --config "$tmp/untrusted.conf" --db "$db" file 6 >"$tmp/out" 2>"$tmp/err"
