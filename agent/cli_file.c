@@ -25,6 +25,7 @@
 #include "cases.h"
 #include "cli.h"
 #include "clocks.h"
+#include "testhooks.h"
 #include "cpr_error.h"
 #include "drafts.h"
 #include "jsonutil.h"
@@ -198,9 +199,7 @@ static char *body_to_send(const char *draft, char **summary_r, GError **error)
     json_object_remove_member(o, "whiteboard");
     const char *summary = json_object_get_string_member_with_default(o, "summary", "");
     *summary_r = g_strdup(summary);
-    g_autoptr(JsonGenerator) gen = json_generator_new();
-    json_generator_set_root(gen, root);
-    return json_generator_to_data(gen, NULL);
+    return jsonutil_node_to_string(root, FALSE);
 }
 
 /* The bug an earlier attempt may have created: by the duplicate search
@@ -221,7 +220,8 @@ static GArray *find_earlier(BugzillaClient *client, const Config *cfg, const Cas
     return bugzilla_find_by_whiteboard(client, s->marker, error);
 }
 
-/* Tests shorten the timeout to provoke "created, but the answer was lost". */
+/* Tests shorten the timeout to provoke "created, but the answer was lost"
+ * (test builds only, testhooks.h). */
 static BugzillaOptions client_options(const Config *cfg)
 {
     BugzillaOptions o = bugzilla_options_default();
@@ -229,7 +229,7 @@ static BugzillaOptions client_options(const Config *cfg)
         o.timeout_ms = (glong)cfg->bugzilla_timeout_seconds * 1000;
         o.connect_timeout_ms = MIN(o.connect_timeout_ms, o.timeout_ms);
     }
-    const char *ms = g_getenv("CPR_INTAKE_BUGZILLA_TIMEOUT_MS");
+    const char *ms = testhooks_getenv("CPR_INTAKE_BUGZILLA_TIMEOUT_MS");
     guint64 v = 0;
     if (ms && g_ascii_string_to_unsigned(ms, 10, 100, 600000, &v, NULL)) {
         o.timeout_ms = (glong)v;
