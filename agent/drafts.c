@@ -133,9 +133,8 @@ static const char *format_name(DraftFormat format)
     return drafts_format_name(format);
 }
 
-/* The BR 4.9.5 preliminary report as a mail: to the reporter; the Subscriber
- * mail needs an address recorded for the case, which this version cannot
- * record yet. */
+/* The BR 4.9.5 preliminary report as a mail: to the reporter, or to the
+ * Subscriber `case subscriber` recorded. */
 static char *render_mail(Store *store, const Config *cfg, gint64 case_id, const DraftOptions *opts,
                          gint64 now, GError **error)
 {
@@ -145,35 +144,35 @@ static char *render_mail(Store *store, const Config *cfg, gint64 case_id, const 
     g_autoptr(DraftsFacts) f = drafts_facts_load(store, cr, case_id, error);
     if (!f)
         return NULL;
-    if (opts->report == DRAFT_SUBSCRIBER_MAIL) {
-        g_set_error(error, CPR_ERROR, CPR_ERROR_INPUT,
-                    "case %s: no Subscriber address is known; record it with `case subscriber "
-                    "%s EMAIL [--name N]`",
-                    f->row->reference, f->row->reference);
-        return NULL;
-    }
-    g_autoptr(Template) t = templates_choose_kind(cfg->drafts_template_dir, "reporter-mail",
+    gboolean subscriber = opts->report == DRAFT_SUBSCRIBER_MAIL;
+    const char *kind = drafts_report_name(opts->report);
+    g_autoptr(Template) t = templates_choose_kind(cfg->drafts_template_dir, kind,
                                                   cfg->drafts_template_version, now, error);
     if (!t)
         return NULL;
-    g_autoptr(DraftsRecipient) to = drafts_mail_reporter(store, cfg, f, error);
+    g_autoptr(DraftsRecipient) to = subscriber ? drafts_mail_subscriber(store, f, error)
+                                               : drafts_mail_reporter(store, cfg, f, error);
     if (!to)
         return NULL;
     g_autofree char *body = drafts_mail_body(cfg, f, to, t, error);
     if (!body)
         return NULL;
-    g_autofree char *subject = g_strdup_printf(
-        "[%s] Preliminary report on your Certificate Problem Report", f->row->reference);
+    g_autofree char *subject =
+        subscriber ? g_strdup_printf("[%s] Preliminary report on a Certificate Problem Report "
+                                     "about your certificate",
+                                     f->row->reference)
+                   : g_strdup_printf("[%s] Preliminary report on your Certificate Problem Report",
+                                     f->row->reference);
     g_autofree char *out = opts->format == DRAFT_EML
-                               ? drafts_mail_eml(cfg, f, to, subject, body, now)
+                               ? drafts_mail_eml(cfg, f, to, kind, subject, body, now)
                                : g_steal_pointer(&body);
-    g_autofree char *output_name = g_strdup_printf("case %s draft reporter-mail %s",
-                                                   f->row->reference, format_name(opts->format));
+    g_autofree char *output_name = g_strdup_printf("case %s draft %s %s", f->row->reference, kind,
+                                                   format_name(opts->format));
     GError *leak = NULL;
     if (case_redaction_check_mail(cr, out, to->email, output_name, &leak))
         return g_steal_pointer(&out);
     refuse_leak(store, f, output_name, leak, now, error);
-    g_prefix_error(error, "case %s: reporter mail not emitted: ", f->row->reference);
+    g_prefix_error(error, "case %s: %s not emitted: ", f->row->reference, kind);
     return NULL;
 }
 

@@ -153,6 +153,33 @@ DraftsRecipient *drafts_mail_reporter(Store *store, const Config *cfg, const Dra
     return r;
 }
 
+DraftsRecipient *drafts_mail_subscriber(Store *store, const DraftsFacts *f, GError **error)
+{
+    sqlite3_stmt *st =
+        store_prepare(store, "SELECT email, name FROM case_subscribers WHERE case_id = ?", error);
+    if (!st)
+        return NULL;
+    sqlite3_bind_int64(st, 1, f->row->id);
+    DraftsRecipient *r = NULL;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        MimeAddress a = {.email = (char *)sqlite3_column_text(st, 0),
+                         .name = (char *)sqlite3_column_text(st, 1)};
+        r = from_address(&a);
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        store_set_error(store, error, "reading the case's Subscriber failed");
+        return NULL;
+    }
+    if (!r)
+        g_set_error(error, CPR_ERROR, CPR_ERROR_INPUT,
+                    "case %s: no Subscriber address is known; record it with `case subscriber "
+                    "%s EMAIL [--name N]`",
+                    f->row->reference, f->row->reference);
+    return r;
+}
+
 /* What the case has found, in plain text, from facts only. */
 static char *findings(const DraftsFacts *f)
 {
@@ -211,7 +238,7 @@ char *drafts_mail_body(const Config *cfg, const DraftsFacts *f, const DraftsReci
 }
 
 char *drafts_mail_eml(const Config *cfg, const DraftsFacts *f, const DraftsRecipient *to,
-                      const char *subject, const char *body, gint64 now)
+                      const char *kind, const char *subject, const char *body, gint64 now)
 {
     const char *from = cfg->ca_report_addresses && cfg->ca_report_addresses[0]
                            ? cfg->ca_report_addresses[0]
@@ -229,8 +256,8 @@ char *drafts_mail_eml(const Config *cfg, const DraftsFacts *f, const DraftsRecip
     g_autoptr(GString) s = g_string_new(NULL);
     g_string_append_printf(s, "From: %s\r\nTo: %s\r\nSubject: %s\r\nDate: %s\r\n", from_s, to_s,
                            subj, date);
-    g_string_append_printf(s, "Message-ID: <%s.%" G_GINT64_FORMAT ".reporter-mail@%s>\r\n",
-                           f->row->reference, now, at ? at + 1 : "localhost");
+    g_string_append_printf(s, "Message-ID: <%s.%" G_GINT64_FORMAT ".%s@%s>\r\n",
+                           f->row->reference, now, kind, at ? at + 1 : "localhost");
     g_string_append(s, "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\n"
                        "Content-Transfer-Encoding: 8bit\r\n\r\n");
     g_auto(GStrv) lines = g_strsplit(body, "\n", -1);

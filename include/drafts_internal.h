@@ -138,11 +138,14 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(DraftsRecipient, drafts_recipient_destroy)
  * sender or the CA's own address. */
 DraftsRecipient *drafts_mail_reporter(Store *store, const Config *cfg, const DraftsFacts *f,
                                       GError **error);
+/* The Subscriber `case subscriber` recorded; NULL with CPR_ERROR_INPUT naming
+ * that command when none is. */
+DraftsRecipient *drafts_mail_subscriber(Store *store, const DraftsFacts *f, GError **error);
 /* The body of the mail to `to`, from the template `t` and the case's facts. */
 char *drafts_mail_body(const Config *cfg, const DraftsFacts *f, const DraftsRecipient *to,
                        const Template *t, GError **error);
 /* One RFC 5322 message around `body` (text/plain, UTF-8). Caller frees. */
 char *drafts_mail_eml(const Config *cfg, const DraftsFacts *f, const DraftsRecipient *to,
-                      const char *subject, const char *body, gint64 now);
+                      const char *kind, const char *subject, const char *body, gint64 now);
 
 #endif

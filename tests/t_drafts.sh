@@ -204,6 +204,28 @@ check "reporter mail as markdown prints the body only" \
 cpr draft 1 --report subscriber-mail >"$tmp/out" 2>"$tmp/err"
 check "without a Subscriber address the Subscriber mail exits 2 naming case subscriber" \
     sh -c "[ $? -eq 2 ] && grep -q 'case subscriber CPR-2025-0001 EMAIL' '$tmp/err' && [ ! -s '$tmp/out' ]"
+cpr case subscriber 1 "not an address" >/dev/null 2>"$tmp/err"
+check "case subscriber refuses what is not an address" [ $? -eq 2 ]
+cpr case subscriber CPR-2025-0001 Ops@Larkspur-Candles.test --name "Larkspur Candles Ops" >"$tmp/out" 2>"$tmp/err"
+check "case subscriber records the address, audited" sh -c "[ $? -eq 0 ] && \
+    [ \"\$(sqlite3 '$db' \"SELECT email || '|' || name FROM case_subscribers WHERE case_id = 1\")\" = 'ops@larkspur-candles.test|Larkspur Candles Ops' ] && \
+    [ \"\$(sqlite3 '$db' \"SELECT count(*) FROM events WHERE case_id = 1 AND type = 'subscriber_recorded'\")\" -eq 1 ]"
+cpr draft 1 --report subscriber-mail --format eml >"$tmp/s.eml" 2>"$tmp/err"
+check "the Subscriber mail goes to the recorded Subscriber and names no reporter" python3 - "$tmp/s.eml" <<'PY'
+import email, re, sys
+from email import policy
+m = email.message_from_binary_file(open(sys.argv[1], 'rb'), policy=policy.default)
+assert m['To'].addresses[0].addr_spec == 'ops@larkspur-candles.test', m['To']
+assert 'CPR-2025-0001' in m['Subject'], m['Subject']
+body = m.get_content()
+assert body.startswith('Dear Larkspur Candles Ops,'), body[:60]
+assert not re.search(r'(?i)rafferty|nakagawa|tidepool', open(sys.argv[1]).read())
+assert '685192f131280555404e8d8fed6066dcf3a8' in body
+PY
+cp "$CPR_FIXTURES/migration/v2.db" "$tmp/v2.db"
+"$bin" --config "$conf" --db "$tmp/v2.db" case subscriber 1 ops@example.test >/dev/null 2>"$tmp/err"
+check "a database made by an earlier version takes a Subscriber after its upgrade" \
+    [ "$(sqlite3 "$tmp/v2.db" 'SELECT email FROM case_subscribers WHERE case_id = 1')" = ops@example.test ]
 
 # --- every report kind: golden output, exact headings, for every case ---
 golden="$CPR_FIXTURES/drafts-golden"

@@ -57,7 +57,7 @@ for c in $(q 'SELECT id FROM cases ORDER BY id'); do
             rm -f "$out"
             # refused for a machine, or fail closed: a name the reporter shares
             # with someone else on the case cannot be told apart
-            if grep -q "reporter mail not emitted" "$out.err" && [ $rc -eq 1 ]; then
+            if grep -q "reporter-mail not emitted" "$out.err" && [ $rc -eq 1 ]; then
                 echo "$c" >>"$tmp/failclosed"
             elif ! grep -q "no reporter mail is drafted" "$out.err"; then
                 echo "# case $c $fmt: $(cat "$out.err")"
