@@ -53,6 +53,10 @@ static const HelpText HELP[] = {
               "                     delayed-revocation | reporter-mail | subscriber-mail\n"
               "  --format FORMAT    markdown (default) | bugzilla-json (reports) | eml (mails)\n"
               "  --with-excerpt     add a redacted excerpt of the first report\n"},
+    {"send", "Deliver a BR 4.9.5 preliminary report over [mail] SMTP: the leak-checked mail of\n"
+             "`draft CASE --report KIND --format eml`. When the server accepts it,\n"
+             "preliminary_report_sent (reporter-mail) or subscriber_notified (subscriber-mail)\n"
+             "is recorded at that time.\n"},
     {"file", "Create the case's Bugzilla bug through the REST API ([bugzilla]); never twice.\n"},
     {"consent",
      "The registry of reporters who agreed to be named in public reports.\n\n"

@@ -72,6 +72,12 @@ static const KeySpec KEY_SPECS[] = {
     {"clocks", "escalate_at", K_LIST, FALSE},
     {"audit", "backfill_slack_seconds", K_INT, FALSE},
     /* acknowledgement mail to reporters and intake health pages (issue 5) */
+    /* SMTP shared by acknowledgements and `send` (issue 12) */
+    {"mail", "smtp_url", K_URL, FALSE},
+    {"mail", "from", K_STRING, FALSE},
+    {"mail", "user", K_STRING, FALSE},
+    {"mail", "password_file", K_SECRET, FALSE},
+    {"mail", "ca_file", K_FILE, FALSE},
     {"ack", "enabled", K_BOOL, FALSE},
     {"ack", "from", K_STRING, FALSE},
     {"ack", "smtp_url", K_URL, FALSE},
@@ -243,6 +249,12 @@ void config_free(Config **cfg)
     g_free(c->drafts_template_version);
     g_free(c->drafts_br_version);
     g_free(c->ack_from);
+    g_free(c->mail_smtp_url);
+    g_free(c->mail_from);
+    g_free(c->mail_user);
+    g_free(c->mail_password_file);
+    g_free(c->mail_ca_file);
+    g_strfreev(c->warnings);
     g_free(c->ack_smtp_url);
     g_free(c->ack_text_file);
     g_free(c->ack_ca_file);
@@ -365,7 +377,7 @@ static gboolean validate_structure(GKeyFile *kf, const char *file, GError **erro
         if (!group_known(groups[g]))
             return fail(error, file, groups[g], NULL,
                         "unknown section; expected ca, store, imap, bugzilla, drafts, clocks, "
-                        "audit, ack, health or notify.NAME");
+                        "audit, mail, ack, health or notify.NAME");
         g_auto(GStrv) keys = g_key_file_get_keys(kf, groups[g], NULL, NULL);
         for (gsize k = 0; keys && keys[k]; k++) {
             const KeySpec *spec = key_spec_find(groups[g], keys[k]);
@@ -514,8 +526,32 @@ static gboolean load_notify(Config *c, GKeyFile *kf, const char *file, GError **
     return TRUE;
 }
 
+/* [mail] is the SMTP of acknowledgements and `send`; the SMTP keys [ack] had
+ * before it are still read, each with a warning naming its new key. */
+static void load_mail(Config *c, GKeyFile *kf)
+{
+    static const char *const keys[] = {"smtp_url", "from", "user", "password_file", "ca_file"};
+    char **fields[] = {&c->mail_smtp_url, &c->mail_from, &c->mail_user, &c->mail_password_file,
+                       &c->mail_ca_file};
+    g_autoptr(GPtrArray) warnings = g_ptr_array_new();
+    for (gsize i = 0; i < G_N_ELEMENTS(keys); i++) {
+        *fields[i] = get_string(kf, "mail", keys[i], NULL);
+        if (!*fields[i] && g_key_file_has_key(kf, "ack", keys[i], NULL)) {
+            *fields[i] = get_string(kf, "ack", keys[i], NULL);
+            g_ptr_array_add(warnings,
+                            g_strdup_printf("[ack] %s is read as [mail] %s: move it to [mail]",
+                                            keys[i], keys[i]));
+        }
+    }
+    if (!c->mail_from && c->ca_report_addresses && c->ca_report_addresses[0])
+        c->mail_from = g_strdup(c->ca_report_addresses[0]);
+    g_ptr_array_add(warnings, NULL);
+    c->warnings = (char **)g_ptr_array_steal(warnings, NULL);
+}
+
 static gboolean load_ack_health(Config *c, GKeyFile *kf, const char *file, GError **error)
 {
+    load_mail(c, kf);
     c->ack_enabled = g_key_file_get_boolean(kf, "ack", "enabled", NULL);
     c->ack_from = get_string(kf, "ack", "from", NULL);
     c->ack_smtp_url = get_string(kf, "ack", "smtp_url", NULL);
@@ -523,6 +559,18 @@ static gboolean load_ack_health(Config *c, GKeyFile *kf, const char *file, GErro
     c->ack_ca_file = get_string(kf, "ack", "ca_file", NULL);
     c->ack_user = get_string(kf, "ack", "user", NULL);
     c->ack_password_file = get_string(kf, "ack", "password_file", NULL);
+    /* acknowledgements use [mail] for what [ack] does not say */
+    if (!c->ack_smtp_url && c->mail_smtp_url) {
+        c->ack_smtp_url = g_strdup(c->mail_smtp_url);
+        if (!c->ack_from)
+            c->ack_from = g_strdup(c->mail_from);
+    }
+    if (!c->ack_user && c->mail_user)
+        c->ack_user = g_strdup(c->mail_user);
+    if (!c->ack_password_file && c->mail_password_file)
+        c->ack_password_file = g_strdup(c->mail_password_file);
+    if (!c->ack_ca_file && c->mail_ca_file)
+        c->ack_ca_file = g_strdup(c->mail_ca_file);
     if (c->ack_enabled && (!c->ack_from || !strchr(c->ack_from, '@')))
         return fail(error, file, "ack", "from", "an e-mail address is required when enabled=true");
     if (c->ack_enabled && (!c->ack_smtp_url || !(g_str_has_prefix(c->ack_smtp_url, "smtp://") ||

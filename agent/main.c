@@ -33,6 +33,7 @@ static const Command COMMANDS[] = {
                        "        [--aware-at TIME] | link-bug CASE BUG"},
     {"draft", cli_draft, "draft CASE [--report KIND] [--format markdown|bugzilla-json|eml] [--with-excerpt]  the redacted reports"},
     {"consent", cli_consent, "consent grant EMAIL [--name N] --evidence TEXT | revoke EMAIL | list [--json]"},
+    {"send", cli_send, "send CASE reporter-mail|subscriber-mail  deliver a BR 4.9.5 report over [mail]"},
     {"file", cli_file, "file CASE                       create the Bugzilla bug (never twice)"},
     {"status", cli_status, "status [--json]                 intake health"},
     {"audit", cli_audit, "audit verify | audit export [--case N] [--format csv|json|markdown] [--since DATE]\n"

@@ -69,6 +69,11 @@ typedef struct {
     char *bugzilla_version;   /* default "other" */
     gboolean bugzilla_auto_file;
     char **bugzilla_ca_accounts; /* the CA's Bugzilla accounts; NULL-terminated or NULL */
+    /* [mail]: SMTP for acknowledgements and `send`; from defaults to the first
+     * report address; the old [ack] SMTP keys are read when [mail] lacks them */
+    char *mail_smtp_url, *mail_from, *mail_user, *mail_password_file, *mail_ca_file;
+    /* NULL-terminated warnings about the file (deprecated keys), or NULL */
+    char **warnings;
     char *bugzilla_op_sys;       /* sent when set (products without a default OS) */
     char *bugzilla_platform;     /* sent when set */
     int bugzilla_timeout_seconds; /* whole request; 0: the client's default */
