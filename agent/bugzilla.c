@@ -179,20 +179,22 @@ static JsonNode *answer(BugzillaClient *c, const char *what, const GByteArray *d
     const char *message = NULL;
     if (bugzilla_error_of(root, &code, &message)) {
         c->last_code = code;
-        gboolean auth = code == 306 || c->last_status == 401;
+        /* only 306 (key invalid or revoked) and 410 (login required) mean a
+         * bad key; any other 401 does not */
+        gboolean auth = code == 306 || code == 410;
         c->blocked = auth || c->last_status == 429;
         g_autofree char *msg = g_utf8_make_valid(message, -1);
         g_set_error(error, CPR_ERROR, auth ? CPR_ERROR_AUTH : CPR_ERROR_REMOTE,
                     "Bugzilla %s: HTTP %ld, error code %" G_GINT64_FORMAT ": %s%s", what,
                     c->last_status, code, msg,
-                    code == 306 ? " (API key invalid or revoked; not retried)"
+                    code == 306   ? " (API key invalid or revoked; not retried)"
+                    : code == 410 ? " (login required: the API key was not accepted; not retried)"
                     : c->last_status == 429 ? " (rate limited; not retried)"
                                             : "");
-    } else if (c->last_status == 429 || c->last_status == 401) {
+    } else if (c->last_status == 429) {
         c->blocked = TRUE;
-        g_set_error(error, CPR_ERROR, c->last_status == 401 ? CPR_ERROR_AUTH : CPR_ERROR_REMOTE,
-                    "Bugzilla %s: HTTP %ld (%s; not retried)", what, c->last_status,
-                    c->last_status == 401 ? "API key refused" : "rate limited");
+        g_set_error(error, CPR_ERROR, CPR_ERROR_REMOTE,
+                    "Bugzilla %s: HTTP 429 (rate limited; not retried)", what);
     } else if (c->last_status < 200 || c->last_status >= 300) {
         g_set_error(error, CPR_ERROR, CPR_ERROR_REMOTE, "Bugzilla %s: HTTP %ld", what,
                     c->last_status);
@@ -214,7 +216,8 @@ static JsonNode *request(BugzillaClient *c, const char *what, const char *path_a
                          const char *body, GError **error)
 {
     if (c->blocked) {
-        g_set_error(error, CPR_ERROR, c->last_code == 306 ? CPR_ERROR_AUTH : CPR_ERROR_REMOTE,
+        gboolean auth = c->last_code == 306 || c->last_code == 410;
+        g_set_error(error, CPR_ERROR, auth ? CPR_ERROR_AUTH : CPR_ERROR_REMOTE,
                     "Bugzilla %s not attempted: an earlier answer (HTTP %ld%s) forbids retrying",
                     what, c->last_status, c->last_code == 306 ? ", code 306" : "");
         return NULL;
@@ -314,10 +317,58 @@ gboolean bugzilla_create_bug(BugzillaClient *client, const char *body_json, gint
     return TRUE;
 }
 
+/* The "bugs" array of a search answer; NULL with CPR_ERROR_REMOTE. */
+static JsonArray *bugs_array(JsonNode *root, GError **error)
+{
+    JsonNode *bugs = member(root, "bugs");
+    if (!bugs || !JSON_NODE_HOLDS_ARRAY(bugs)) {
+        g_set_error(error, CPR_ERROR, CPR_ERROR_REMOTE,
+                    "Bugzilla search: the answer has no \"bugs\" array");
+        return NULL;
+    }
+    return json_node_get_array(bugs);
+}
+
+/* A string member of an object node, or NULL. */
+static const char *string_member(JsonNode *node, const char *name)
+{
+    JsonNode *n = member(node, name);
+    return n && JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_STRING
+               ? json_node_get_string(n)
+               : NULL;
+}
+
 static gint cmp_int64(gconstpointer a, gconstpointer b)
 {
     gint64 x = *(const gint64 *)a, y = *(const gint64 *)b;
     return x < y ? -1 : x > y;
+}
+
+/* The ids (ascending) a search answers whose `field`, when the answer has it,
+ * holds `value` (equals it with `exact`): the server's match is trusted only
+ * as far as it can be checked. */
+static GArray *search_ids(BugzillaClient *client, const char *path, const char *field,
+                          const char *value, gboolean exact, GError **error)
+{
+    g_autoptr(JsonNode) root = request(client, "search", path, NULL, error);
+    if (!root)
+        return NULL;
+    JsonArray *a = bugs_array(root, error);
+    if (!a)
+        return NULL;
+    GArray *ids = g_array_new(FALSE, FALSE, sizeof(gint64));
+    for (guint i = 0; i < json_array_get_length(a); i++) {
+        JsonNode *bug = json_array_get_element(a, i);
+        gint64 id = 0;
+        if (!node_int(member(bug, "id"), &id) || id <= 0)
+            continue;
+        const char *v = string_member(bug, field);
+        if (v && (exact ? strcmp(v, value) != 0 : !strstr(v, value)))
+            continue;
+        g_array_append_val(ids, id);
+    }
+    g_array_sort(ids, cmp_int64);
+    return ids;
 }
 
 GArray *bugzilla_find_by_whiteboard(BugzillaClient *client, const char *marker, GError **error)
@@ -330,29 +381,84 @@ GArray *bugzilla_find_by_whiteboard(BugzillaClient *client, const char *marker, 
     g_autofree char *path =
         g_strdup_printf("/rest/bug?whiteboard=%s&include_fields=id,whiteboard", esc);
     curl_free(esc);
-    g_autoptr(JsonNode) root = request(client, "search", path, NULL, error);
+    return search_ids(client, path, "whiteboard", marker, FALSE, error);
+}
+
+static char *escape(BugzillaClient *client, const char *s)
+{
+    char *e = curl_easy_escape(client->curl, s, 0);
+    char *out = g_strdup(e ? e : "");
+    curl_free(e);
+    return out;
+}
+
+/* Does the first comment (the description) of bug `id` hold `text`? */
+static gboolean description_has(BugzillaClient *client, gint64 id, const char *text,
+                                gboolean *has_r, GError **error)
+{
+    g_autofree char *path = g_strdup_printf("/rest/bug/%" G_GINT64_FORMAT "/comment", id);
+    g_autoptr(JsonNode) root = request(client, "read description", path, NULL, error);
     if (!root)
+        return FALSE;
+    g_autofree char *key = g_strdup_printf("%" G_GINT64_FORMAT, id);
+    JsonNode *bug = member(member(root, "bugs"), key);
+    JsonNode *comments = member(bug, "comments");
+    *has_r = FALSE;
+    if (!comments || !JSON_NODE_HOLDS_ARRAY(comments))
+        return TRUE;
+    JsonArray *a = json_node_get_array(comments);
+    if (json_array_get_length(a) == 0)
+        return TRUE;
+    const char *t = string_member(json_array_get_element(a, 0), "text");
+    *has_r = t && strstr(t, text) != NULL;
+    return TRUE;
+}
+
+GArray *bugzilla_find_filed(BugzillaClient *client, const char *creator, const char *product,
+                            const char *component, const char *summary, gint64 since,
+                            const char *reference, GError **error)
+{
+    g_autofree char *c = escape(client, creator), *p = escape(client, product),
+                    *k = escape(client, component), *s = escape(client, summary);
+    g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc(since);
+    g_autofree char *iso = dt ? g_date_time_format(dt, "%Y-%m-%dT%H:%M:%SZ") : g_strdup("");
+    g_autofree char *t = escape(client, iso);
+    g_autofree char *path = g_strdup_printf(
+        "/rest/bug?creator=%s&product=%s&component=%s&summary=%s&creation_time=%s"
+        "&include_fields=id,summary,creator,creation_time",
+        c, p, k, s, t);
+    /* the server's summary search is a substring match: checked exactly */
+    g_autoptr(GArray) candidates = search_ids(client, path, "summary", summary, TRUE, error);
+    if (!candidates)
         return NULL;
-    JsonNode *bugs = member(root, "bugs");
-    if (!bugs || !JSON_NODE_HOLDS_ARRAY(bugs)) {
-        g_set_error(error, CPR_ERROR, CPR_ERROR_REMOTE,
-                    "Bugzilla search: the answer has no \"bugs\" array");
-        return NULL;
+    g_autoptr(GArray) ids = g_array_new(FALSE, FALSE, sizeof(gint64));
+    for (guint i = 0; i < candidates->len; i++) {
+        gint64 id = g_array_index(candidates, gint64, i);
+        gboolean has = FALSE;
+        if (!description_has(client, id, reference, &has, error))
+            return NULL;
+        if (has)
+            g_array_append_val(ids, id);
     }
-    GArray *ids = g_array_new(FALSE, FALSE, sizeof(gint64));
-    JsonArray *a = json_node_get_array(bugs);
-    for (guint i = 0; i < json_array_get_length(a); i++) {
-        JsonNode *bug = json_array_get_element(a, i);
-        gint64 id = 0;
-        if (!node_int(member(bug, "id"), &id) || id <= 0)
-            continue;
-        /* Trust the server's substring match only as far as we can check it. */
-        JsonNode *wb = member(bug, "whiteboard");
-        if (wb && JSON_NODE_HOLDS_VALUE(wb) && json_node_get_value_type(wb) == G_TYPE_STRING &&
-            !strstr(json_node_get_string(wb), marker))
-            continue;
-        g_array_append_val(ids, id);
-    }
-    g_array_sort(ids, cmp_int64);
-    return ids;
+    return g_steal_pointer(&ids);
+}
+
+BugzillaOutcome bugzilla_create_outcome(const BugzillaClient *client, const GError *error)
+{
+    if (!error)
+        return BUGZILLA_CREATED;
+    gint64 code = client ? client->last_code : 0;
+    if (code == 306 || code == 410)
+        return BUGZILLA_BAD_KEY;
+    if (code == 50 || code == 51 || (code >= 103 && code <= 108) || code == 120 || code == 122)
+        return BUGZILLA_NOT_CREATED;
+    /* a request refused before it was sent (rate limit, blocked client) */
+    if (client && client->last_status == 429)
+        return BUGZILLA_NOT_CREATED;
+    if (error->domain == CPR_ERROR &&
+        (error->code == CPR_ERROR_CONFIG || error->code == CPR_ERROR_TLS))
+        return BUGZILLA_NOT_CREATED;
+    /* 100500 and other codes, 5xx, timeouts, cut connections, answers that
+     * are not JSON: the bug may exist */
+    return BUGZILLA_OUTCOME_UNKNOWN;
 }

@@ -172,6 +172,8 @@ CaseRedaction *case_redaction_new(Store *store, const Config *cfg, gint64 case_i
 {
     CaseRedaction *cr = g_new0(CaseRedaction, 1);
     cr->ids = identity_set_new();
+    /* the CA's own staff are people too, unless [ca] public_staff names them */
+    identity_set_staff_are_persons(cr->ids, (const char *const *)cfg->ca_public_staff);
     cr->protected_strings = g_ptr_array_new_with_free_func(g_free);
 
     g_autoptr(GPtrArray) ex_addresses = g_ptr_array_new();
@@ -238,4 +240,24 @@ gboolean case_redaction_check(const CaseRedaction *cr, const char *text, const c
                               GError **error)
 {
     return redact_check(cr->ids, text, &cr->opts, output_name, error);
+}
+
+gboolean case_redaction_check_mail(const CaseRedaction *cr, const char *text,
+                                   const char *recipient_email, const char *output_name,
+                                   GError **error)
+{
+    /* the recipient counts as consenting, for this one text only */
+    g_autoptr(GPtrArray) consented = g_ptr_array_new();
+    for (gsize i = 0; cr->consented && cr->consented[i]; i++)
+        g_ptr_array_add(consented, cr->consented[i]);
+    const IdentityPerson *p = identity_set_find_email(cr->ids, recipient_email);
+    const char *const *emails = p ? identity_person_emails(p) : NULL;
+    for (gsize i = 0; emails && emails[i]; i++)
+        g_ptr_array_add(consented, (gpointer)emails[i]);
+    if (recipient_email)
+        g_ptr_array_add(consented, (gpointer)recipient_email);
+    g_ptr_array_add(consented, NULL);
+    RedactOptions opts = cr->opts;
+    opts.consented_emails = (const char *const *)consented->pdata;
+    return redact_check(cr->ids, text, &opts, output_name, error);
 }

@@ -1,11 +1,16 @@
 /* cli_file.c - `file CASE`: create the case's Bugzilla bug, never twice.
  *
- * Idempotence rests on a marker, "[cpr-intake:CPR-2025-0001:<random>]", that
- * is committed to the case (with the attempt time) before anything is sent
- * and filed in the bug's whiteboard. An attempt whose answer was lost (a
- * timeout after the server created the bug, a crash, a failed commit) leaves
- * bug_attempt_at set and bug_id empty; the next run first searches Bugzilla
- * for the marker and adopts the bug it finds instead of filing another.
+ * Idempotence rests on the attempt, committed to the case (an attempt id,
+ * "[cpr-intake:CPR-2025-0001:<random>]", and its time) before anything is
+ * sent. Nothing of cpr-intake's is written into the bug: the whiteboard
+ * belongs to the root programs. An attempt whose outcome is unknown (a
+ * timeout or a 5xx after the server may have created the bug, an unknown
+ * error code, a crash, a failed commit) leaves bug_attempt_at set and bug_id
+ * empty; the next run first searches Bugzilla (bugs the key's own account
+ * filed in the product and component, with exactly this summary, created
+ * since 15 minutes before the attempt, whose description names the case
+ * reference; and, for bugs older versions filed, the whiteboard marker they
+ * wrote) and adopts the bug it finds instead of filing another.
  *
  * Code 306 (API key invalid or revoked) and HTTP 429 stop at once: Bugzilla
  * blocks an address for an hour after 5 bad keys a minute, so they are
@@ -80,14 +85,16 @@ static gboolean record_event(Store *store, gint64 at, gint64 case_id, const char
     return TRUE;
 }
 
-/* Commit the marker (a new one on the first attempt) and the attempt time
- * before anything is sent. */
+/* Commit a new attempt id and the attempt time before anything is sent. It
+ * is also the lease against a concurrent `file` of the same case: the update
+ * applies only while the case still has the attempt id this run read, so of
+ * two runs that searched and found nothing only one goes on to POST. */
 static gboolean begin_attempt(Store *store, const CaseRow *c, BugState *s, gint64 now,
                               gboolean retry, GError **error)
 {
-    if (!s->marker) {
-        /* 12 hex digits of a random UUID: unique enough among one CA's bugs, short
-         * enough for a whiteboard. */
+    g_autofree char *previous = g_strdup(s->marker);
+    {
+        /* 12 hex digits of a random UUID: unique enough among one CA's bugs */
         g_autofree char *uuid = g_uuid_string_random();
         char hex[13];
         gsize n = 0;
@@ -95,6 +102,7 @@ static gboolean begin_attempt(Store *store, const CaseRow *c, BugState *s, gint6
             if (g_ascii_isxdigit(*p))
                 hex[n++] = *p;
         hex[n] = '\0';
+        g_free(s->marker);
         s->marker = g_strdup_printf("[cpr-intake:%s:%s]", c->reference, hex);
     }
     s->attempt_at = now;
@@ -103,15 +111,29 @@ static gboolean begin_attempt(Store *store, const CaseRow *c, BugState *s, gint6
     if (!store_begin(store, error))
         return FALSE;
     sqlite3_stmt *st = store_prepare(
-        store, "UPDATE cases SET bug_marker = ?, bug_attempt_at = ? WHERE id = ? AND bug_id IS NULL",
+        store,
+        "UPDATE cases SET bug_marker = ?, bug_attempt_at = ? WHERE id = ? AND bug_id IS NULL "
+        "AND bug_marker IS ?",
         error);
     if (!st)
         goto fail;
     sqlite3_bind_text(st, 1, s->marker, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 2, now);
     sqlite3_bind_int64(st, 3, c->id);
-    if (!store_step_done(store, st, error) ||
-        !store_event_append(store, now, ACTOR, c->id, "bug_filing_started", details, error) ||
+    if (previous)
+        sqlite3_bind_text(st, 4, previous, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(st, 4);
+    if (!store_step_done(store, st, error))
+        goto fail;
+    if (sqlite3_changes(store_db(store)) != 1) {
+        g_set_error(error, CPR_ERROR, CPR_ERROR_INPUT,
+                    "another `file` of %s started meanwhile (or the bug was recorded): not "
+                    "posting; run `file %s` again once it has finished",
+                    c->reference, c->reference);
+        goto fail;
+    }
+    if (!store_event_append(store, now, ACTOR, c->id, "bug_filing_started", details, error) ||
         !store_commit(store, error))
         goto fail;
     return TRUE;
@@ -160,8 +182,10 @@ fail:
     return FALSE;
 }
 
-/* The draft with the marker appended to its whiteboard. */
-static char *body_with_marker(const char *draft, const char *marker, GError **error)
+/* The draft as sent: without the whiteboard, which belongs to the root
+ * programs (the draft's tags stay a suggestion). The summary sent is kept for
+ * the duplicate search. */
+static char *body_to_send(const char *draft, char **summary_r, GError **error)
 {
     g_autoptr(JsonParser) p = json_parser_new();
     if (!json_parser_load_from_data(p, draft, -1, error))
@@ -172,26 +196,39 @@ static char *body_with_marker(const char *draft, const char *marker, GError **er
         return NULL;
     }
     JsonObject *o = json_node_get_object(root);
-    JsonNode *wb = json_object_get_member(o, "whiteboard");
-    g_autofree char *value = NULL;
-    if (!wb || JSON_NODE_HOLDS_NULL(wb))
-        value = g_strdup(marker);
-    else if (JSON_NODE_HOLDS_VALUE(wb) && json_node_get_value_type(wb) == G_TYPE_STRING)
-        value = g_strjoin(*json_node_get_string(wb) ? " " : "", json_node_get_string(wb), marker,
-                          NULL);
-    else {
-        g_set_error(error, CPR_ERROR, CPR_ERROR_INPUT, "the bug draft's whiteboard is not a string");
-        return NULL;
-    }
-    json_object_set_string_member(o, "whiteboard", value);
+    json_object_remove_member(o, "whiteboard");
+    const char *summary = json_object_get_string_member_with_default(o, "summary", "");
+    *summary_r = g_strdup(summary);
     return jsonutil_node_to_string(root, FALSE);
+}
+
+/* The bug an earlier attempt may have created: by the duplicate search
+ * (creator, product, component, exact summary, created since 15 minutes
+ * before the attempt, the case reference in its description), or by the
+ * whiteboard marker older versions wrote. */
+static GArray *find_earlier(BugzillaClient *client, const Config *cfg, const CaseRow *c,
+                            const BugState *s, const char *account, const char *summary,
+                            GError **error)
+{
+    GArray *found = bugzilla_find_filed(
+        client, account, cfg->bugzilla_product ? cfg->bugzilla_product : "CA Program",
+        cfg->bugzilla_component ? cfg->bugzilla_component : "CA Certificate Compliance", summary,
+        s->attempt_at - 15 * 60, c->reference, error);
+    if (!found || found->len > 0 || !s->marker)
+        return found;
+    g_array_unref(found);
+    return bugzilla_find_by_whiteboard(client, s->marker, error);
 }
 
 /* Tests shorten the timeout to provoke "created, but the answer was lost"
  * (test builds only, testhooks.h). */
-static BugzillaOptions client_options(void)
+static BugzillaOptions client_options(const Config *cfg)
 {
     BugzillaOptions o = bugzilla_options_default();
+    if (cfg->bugzilla_timeout_seconds > 0) {
+        o.timeout_ms = (glong)cfg->bugzilla_timeout_seconds * 1000;
+        o.connect_timeout_ms = MIN(o.connect_timeout_ms, o.timeout_ms);
+    }
     const char *ms = testhooks_getenv("CPR_INTAKE_BUGZILLA_TIMEOUT_MS");
     guint64 v = 0;
     if (ms && g_ascii_string_to_unsigned(ms, 10, 100, 600000, &v, NULL)) {
@@ -216,7 +253,7 @@ static void record_failure(Store *store, const CaseRow *c, const BugzillaClient 
     g_autofree char *code_s = g_strdup_printf("%" G_GINT64_FORMAT, code);
     g_autofree char *details = jsonutil_object_of_strings(
         "step", step, "error", failure->message, "http_status", http_s, "bugzilla_code", code_s,
-        "outcome", outcome_unknown ? "unknown (will search by marker before filing again)"
+        "outcome", outcome_unknown ? "unknown (will search for the bug before filing again)"
                                    : "no bug created",
         NULL);
     GError *error = NULL;
@@ -250,7 +287,7 @@ int cli_file(CliContext *ctx, int argc, char **argv)
     int rc = CLI_FAILED;
     BugState s = {0};
     BugzillaClient *client = NULL;
-    g_autofree char *draft = NULL, *body = NULL, *account = NULL;
+    g_autofree char *draft = NULL, *body = NULL, *account = NULL, *summary = NULL;
     g_autoptr(GArray) found = NULL;
     g_autoptr(CaseRow) c = cli_case_load(store, "file", argv[1], &rc);
     if (!c)
@@ -272,7 +309,7 @@ int cli_file(CliContext *ctx, int argc, char **argv)
         rc = fail_with(c, error);
         goto out;
     }
-    BugzillaOptions opt = client_options();
+    BugzillaOptions opt = client_options(ctx->cfg);
     client = bugzilla_client_new(ctx->cfg, &opt, &error);
     if (!client) {
         rc = fail_with(c, error);
@@ -286,9 +323,14 @@ int cli_file(CliContext *ctx, int argc, char **argv)
         goto out;
     }
 
+    body = body_to_send(draft, &summary, &error);
+    if (!body) {
+        rc = fail_with(c, error);
+        goto out;
+    }
     gboolean retry = s.marker && s.attempt_at;
     if (retry) {
-        found = bugzilla_find_by_whiteboard(client, s.marker, &error);
+        found = find_earlier(client, ctx->cfg, c, &s, account, summary, &error);
         if (!found) {
             record_failure(store, c, client, "search", error, TRUE, ctx->now);
             rc = fail_with(c, error);
@@ -297,16 +339,16 @@ int cli_file(CliContext *ctx, int argc, char **argv)
         if (found->len > 0) {
             gint64 id = g_array_index(found, gint64, 0);
             if (found->len > 1)
-                cli_error("file: %s: warning: %u bugs carry marker %s; adopting the first, "
-                          "bug %" G_GINT64_FORMAT,
-                          c->reference, found->len, s.marker, id);
-            if (!finish_filed(store, ctx->cfg, c, &s, id, "found_by_marker", account, ctx->now,
+                cli_error("file: %s: warning: %u bugs match the duplicate search; adopting the "
+                          "first, bug %" G_GINT64_FORMAT,
+                          c->reference, found->len, id);
+            if (!finish_filed(store, ctx->cfg, c, &s, id, "found_by_search", account, ctx->now,
                               &error)) {
                 rc = fail_with(c, error);
                 goto out;
             }
-            printf("%s: filed as bug %" G_GINT64_FORMAT " %s (found by its marker: an earlier "
-                   "attempt had created it)\n",
+            printf("%s: filed as bug %" G_GINT64_FORMAT " %s (found by the duplicate search: "
+                   "an earlier attempt had created it)\n",
                    c->reference, s.bug_id, s.bug_url);
             rc = CLI_OK;
             goto out;
@@ -316,23 +358,19 @@ int cli_file(CliContext *ctx, int argc, char **argv)
         rc = fail_with(c, error);
         goto out;
     }
-    body = body_with_marker(draft, s.marker, &error);
-    if (!body) {
-        rc = fail_with(c, error);
-        goto out;
-    }
     gint64 bug_id = 0;
     if (!bugzilla_create_bug(client, body, &bug_id, &error)) {
-        /* A timeout or a dropped connection may come after the server created
-         * the bug: the marker search of the next attempt settles it. */
-        gboolean unknown = error->domain == CPR_ERROR && error->code == CPR_ERROR_CONNECTION;
+        /* A timeout, a dropped connection, a 5xx or an unknown error code may
+         * come after the server created the bug: the duplicate search of the
+         * next attempt settles it. A validation error created nothing. */
+        gboolean unknown = bugzilla_create_outcome(client, error) == BUGZILLA_OUTCOME_UNKNOWN;
         record_failure(store, c, client, "create", error, unknown, ctx->now);
         rc = fail_with(c, error);
         goto out;
     }
     if (!finish_filed(store, ctx->cfg, c, &s, bug_id, "created", account, ctx->now, &error)) {
         /* The bug exists but is not recorded: the next attempt finds it by its
-         * marker (bug_attempt_at is still set). */
+         * duplicate search (bug_attempt_at is still set). */
         cli_error("file: %s: bug %" G_GINT64_FORMAT " was created but could not be recorded; "
                   "run `file %s` again to adopt it",
                   c->reference, bug_id, c->reference);

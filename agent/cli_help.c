@@ -48,8 +48,15 @@ static const HelpText HELP[] = {
      "  case incident CASE yes [--aware-at T]  an incident: its clocks run from T (now)\n"
      "  case incident CASE no --rationale T    not one: the incident clocks are withdrawn\n"
      "  case link-bug CASE BUG                 link a Bugzilla bug filed elsewhere\n"},
-    {"draft", "The redacted CCADB Preliminary Incident Report of a case, or its Bugzilla bug.\n\n"
-              "  --format FORMAT    markdown (default) | bugzilla-json\n"},
+    {"draft", "The redacted reports of a case, built from its facts (SPEC 2.5).\n\n"
+              "  --report KIND      preliminary (default) | full | closure |\n"
+              "                     delayed-revocation | reporter-mail | subscriber-mail\n"
+              "  --format FORMAT    markdown (default) | bugzilla-json (reports) | eml (mails)\n"
+              "  --with-excerpt     add a redacted excerpt of the first report\n"},
+    {"send", "Deliver a BR 4.9.5 preliminary report over [mail] SMTP: the leak-checked mail of\n"
+             "`draft CASE --report KIND --format eml`. When the server accepts it,\n"
+             "preliminary_report_sent (reporter-mail) or subscriber_notified (subscriber-mail)\n"
+             "is recorded at that time.\n"},
     {"file", "Create the case's Bugzilla bug through the REST API ([bugzilla]); never twice.\n"},
     {"consent",
      "The registry of reporters who agreed to be named in public reports.\n\n"

@@ -28,6 +28,7 @@ static const KeySpec KEY_SPECS[] = {
     {"ca", "ca_names", K_LIST, FALSE},
     {"ca", "domains", K_LIST, FALSE},
     {"ca", "report_addresses", K_LIST, TRUE},
+    {"ca", "public_staff", K_LIST, FALSE},
     {"store", "path", K_STRING, FALSE},
     {"imap", "url", K_URL, TRUE},
     {"imap", "folders", K_LIST, FALSE},
@@ -55,8 +56,12 @@ static const KeySpec KEY_SPECS[] = {
     {"bugzilla", "version", K_STRING, FALSE},
     {"bugzilla", "auto_file", K_BOOL, FALSE},
     {"bugzilla", "ca_accounts", K_LIST, FALSE},
+    {"bugzilla", "op_sys", K_STRING, FALSE},
+    {"bugzilla", "platform", K_STRING, FALSE},
+    {"bugzilla", "timeout_seconds", K_INT, FALSE},
     {"drafts", "template_dir", K_STRING, FALSE},
     {"drafts", "template_version", K_STRING, FALSE},
+    {"drafts", "br_version", K_STRING, FALSE},
     {"notify.*", "type", K_STRING, TRUE},
     {"notify.*", "url", K_URL, FALSE},
     {"notify.*", "routing_key_file", K_SECRET, FALSE},
@@ -66,6 +71,12 @@ static const KeySpec KEY_SPECS[] = {
     {"notify.*", "from", K_STRING, FALSE},
     {"clocks", "escalate_at", K_LIST, FALSE},
     /* acknowledgement mail to reporters and intake health pages (issue 5) */
+    /* SMTP shared by acknowledgements and `send` (issue 12) */
+    {"mail", "smtp_url", K_URL, FALSE},
+    {"mail", "from", K_STRING, FALSE},
+    {"mail", "user", K_STRING, FALSE},
+    {"mail", "password_file", K_SECRET, FALSE},
+    {"mail", "ca_file", K_FILE, FALSE},
     {"ack", "enabled", K_BOOL, FALSE},
     {"ack", "from", K_STRING, FALSE},
     {"ack", "smtp_url", K_URL, FALSE},
@@ -214,6 +225,7 @@ void config_free(Config **cfg)
     g_strfreev(c->ca_names);
     g_strfreev(c->ca_domains);
     g_strfreev(c->ca_report_addresses);
+    g_strfreev(c->ca_public_staff);
     g_free(c->store_path);
     g_free(c->imap_url);
     g_free(c->imap_host);
@@ -236,10 +248,19 @@ void config_free(Config **cfg)
     g_free(c->bugzilla_product);
     g_free(c->bugzilla_component);
     g_free(c->bugzilla_version);
+    g_free(c->bugzilla_op_sys);
+    g_free(c->bugzilla_platform);
     g_strfreev(c->bugzilla_ca_accounts);
     g_free(c->drafts_template_dir);
     g_free(c->drafts_template_version);
+    g_free(c->drafts_br_version);
     g_free(c->ack_from);
+    g_free(c->mail_smtp_url);
+    g_free(c->mail_from);
+    g_free(c->mail_user);
+    g_free(c->mail_password_file);
+    g_free(c->mail_ca_file);
+    g_strfreev(c->warnings);
     g_free(c->ack_smtp_url);
     g_free(c->ack_text_file);
     g_free(c->ack_ca_file);
@@ -364,7 +385,7 @@ static gboolean validate_structure(GKeyFile *kf, const char *file, GError **erro
         if (!group_known(groups[g]))
             return fail(error, file, groups[g], NULL,
                         "unknown section; expected ca, store, imap, bugzilla, drafts, clocks, "
-                        "audit, ack, health or notify.NAME");
+                        "audit, mail, ack, health or notify.NAME");
         g_auto(GStrv) keys = g_key_file_get_keys(kf, groups[g], NULL, NULL);
         for (gsize k = 0; keys && keys[k]; k++) {
             const KeySpec *spec = key_spec_find(groups[g], keys[k]);
@@ -510,8 +531,32 @@ static gboolean load_notify(Config *c, GKeyFile *kf, const char *file, GError **
     return TRUE;
 }
 
+/* [mail] is the SMTP of acknowledgements and `send`; the SMTP keys [ack] had
+ * before it are still read, each with a warning naming its new key. */
+static void load_mail(Config *c, GKeyFile *kf)
+{
+    static const char *const keys[] = {"smtp_url", "from", "user", "password_file", "ca_file"};
+    char **fields[] = {&c->mail_smtp_url, &c->mail_from, &c->mail_user, &c->mail_password_file,
+                       &c->mail_ca_file};
+    g_autoptr(GPtrArray) warnings = g_ptr_array_new();
+    for (gsize i = 0; i < G_N_ELEMENTS(keys); i++) {
+        *fields[i] = get_string(kf, "mail", keys[i], NULL);
+        if (!*fields[i] && g_key_file_has_key(kf, "ack", keys[i], NULL)) {
+            *fields[i] = get_string(kf, "ack", keys[i], NULL);
+            g_ptr_array_add(warnings,
+                            g_strdup_printf("[ack] %s is read as [mail] %s: move it to [mail]",
+                                            keys[i], keys[i]));
+        }
+    }
+    if (!c->mail_from && c->ca_report_addresses && c->ca_report_addresses[0])
+        c->mail_from = g_strdup(c->ca_report_addresses[0]);
+    g_ptr_array_add(warnings, NULL);
+    c->warnings = (char **)g_ptr_array_steal(warnings, NULL);
+}
+
 static gboolean load_ack_health(Config *c, GKeyFile *kf, const char *file, GError **error)
 {
+    load_mail(c, kf);
     c->ack_enabled = g_key_file_get_boolean(kf, "ack", "enabled", NULL);
     c->ack_from = get_string(kf, "ack", "from", NULL);
     c->ack_smtp_url = get_string(kf, "ack", "smtp_url", NULL);
@@ -519,6 +564,18 @@ static gboolean load_ack_health(Config *c, GKeyFile *kf, const char *file, GErro
     c->ack_ca_file = get_string(kf, "ack", "ca_file", NULL);
     c->ack_user = get_string(kf, "ack", "user", NULL);
     c->ack_password_file = get_string(kf, "ack", "password_file", NULL);
+    /* acknowledgements use [mail] for what [ack] does not say */
+    if (!c->ack_smtp_url && c->mail_smtp_url) {
+        c->ack_smtp_url = g_strdup(c->mail_smtp_url);
+        if (!c->ack_from)
+            c->ack_from = g_strdup(c->mail_from);
+    }
+    if (!c->ack_user && c->mail_user)
+        c->ack_user = g_strdup(c->mail_user);
+    if (!c->ack_password_file && c->mail_password_file)
+        c->ack_password_file = g_strdup(c->mail_password_file);
+    if (!c->ack_ca_file && c->mail_ca_file)
+        c->ack_ca_file = g_strdup(c->mail_ca_file);
     if (c->ack_enabled && (!c->ack_from || !strchr(c->ack_from, '@')))
         return fail(error, file, "ack", "from", "an e-mail address is required when enabled=true");
     if (c->ack_enabled && (!c->ack_smtp_url || !(g_str_has_prefix(c->ack_smtp_url, "smtp://") ||
@@ -579,6 +636,7 @@ Config *config_load(const char *path, GError **error)
     c->ca_names = get_list(kf, "ca", "ca_names");
     c->ca_domains = get_list_lower(kf, "ca", "domains");
     c->ca_report_addresses = get_list_lower(kf, "ca", "report_addresses");
+    c->ca_public_staff = get_list_lower(kf, "ca", "public_staff");
     if (!c->ca_report_addresses[0]) {
         fail(error, path, "ca", "report_addresses", "expected at least one address");
         goto err;
@@ -598,12 +656,19 @@ Config *config_load(const char *path, GError **error)
         c->bugzilla_ca_file = get_string(kf, "bugzilla", "ca_file", NULL);
         c->bugzilla_auto_file = g_key_file_get_boolean(kf, "bugzilla", "auto_file", NULL);
         c->bugzilla_ca_accounts = get_list_lower(kf, "bugzilla", "ca_accounts");
+        c->bugzilla_op_sys = get_string(kf, "bugzilla", "op_sys", NULL);
+        c->bugzilla_platform = get_string(kf, "bugzilla", "platform", NULL);
+        c->bugzilla_timeout_seconds =
+            g_key_file_has_key(kf, "bugzilla", "timeout_seconds", NULL)
+                ? g_key_file_get_integer(kf, "bugzilla", "timeout_seconds", NULL)
+                : 0;
     }
     c->bugzilla_product = get_string(kf, "bugzilla", "product", "CA Program");
     c->bugzilla_component = get_string(kf, "bugzilla", "component", "CA Certificate Compliance");
     c->bugzilla_version = get_string(kf, "bugzilla", "version", "other");
     c->drafts_template_dir = get_string(kf, "drafts", "template_dir", NULL);
     c->drafts_template_version = get_string(kf, "drafts", "template_version", NULL);
+    c->drafts_br_version = get_string(kf, "drafts", "br_version", NULL);
     if (!load_notify(c, kf, path, error) || !load_clocks(c, kf, path, error) ||
         !load_ack_health(c, kf, path, error))
         goto err;

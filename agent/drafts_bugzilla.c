@@ -42,24 +42,32 @@ static char *whiteboard(const DraftsFacts *f, gint64 now)
     return g_string_free(g_steal_pointer(&w), FALSE);
 }
 
-static char *bug_summary(const Config *cfg, const DraftsFacts *f)
+/* "<CA Owner>: <what happened>", never a count (SPEC 2.5). */
+static char *bug_summary(const Config *cfg, const DraftsFacts *f, const char *title)
 {
-    const DraftsProblemText *pt = drafts_problem_text(f->row->problem);
-    guint n = drafts_facts_certificate_count(f);
-    g_autoptr(GString) s = g_string_new(NULL);
-    g_string_append_printf(s, "%s: %s", cfg->ca_owner ? cfg->ca_owner : "CA", pt->title);
-    if (n > 0)
-        g_string_append_printf(s, " for %s%u certificate%s",
-                               drafts_facts_count_is_upper_bound(f) ? "up to " : "", n,
-                               n == 1 ? "" : "s");
-    return g_string_free(g_steal_pointer(&s), FALSE);
+    return g_strdup_printf("%s: %s", cfg->ca_owner ? cfg->ca_owner : "CA",
+                           title ? title : drafts_reason_title(f));
+}
+
+char *drafts_bugzilla_comment(const char *markdown)
+{
+    g_autoptr(JsonBuilder) b = json_builder_new();
+    json_builder_begin_object(b);
+    jsonutil_add_string(b, "comment", markdown);
+    json_builder_end_object(b);
+    return jsonutil_builder_to_string(b, TRUE);
 }
 
 char *drafts_bugzilla_render(const Config *cfg, const DraftsFacts *f, const char *markdown,
-                             gint64 now)
+                             const char *title, gint64 now)
 {
-    g_autofree char *summary = bug_summary(cfg, f);
+    g_autofree char *summary = bug_summary(cfg, f, title);
     g_autofree char *wb = whiteboard(f, now);
+    if (title && !strstr(wb, "[leaf-revocation-delay]")) { /* the delayed-revocation bug */
+        char *more = g_strconcat(wb, " [leaf-revocation-delay]", NULL);
+        g_free(wb);
+        wb = more;
+    }
     g_autoptr(JsonBuilder) b = json_builder_new();
     json_builder_begin_object(b);
     jsonutil_add_string(b, "product", cfg->bugzilla_product ? cfg->bugzilla_product : "CA Program");
@@ -69,6 +77,11 @@ char *drafts_bugzilla_render(const Config *cfg, const DraftsFacts *f, const char
                                                   : "CA Certificate Compliance");
     jsonutil_add_string(b, "version", cfg->bugzilla_version ? cfg->bugzilla_version : "other");
     jsonutil_add_string(b, "type", "task");
+    /* fields a product without defaults requires ("You must select/enter a OS") */
+    if (cfg->bugzilla_op_sys)
+        jsonutil_add_string(b, "op_sys", cfg->bugzilla_op_sys);
+    if (cfg->bugzilla_platform)
+        jsonutil_add_string(b, "platform", cfg->bugzilla_platform);
     jsonutil_add_string(b, "summary", summary);
     jsonutil_add_string(b, "whiteboard", wb);
     jsonutil_add_string(b, "description", markdown);
@@ -76,6 +89,11 @@ char *drafts_bugzilla_render(const Config *cfg, const DraftsFacts *f, const char
         json_builder_set_member_name(b, "groups");
         json_builder_begin_array(b);
         json_builder_add_string_value(b, "ca-program-security");
+        json_builder_end_array(b);
+        /* IRG 3.2: security-sensitive incidents are also reported to the CCADB */
+        json_builder_set_member_name(b, "cc");
+        json_builder_begin_array(b);
+        json_builder_add_string_value(b, "incident-reporting@ccadb.org");
         json_builder_end_array(b);
     }
     json_builder_end_object(b);

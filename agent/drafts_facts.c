@@ -14,6 +14,7 @@ static void cert_free(gpointer p)
     g_free(c->serial);
     g_free(c->sha256);
     g_free(c->subject);
+    g_free(c->issuer);
     g_free(c);
 }
 
@@ -28,6 +29,9 @@ void drafts_facts_free(DraftsFacts **f)
     g_clear_pointer(&(*f)->certs, g_ptr_array_unref);
     g_clear_pointer(&(*f)->crtsh_ids, g_ptr_array_unref);
     g_clear_pointer(&(*f)->domains, g_ptr_array_unref);
+    g_free((*f)->reason_source);
+    g_free((*f)->incident);
+    g_free((*f)->incident_rationale);
     g_free(*f);
     *f = NULL;
 }
@@ -93,8 +97,10 @@ static gboolean load_identifiers(Store *store, const CaseRedaction *cr, DraftsFa
     /* Certificates parsed from attachments pair a serial with its SHA-256;
      * identifiers found alone are listed alone. */
     st = store_prepare(store,
-                       "SELECT DISTINCT c.serial, c.sha256, c.subject FROM certificates c "
-                       "JOIN messages m ON m.id = c.message_row WHERE m.case_id = ? "
+                       "SELECT c.serial, c.sha256, min(c.subject), min(c.issuer), "
+                       "coalesce(min(c.not_before), 0), coalesce(min(c.not_after), 0) "
+                       "FROM certificates c JOIN messages m ON m.id = c.message_row "
+                       "WHERE m.case_id = ? GROUP BY c.serial, c.sha256 "
                        "ORDER BY c.serial, c.sha256",
                        error);
     if (!st)
@@ -105,6 +111,9 @@ static gboolean load_identifiers(Store *store, const CaseRedaction *cr, DraftsFa
         c->serial = column_dup(st, 0);
         c->sha256 = column_dup(st, 1);
         c->subject = column_dup(st, 2);
+        c->issuer = column_dup(st, 3);
+        c->not_before = sqlite3_column_int64(st, 4);
+        c->not_after = sqlite3_column_int64(st, 5);
         g_ptr_array_add(f->certs, c);
     }
     if (step_failed(store, st, rc, error))
@@ -138,13 +147,20 @@ static gboolean load_identifiers(Store *store, const CaseRedaction *cr, DraftsFa
 static gboolean load_case_columns(Store *store, DraftsFacts *f, GError **error)
 {
     sqlite3_stmt *st = store_prepare(
-        store, "SELECT security_sensitive FROM cases WHERE id = ?", error);
+        store,
+        "SELECT security_sensitive, coalesce(revocation_reason, 0), reason_source, incident, "
+        "incident_rationale FROM cases WHERE id = ?",
+        error);
     if (!st)
         return FALSE;
     sqlite3_bind_int64(st, 1, f->row->id);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         f->security_sensitive = sqlite3_column_int(st, 0) != 0;
+        f->reason_number = sqlite3_column_int(st, 1);
+        f->reason_source = column_dup(st, 2);
+        f->incident = column_dup(st, 3);
+        f->incident_rationale = column_dup(st, 4);
         rc = sqlite3_step(st);
     }
     if (step_failed(store, st, rc, error))
@@ -252,4 +268,24 @@ gboolean drafts_facts_count_is_upper_bound(const DraftsFacts *f)
         sha_only |= c->sha256 && !c->serial;
     }
     return serial_only && sha_only;
+}
+
+const ReasonRow *drafts_facts_reason(const DraftsFacts *f)
+{
+    return reasons_row(f->reason_number);
+}
+
+const char *drafts_facts_reason_source(const DraftsFacts *f)
+{
+    return f->reason_source;
+}
+
+const char *drafts_facts_incident(const DraftsFacts *f)
+{
+    return f->incident ? f->incident : "undetermined";
+}
+
+const char *drafts_facts_incident_rationale(const DraftsFacts *f)
+{
+    return f->incident_rationale;
 }

@@ -31,8 +31,9 @@ static const Command COMMANDS[] = {
     {"event", cli_event, "event CASE TYPE [--at TIME] [--by NAME] [--note TEXT] [--ref N]"},
     {"case", cli_case, "case reason CASE REASON [--note T] | incident CASE yes|no [--rationale T]\n"
                        "        [--aware-at TIME] | link-bug CASE BUG"},
-    {"draft", cli_draft, "draft CASE [--format markdown|bugzilla-json]  the redacted report / bug"},
+    {"draft", cli_draft, "draft CASE [--report KIND] [--format markdown|bugzilla-json|eml] [--with-excerpt]  the redacted reports"},
     {"consent", cli_consent, "consent grant EMAIL [--name N] --evidence TEXT | revoke EMAIL | list [--json]"},
+    {"send", cli_send, "send CASE reporter-mail|subscriber-mail  deliver a BR 4.9.5 report over [mail]"},
     {"file", cli_file, "file CASE                       create the Bugzilla bug (never twice)"},
     {"status", cli_status, "status [--json]                 intake health"},
     {"audit", cli_audit, "audit verify [--checkpoints FILE --public-key FILE] | audit checkpoint\n"

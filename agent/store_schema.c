@@ -196,6 +196,14 @@ static const char *const MIGRATIONS[] = {
     "DROP INDEX messages_message_id;"
     "CREATE INDEX messages_message_id ON messages(message_id) WHERE message_id IS NOT NULL;"
     "CREATE INDEX messages_content ON messages(content_sha256);",
+
+    /* 4 -> 5: the Subscriber a case's BR 4.9.5 mail goes to (issue 12,
+     * `case subscriber`); one per case, the latest recorded. */
+    "CREATE TABLE case_subscribers ("
+    "  case_id INTEGER PRIMARY KEY REFERENCES cases(id),"
+    "  email TEXT NOT NULL,"
+    "  name TEXT,"
+    "  recorded_at INTEGER NOT NULL);",
 };
 
 guint store_schema_version(void)

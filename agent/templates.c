@@ -9,8 +9,6 @@
 #define CPR_SHARE_DIR "/usr/local/share/cpr-intake"
 #endif
 
-#define TEMPLATES_PREFIX "ccadb-preliminary-"
-
 struct Template {
     char *path;
     char *version;
@@ -174,6 +172,54 @@ static char *day_string(gint64 t)
 Template *templates_choose(const char *configured_dir, const char *want, gint64 now,
                            GError **error)
 {
+    return templates_choose_kind(configured_dir, "preliminary", want, now, error);
+}
+
+/* The versions (newest first) of the templates in `dir` whose name starts
+ * with `prefix`: "3.2, 2.1", or "none". */
+static char *versions_with(const char *dir, const char *prefix)
+{
+    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+    g_autoptr(GPtrArray) v = g_ptr_array_new_with_free_func(g_free);
+    const char *name;
+    while (d && (name = g_dir_read_name(d)))
+        if (g_str_has_prefix(name, prefix) && g_str_has_suffix(name, ".md"))
+            g_ptr_array_add(v, g_strndup(name + strlen(prefix),
+                                         strlen(name) - strlen(prefix) - 3));
+    if (v->len == 0)
+        return g_strdup("none");
+    g_ptr_array_sort(v, (GCompareFunc)g_strcmp0);
+    g_autoptr(GString) s = g_string_new(NULL);
+    for (guint i = v->len; i > 0; i--)
+        g_string_append_printf(s, "%s%s", i == v->len ? "" : ", ",
+                               (const char *)g_ptr_array_index(v, i - 1));
+    return g_string_free(g_steal_pointer(&s), FALSE);
+}
+
+Template *templates_choose_kind(const char *configured_dir, const char *kind, const char *want,
+                                gint64 now, GError **error)
+{
+    g_autofree char *prefix = g_strdup_printf("ccadb-%s-", kind);
+    /* a kind with no template in the version in force is refused, naming
+     * the versions that have one */
+    if (strcmp(kind, "preliminary") != 0) {
+        g_autoptr(Template) prelim =
+            templates_choose_kind(configured_dir, "preliminary", want, now, error);
+        if (!prelim)
+            return NULL;
+        g_autofree char *dir = template_dir(configured_dir);
+        g_autofree char *path = g_strdup_printf("%s/%s%s.md", dir, prefix, prelim->version);
+        if (!g_file_test(path, G_FILE_TEST_EXISTS)) {
+            g_autofree char *have = versions_with(dir, prefix);
+            g_set_error(error, CPR_ERROR, CPR_ERROR_CONFIG,
+                        "no %s report template for the CCADB Incident Reporting Guidelines "
+                        "version %s in %s; versions with one: %s",
+                        kind, prelim->version, dir, have);
+            return NULL;
+        }
+        return template_read(path, error);
+    }
+
     g_autofree char *dir = template_dir(configured_dir);
     g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
     if (!d) {
@@ -185,7 +231,7 @@ Template *templates_choose(const char *configured_dir, const char *want, gint64 
     g_autoptr(GPtrArray) all = g_ptr_array_new_with_free_func(template_free_one);
     const char *name;
     while ((name = g_dir_read_name(d))) {
-        if (!g_str_has_prefix(name, TEMPLATES_PREFIX) || !g_str_has_suffix(name, ".md"))
+        if (!g_str_has_prefix(name, prefix) || !g_str_has_suffix(name, ".md"))
             continue;
         g_autofree char *path = g_build_filename(dir, name, NULL);
         Template *t = template_read(path, error);
@@ -195,7 +241,7 @@ Template *templates_choose(const char *configured_dir, const char *want, gint64 
     }
     if (all->len == 0) {
         g_set_error(error, CPR_ERROR, CPR_ERROR_CONFIG,
-                    "no draft templates (%s*.md) in %s", TEMPLATES_PREFIX, dir);
+                    "no draft templates (%s*.md) in %s", prefix, dir);
         return NULL;
     }
     g_ptr_array_sort(all, template_order);

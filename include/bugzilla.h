@@ -7,7 +7,7 @@
  * X-BUGZILLA-API-KEY header, never logged, and wiped when the client is freed.
  *
  * Errors (CPR_ERROR): CPR_ERROR_AUTH for Bugzilla code 306 (API key invalid or
- * revoked) or HTTP 401; CPR_ERROR_REMOTE for any other Bugzilla error JSON,
+ * revoked) or 410 (login required), or an HTTP 401 without a Bugzilla error; CPR_ERROR_REMOTE for any other Bugzilla error JSON,
  * HTTP status >= 400 (429 included) or an unreadable answer; CPR_ERROR_TLS when
  * the server's certificate is refused; CPR_ERROR_CONNECTION for timeouts and
  * network failures (a request may then have reached the server: its outcome is
@@ -54,10 +54,31 @@ char *bugzilla_whoami(BugzillaClient *client, GError **error);
 gboolean bugzilla_create_bug(BugzillaClient *client, const char *body_json, gint64 *bug_id_r,
                              GError **error);
 
+/* What a failed bugzilla_create_bug() means (SPEC 2.5): validation codes 50,
+ * 51, 103-108, 120 and 122 (and a refusal before sending) created nothing;
+ * only 306 and 410 mean a bad key; anything else (code 100500 or another,
+ * HTTP 5xx, a timeout, a cut connection, an answer that is not JSON) leaves
+ * the outcome unknown: look for the bug before any new POST. */
+typedef enum {
+    BUGZILLA_CREATED,
+    BUGZILLA_NOT_CREATED,
+    BUGZILLA_BAD_KEY,
+    BUGZILLA_OUTCOME_UNKNOWN,
+} BugzillaOutcome;
+BugzillaOutcome bugzilla_create_outcome(const BugzillaClient *client, const GError *error);
+
 /* Bugs whose whiteboard contains `marker` (GET /rest/bug?whiteboard=...; the
  * server's substring match is re-checked here). Ids ascending, as gint64 in a
  * GArray; empty when none. */
 GArray *bugzilla_find_by_whiteboard(BugzillaClient *client, const char *marker, GError **error);
+
+/* The bugs `creator` filed in `product`/`component` with exactly `summary`
+ * since `since` (Unix seconds) whose description names `reference` (GET
+ * /rest/bug, then each candidate's first comment): the duplicate guard of
+ * `file`, which writes nothing of its own into a bug. Ids ascending. */
+GArray *bugzilla_find_filed(BugzillaClient *client, const char *creator, const char *product,
+                            const char *component, const char *summary, gint64 since,
+                            const char *reference, GError **error);
 
 /* cfg->bugzilla_url + "/show_bug.cgi?id=N". Caller frees. */
 char *bugzilla_bug_url(const Config *cfg, gint64 bug_id);

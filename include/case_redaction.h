@@ -54,4 +54,10 @@ char *case_redaction_apply(const CaseRedaction *cr, const char *text, const char
 gboolean case_redaction_check(const CaseRedaction *cr, const char *text, const char *output_name,
                               GError **error);
 
+/* The leak check of a mail addressed to `recipient_email`: that person's own
+ * names and addresses may appear, everyone else's may not. */
+gboolean case_redaction_check_mail(const CaseRedaction *cr, const char *text,
+                                   const char *recipient_email, const char *output_name,
+                                   GError **error);
+
 #endif

@@ -48,6 +48,8 @@ int cli_show(CliContext *ctx, int argc, char **argv);
 int cli_deadlines(CliContext *ctx, int argc, char **argv);
 int cli_event(CliContext *ctx, int argc, char **argv);
 int cli_case(CliContext *ctx, int argc, char **argv); /* cli_case.c */
+int cli_send(CliContext *ctx, int argc, char **argv);           /* cli_send.c */
+int cli_case_subscriber(CliContext *ctx, int argc, char **argv); /* cli_subscriber.c */
 /* The name of the user running the command (getpwuid); caller frees. */
 char *cli_user_name(void);
 int cli_status(CliContext *ctx, int argc, char **argv);

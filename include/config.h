@@ -29,6 +29,8 @@ typedef struct {
     /* [ca] */
     char *ca_owner;
     char **ca_aliases, **ca_names, **ca_domains, **ca_report_addresses; /* NULL-terminated */
+    /* staff addresses that may be named in public drafts (NULL-terminated) */
+    char **ca_public_staff;
 
     /* [store] */
     char *store_path;
@@ -67,10 +69,19 @@ typedef struct {
     char *bugzilla_version;   /* default "other" */
     gboolean bugzilla_auto_file;
     char **bugzilla_ca_accounts; /* the CA's Bugzilla accounts; NULL-terminated or NULL */
+    /* [mail]: SMTP for acknowledgements and `send`; from defaults to the first
+     * report address; the old [ack] SMTP keys are read when [mail] lacks them */
+    char *mail_smtp_url, *mail_from, *mail_user, *mail_password_file, *mail_ca_file;
+    /* NULL-terminated warnings about the file (deprecated keys), or NULL */
+    char **warnings;
+    char *bugzilla_op_sys;       /* sent when set (products without a default OS) */
+    char *bugzilla_platform;     /* sent when set */
+    int bugzilla_timeout_seconds; /* whole request; 0: the client's default */
 
     /* [drafts] */
     char *drafts_template_dir;     /* default: conf/ next to the config, or share dir */
     char *drafts_template_version; /* NULL = newest */
+    char *drafts_br_version;       /* the BR version drafts cite; NULL: not configured */
 
     /* [notify.NAME] */
     GPtrArray *notify; /* NotifyTarget* */

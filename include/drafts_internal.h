@@ -12,6 +12,7 @@
 #include "cases.h"
 #include "config.h"
 #include "store.h"
+#include "reasons.h"
 #include "templates.h"
 
 /* --- the facts of a case (drafts_facts.c) --- */
@@ -20,6 +21,9 @@ typedef struct {
     char *serial; /* lower-case hex, or NULL */
     char *sha256; /* lower-case hex, or NULL */
     char *subject;
+    char *issuer;       /* of a parsed certificate, or NULL */
+    gint64 not_before;  /* 0 when not known */
+    gint64 not_after;
 } DraftsCert;
 
 /* Only data: the one text taken from mail is the first report's, which the
@@ -36,6 +40,11 @@ typedef struct {
     GPtrArray *certs;         /* DraftsCert*: what the draft lists */
     GPtrArray *crtsh_ids;     /* char* */
     GPtrArray *domains;       /* char*: certificate domains no person's address is under */
+    /* the case model of SPEC 2.3, read through the accessors below */
+    int reason_number;        /* BR 4.9.1.1 row 1..16; 0: none or assumed */
+    char *reason_source;      /* inferred | assumed | set, or NULL */
+    char *incident;           /* undetermined | yes | no */
+    char *incident_rationale; /* or NULL */
 } DraftsFacts;
 
 /* Read case `case_id`. `cr` is the case's redaction context: a domain of a
@@ -46,6 +55,15 @@ DraftsFacts *drafts_facts_load(Store *store, const CaseRedaction *cr, gint64 cas
 void drafts_facts_free(DraftsFacts **f);
 static inline void drafts_facts_destroy(DraftsFacts *f) { drafts_facts_free(&f); }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(DraftsFacts, drafts_facts_destroy)
+
+/* The case's BR 4.9.1.1 row (reasons.h), or NULL when none is known (no
+ * certificate, or the 24-hour reason only assumed). */
+const ReasonRow *drafts_facts_reason(const DraftsFacts *f);
+/* "inferred", "assumed", "set", or NULL when the case concerns no certificate. */
+const char *drafts_facts_reason_source(const DraftsFacts *f);
+/* "undetermined", "yes" or "no", and the rationale given (or NULL). */
+const char *drafts_facts_incident(const DraftsFacts *f);
+const char *drafts_facts_incident_rationale(const DraftsFacts *f);
 
 /* FALSE for a message of `kind` that reports nothing: an auto-reply or an
  * unclassified message. Such messages neither give the excerpt nor make their
@@ -67,18 +85,67 @@ typedef struct {
     const char *policies; /* Relevant policies */
 } DraftsProblemText;
 
+/* The BR version drafts cite ([drafts] br_version): "BR v2.2.6", or "BR
+ * (version not configured)". Caller frees. */
+char *drafts_br_label(const Config *cfg);
+
+/* What happened, for a title: from the BR 4.9.1.1 reason when known, else
+ * by problem type. Never a count. Static. */
+const char *drafts_reason_title(const DraftsFacts *f);
+
 /* The row for `problem`; "other" for an unknown or NULL one. Never NULL. */
 const DraftsProblemText *drafts_problem_text(const char *problem);
 
 /* The Preliminary Incident Report, `t` filled. Redacted but not yet
  * leak-checked: drafts_render() checks the finished output. Caller frees. */
 char *drafts_markdown_render(Store *store, const Config *cfg, const DraftsFacts *f,
-                             const CaseRedaction *cr, const Template *t, GError **error);
+                             const CaseRedaction *cr, const Template *t, gboolean with_excerpt,
+                             const char *const *extra, GError **error);
+
+/* A non-empty run of hex digits: only such an identifier goes into a link. */
+gboolean drafts_is_hex(const char *s);
+
+/* --- the other reports (drafts_reports.c) --- */
+
+/* The placeholders the full, closure and delayed-revocation templates use
+ * beyond the preliminary report's (alternating name, value; NULL-terminated),
+ * from the case's facts and its redacted timeline. Caller frees with
+ * g_strfreev(). NULL with the timeline's error. */
+char **drafts_reports_values(Store *store, const Config *cfg, const DraftsFacts *f,
+                             GError **error);
 
 /* --- the bug (drafts_bugzilla.c) --- */
 
-/* The body of POST /rest/bug around the report `markdown`. Caller frees. */
+/* The body of POST /rest/bug around the report `markdown`; `title` replaces
+ * the case's own title after "<owner>: " (NULL: the reason's). Caller frees. */
 char *drafts_bugzilla_render(const Config *cfg, const DraftsFacts *f, const char *markdown,
-                             gint64 now);
+                             const char *title, gint64 now);
+/* The body of POST /rest/bug/{id}/comment: {"comment": markdown}. */
+char *drafts_bugzilla_comment(const char *markdown);
+
+/* --- mail to a person (drafts_mail.c) --- */
+
+typedef struct {
+    char *email; /* lower-case */
+    char *name;  /* display name, one line, or NULL */
+} DraftsRecipient;
+void drafts_recipient_free(DraftsRecipient **r);
+static inline void drafts_recipient_destroy(DraftsRecipient *r) { drafts_recipient_free(&r); }
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(DraftsRecipient, drafts_recipient_destroy)
+
+/* The reporter of the case: the first report's Reply-To, else X-Original-From,
+ * else From. NULL with CPR_ERROR_INPUT when that is a list, a null or bounce
+ * sender or the CA's own address. */
+DraftsRecipient *drafts_mail_reporter(Store *store, const Config *cfg, const DraftsFacts *f,
+                                      GError **error);
+/* The Subscriber `case subscriber` recorded; NULL with CPR_ERROR_INPUT naming
+ * that command when none is. */
+DraftsRecipient *drafts_mail_subscriber(Store *store, const DraftsFacts *f, GError **error);
+/* The body of the mail to `to`, from the template `t` and the case's facts. */
+char *drafts_mail_body(const Config *cfg, const DraftsFacts *f, const DraftsRecipient *to,
+                       const Template *t, GError **error);
+/* One RFC 5322 message around `body` (text/plain, UTF-8). Caller frees. */
+char *drafts_mail_eml(const Config *cfg, const DraftsFacts *f, const DraftsRecipient *to,
+                      const char *kind, const char *subject, const char *body, gint64 now);
 
 #endif

@@ -57,6 +57,13 @@ IdentitySet *identity_set_new(void);
 /* Free and clear *set (NULL-safe). */
 void identity_set_free(IdentitySet **set);
 
+/* From now on, addresses at the `exclude_domains` given to the add functions
+ * are the CA's own staff, and persons like anyone else (SPEC 2.4: redacted in
+ * public outputs), except the addresses in `public_staff` (NULL-terminated,
+ * may be NULL; `[ca] public_staff`), which stay non-persons, their display
+ * names too. The CA's report addresses stay non-persons. */
+void identity_set_staff_are_persons(IdentitySet *set, const char *const *public_staff);
+
 /* Add every person `msg` identifies (headers, subject and text).
  * `exclude_addresses`: NULL-terminated addresses that are not persons (the CA's
  * report addresses, the lists' posting addresses; "list+anything@" too).

@@ -24,6 +24,13 @@ typedef struct Template Template;
  * is missing, unreadable or superseded too long. Caller frees. */
 Template *templates_choose(const char *configured_dir, const char *want, gint64 now,
                            GError **error);
+/* The same for one report kind ("preliminary", "full", "closure",
+ * "delayed-revocation", "reporter-mail", "subscriber-mail"): the file
+ * ccadb-KIND-VERSION.md of the version templates_choose() picks for the
+ * preliminary report. NULL with CPR_ERROR_CONFIG naming the versions that
+ * have one when that version has none. */
+Template *templates_choose_kind(const char *configured_dir, const char *kind, const char *want,
+                                gint64 now, GError **error);
 /* Free and clear *t (NULL-safe). */
 void templates_free(Template **t);
 static inline void templates_destroy(Template *t) { templates_free(&t); }

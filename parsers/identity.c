@@ -26,11 +26,16 @@ struct IdentityPerson {
 
 struct IdentitySet {
     GPtrArray *persons; /* IdentityPerson* */
+    gboolean staff_are_persons;
+    GPtrArray *public_staff; /* char*, lower-case, NULL-terminated */
 };
 
 typedef struct {
     const char *const *addresses;
     const char *const *domains;
+    /* addresses at `domains` are the CA's staff: persons, except these */
+    gboolean staff_are_persons;
+    const char *const *public_staff;
 } Exclude;
 
 /* ---- word lists (folded forms) ------------------------------------------ */
@@ -69,7 +74,50 @@ static const char *const stop_words[] = {
     "message", "forwarded", "begin", "end", "key", "private", "serial", "issuer", "link",
     "proof", "note", "question", "update", "any", "news", "again", "all", "everyone", "folks",
     "sir", "madam", "colleague", "colleagues", "friend", "manager", "researcher", "member",
-    "community", "reporter", "redacted", "name", NULL
+    "community", "reporter", "redacted", "name", "yesterday", "today", "tomorrow", "recently",
+    "earlier", "later", "finally", "however", "unfortunately", "apparently", "meanwhile",
+    "then", "when", "after", "before", "since", "while", "because", "our", "my", "your",
+    "their", "his", "her", "its", "what", "which", "who", "researcher", "researchers",
+    "analyst", "engineer", "student", "independent", NULL
+};
+
+/* Short forms of first names (folded): a person with the full name is
+ * redacted by these too. Short forms that are common words are left out. */
+static const char *const short_forms[][5] = {
+    { "robert", "bob", "bobby", "rob", "robbie" },
+    { "william", "billy", "willy", "liam", NULL },
+    { "katherine", "kate", "kathy", "katie", "kath" },
+    { "catherine", "cathy", "cate", "kate", "cath" },
+    { "kathryn", "kate", "kathy", "katie", NULL },
+    { "alexander", "alex", "sasha", "xander", NULL },
+    { "alexandra", "alex", "sasha", "lexi", NULL },
+    { "elizabeth", "liz", "beth", "lizzie", "eliza" },
+    { "margaret", "maggie", "meg", "peggy", "greta" },
+    { "james", "jim", "jimmy", "jamie", NULL },
+    { "michael", "mike", "mick", "mikey", NULL },
+    { "thomas", "tom", "tommy", NULL, NULL },
+    { "edward", "eddie", "ted", "ned", NULL },
+    { "jonathan", "jon", "jonny", NULL, NULL },
+    { "christopher", "chris", "kit", NULL, NULL },
+    { "christina", "chris", "tina", "christie", NULL },
+    { "nicholas", "nick", "nicky", NULL, NULL },
+    { "benjamin", "ben", "benji", NULL, NULL },
+    { "daniel", "dan", "danny", NULL, NULL },
+    { "samuel", "sam", "sammy", NULL, NULL },
+    { "joseph", "joe", "joey", NULL, NULL },
+    { "anthony", "tony", NULL, NULL, NULL },
+    { "athanasios", "thanos", "thanasis", NULL, NULL },
+    { "alessandro", "sandro", "ale", NULL, NULL },
+    { "francesca", "fran", "frankie", NULL, NULL },
+    { "rebecca", "becky", "becca", NULL, NULL },
+    { "victoria", "vicky", "tori", NULL, NULL },
+    { "jennifer", "jen", "jenny", NULL, NULL },
+    { "patricia", "patty", "trish", NULL, NULL },
+    { "susan", "sue", "susie", NULL, NULL },
+    { "dmitri", "dima", NULL, NULL, NULL },
+    { "dmitry", "dima", NULL, NULL, NULL },
+    { "aleksandr", "sasha", "sanya", NULL, NULL },
+    { "ekaterina", "katya", NULL, NULL, NULL },
 };
 
 /* The words of the replacement phrases of redact.c ("a community member",
@@ -132,6 +180,9 @@ enum {
     RX_PHONE_LABEL,
     RX_LABELLED_PHONE,
     RX_ENCODED_WORD,
+    RX_PROSE_VERB,
+    RX_NAME_RUN,
+    RX_BLOCK_SEPARATOR,
     RX_COUNT
 };
 
@@ -182,6 +233,18 @@ static const struct {
                             "|telefono|telefon|handy|móvil|movil|whatsapp|signal)\\b\\.?"
                             "[ \\t]*(?:\\([^)\\n]{0,20}\\))?[ \\t]*[:.]?[ \\t]*)" PHONE_RX, 0 },
     [RX_ENCODED_WORD] = { "=\\?([^?\\s]+)\\?([BbQq])\\?([^?\\s]*)\\?=", 0 },
+    /* people named only in running prose: "Jane Doe reported ...", "... helped me" */
+    [RX_PROSE_VERB] = { "(" NW "(?:[ \\t]+" NW "){1,3})[ \\t\\n]+(?:has[ \\t]+|had[ \\t]+|also[ \\t]+"
+                        "|then[ \\t]+|first[ \\t]+|kindly[ \\t]+)?(?:reported|helped|found|noticed"
+                        "|discovered|confirmed|spotted|told|asked|mentioned|pointed out|shared"
+                        "|forwarded|flagged|alerted|raised|emailed|contacted|says|said|verified"
+                        "|checked|ran|posted|wrote to)\\b", 0 },
+    /* a run of capitalised words: a name when it holds a known person's token */
+    [RX_NAME_RUN] = { "(?<![\\p{L}\\p{M}'.\\-])(" NW "(?:[ \\t]+" NW "){1,3})", 0 },
+    /* where one writer's text ends and another's begins */
+    [RX_BLOCK_SEPARATOR] = { "^(?:-{2,}[ \\t]*(?:original message|forwarded message|message d'origine"
+                             "|ursprüngliche nachricht|mensaje original)|begin forwarded message"
+                             "|-{3}[ \\t]*comment[ \\t]+#|_{10,}$|-{5,}$)", G_REGEX_CASELESS },
 };
 
 static GRegex *rx(int which)
@@ -411,6 +474,9 @@ static gboolean email_excluded(const char *email, const Exclude *ex)
         if (x && (strcmp(x, email) == 0 || strcmp(x, base) == 0))
             return TRUE;
     }
+    for (const char *const *a = ex->public_staff; a && *a; a++)
+        if (strcmp(*a, email) == 0 || strcmp(*a, base) == 0)
+            return TRUE;
     for (const char *const *d = ex->domains; d && *d; d++) {
         g_autofree char *x = g_ascii_strdown(*d, -1);
         g_strstrip(x);
@@ -419,7 +485,7 @@ static gboolean email_excluded(const char *email, const Exclude *ex)
         gsize dl = strlen(domain), xl = strlen(x);
         if (strcmp(domain, x) == 0 || (dl > xl && domain[dl - xl - 1] == '.' &&
                                        strcmp(domain + dl - xl, x) == 0))
-            return TRUE;
+            return !ex->staff_are_persons;
     }
     return FALSE;
 }
@@ -710,6 +776,23 @@ static void person_add_word_tokens(IdentityPerson *p, const char *word)
     }
 }
 
+/* "Bob" for a Robert: short forms of a first name are the person's tokens. */
+static void person_add_short_forms(IdentityPerson *p)
+{
+    for (guint t = 0; t < p->ftokens->len; t++) {
+        const char *f = g_ptr_array_index(p->ftokens, t);
+        for (gsize r = 0; r < G_N_ELEMENTS(short_forms); r++) {
+            if (strcmp(short_forms[r][0], f) != 0)
+                continue;
+            for (gsize k = 1; k < G_N_ELEMENTS(short_forms[r]) && short_forms[r][k]; k++) {
+                g_autofree char *cap = g_strdup(short_forms[r][k]);
+                cap[0] = g_ascii_toupper(cap[0]);
+                person_add_token(p, cap); /* appends to ftokens: the loop sees it */
+            }
+        }
+    }
+}
+
 static void person_add_name(IdentityPerson *p, const char *name)
 {
     person_add_name_form(p, name);
@@ -747,6 +830,7 @@ static void person_add_name(IdentityPerson *p, const char *name)
     for (guint i = 0; words[i]; i++)
         if (*words[i])
             person_add_word_tokens(p, words[i]);
+    person_add_short_forms(p);
 }
 
 static void person_absorb(IdentityPerson *into, const IdentityPerson *from)
@@ -895,10 +979,24 @@ IdentitySet *identity_set_new(void)
     return set;
 }
 
+void identity_set_staff_are_persons(IdentitySet *set, const char *const *public_staff)
+{
+    g_return_if_fail(set != NULL);
+    set->staff_are_persons = TRUE;
+    g_clear_pointer(&set->public_staff, g_ptr_array_unref);
+    set->public_staff = strv_new();
+    for (const char *const *a = public_staff; a && *a; a++) {
+        char *e = clean_email(*a);
+        if (e)
+            g_ptr_array_add(set->public_staff, e);
+    }
+}
+
 void identity_set_free(IdentitySet **set)
 {
     if (!set || !*set)
         return;
+    g_clear_pointer(&(*set)->public_staff, g_ptr_array_unref);
     g_ptr_array_unref((*set)->persons);
     g_free(*set);
     *set = NULL;
@@ -1370,6 +1468,325 @@ static char **unquoted_lines(const char *text, guint *n_r)
     return out;
 }
 
+/* ---- prose, block ends, local parts -------------------------------------- */
+
+static gboolean is_glue_word(const char *folded)
+{
+    static const char *const glue[] = { "of", "and", "&", "for", "the", "und", "et", "y", NULL };
+    return in_list(glue, folded) || in_list(particles, folded);
+}
+
+/* An organisation in a signature ("Nordlys Analytics", "Brightwater Cyber
+ * Labs"): capitalised words with glue, one at least not a role word. */
+static char *org_candidate(const char *raw, const Exclude *ex)
+{
+    g_autofree char *clean = clean_name(raw);
+    if (!clean)
+        return NULL;
+    g_auto(GStrv) words = g_strsplit(clean, " ", -1);
+    GPtrArray *ws = g_ptr_array_new();
+    guint namey = 0;
+    gboolean ok = TRUE;
+    for (guint i = 0; words[i] && ok; i++) {
+        const char *w = words[i];
+        if (!*w)
+            continue;
+        g_ptr_array_add(ws, (gpointer)w);
+        g_autofree char *f = redact_fold(w);
+        if (is_glue_word(f))
+            continue;
+        if (!word_is_namey(w, FALSE) && !word_is_acronym(w))
+            ok = FALSE;
+        else if (!in_list(stop_words, f) && !in_list(phrase_words, f))
+            namey++;
+    }
+    ok = ok && ws->len >= 2 && ws->len <= 6 && namey > 0 && count_letters(clean) >= 4 &&
+         !names_excluded_domain(ws, ex);
+    g_ptr_array_unref(ws);
+    return ok ? g_steal_pointer(&clean) : NULL;
+}
+
+/* The parts of a signature line: "Jane Doe | Tidepool Security",
+ * "Researcher / Nordlys Analytics", "Jane Doe, PhD". */
+static char **line_parts(const char *line)
+{
+    static const char *const seps[] = { " | ", "|", " / ", " - ", " \u2013 ", " \u2014 ",
+                                        " \u00b7 ", ", ", NULL };
+    g_autofree char *tmp = g_strdup(line);
+    for (guint k = 0; seps[k]; k++) {
+        g_auto(GStrv) pieces = g_strsplit(tmp, seps[k], -1);
+        g_free(tmp);
+        tmp = g_strjoinv("\x01", pieces);
+    }
+    char **parts = g_strsplit(tmp, "\x01", -1);
+    for (guint i = 0; parts[i]; i++)
+        g_strstrip(parts[i]);
+    return parts;
+}
+
+static void add_org(Ctx *c, const char *org)
+{
+    IdentityPerson *p = find_named(c->set, org, FALSE, NULL);
+    if (!p) {
+        p = person_new();
+        g_ptr_array_add(c->set->persons, p);
+    }
+    person_add_name_form(p, org);
+}
+
+/* The last lines of one writer's text (the message's own, or a quoted or
+ * forwarded one) are where people sign: the lines there that are only a name
+ * (two words at least: a lone word is a name only after a valediction, see
+ * scan_signatures()) or a name and an organisation name someone; an
+ * organisation after a name is that person's. Read from the end back to the
+ * first line that is neither, then in order. */
+static void scan_block_end(Ctx *c, char **plain, guint start, guint end)
+{
+    guint seen = 0, first = end;
+    for (guint i = end; i > start && seen < 3; i--) {
+        const char *l = plain[i - 1];
+        if (!*l)
+            continue;
+        seen++;
+        if (strlen(l) > MAX_NAME_BYTES || strchr(l, ':') || strchr(l, '@'))
+            break;
+        g_auto(GStrv) parts = line_parts(l);
+        gboolean any = FALSE;
+        for (guint k = 0; parts[k] && !any; k++) {
+            g_autofree char *n = *parts[k] ? name_candidate(parts[k], CAND_STRICT, &c->ex) : NULL;
+            g_autofree char *o = *parts[k] ? org_candidate(parts[k], &c->ex) : NULL;
+            any = (n && strchr(n, ' ')) || o;
+        }
+        if (!any)
+            break;
+        first = i - 1;
+    }
+    IdentityPerson *owner = NULL;
+    for (guint i = first; i < end; i++) {
+        if (!*plain[i])
+            continue;
+        g_auto(GStrv) parts = line_parts(plain[i]);
+        for (guint k = 0; parts[k]; k++) {
+            if (!*parts[k])
+                continue;
+            g_autofree char *n = name_candidate(parts[k], CAND_STRICT, &c->ex);
+            if (n && strchr(n, ' ') && !owner) {
+                owner = add_clean(c->set, n, NULL);
+                continue;
+            }
+            g_autofree char *o = org_candidate(parts[k], &c->ex);
+            if (o && owner)
+                person_add_name_form(owner, o);
+            else if (o)
+                add_org(c, o);
+        }
+    }
+}
+
+static void scan_block_ends(Ctx *c, const char *text)
+{
+    g_auto(GStrv) raw = g_strsplit(text, "\n", -1);
+    guint n = g_strv_length(raw);
+    char **plain = g_new0(char *, n + 1);
+    int *depth = g_new0(int, n + 1);
+    for (guint i = 0; i < n; i++) {
+        const char *p = raw[i];
+        int d = 0;
+        while (*p == ' ' || *p == '\t' || *p == '>' || *p == '|') {
+            if (*p == '>' || *p == '|')
+                d++;
+            p++;
+        }
+        plain[i] = g_strstrip(g_strdup(p));
+        depth[i] = (!*plain[i] && i > 0) ? depth[i - 1] : d;
+    }
+    guint start = 0;
+    for (guint i = 0; i <= n; i++) {
+        gboolean boundary = i == n;
+        if (!boundary && *plain[i]) {
+            boundary = (i > start && depth[i] != depth[i - 1]) ||
+                       strcmp(plain[i], "--") == 0 ||
+                       g_regex_match(rx(RX_BLOCK_SEPARATOR), plain[i], 0, NULL) ||
+                       (g_str_has_suffix(plain[i], ":") &&
+                        g_regex_match(rx(RX_ATTRIBUTION), plain[i], 0, NULL));
+        }
+        if (boundary) {
+            scan_block_end(c, plain, start, i);
+            start = i + 1;
+        }
+    }
+    g_strfreev(plain);
+    g_free(depth);
+}
+
+static gboolean token_known(const IdentitySet *set, const char *folded)
+{
+    for (guint i = 0; i < set->persons->len; i++) {
+        const IdentityPerson *p = g_ptr_array_index(set->persons, i);
+        if (strv_has(p->ftokens, folded))
+            return TRUE;
+    }
+    return FALSE;
+}
+
+/* "Bohdan Ostapchuk" where Ostapchuk is a known person's token: the
+ * capitalised words next to a known token name someone too. */
+static void scan_name_runs(Ctx *c, const char *prose)
+{
+    GMatchInfo *mi = NULL;
+    GPtrArray *found = g_ptr_array_new_with_free_func(g_free);
+    g_regex_match(rx(RX_NAME_RUN), prose, 0, &mi);
+    while (g_match_info_matches(mi)) {
+        g_autofree char *run = g_match_info_fetch(mi, 1);
+        g_auto(GStrv) words = g_strsplit_set(run, " \t", -1);
+        gboolean known = FALSE, unknown = FALSE;
+        for (guint i = 0; words[i]; i++) {
+            gsize wl = strlen(words[i]);
+            while (wl > 0 && strchr(".'", words[i][wl - 1]))
+                words[i][--wl] = '\0';
+            if (!*words[i])
+                continue;
+            g_autofree char *f = redact_fold(words[i]);
+            if (in_list(stop_words, f) || in_list(particles, f))
+                continue;
+            if (token_known(c->set, f))
+                known = TRUE;
+            else if (count_letters(words[i]) >= 2 && !word_is_acronym(words[i]))
+                unknown = TRUE;
+        }
+        if (known && unknown)
+            g_ptr_array_add(found, g_steal_pointer(&run));
+        g_match_info_next(mi, NULL);
+    }
+    g_match_info_free(mi);
+    for (guint i = 0; i < found->len; i++)
+        ctx_add(c, g_ptr_array_index(found, i), NULL, CAND_CUT);
+    g_ptr_array_unref(found);
+}
+
+/* Only letters, ASCII or not. */
+static gboolean all_letters(const char *s)
+{
+    if (!*s)
+        return FALSE;
+    for (const char *p = s; *p; p = g_utf8_next_char(p))
+        if (!g_unichar_isalpha(g_utf8_get_char(p)))
+            return FALSE;
+    return TRUE;
+}
+
+/* "anselm.g@" and a person known only as "Anselm Gruber" (a
+ * self-introduction, a signature): one person when every part of the local
+ * part is a word of the name or its initial, in order. */
+static void absorb_initials_match(IdentitySet *set, IdentityPerson *p, char **parts, guint *index)
+{
+    g_autoptr(GPtrArray) want = g_ptr_array_new_with_free_func(g_free);
+    for (guint k = 0; parts[k]; k++)
+        if (*parts[k])
+            g_ptr_array_add(want, redact_fold(parts[k]));
+    for (guint q = 0; q < set->persons->len; q++) {
+        IdentityPerson *other = g_ptr_array_index(set->persons, q);
+        if (other == p || other->emails->len > 0)
+            continue;
+        gboolean match = FALSE;
+        for (guint n = 0; n < other->fnames->len && !match; n++) {
+            g_auto(GStrv) words = g_strsplit(g_ptr_array_index(other->fnames, n), " ", -1);
+            if (g_strv_length(words) != want->len)
+                continue;
+            match = TRUE;
+            for (guint k = 0; k < want->len && match; k++) {
+                const char *w = g_ptr_array_index(want, k);
+                match = strcmp(words[k], w) == 0 ||
+                        (strlen(w) == 1 && g_str_has_prefix(words[k], w));
+            }
+        }
+        if (!match)
+            continue;
+        person_absorb(p, other);
+        g_ptr_array_remove_index(set->persons, q);
+        if (q < *index)
+            (*index)--;
+        return;
+    }
+}
+
+/* Names built from address local parts: "hana.kowalczyk@" is Hana Kowalczyk;
+ * "tobiasreinholt@" is the Tobias Reinholt a display name or signature gives,
+ * and that person joins the address's. */
+static void names_from_local_parts(IdentitySet *set)
+{
+    for (guint i = 0; i < set->persons->len; i++) {
+        IdentityPerson *p = g_ptr_array_index(set->persons, i);
+        for (guint e = 0; e < p->emails->len; e++) {
+            const char *email = g_ptr_array_index(p->emails, e);
+            const char *at = strrchr(email, '@');
+            if (!at)
+                continue;
+            g_autofree char *local = g_strndup(email, (gsize)(at - email));
+            char *plus = strchr(local, '+');
+            if (plus)
+                *plus = '\0';
+            g_auto(GStrv) parts = g_strsplit_set(local, "._-", -1);
+            guint np = 0, long_parts = 0;
+            gboolean ok = TRUE;
+            for (guint k = 0; parts[k]; k++) {
+                if (!*parts[k])
+                    continue;
+                np++;
+                g_autofree char *f = redact_fold(parts[k]);
+                if (!all_letters(parts[k]) || in_list(not_token_words, f) ||
+                    in_list(stop_words, f) || in_list(phrase_words, f))
+                    ok = FALSE;
+                if (count_letters(parts[k]) >= 3)
+                    long_parts++;
+            }
+            if (ok && np >= 2 && np <= 3 && long_parts > 0) {
+                GString *name = g_string_new(NULL);
+                for (guint k = 0; parts[k]; k++) {
+                    if (!*parts[k])
+                        continue;
+                    if (name->len)
+                        g_string_append_c(name, ' ');
+                    gunichar c0 = g_unichar_toupper(g_utf8_get_char(parts[k]));
+                    g_string_append_unichar(name, c0);
+                    g_string_append(name, g_utf8_next_char(parts[k]));
+                }
+                person_add_name(p, name->str);
+                g_string_free(name, TRUE);
+                absorb_initials_match(set, p, parts, &i);
+                continue;
+            }
+            if (np != 1 || !ok || count_letters(local) < 6)
+                continue;
+            /* firstlast@: confirmed by two tokens of one person */
+            g_autofree char *flocal = redact_fold(local);
+            for (guint q = 0; q < set->persons->len; q++) {
+                IdentityPerson *other = g_ptr_array_index(set->persons, q);
+                gboolean hit = FALSE;
+                for (guint a = 0; a < other->ftokens->len && !hit; a++)
+                    for (guint b = 0; b < other->ftokens->len && !hit; b++) {
+                        if (a == b)
+                            continue;
+                        g_autofree char *cat =
+                            g_strconcat(g_ptr_array_index(other->ftokens, a),
+                                        g_ptr_array_index(other->ftokens, b), NULL);
+                        hit = strcmp(cat, flocal) == 0;
+                    }
+                if (!hit)
+                    continue;
+                person_add_token(p, local);
+                if (other != p && other->emails->len == 0) {
+                    person_absorb(p, other);
+                    g_ptr_array_remove_index(set->persons, q);
+                    if (q < i)
+                        i--;
+                }
+                break;
+            }
+        }
+    }
+}
+
 static void scan_text(Ctx *c, const char *text)
 {
     if (!text || !*text)
@@ -1405,11 +1822,15 @@ static void scan_text(Ctx *c, const char *text)
     g_autofree char *prose = g_strjoinv("\n", lines);
     scan_inline(c, prose, RX_INTRO);
     scan_inline(c, prose, RX_COLLEAGUE);
+    scan_inline(c, prose, RX_PROSE_VERB);
 
     for (guint i = 0; i < n; i++)
         g_strstrip(lines[i]);
     scan_signatures(c, lines, n);
     scan_labelled_phones(c, prose);
+    scan_block_ends(c, valid);
+    names_from_local_parts(c->set);
+    scan_name_runs(c, prose);
 }
 
 static void ctx_init(Ctx *c, IdentitySet *set, const char *const *addrs, const char *const *doms)
@@ -1418,6 +1839,8 @@ static void ctx_init(Ctx *c, IdentitySet *set, const char *const *addrs, const c
     c->set = set;
     c->ex.addresses = addrs;
     c->ex.domains = doms;
+    c->ex.staff_are_persons = set->staff_are_persons;
+    c->ex.public_staff = set->public_staff ? lent(set->public_staff) : NULL;
 }
 
 static void ctx_clear(Ctx *c)
@@ -1434,6 +1857,7 @@ void identity_set_add_text(IdentitySet *set, const char *text,
     Ctx c;
     ctx_init(&c, set, exclude_addresses, exclude_domains);
     scan_text(&c, text);
+    names_from_local_parts(set);
     consolidate(set);
     ctx_clear(&c);
 }
@@ -1536,6 +1960,7 @@ void identity_set_add_message(IdentitySet *set, const MimeMessage *msg,
         scan_inline(cp, msg->subject, RX_COLLEAGUE);
     }
     scan_text(&c, msg->text);
+    names_from_local_parts(set);
     consolidate(set);
     ctx_clear(&c);
 }

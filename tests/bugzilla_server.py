@@ -22,6 +22,11 @@ Failure modes come from DIR/mode, read at every request: one line
     429           HTTP 429 Too Many Requests
     500           HTTP 500 with an HTML page
     hang          create the bug, then sleep HANG seconds before answering
+    code:N        refuse the request with Bugzilla error code N, creating
+                  nothing (as BMO does for validation errors: 50, 51, 103-108,
+                  120, 122; 306 and 410 for a bad key)
+    after:N       create the bug, then answer error code N (Bugzilla can fail
+                  after committing the bug, e.g. code 100500)
 COUNT: how many matching requests it affects (default: all); the file is
 rewritten with the rest, and "ok" once it is used up. SCOPE: "post" (only
 POST /rest/bug; the default for 500 and hang) or "all" (the default for
@@ -33,6 +38,7 @@ the failure mode used. The key itself is never written. A TLS handshake the
 client aborts (it refused our certificate) is logged as {"tls_error": ...}.
 """
 import argparse
+import re
 import json
 import os
 import socket
@@ -86,7 +92,8 @@ class State:
             return "ok"
         kind = words[0]
         count = int(words[1]) if len(words) > 1 and words[1] != "-" else None
-        scope = words[2] if len(words) > 2 else ("post" if kind in ("500", "hang") else "all")
+        scope = words[2] if len(words) > 2 else (
+            "post" if kind in ("500", "hang") or kind.startswith(("code:", "after:")) else "all")
         if scope == "post" and not is_post:
             return "ok"
         if count is not None:
@@ -145,16 +152,52 @@ class Handler(BaseHTTPRequestHandler):
         if mode == "500":
             return self.reply(500, "<html><body>Internal Server Error</body></html>",
                               "text/html")
+        if mode.startswith("code:"):
+            code = int(mode.split(":", 1)[1])
+            messages = {50: "You must select/enter a OS.", 51: "There is no component named "
+                        "'X' in the 'CA Program' product.", 104: "There is no version named 'x'.",
+                        105: "There is no component named 'x'.",
+                        106: "There is no product named 'x'.",
+                        120: "You are not allowed to restrict bugs to the "
+                        "'ca-program-security' group.", 410: "You must log in before using "
+                        "this part of Bugzilla."}
+            return self.error(401 if code == 410 else 400, code,
+                              messages.get(code, "Validation error %d." % code))
         if method == "GET" and path == "/rest/whoami":
             return self.reply(200, {"id": 4242, "name": "cpr-intake@acmetrust.test",
                                     "real_name": "Acme Trust CPR intake", "nick": "acme"})
         if method == "GET" and path == "/rest/bug":
-            wb = query.get("whiteboard", [None])[0]
+            # as upstream: each given field must match (summary and whiteboard
+            # as substrings), creation_time is "created at or after"
             with LOCK:
                 bugs = st.bugs()
-            hits = [{"id": b["id"], "whiteboard": b.get("whiteboard", "")} for b in bugs
-                    if wb is None or wb in b.get("whiteboard", "")]
+            def want(name):
+                return query.get(name, [None])[0]
+            def match(b):
+                if want("whiteboard") is not None and want("whiteboard") not in b.get("whiteboard", ""):
+                    return False
+                if want("summary") is not None and want("summary") not in b.get("summary", ""):
+                    return False
+                for field in ("creator", "product", "component"):
+                    if want(field) is not None and b.get(field) != want(field):
+                        return False
+                if want("creation_time") is not None and \
+                        b.get("creation_time", "") < want("creation_time"):
+                    return False
+                return True
+            hits = [{"id": b["id"], "whiteboard": b.get("whiteboard", ""),
+                     "summary": b.get("summary", ""), "creator": b.get("creator", ""),
+                     "creation_time": b.get("creation_time", "")} for b in bugs if match(b)]
             return self.reply(200, {"bugs": hits, "faults": []})
+        m = re.match(r"^/rest/bug/(\d+)/comment$", path)
+        if method == "GET" and m:
+            with LOCK:
+                bugs = st.bugs()
+            for b in bugs:
+                if b["id"] == int(m.group(1)):
+                    return self.reply(200, {"bugs": {m.group(1): {"comments": [
+                        {"count": 0, "text": b.get("description", "")}]}}, "comments": {}})
+            return self.error(404, 101, "Bug #%s does not exist." % m.group(1))
         if method == "POST" and path == "/rest/bug":
             try:
                 bug = json.loads(body.decode("utf-8"))
@@ -169,9 +212,15 @@ class Handler(BaseHTTPRequestHandler):
                 bugs = st.bugs()
                 bug_id = 1900001 + len(bugs)
                 bug["id"] = bug_id
+                bug["creator"] = "cpr-intake@acmetrust.test"  # whoami's account
+                bug["creation_time"] = time.strftime(
+                    "%Y-%m-%dT%H:%M:%SZ", time.gmtime())
                 bugs.append(bug)
                 st.save_bugs(bugs)
             entry["bug_id"] = bug_id
+            if mode.startswith("after:"):
+                return self.error(500, int(mode.split(":", 1)[1]),
+                                  "An unknown error occurred after the bug was created.")
             if mode == "hang":
                 # The bug exists; the answer is lost to a client that gives up.
                 # Logged now, so the log is in request order for the test.

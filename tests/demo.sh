@@ -88,6 +88,8 @@ if "$bin" --help 2>&1 | grep -q '^ *draft'; then
     if [ -n "$case_id" ]; then
         say "cpr-intake draft $case_id (redacted Preliminary Incident Report)"
         cli draft "$case_id"
+        say "cpr-intake draft $case_id --report reporter-mail --format eml (BR 4.9.5 report to the reporter)"
+        cli draft "$case_id" --report reporter-mail --format eml
     fi
 fi
 say "cpr-intake status"

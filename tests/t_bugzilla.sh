@@ -2,7 +2,7 @@
 # t_bugzilla.sh - `file CASE` against a Bugzilla-REST-compatible test server on
 # loopback over HTTPS (tests/bugzilla_server.py, certificate from a test CA):
 # one bug per case, a second `file` sends nothing, a timeout after the server
-# created the bug is healed by the marker search, a 500 is retried once by
+# created the bug is healed by the duplicate search, a 500 is retried once by
 # hand, code 306 and HTTP 429 stop at once with an audit event, the API key
 # travels only in X-BUGZILLA-API-KEY and never reaches stdout/stderr, an
 # untrusted certificate is refused. Then Bugzilla mail: a notification about
@@ -69,8 +69,8 @@ mode() { printf '%s\n' "$1" >"$srv/mode"; }
 nreq() { grep -c '"method"' "$srv/requests.log" 2>/dev/null || echo 0; }
 nposts() { grep '"method": "POST"' "$srv/requests.log" 2>/dev/null | grep -c '"/rest/bug"'; }
 nbugs() { python3 -c "import json; print(len(json.load(open('$srv/bugs.json'))))" 2>/dev/null || echo 0; }
-bugs_with() { # marker -> how many server bugs carry it
-    python3 -c "import json,sys; print(sum(sys.argv[1] in b.get('whiteboard','') for b in json.load(open('$srv/bugs.json'))))" "$1"
+bugs_for() { # case reference -> how many server bugs name it in their description
+    python3 -c "import json,sys; print(sum(sys.argv[1] in b.get('description','') for b in json.load(open('$srv/bugs.json'))))" "$1"
 }
 events() { q "SELECT count(*) FROM events WHERE case_id = $1 AND type = '$2'"; }
 
@@ -89,11 +89,12 @@ check "bug id and URL stored" [ "$(q 'SELECT bug_id, bug_url FROM cases WHERE id
     "1900001|https://127.0.0.1:$port/show_bug.cgi?id=1900001" ]
 marker1=$(q 'SELECT bug_marker FROM cases WHERE id = 1')
 check "a unique marker is stored with the case" sh -c "echo '$marker1' | grep -Eq '^\[cpr-intake:CPR-2025-0001:[0-9a-f]{12}\]$'"
-check "the server's bug carries the marker in its whiteboard, after the draft's tags" python3 -c "
+check "file writes nothing into the whiteboard (it belongs to the root programs)" python3 -c "
 import json
 b=json.load(open('$srv/bugs.json'))[0]
-assert b['whiteboard'].startswith('[ca-compliance]') and b['whiteboard'].endswith('$marker1'), b['whiteboard']
+assert 'whiteboard' not in b and '$marker1' not in json.dumps(b), b
 assert b['product']=='CA Program' and b['summary'].startswith('Acme Trust Services: '), b
+assert 'CPR-2025-0001' in b['description'], b
 "
 check "whoami came before the POST" python3 -c "
 import json
@@ -125,12 +126,22 @@ check "the server did create the bug" [ "$(nbugs)" -eq 2 ]
 posts_before=$(nposts)
 cpr file 2
 check "the retry exits 0" [ "$rc" -eq 0 ]
-check "the retry adopts the bug found by its marker" sh -c \
-    "grep -q 'filed as bug 1900002 .*found by its marker' '$tmp/out' && [ \"\$(sqlite3 '$db' 'SELECT bug_id FROM cases WHERE id = 2')\" = 1900002 ]"
+check "the retry adopts the bug the duplicate search finds" sh -c \
+    "grep -q 'filed as bug 1900002 .*found by the duplicate search' '$tmp/out' && [ \"\$(sqlite3 '$db' 'SELECT bug_id FROM cases WHERE id = 2')\" = 1900002 ]"
 check "the retry sent no second POST" [ "$(nposts)" -eq "$posts_before" ]
-check "still exactly one bug for case 2 on the server" [ "$(bugs_with "$(q 'SELECT bug_marker FROM cases WHERE id = 2')")" -eq 1 ]
-check "the retry searched by the marker" grep -q '"whiteboard": \["\[cpr-intake:CPR-2025-0002:' "$srv/requests.log"
-check "the adoption is audited" sh -c "sqlite3 '$db' \"SELECT details FROM events WHERE case_id = 2 AND type = 'bug_filed'\" | grep -q found_by_marker"
+check "still exactly one bug for case 2 on the server" [ "$(bugs_for CPR-2025-0002)" -eq 1 ]
+check "the retry searched by creator, product, component, summary and creation time" python3 -c "
+import json
+r=[json.loads(l) for l in open('$srv/requests.log') if '\"method\"' in l]
+s=[x['query'] for x in r if x['path']=='/rest/bug' and x['method']=='GET']
+assert s, r
+q=s[-1]
+assert q['creator']==['cpr-intake@acmetrust.test'] and q['product']==['CA Program'], q
+assert q['component']==['CA Certificate Compliance'] and q['summary'][0].startswith('Acme Trust Services: '), q
+assert q['creation_time']==['2025-06-15T14:51:40Z'], q
+assert not any('whiteboard' in x for x in s), s
+"
+check "the adoption is audited" sh -c "sqlite3 '$db' \"SELECT details FROM events WHERE case_id = 2 AND type = 'bug_filed'\" | grep -q found_by_search"
 
 # --- 3. a 500: clear error, nothing stored, a later retry files once ---
 mode "500 1"
@@ -140,7 +151,7 @@ check "a 500 stores no bug id" [ "$(q 'SELECT coalesce(bug_id, 0) FROM cases WHE
 check "a 500 is audited as a failure" [ "$(events 3 bug_filing_failed)" -eq 1 ]
 cpr file 3
 check "the retry after a 500 files the bug" sh -c "[ $rc -eq 0 ] && grep -q 'filed as bug 1900003' '$tmp/out'"
-check "one bug for case 3" [ "$(bugs_with "$(q 'SELECT bug_marker FROM cases WHERE id = 3')")" -eq 1 ]
+check "one bug for case 3" [ "$(bugs_for CPR-2025-0003)" -eq 1 ]
 
 # --- 4. code 306: stop at once, never retry ---
 mode "invalid_key"
@@ -173,6 +184,79 @@ cpr file 5
 check "429 on the POST: exactly one POST, nothing after" sh -c \
     "[ $rc -ne 0 ] && [ $(($(nreq) - before)) -eq 2 ] && [ $(($(nposts) - posts_before)) -eq 1 ]"
 check "429 on the POST records bug_filing_blocked" [ "$(events 5 bug_filing_blocked)" -eq 2 ]
+mode "ok"
+
+# --- 5b. what a Bugzilla answer means (SPEC 2.5), on a new case ---
+cpr ingest "$CPR_FIXTURES/redact-corpus/12-short-form-nickname.eml"
+nc=$(q "SELECT case_id FROM messages WHERE message_id LIKE 'corpus-12-%'")
+for code in 50 51 104 105 106 120; do
+    mode "code:$code 1"
+    b0=$(nbugs)
+    cpr file "$nc"
+    check "code $code: not created, shown with Bugzilla's message and code" sh -c \
+        "[ $rc -eq 1 ] && grep -q 'error code $code: ' '$tmp/err' && [ $(nbugs) -eq $b0 ]"
+    check "code $code: audited as no bug created" sh -c "sqlite3 '$db' \"SELECT details FROM events \
+        WHERE case_id = $nc AND type = 'bug_filing_failed' ORDER BY id DESC LIMIT 1\" | grep -q 'no bug created'"
+done
+check "code 120 (group restriction) is not taken for a bad key" [ "$(events $nc bug_filing_blocked)" -eq 0 ]
+mode "code:410 1"
+cpr file "$nc"
+check "code 410 (login required) is a bad key: blocked, not retried" sh -c \
+    "[ $rc -ne 0 ] && [ $(events $nc bug_filing_blocked) -eq 1 ] && grep -q 'code 410' '$tmp/err'"
+mode "after:100500 1"
+b0=$(nbugs)
+cpr file "$nc"
+check "code 100500 after the bug was created: outcome unknown" sh -c "[ $rc -ne 0 ] && \
+    [ $(nbugs) -eq $((b0 + 1)) ] && sqlite3 '$db' \"SELECT details FROM events WHERE case_id = $nc \
+    AND type = 'bug_filing_failed' ORDER BY id DESC LIMIT 1\" | grep -q 'outcome.*unknown'"
+posts_before=$(nposts)
+cpr file "$nc"
+check "the next file finds that bug before any new POST" sh -c \
+    "[ $rc -eq 0 ] && grep -q 'found by the duplicate search' '$tmp/out' && [ $(nposts) -eq $posts_before ]"
+check "exactly one bug for the case in the end" \
+    [ "$(bugs_for "$(q "SELECT reference FROM cases WHERE id = $nc")")" -eq 1 ]
+mode "ok"
+
+# --- 5c. a bug an older version filed, with its marker in the whiteboard ---
+cpr ingest "$CPR_FIXTURES/redact-corpus/13-short-form-alex.eml"
+oc=$(q "SELECT case_id FROM messages WHERE message_id LIKE 'corpus-13-%'")
+oref=$(q "SELECT reference FROM cases WHERE id = $oc")
+q "UPDATE cases SET bug_marker = '[cpr-intake:$oref:0123456789ab]', bug_attempt_at = 1749990000 WHERE id = $oc"
+python3 - "$srv/bugs.json" "$oref" <<'PY'
+import json, sys
+path, ref = sys.argv[1:3]
+bugs = json.load(open(path))
+bugs.append({"id": 1900000 + 90 + len(bugs), "product": "CA Program",
+             "component": "CA Certificate Compliance", "summary": "an older summary",
+             "whiteboard": "[ca-compliance] [cpr-intake:%s:0123456789ab]" % ref,
+             "creator": "cpr-intake@acmetrust.test", "description": "filed by an older version"})
+json.dump(bugs, open(path, "w"))
+PY
+posts_before=$(nposts)
+cpr file "$oc"
+check "an old bug with the whiteboard marker is still recognised, nothing posted" sh -c \
+    "[ $rc -eq 0 ] && grep -q 'found by the duplicate search' '$tmp/out' && [ $(nposts) -eq $posts_before ]"
+
+# --- 5d. two file runs on one case: one bug ---
+cpr ingest "$CPR_FIXTURES/redact-corpus/14-prose-reported.eml"
+cc=$(q "SELECT case_id FROM messages WHERE message_id LIKE 'corpus-14-%'")
+cref=$(q "SELECT reference FROM cases WHERE id = $cc")
+mode "hang 1"
+posts_before=$(nposts)
+"$bin" --config "$conf" --db "$db" file "$cc" >"$tmp/a.out" 2>"$tmp/a.err" &
+a_pid=$!
+i=0 # wait until the first run's POST has reached the server (it hangs there)
+while [ "$(nposts)" -le "$posts_before" ] && [ $i -lt 200 ]; do i=$((i + 1)); sleep 0.05; done
+cpr file "$cc"
+b_rc=$rc
+wait "$a_pid"
+a_rc=$?
+cat "$tmp/a.out" "$tmp/a.err" >>"$tmp/all"
+check "two concurrent file runs: one POST, one bug, recorded once" sh -c \
+    "[ $(($(nposts) - posts_before)) -eq 1 ] && [ $(bugs_for "$cref") -eq 1 ] && \
+     [ \"\$(sqlite3 '$db' 'SELECT count(*) FROM events WHERE case_id = $cc AND type = \"bug_filed\"')\" -eq 1 ]"
+check "... the second run adopted the bug, the first says it was recorded meanwhile" sh -c \
+    "[ $b_rc -eq 0 ] && [ $a_rc -ne 0 ] && grep -q 'another process meanwhile' '$tmp/a.err'"
 mode "ok"
 
 # --- 6. an untrusted server certificate ---

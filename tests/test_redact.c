@@ -506,10 +506,11 @@ static void test_sample(gconstpointer data)
     mime_message_free(&msg);
 }
 
-/* The samples of tests/fixtures/redact: a message and the names it hides. */
-static void test_redact_fixtures(void)
+/* The samples of tests/fixtures/redact (and redact-corpus): a message and
+ * the names it hides. */
+static void redact_fixture_dir(const char *sub)
 {
-    g_autofree char *rdir = tu_fixture_path("redact");
+    g_autofree char *rdir = tu_fixture_path(sub);
     GDir *d = g_dir_open(rdir, 0, NULL);
     g_assert_nonnull(d);
     if (!d)
@@ -527,6 +528,7 @@ static void test_redact_fixtures(void)
         Bounds b = bounds_default();
         MimeMessage *m = mime_message_parse((const guint8 *)data, len, &b);
         IdentitySet *set = identity_set_new();
+        identity_set_staff_are_persons(set, NULL);
         identity_set_add_message(set, m, CA_ADDRESSES, CA_DOMAINS);
         g_autofree char *text = g_strdup_printf("%s\n\n%s", m->subject ? m->subject : "", m->text);
         RedactOptions opts = { .protected_strings = CA_NAMES };
@@ -554,6 +556,18 @@ static void test_redact_fixtures(void)
     g_assert_cmpuint(n, >, 0);
 }
 
+static void test_redact_fixtures(void)
+{
+    redact_fixture_dir("redact");
+}
+
+/* At least 40 cases of people named in headers, prose, signatures, quotes,
+ * forwarded blocks, Bugzilla field tables, two scripts, short forms. */
+static void test_redact_corpus(void)
+{
+    redact_fixture_dir("redact-corpus");
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -566,6 +580,7 @@ int main(int argc, char **argv)
     g_test_add_func("/redact/limits", test_limits);
     g_test_add_func("/redact/fold", test_fold);
     g_test_add_func("/redact/fixtures", test_redact_fixtures);
+    g_test_add_func("/redact/corpus", test_redact_corpus);
 
     JsonParser *parser = json_parser_new();
     GPtrArray *cases = g_ptr_array_new();

@@ -1,0 +1,73 @@
+/* cli_subscriber.c - `case subscriber CASE EMAIL [--name N] [--by NAME]`:
+ * record the Subscriber a case's BR 4.9.5 preliminary report goes to
+ * (SPEC 2.5, 3.2), audited. The latest recorded address is the one
+ * `draft --report subscriber-mail` writes to. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cases.h"
+#include "cli.h"
+#include "cpr_error.h"
+#include "jsonutil.h"
+
+int cli_case_subscriber(CliContext *ctx, int argc, char **argv)
+{
+    g_autofree char *name = NULL, *by = NULL;
+    GOptionEntry entries[] = {
+        {"name", 0, 0, G_OPTION_ARG_STRING, &name, "the Subscriber's name, for the salutation",
+         "N"},
+        {"by", 0, 0, G_OPTION_ARG_STRING, &by, "who records it (default: the user)", "NAME"},
+        {NULL},
+    };
+    if (!cli_parse_options("case subscriber", "CASE EMAIL", entries, &argc, &argv))
+        return CLI_USAGE;
+    if (argc != 3) {
+        cli_error("case subscriber: expected CASE EMAIL");
+        return CLI_USAGE;
+    }
+    g_autofree char *email = g_ascii_strdown(g_strstrip(argv[2]), -1);
+    const char *at = strrchr(email, '@');
+    if (!at || at == email || !at[1] || strchr(at + 1, '@') || strpbrk(email, " \t\r\n<>,;")) {
+        cli_error("case subscriber: \"%s\" is not an e-mail address", argv[2]);
+        return CLI_USAGE;
+    }
+    if (name && (strpbrk(name, "\r\n") || !g_utf8_validate(name, -1, NULL))) {
+        cli_error("case subscriber: --name must be one line of UTF-8");
+        return CLI_USAGE;
+    }
+    Store *store = cli_store(ctx);
+    if (!store)
+        return CLI_STORE;
+    int rc = CLI_OK;
+    g_autoptr(CaseRow) c = cli_case_load(store, "case subscriber", argv[1], &rc);
+    if (!c)
+        return rc;
+    if (!by)
+        by = cli_user_name();
+    g_autofree char *details = jsonutil_object_of_strings("email", email, "name", name, NULL);
+    GError *error = NULL;
+    if (!store_begin(store, &error))
+        return cli_fail("case subscriber", error);
+    sqlite3_stmt *st = store_prepare(
+        store,
+        "INSERT OR REPLACE INTO case_subscribers (case_id, email, name, recorded_at) "
+        "VALUES (?, ?, ?, ?)",
+        &error);
+    if (st) {
+        sqlite3_bind_int64(st, 1, c->id);
+        sqlite3_bind_text(st, 2, email, -1, SQLITE_TRANSIENT);
+        if (name)
+            sqlite3_bind_text(st, 3, name, -1, SQLITE_TRANSIENT);
+        else
+            sqlite3_bind_null(st, 3);
+        sqlite3_bind_int64(st, 4, ctx->now);
+    }
+    if (!st || !store_step_done(store, st, &error) ||
+        !store_event_append(store, ctx->now, by, c->id, "subscriber_recorded", details, &error) ||
+        !store_commit(store, &error)) {
+        store_rollback(store);
+        return cli_fail("case subscriber", error);
+    }
+    printf("%s: Subscriber recorded\n", c->reference);
+    return CLI_OK;
+}
