@@ -133,6 +133,8 @@ static const char *const MIGRATIONS[] = {
     "  message_id TEXT NOT NULL,"
     "  sent_at INTEGER NOT NULL,"
     "  PRIMARY KEY (case_id, email));",
+    /* issue 11: the classification rules that fired, per message (JSON array) */
+    "ALTER TABLE messages ADD COLUMN rules TEXT;",
 };
 
 guint store_schema_version(void)
