@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "rules.h"
 #include "cpr_error.h"
 
 typedef enum { K_STRING, K_LIST, K_BOOL, K_INT, K_URL, K_SECRET, K_FILE, K_PROCESSED } KeyKind;
@@ -56,6 +57,7 @@ static const KeySpec KEY_SPECS[] = {
     {"bugzilla", "auto_file", K_BOOL, FALSE},
     {"drafts", "template_dir", K_STRING, FALSE},
     {"drafts", "template_version", K_STRING, FALSE},
+    {"classify", "rules", K_FILE, FALSE},
     {"notify.*", "type", K_STRING, TRUE},
     {"notify.*", "url", K_URL, FALSE},
     {"notify.*", "routing_key_file", K_SECRET, FALSE},
@@ -594,6 +596,12 @@ Config *config_load(const char *path, GError **error)
     c->drafts_template_version = get_string(kf, "drafts", "template_version", NULL);
     if (!load_notify(c, kf, path, error) || !load_clocks(c, kf, path, error) ||
         !load_ack_health(c, kf, path, error))
+        goto err;
+    /* issue 11: the classification rules; a bad rules file is a startup error */
+    char *rules = get_string(kf, "classify", "rules", NULL);
+    gboolean rules_ok = rules_install(rules, error);
+    g_free(rules);
+    if (!rules_ok)
         goto err;
     return c;
 err:

@@ -95,6 +95,7 @@ void intake_result_free(IntakeResult **result)
     g_clear_pointer(&r->crtsh_ids, g_ptr_array_unref);
     g_clear_pointer(&r->domains, g_ptr_array_unref);
     g_clear_pointer(&r->problems, g_ptr_array_unref);
+    g_clear_pointer(&r->rules, g_ptr_array_unref);
     g_free(r);
     *result = NULL;
 }
@@ -115,6 +116,12 @@ char *intake_result_to_json(const IntakeResult *r)
     jsonutil_add_string(b, "kind", classify_kind_name(r->kind));
     jsonutil_add_string(b, "list", r->list);
     jsonutil_add_string(b, "problem", classify_problem_name(r->problem));
+    json_builder_set_member_name(b, "reason");
+    if (r->reason)
+        json_builder_add_int_value(b, r->reason);
+    else
+        json_builder_add_null_value(b);
+    jsonutil_add_strv(b, "rules", r->rules);
     json_builder_set_member_name(b, "case_id");
     if (r->case_id)
         json_builder_add_int_value(b, r->case_id);
@@ -128,6 +135,7 @@ char *intake_result_to_json(const IntakeResult *r)
     jsonutil_add_strv(b, "sha256", r->sha256);
     jsonutil_add_strv(b, "crtsh_ids", r->crtsh_ids);
     jsonutil_add_strv(b, "domains", r->domains);
+    jsonutil_add_bool(b, "identifiers_truncated", r->identifiers_truncated);
     jsonutil_add_bool(b, "duplicate", r->duplicate);
     jsonutil_add_string(b, "source", r->source);
     jsonutil_add_bool(b, "quarantined", r->problems && r->problems->len > 0);
@@ -267,11 +275,12 @@ static gboolean insert_message(Store *store, const guint8 *raw, gsize len, const
 {
     g_autofree char *problems = strv_to_json(msg->problems);
     g_autofree char *refs = join_refs(msg->references);
+    g_autofree char *rules = strv_to_json(cls->rules);
     sqlite3_stmt *st = store_prepare(
         store,
         "INSERT INTO messages (message_id, raw_sha256, raw, size, aware_at, aware_source, "
         "ingested_at, source, kind, list, problem, subject, from_email, in_reply_to, refs, "
-        "quarantined, parse_problems, case_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        "quarantined, parse_problems, case_id, rules) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         error);
     if (!st)
         return FALSE;
@@ -297,6 +306,7 @@ static gboolean insert_message(Store *store, const guint8 *raw, gsize len, const
     sqlite3_bind_text(st, 17, problems, -1, SQLITE_TRANSIENT);
     if (case_id)
         sqlite3_bind_int64(st, 18, case_id);
+    sqlite3_bind_text(st, 19, rules, -1, SQLITE_TRANSIENT);
     if (!store_step_done(store, st, error))
         return FALSE;
     *row_r = sqlite3_last_insert_rowid(store_db(store));
@@ -457,6 +467,9 @@ gboolean intake_message(Intake *in, const guint8 *raw, gsize len, const IntakeOr
      * extraction: free them before the database work. */
     g_ptr_array_set_size(msg->attachments, 0);
     g_autoptr(Classification) cls = classify_message(msg, ids, &in->ca);
+    if (ids->truncated)
+        g_ptr_array_add(msg->problems, g_strdup_printf("identifiers truncated: more than %d of one kind",
+                                                       EXTRACT_MAX_IDS_PER_LIST));
 
     IntakeResult *r = g_new0(IntakeResult, 1);
     r->message_id = g_strdup(msg->message_id);
@@ -469,6 +482,9 @@ gboolean intake_message(Intake *in, const guint8 *raw, gsize len, const IntakeOr
     r->crtsh_ids = strv_copy(ids->crtsh_ids);
     r->domains = strv_copy(ids->domains);
     r->problems = strv_copy(msg->problems);
+    r->reason = cls->reason;
+    r->rules = strv_copy(cls->rules);
+    r->identifiers_truncated = ids->truncated;
     const char *aware_source = NULL;
     choose_aware(origin, msg, &r->aware_at, &aware_source);
     r->aware_source = g_strdup(aware_source);

@@ -42,6 +42,9 @@ typedef struct {
     char *source;
     GPtrArray *serials, *sha256, *crtsh_ids, *domains; /* char* */
     GPtrArray *problems; /* parse problems; non-empty = quarantined */
+    gint reason;         /* BR 4.9.1.1 row inferred from the text, 0: none */
+    GPtrArray *rules;    /* char*: the classification rules that fired */
+    gboolean identifiers_truncated; /* a list hit its cap */
 } IntakeResult;
 
 /* `store` and `cfg` are borrowed and must outlive the Intake. */

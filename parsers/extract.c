@@ -45,8 +45,7 @@
 #define MAX_SEPARATED_PAIRS 64
 /* How far before a value its label is looked for. */
 #define LABEL_WINDOW_BYTES 160
-/* Each list stops growing here: one hostile message cannot grow it forever. */
-#define MAX_IDS_PER_LIST 2000
+#define MAX_IDS_PER_LIST EXTRACT_MAX_IDS_PER_LIST
 /* Text read from one attachment. */
 #define MAX_ATTACHMENT_SCAN_BYTES (4u * 1024 * 1024)
 
@@ -395,10 +394,14 @@ static GPtrArray *builder_list(Builder *b, HitKind kind)
 static void builder_add(Builder *b, HitKind kind, const char *value)
 {
     GPtrArray *list = builder_list(b, kind);
-    if (list == NULL || value == NULL || list->len >= MAX_IDS_PER_LIST)
+    if (list == NULL || value == NULL)
         return;
     if (g_hash_table_contains(b->seen[kind], value))
         return;
+    if (list->len >= MAX_IDS_PER_LIST) {
+        b->ids->truncated = TRUE;
+        return;
+    }
     char *copy = g_strdup(value);
     g_hash_table_add(b->seen[kind], copy);
     g_ptr_array_add(list, g_strdup(value));
