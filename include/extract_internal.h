@@ -69,6 +69,7 @@ typedef struct {
     gsize len;
     GArray *hits;
     const char *const *ignore;
+    gsize list_line; /* 1 + start of the last line found in a serial list; 0: none */
 } Scan;
 
 const Patterns *xt_patterns(void);

@@ -52,7 +52,7 @@ const Patterns *xt_patterns(void)
             GRegexCompileFlags flags;
         } table[] = {
             /* crt.sh/?id=N, crt.sh/?sha256=HEX, crt.sh?q=HEX&... : the query */
-            { &p.crtsh_url, "crt\\.sh/?\\?([A-Za-z0-9_=&;%.:+-]{1,512})", G_REGEX_CASELESS },
+            { &p.crtsh_url, "crt\\.sh/?\\?([A-Za-z0-9_=&;%.:+,-]{1,512})", G_REGEX_CASELESS },
             /* "crt.sh 123", "crt.sh ID 123", "crt.sh id: 123", "crt.sh #123" */
             { &p.crtsh_text,
               "(?<![A-Za-z0-9_.])crt\\.sh(?:[ \\t]*ids?\\b)?[ \\t]*[:#=]?[ \\t]*#?([0-9]{1,20})(?![0-9])",
@@ -84,7 +84,8 @@ const Patterns *xt_patterns(void)
             { &p.label,
               "(?:^|[^a-z0-9])(?:"
               "(sha-?1|sha[ ]1|md5|key[ ]?identifier|keyid|key[ ]id|modulus|pub|signature(?:[ ]value)?"
-              "|spki|pin-sha256|public[ ]key(?:[ ]hash)?|sha-?(?:384|512)|pgp|gpg|openpgp)"
+              "|spki|pin-sha256|public[ ]key(?:[ ]hash)?|sha-?(?:384|512)|pgp|gpg|openpgp"
+              "|tarball|archive|checksums?|sha256sums?|package|installer|download|iso|image)"
               "|(sha-?256|sha[ ]256|sha2)"
               "|((?:decimal|dec)[ ]serial(?:[ ]?number)?"
               "|serial(?:[ ]?number)?[ ]?(?:\\([ ]?(?:decimal|dec|base[ ]?10)[ ]?\\)|in[ ]decimal|\\[decimal\\]))"
@@ -389,6 +390,32 @@ static gboolean subject_is_reply(const char *subject)
     return FALSE;
 }
 
+/* A monitoring service names itself ("a notice from KeyWatch (keywatch.example)")
+ * and a reporter signs with their company's name: when the message also names
+ * other domains, the sender's own are not the certificates'. (A subscriber
+ * who writes only about their own domain keeps it.) */
+static void drop_sender_domains(GPtrArray *domains, const MimeMessage *msg)
+{
+    if (msg == NULL || msg->from == NULL || domains->len < 2)
+        return;
+    const char *own[8] = { NULL };
+    gsize n = 0;
+    for (guint i = 0; i < msg->from->len && n + 1 < G_N_ELEMENTS(own); i++) {
+        const MimeAddress *a = g_ptr_array_index(msg->from, i);
+        const char *at = a->email ? strrchr(a->email, '@') : NULL;
+        if (at && at[1])
+            own[n++] = at + 1;
+    }
+    guint others = 0;
+    for (guint i = 0; i < domains->len; i++)
+        others += !xt_domain_in_list(g_ptr_array_index(domains, i), own);
+    if (others == 0 || others == domains->len)
+        return;
+    for (guint i = domains->len; i-- > 0;)
+        if (xt_domain_in_list(g_ptr_array_index(domains, i), own))
+            g_ptr_array_remove_index(domains, i);
+}
+
 static Identifiers *identifiers_new(void)
 {
     Identifiers *ids = g_new0(Identifiers, 1);
@@ -431,6 +458,8 @@ Identifiers *extract_identifiers(const MimeMessage *msg, const char *const *igno
             }
         }
     }
+
+    drop_sender_domains(b.ids->domains, msg);
 
     for (int i = 0; i < 4; i++)
         g_hash_table_unref(b.seen[i]);

@@ -80,6 +80,24 @@ reject:
     return NULL;
 }
 
+/* The word before `pos` makes the name a mail host ("the mail system at host
+ * mx.relay.example", "Reporting-MTA: dns; mx.relay.example", "Received: from
+ * X by Y"), not a certificate's. */
+static gboolean names_mail_host(const char *w, gsize pos)
+{
+    static const char *const words[] = {"host", "dns;", "mta", "mta:", "by", "helo", "ehlo", NULL};
+    gsize e = pos;
+    while (e > 0 && (w[e - 1] == ' ' || w[e - 1] == '\t'))
+        e--;
+    gsize s = e;
+    while (s > 0 && e - s < 8 && w[s - 1] != ' ' && w[s - 1] != '\t' && w[s - 1] != '\n')
+        s--;
+    for (gsize i = 0; words[i]; i++)
+        if (e - s == strlen(words[i]) && g_ascii_strncasecmp(w + s, words[i], e - s) == 0)
+            return TRUE;
+    return FALSE;
+}
+
 /* Step 5: the DNS names that are left. */
 void xt_scan_domains(Scan *sc, const Patterns *p)
 {
@@ -88,7 +106,8 @@ void xt_scan_domains(Scan *sc, const Patterns *p)
     while (g_match_info_matches(mi)) {
         gint s = 0, e = 0;
         g_match_info_fetch_pos(mi, 0, &s, &e);
-        xt_hits_add(sc->hits, (gsize)s, HIT_DOMAIN, xt_domain_accept(sc->work + s, (gsize)(e - s), sc->ignore));
+        if (!names_mail_host(sc->work, (gsize)s))
+            xt_hits_add(sc->hits, (gsize)s, HIT_DOMAIN, xt_domain_accept(sc->work + s, (gsize)(e - s), sc->ignore));
         g_match_info_next(mi, NULL);
     }
     g_match_info_free(mi);

@@ -265,6 +265,134 @@ void xt_scan_separated(Scan *sc, const Patterns *p, GRegex *re, gboolean colon)
     g_array_unref(spans);
 }
 
+/* ------------------------------------------------------- serial lists */
+
+/* Words that make a heading (or a label before a batch) a serial heading. */
+static gboolean has_serial_word(const char *s, gsize n)
+{
+    static const char *const words[] = {"serial", "seriennummer", "serienummer", "de serie", "de série",
+                                        "di serie", "seryjny", "シリアル", NULL};
+    g_autofree char *lo = g_utf8_strdown(s, (gssize)n);
+    for (gsize i = 0; words[i]; i++)
+        if (strstr(lo, words[i]))
+            return TRUE;
+    return FALSE;
+}
+
+/* Line [a, b) of the working copy as a list line: after quote markers and a
+ * bullet ("-", "*", "•", "1.", "2)"), an optional label ending in ':' and then
+ * only hex tokens (8 to 64 digits, colons allowed) separated by blanks, commas
+ * or semicolons. Sets *label_end to where the tokens start (a == no label). */
+static gboolean list_line(const char *w, gsize a, gsize b, gsize *label_end)
+{
+    xt_strip_quoted(w, &a, &b);
+    /* tab or pipe separated: a table, read by its columns (extract_tables.c) */
+    if (memchr(w + a, '\t', b - a) || memchr(w + a, '|', b - a))
+        return FALSE;
+    if (a < b && (w[a] == '-' || w[a] == '*'))
+        a++;
+    else if (b - a >= 3 && g_str_has_prefix(w + a, "\xe2\x80\xa2"))
+        a += 3;
+    else {
+        gsize d = a;
+        while (d < b && g_ascii_isdigit(w[d]) && d - a < 4)
+            d++;
+        if (d > a && d < b && (w[d] == '.' || w[d] == ')'))
+            a = d + 1;
+    }
+    while (a < b && (w[a] == ' ' || w[a] == '\t'))
+        a++;
+    gsize colon = a;
+    const char *c = memchr(w + a, ':', b - a);
+    gsize start = a;
+    /* a label "... serials:" before the tokens, when the first token after it
+     * is not itself colon-separated hex */
+    if (c && (gsize)(c - w) - a <= 80) {
+        gsize q = (gsize)(c - w) + 1;
+        while (q < b && (w[q] == ' ' || w[q] == '\t'))
+            q++;
+        gboolean label_like = FALSE;
+        for (gsize k = a; k < (gsize)(c - w); k++)
+            if (g_ascii_isalpha(w[k]) && !g_ascii_isxdigit(w[k]))
+                label_like = TRUE;
+        if (label_like) {
+            colon = (gsize)(c - w);
+            start = q;
+        }
+    }
+    guint tokens = 0;
+    gsize i = start;
+    while (i < b) {
+        while (i < b && (w[i] == ' ' || w[i] == '\t' || w[i] == ',' || w[i] == ';'))
+            i++;
+        if (i >= b)
+            break;
+        gsize t = i, digits = 0;
+        while (i < b && (g_ascii_isxdigit(w[i]) || w[i] == ':')) {
+            digits += w[i] != ':';
+            i++;
+        }
+        if (i < b && !(w[i] == ' ' || w[i] == '\t' || w[i] == ',' || w[i] == ';'))
+            return FALSE;
+        if (digits < MIN_TEXT_SERIAL_DIGITS || digits > 64 || i == t)
+            return FALSE;
+        tokens++;
+    }
+    *label_end = start > a ? colon : a;
+    (void)tokens;
+    return TRUE;
+}
+
+/* The hex run at `pos` stands in a list of serials: its line is a list line
+ * under a heading (or with a label) that names serials, possibly across blank
+ * lines and other list lines ("Serials:\n\n  0a1b..\n  0c2d.."; "First batch
+ * of serials: 0a1b.. 0c2d..\n\nSecond batch: 0e3f.."). */
+static gboolean in_serial_list(Scan *sc, gsize pos)
+{
+    const char *w = sc->work;
+    gsize ls = pos;
+    while (ls > 0 && w[ls - 1] != '\n' && pos - ls < 4096)
+        ls--;
+    gsize le = xt_line_end(w, sc->len, pos);
+    gsize label_end = 0;
+    if (!list_line(w, ls, le, &label_end))
+        return FALSE;
+    if (sc->list_line == ls + 1)
+        return TRUE;
+    gboolean found = label_end > ls && has_serial_word(w + ls, label_end - ls);
+    gsize cur = ls;
+    for (int steps = 0; !found && cur > 0 && steps < 256; steps++) {
+        gsize pe = cur - 1; /* the '\n' ending the previous line */
+        gsize ps = pe;
+        while (ps > 0 && w[ps - 1] != '\n' && pe - ps < 4096)
+            ps--;
+        if (sc->list_line == ps + 1) {
+            found = TRUE;
+            break;
+        }
+        gsize a = ps, b = pe;
+        xt_strip_quoted(w, &a, &b);
+        gsize le2 = 0;
+        if (a == b) {
+            cur = ps;
+            continue; /* blank lines may separate a heading from its list */
+        }
+        if (list_line(w, ps, pe, &le2)) {
+            if (le2 > ps && has_serial_word(w + ps, le2 - ps))
+                found = TRUE;
+            cur = ps;
+            continue;
+        }
+        /* the heading: a short line naming serials */
+        found = b - a <= 120 && !memchr(w + a, '\t', b - a) && !memchr(w + a, '|', b - a) &&
+                has_serial_word(w + a, b - a);
+        break;
+    }
+    if (found)
+        sc->list_line = ls + 1;
+    return found;
+}
+
 /* Step 3b: runs of hex digits, with or without 0x. */
 void xt_scan_runs(Scan *sc, const Patterns *p)
 {
@@ -291,6 +419,8 @@ void xt_scan_runs(Scan *sc, const Patterns *p)
             else if (l == LABEL_SERIAL)
                 xt_hits_add(sc->hits, pos, HIT_SERIAL, xt_serial_from_hex_digits(hex, n));
             else if (l == LABEL_NONE && has0x && n >= MIN_BARE_0X_SERIAL_DIGITS)
+                xt_hits_add(sc->hits, pos, HIT_SERIAL, xt_serial_from_hex_digits(hex, n));
+            else if (l != LABEL_IGNORE && !has0x && in_serial_list(sc, pos))
                 xt_hits_add(sc->hits, pos, HIT_SERIAL, xt_serial_from_hex_digits(hex, n));
         } else if (n > 2 * (MAX_SERIAL_BYTES + 1) && n <= 60 && !has0x) {
             /* too long for hex, but a labelled decimal serial can be this long */

@@ -64,13 +64,41 @@ static GPtrArray *split_cells(const char *line, gsize n, char delim)
     return cells;
 }
 
+/* Whitespace-aligned columns ("Serial      NotBefore     Subject"): cells
+ * are separated by two or more blanks. */
+static GPtrArray *split_aligned(const char *line, gsize n)
+{
+    GPtrArray *cells = g_ptr_array_new_with_free_func(g_free);
+    gsize i = 0;
+    while (i < n && cells->len <= 256) {
+        while (i < n && (line[i] == ' ' || line[i] == '\t'))
+            i++;
+        if (i >= n)
+            break;
+        gsize start = i;
+        while (i < n && !(line[i] == '\t' || (line[i] == ' ' && i + 1 < n && line[i + 1] == ' ') ||
+                          (line[i] == ' ' && i + 1 == n)))
+            i++;
+        g_ptr_array_add(cells, g_strndup(line + start, i - start));
+    }
+    return cells;
+}
+
+/* ' ' stands for aligned columns. */
 static char pick_delimiter(const char *line, gsize n)
 {
     static const char order[] = { '|', '\t', ';', ',' };
     for (gsize i = 0; i < G_N_ELEMENTS(order); i++)
         if (memchr(line, order[i], n))
             return order[i];
+    if (g_strstr_len(line, (gssize)n, "  "))
+        return ' ';
     return '\0';
+}
+
+static GPtrArray *cells_of(const char *line, gsize n, char delim)
+{
+    return delim == ' ' ? split_aligned(line, n) : split_cells(line, n, delim);
 }
 
 static void table_cell(Scan *sc, gsize pos, Column k, const char *v)
@@ -134,7 +162,7 @@ void xt_scan_tables(Scan *sc)
             pos = next;
             continue;
         }
-        GPtrArray *head = split_cells(sc->work + a, b - a, delim);
+        GPtrArray *head = cells_of(sc->work + a, b - a, delim);
         Column cols[257];
         gboolean useful = FALSE, plausible = head->len >= 2;
         for (guint i = 0; i < head->len && i < G_N_ELEMENTS(cols); i++) {
@@ -156,9 +184,13 @@ void xt_scan_tables(Scan *sc)
             gsize re = xt_line_end(sc->work, sc->len, pos);
             gsize ra = pos, rb = re;
             xt_strip_quoted(sc->work, &ra, &rb);
-            if (ra == rb || !memchr(sc->work + ra, delim, rb - ra))
+            if (ra == rb || (delim != ' ' && !memchr(sc->work + ra, delim, rb - ra)))
                 break;
-            GPtrArray *cells = split_cells(sc->work + ra, rb - ra, delim);
+            GPtrArray *cells = cells_of(sc->work + ra, rb - ra, delim);
+            if (delim == ' ' && cells->len < 2) {
+                g_ptr_array_unref(cells);
+                break;
+            }
             for (guint i = 0; i < cells->len && i < ncols; i++)
                 table_cell(sc, ra, cols[i], g_ptr_array_index(cells, i));
             g_ptr_array_unref(cells);
