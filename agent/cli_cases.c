@@ -216,8 +216,8 @@ int cli_show(CliContext *ctx, int argc, char **argv)
 
     sqlite3_stmt *st = store_prepare(
         store,
-        "SELECT message_id, aware_at, kind, source, quarantined FROM messages WHERE case_id = ? "
-        "ORDER BY aware_at, id", NULL);
+        "SELECT message_id, aware_at, kind, source, quarantined, subject, rules FROM messages "
+        "WHERE case_id = ? ORDER BY aware_at, id", NULL);
     json_builder_set_member_name(b, "messages");
     json_builder_begin_array(b);
     g_string_append(text, "messages\n");
@@ -231,6 +231,17 @@ int cli_show(CliContext *ctx, int argc, char **argv)
             jsonutil_add_string(b, "kind", (const char *)sqlite3_column_text(st, 2));
             jsonutil_add_string(b, "source", (const char *)sqlite3_column_text(st, 3));
             jsonutil_add_bool(b, "quarantined", sqlite3_column_int(st, 4));
+            jsonutil_add_string(b, "subject", (const char *)sqlite3_column_text(st, 5));
+            /* issue 11: the classification rules that fired (none stored before) */
+            const char *rules = (const char *)sqlite3_column_text(st, 6);
+            JsonNode *rn = rules ? json_from_string(rules, NULL) : NULL;
+            if (!rn || !JSON_NODE_HOLDS_ARRAY(rn)) {
+                if (rn)
+                    json_node_unref(rn);
+                rn = json_node_init_array(json_node_alloc(), json_array_new());
+            }
+            json_builder_set_member_name(b, "rules");
+            json_builder_add_value(b, rn);
             json_builder_end_object(b);
             g_string_append_printf(text, "  %s  %-10s %s\n", at, sqlite3_column_text(st, 2),
                                    sqlite3_column_text(st, 3));

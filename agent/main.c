@@ -32,6 +32,7 @@ static const Command COMMANDS[] = {
     {"audit", cli_audit, "audit verify | audit export [--case N] [--format csv|json|markdown] [--since DATE]\n"
                          "        | audit report [--since DATE] [--until DATE] [--json]"},
     {"notify-run", cli_notify_run, "notify-run [--once]             escalations, health pages, outbox delivery"},
+    {"classify", cli_classify, "classify [--explain] FILE...     kind, problem, reason and the rules that fired; stores nothing"},
     {"outbox", cli_outbox, "outbox [--json]                 notifications: pending, delivered, failed"},
 };
 
