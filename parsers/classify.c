@@ -712,6 +712,9 @@ Classification *classify_message_with(const MimeMessage *msg, const Identifiers 
         }
     }
 
+    if (c->rules->len == 0)
+        g_ptr_array_add(c->rules, g_strdup("kind:other"));
+
     switch (c->kind) {
     case KIND_CPR:
     case KIND_LIST_POST:
