@@ -58,18 +58,74 @@ static char *details(const char *bug_id, const char *message_id, const char *key
     jsonutil_add_string(b, "bug_id", bug_id);
     jsonutil_add_string(b, "message_id", message_id);
     jsonutil_add_string(b, key, value);
-    if (comment > 0)
+    if (comment > 0) {
         jsonutil_add_int(b, "comment", comment);
+        jsonutil_add_int(b, "ref", comment);
+    }
     json_builder_end_object(b);
     return jsonutil_builder_to_string(b, FALSE);
 }
 
-gboolean bugmail_apply(Store *store, const CaIdentity *ca, const MimeMessage *msg,
-                       const char *bug_id, gint64 case_id, gint64 at, GError **error)
+/* Has case `case_id` already recorded event `type` for comment `ref`? Each
+ * question (and each of the CA's comments) counts once, however many
+ * notification mails carry it. */
+static gboolean seen_comment(Store *store, gint64 case_id, const char *type, int ref,
+                             gboolean *seen_r, GError **error)
+{
+    *seen_r = FALSE;
+    if (ref <= 0)
+        return TRUE;
+    sqlite3_stmt *st = store_prepare(
+        store,
+        "SELECT 1 FROM events WHERE case_id = ? AND type = ? AND "
+        "json_extract(details, '$.ref') = ? LIMIT 1",
+        error);
+    if (!st)
+        return FALSE;
+    sqlite3_bind_int64(st, 1, case_id);
+    sqlite3_bind_text(st, 2, type, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 3, ref);
+    int rc = sqlite3_step(st);
+    *seen_r = rc == SQLITE_ROW;
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        store_set_error(store, error, "cannot look up the bug's comments");
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static gboolean has_event(Store *store, gint64 case_id, const char *type, gboolean *seen_r,
+                          GError **error)
+{
+    sqlite3_stmt *st =
+        store_prepare(store, "SELECT 1 FROM events WHERE case_id = ? AND type = ? LIMIT 1", error);
+    if (!st)
+        return FALSE;
+    sqlite3_bind_int64(st, 1, case_id);
+    sqlite3_bind_text(st, 2, type, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    *seen_r = rc == SQLITE_ROW;
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        store_set_error(store, error, "cannot read the case's events");
+        return FALSE;
+    }
+    return TRUE;
+}
+
+gboolean bugmail_apply(Store *store, const CaIdentity *ca, const char *const *ca_accounts,
+                       const MimeMessage *msg, const char *bug_id, gint64 case_id, gint64 at,
+                       GError **error)
 {
     g_autoptr(GPtrArray) names = g_ptr_array_new();
     g_autoptr(GPtrArray) domains = g_ptr_array_new();
     ca_lists(ca, names, domains);
+    /* ca_lists() ended `domains` with NULL: the accounts go before it */
+    g_ptr_array_remove_index(domains, domains->len - 1);
+    for (gsize i = 0; ca_accounts && ca_accounts[i]; i++)
+        g_ptr_array_add(domains, (gpointer)ca_accounts[i]);
+    g_ptr_array_add(domains, NULL);
     BugmailInput in = {
         .flags = mime_message_header(msg, "X-Bugzilla-Flags"),
         .changed_fields = mime_message_header(msg, "X-Bugzilla-Changed-Fields"),
@@ -80,41 +136,51 @@ gboolean bugmail_apply(Store *store, const CaIdentity *ca, const MimeMessage *ms
         .ca_domains = (const char *const *)domains->pdata,
     };
     BugmailFacts *f = bugmail_parse(&in);
-    gboolean ok = FALSE;
-    g_autoptr(CaseRow) c = NULL;
-    if (f->question == BUGMAIL_QUESTION_NONE && !f->has_next_update) {
-        ok = TRUE;
-        goto out;
-    }
-    c = cases_load_id(store, case_id, error);
-    if (!c)
-        goto out;
-    if (f->question != BUGMAIL_QUESTION_NONE) {
-        g_autofree char *d = details(bug_id, msg->message_id, "how",
-                                     bugmail_question_name(f->question), f->comment_number);
-        if (!store_event_append(store, at, "intake", case_id, "question_asked", d, error) ||
-            !clocks_on_event(store, case_id, c->problem, "question_asked", at, NULL, error))
+    gboolean ok = FALSE, seen = FALSE, changed = FALSE;
+    /* The comment's own time when it is earlier than the receipt. */
+    gint64 when = f->comment_at > 0 && f->comment_at < at ? f->comment_at : at;
+    if (f->has_comment && f->by_ca && f->comment_number == 0) {
+        /* Comment 0 by the CA: the CA filed this bug (outside this tool). */
+        if (!has_event(store, case_id, "bug_filed", &seen, error))
             goto out;
+        if (!seen) {
+            g_autofree char *d = details(bug_id, msg->message_id, "how", "comment 0 by the CA", 0);
+            if (!store_event_append(store, when, "intake", case_id, "bug_filed", d, error))
+                goto out;
+            changed = TRUE;
+        }
+    } else if (f->has_comment && f->by_ca) {
+        if (!seen_comment(store, case_id, "bug_comment_by_ca", f->comment_number, &seen, error))
+            goto out;
+        if (!seen) {
+            g_autofree char *d = details(bug_id, msg->message_id, "how", "the CA's own comment",
+                                         f->comment_number);
+            if (!store_event_append(store, when, "intake", case_id, "bug_comment_by_ca", d, error))
+                goto out;
+            changed = TRUE;
+        }
+    }
+    if (f->question != BUGMAIL_QUESTION_NONE) {
+        if (!seen_comment(store, case_id, "question_asked", f->comment_number, &seen, error))
+            goto out;
+        if (!seen) {
+            g_autofree char *d = details(bug_id, msg->message_id, "how",
+                                         bugmail_question_name(f->question), f->comment_number);
+            if (!store_event_append(store, when, "intake", case_id, "question_asked", d, error))
+                goto out;
+            changed = TRUE;
+        }
     }
     if (f->has_next_update) {
-        /* The date the CA committed to on the bug replaces the 7-day rhythm
-         * until the next update restarts it (clocks.c, bug_updated). */
-        sqlite3_stmt *st = store_prepare(
-            store,
-            "UPDATE clocks SET starts_at = coalesce(starts_at, ?1), due_at = ?2, met_at = NULL "
-            "WHERE case_id = ?3 AND clock = 'bug_update'",
-            error);
-        if (!st)
-            goto out;
-        sqlite3_bind_int64(st, 1, MIN(at, f->next_update));
-        sqlite3_bind_int64(st, 2, f->next_update);
-        sqlite3_bind_int64(st, 3, case_id);
-        if (!store_step_done(store, st, error))
-            goto out;
+        /* The date committed to on the bug: the update is due at the end of
+         * that day (clocks.c). */
         g_autofree char *d = details(bug_id, msg->message_id, "next_update", f->next_update_date, 0);
         if (!store_event_append(store, at, "intake", case_id, "bug_update_due_set", d, error))
             goto out;
+        changed = TRUE;
     }
+    if (changed && !clocks_refresh(store, case_id, NULL, error))
+        goto out;
     ok = TRUE;
 out:
     bugmail_facts_free(&f);

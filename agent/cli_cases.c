@@ -1,7 +1,9 @@
 /* cli_cases.c - `list`, `show`, `deadlines` and `event`: reading cases and
  * recording what people did. */
+#include <pwd.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cases.h"
 #include "cli.h"
@@ -9,6 +11,8 @@
 #include "cpr_error.h"
 #include "jsonutil.h"
 #include "notify.h"
+#include "obligations.h"
+#include "reasons.h"
 #include "timefmt.h"
 
 /* Event types people record, and what each means for the case. */
@@ -20,16 +24,18 @@ typedef struct {
 static const EventType EVENT_TYPES[] = {
     {"acknowledged", "on-call has seen the case (silences the current page)"},
     {"actionable", "enough information to act: a certificate and a reason"},
-    {"preliminary_report_sent", "preliminary report sent to reporter and Subscriber (BR 4.9.5)"},
-    {"subscriber_notified", "the Subscriber was told"},
+    {"preliminary_report_sent", "preliminary report sent to the reporter (BR 4.9.5)"},
+    {"subscriber_notified", "preliminary report sent to the Subscriber (BR 4.9.5)"},
     {"confirmed", "the problem is confirmed"},
     {"revoked", "the certificates concerned are revoked (BR 4.9.1.1)"},
+    {"revocation_delayed", "revocation will not be done by its deadline: opens the "
+                           "delayed-revocation incident"},
     {"disclosed", "preliminary or full incident report posted on Bugzilla"},
     {"bug_filed", "the Bugzilla bug was filed (counts as disclosure)"},
     {"contained", "the incident is contained"},
     {"bug_updated", "weekly update posted on the bug"},
-    {"question_asked", "a question was asked on the bug"},
-    {"question_answered", "the question on the bug was answered"},
+    {"question_asked", "a question was asked on the bug (--ref N: its comment number)"},
+    {"question_answered", "a question on the bug was answered (--ref N)"},
     {"full_report_posted", "the Full Incident Report was posted"},
     {"closed", "the case is closed"},
     {"reopened", "the case is open again"},
@@ -42,14 +48,15 @@ static void print_json(JsonBuilder *b)
     printf("%s\n", s);
 }
 
-/* The soonest unmet clock of a case; FALSE when it has none. */
+/* The soonest unmet clock of a case (missed ones first: they are due
+ * earliest); FALSE when it has none. */
 static gboolean next_deadline(Store *store, gint64 case_id, char **clock_r, gint64 *due_r,
                               GError **error)
 {
     sqlite3_stmt *st = store_prepare(
         store,
-        "SELECT clock, due_at FROM clocks WHERE case_id = ? AND met_at IS NULL "
-        "AND due_at IS NOT NULL ORDER BY due_at, clock LIMIT 1",
+        "SELECT clock, due_at FROM clocks WHERE case_id = ? AND met_at IS NULL AND withdrawn = 0 "
+        "ORDER BY due_at, clock, ref LIMIT 1",
         error);
     if (!st)
         return FALSE;
@@ -61,6 +68,86 @@ static gboolean next_deadline(Store *store, gint64 case_id, char **clock_r, gint
     }
     sqlite3_reset(st);
     return found;
+}
+
+/* The case's obligations facts that list and show print. */
+typedef struct {
+    int reason;        /* REASON_NONE, REASON_ASSUMED or a row */
+    char *source;
+    char *incident;
+    char *rationale;
+    gint64 bug_id;
+    gint64 revocation_window; /* hours from the revocation clock; 0 none */
+} CaseFacts;
+
+static void case_facts_clear(CaseFacts *f)
+{
+    g_free(f->source);
+    g_free(f->incident);
+    g_free(f->rationale);
+}
+
+static gboolean load_case_facts(Store *store, gint64 id, CaseFacts *f, GError **error)
+{
+    sqlite3_stmt *st = store_prepare(
+        store,
+        "SELECT coalesce(revocation_reason, 0), reason_source, incident, incident_rationale, "
+        "coalesce(bug_id, 0), (SELECT (due_at - starts_at) / 3600 FROM clocks WHERE case_id = ?1 "
+        "AND clock = 'revocation') FROM cases WHERE id = ?1",
+        error);
+    if (!st)
+        return FALSE;
+    sqlite3_bind_int64(st, 1, id);
+    int rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW) {
+        sqlite3_reset(st);
+        store_set_error(store, error, "cannot read the case");
+        return FALSE;
+    }
+    const char *source = (const char *)sqlite3_column_text(st, 1);
+    int n = sqlite3_column_int(st, 0);
+    f->reason = !source ? REASON_NONE : (reasons_row(n) ? n : REASON_ASSUMED);
+    f->source = g_strdup(source);
+    f->incident = g_strdup((const char *)sqlite3_column_text(st, 2));
+    f->rationale = g_strdup((const char *)sqlite3_column_text(st, 3));
+    f->bug_id = sqlite3_column_int64(st, 4);
+    f->revocation_window = sqlite3_column_int64(st, 5);
+    sqlite3_reset(st);
+    return TRUE;
+}
+
+static const char *facts_reason_name(const CaseFacts *f)
+{
+    const ReasonRow *row = reasons_row(f->reason);
+    return row ? row->name : (f->reason == REASON_ASSUMED ? "assumed" : NULL);
+}
+
+/* SPEC 3.2 revocation_reason: null when the case concerns no certificate. */
+static void add_reason_json(JsonBuilder *b, const CaseFacts *f)
+{
+    json_builder_set_member_name(b, "revocation_reason");
+    if (f->reason == REASON_NONE) {
+        json_builder_add_null_value(b);
+        return;
+    }
+    const ReasonRow *row = reasons_row(f->reason);
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "number");
+    if (row)
+        json_builder_add_int_value(b, row->number);
+    else
+        json_builder_add_null_value(b);
+    jsonutil_add_string(b, "name", facts_reason_name(f));
+    /* the window of the revocation clock (7 days for a subordinate CA);
+     * null when none runs (short-lived or another CA's certificates) */
+    json_builder_set_member_name(b, "window_hours");
+    if (f->revocation_window)
+        json_builder_add_int_value(b, f->revocation_window);
+    else
+        json_builder_add_null_value(b);
+    jsonutil_add_string(b, "crl_reason", row ? row->crl_reason : NULL);
+    jsonutil_add_string(b, "source", f->source);
+    json_builder_end_object(b);
 }
 
 int cli_list(CliContext *ctx, int argc, char **argv)
@@ -96,8 +183,9 @@ int cli_list(CliContext *ctx, int argc, char **argv)
     g_autoptr(JsonBuilder) b = json_builder_new();
     json_builder_begin_array(b);
     if (!json)
-        printf("%-4s %-14s %-9s %-15s %-20s %-6s %-24s %s\n", "ID", "REFERENCE", "KIND",
-               "PROBLEM", "AWARE (UTC)", "STATUS", "NEXT DEADLINE", "TIME LEFT");
+        printf("%-4s %-14s %-18s %-15s %-22s %-12s %-20s %-6s %-29s %s\n", "ID", "REFERENCE",
+               "KIND", "PROBLEM", "REASON", "INCIDENT", "AWARE (UTC)", "STATUS", "NEXT DEADLINE",
+               "TIME LEFT");
     for (guint i = 0; i < ids->len; i++) {
         g_autoptr(CaseRow) c = cases_load_id(store, g_array_index(ids, gint64, i), &error);
         if (!c) {
@@ -110,6 +198,14 @@ int cli_list(CliContext *ctx, int argc, char **argv)
         gboolean has_next = g_strcmp0(c->status, "open") == 0 &&
                             next_deadline(store, c->id, &clock, &due, NULL);
         g_autofree char *aware = timefmt_rfc3339(c->aware_at);
+        CaseFacts f = {0};
+        if (!load_case_facts(store, c->id, &f, &error)) {
+            cli_error("%s", error->message);
+            g_error_free(error);
+            return CLI_STORE;
+        }
+        const char *status = has_next ? clocks_status_name(clocks_status(due, 0, FALSE, ctx->now))
+                                      : NULL;
         if (json) {
             json_builder_begin_object(b);
             jsonutil_add_int(b, "case_id", c->id);
@@ -120,12 +216,15 @@ int cli_list(CliContext *ctx, int argc, char **argv)
             jsonutil_add_string(b, "status", c->status);
             jsonutil_add_string(b, "aware_at", aware);
             jsonutil_add_string(b, "aware_source", c->aware_source);
+            add_reason_json(b, &f);
+            jsonutil_add_string(b, "incident", f.incident);
             json_builder_set_member_name(b, "next_deadline");
             if (has_next) {
                 json_builder_begin_object(b);
                 jsonutil_add_string(b, "clock", clock);
                 jsonutil_add_time(b, "due_at", due, FALSE);
                 jsonutil_add_int(b, "seconds_left", due - ctx->now);
+                jsonutil_add_string(b, "status", status);
                 json_builder_end_object(b);
             } else {
                 json_builder_add_null_value(b);
@@ -133,10 +232,18 @@ int cli_list(CliContext *ctx, int argc, char **argv)
             json_builder_end_object(b);
         } else {
             g_autofree char *left = has_next ? timefmt_left(due - ctx->now) : g_strdup("-");
-            printf("%-4" G_GINT64_FORMAT " %-14s %-9s %-15s %-20s %-6s %-24s %s\n", c->id,
-                   c->reference, c->kind, c->problem, aware, c->status,
-                   has_next ? clock : "-", left);
+            const ReasonRow *row = reasons_row(f.reason);
+            g_autofree char *reason = row ? g_strdup_printf("#%d %s", row->number, row->name)
+                                          : g_strdup(facts_reason_name(&f) ? "assumed" : "-");
+            g_autofree char *next = has_next ? g_strdup_printf("%s%s", clock,
+                                                               g_strcmp0(status, "missed") ? ""
+                                                                                           : " (MISSED)")
+                                             : g_strdup("-");
+            printf("%-4" G_GINT64_FORMAT " %-14s %-18s %-15s %-22s %-12s %-20s %-6s %-29s %s\n",
+                   c->id, c->reference, c->kind, c->problem, reason, f.incident, aware, c->status,
+                   next, left);
         }
+        case_facts_clear(&f);
     }
     json_builder_end_array(b);
     if (json)
@@ -171,6 +278,84 @@ static void add_case_identifiers(Store *store, JsonBuilder *b, gint64 case_id, c
     json_builder_end_array(b);
 }
 
+/* The cases linked to this one: its delayed-revocation case, or the case
+ * whose revocation it is about. */
+static void add_linked(Store *store, JsonBuilder *b, GString *text, gint64 case_id)
+{
+    json_builder_set_member_name(b, "linked_cases");
+    json_builder_begin_array(b);
+    sqlite3_stmt *st = store_prepare(
+        store,
+        "SELECT id, reference, kind FROM cases WHERE linked_case_id = ?1 "
+        "OR id = (SELECT linked_case_id FROM cases WHERE id = ?1) ORDER BY id",
+        NULL);
+    if (st) {
+        sqlite3_bind_int64(st, 1, case_id);
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            json_builder_begin_object(b);
+            jsonutil_add_int(b, "case_id", sqlite3_column_int64(st, 0));
+            jsonutil_add_string(b, "reference", (const char *)sqlite3_column_text(st, 1));
+            jsonutil_add_string(b, "kind", (const char *)sqlite3_column_text(st, 2));
+            json_builder_end_object(b);
+            g_string_append_printf(text, "linked    %s (%s)\n", sqlite3_column_text(st, 1),
+                                   sqlite3_column_text(st, 2));
+        }
+        sqlite3_reset(st);
+    }
+    json_builder_end_array(b);
+}
+
+static void add_clocks(Store *store, JsonBuilder *b, GString *text, gint64 case_id, gint64 now)
+{
+    sqlite3_stmt *st = store_prepare(
+        store,
+        "SELECT clock, starts_at, due_at, coalesce(met_at, 0), withdrawn, rule, ref FROM clocks "
+        "WHERE case_id = ? ORDER BY due_at, clock, ref",
+        NULL);
+    json_builder_set_member_name(b, "clocks");
+    json_builder_begin_array(b);
+    g_string_append(text, "clocks\n");
+    if (!st) {
+        json_builder_end_array(b);
+        return;
+    }
+    sqlite3_bind_int64(st, 1, case_id);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *clock = (const char *)sqlite3_column_text(st, 0);
+        gint64 due = sqlite3_column_int64(st, 2), met = sqlite3_column_int64(st, 3);
+        gboolean withdrawn = sqlite3_column_int(st, 4) != 0;
+        const char *rule = (const char *)sqlite3_column_text(st, 5);
+        gint64 ref = sqlite3_column_int64(st, 6);
+        ClockStatus status = clocks_status(due, met, withdrawn, now);
+        json_builder_begin_object(b);
+        jsonutil_add_string(b, "clock", clock);
+        jsonutil_add_time(b, "starts_at", sqlite3_column_int64(st, 1), FALSE);
+        jsonutil_add_time(b, "due_at", due, FALSE);
+        jsonutil_add_time(b, "met_at", met, TRUE);
+        jsonutil_add_string(b, "status", clocks_status_name(status));
+        jsonutil_add_string(b, "rule", rule);
+        json_builder_set_member_name(b, "ref");
+        if (ref > 0)
+            json_builder_add_int_value(b, ref);
+        else
+            json_builder_add_null_value(b);
+        json_builder_end_object(b);
+        g_autofree char *name = ref > 0 ? g_strdup_printf("%s #%" G_GINT64_FORMAT, clock, ref)
+                                        : g_strdup(clock);
+        g_autofree char *due_s = timefmt_rfc3339(due);
+        g_autofree char *state = NULL;
+        if (met)
+            state = timefmt_rfc3339(met);
+        else if (status == CLOCK_OPEN || status == CLOCK_MISSED)
+            state = timefmt_left(due - now);
+        g_string_append_printf(text, "  %-34s due %-20s %-9s %-22s %s\n", name, due_s,
+                               clocks_status_name(status), state ? state : "",
+                               rule ? rule : "");
+    }
+    sqlite3_reset(st);
+    json_builder_end_array(b);
+}
+
 int cli_show(CliContext *ctx, int argc, char **argv)
 {
     gboolean json = FALSE;
@@ -191,11 +376,27 @@ int cli_show(CliContext *ctx, int argc, char **argv)
     g_autoptr(CaseRow) c = cli_case_load(store, "show", argv[1], &rc);
     if (!c)
         return rc;
+    CaseFacts f = {0};
+    GError *error = NULL;
+    if (!load_case_facts(store, c->id, &f, &error))
+        return cli_fail("show", error);
     g_autoptr(GString) text = g_string_new(NULL);
     g_autofree char *aware = timefmt_rfc3339(c->aware_at);
     g_string_append_printf(text, "%s (case %" G_GINT64_FORMAT ")  %s  %s/%s\n", c->reference,
                            c->id, c->status, c->kind, c->problem);
     g_string_append_printf(text, "aware     %s (from %s)\n", aware, c->aware_source);
+    const ReasonRow *row = reasons_row(f.reason);
+    if (row)
+        g_string_append_printf(text, "reason    BR 4.9.1.1 #%d %s (%s; CRLReason %s)\n",
+                               row->number, row->name, f.source, row->crl_reason);
+    else if (f.reason == REASON_ASSUMED)
+        g_string_append(text, "reason    assumed (24 h until someone sets it: case reason)\n");
+    else
+        g_string_append(text, "reason    - (no certificate named)\n");
+    g_string_append_printf(text, "incident  %s%s%s\n", f.incident, f.rationale ? ": " : "",
+                           f.rationale ? f.rationale : "");
+    if (f.bug_id)
+        g_string_append_printf(text, "bug       %" G_GINT64_FORMAT "\n", f.bug_id);
 
     g_autoptr(JsonBuilder) b = json_builder_new();
     json_builder_begin_object(b);
@@ -208,6 +409,16 @@ int cli_show(CliContext *ctx, int argc, char **argv)
     jsonutil_add_string(b, "title", c->title);
     jsonutil_add_string(b, "aware_at", aware);
     jsonutil_add_string(b, "aware_source", c->aware_source);
+    add_reason_json(b, &f);
+    jsonutil_add_string(b, "incident", f.incident);
+    jsonutil_add_string(b, "incident_rationale", f.rationale);
+    json_builder_set_member_name(b, "bug_id");
+    if (f.bug_id)
+        json_builder_add_int_value(b, f.bug_id);
+    else
+        json_builder_add_null_value(b);
+    case_facts_clear(&f);
+    add_linked(store, b, text, c->id);
 
     add_case_identifiers(store, b, c->id, "serial", "serials", text);
     add_case_identifiers(store, b, c->id, "sha256", "sha256", text);
@@ -250,34 +461,7 @@ int cli_show(CliContext *ctx, int argc, char **argv)
     }
     json_builder_end_array(b);
 
-    st = store_prepare(store,
-                       "SELECT clock, starts_at, due_at, met_at FROM clocks WHERE case_id = ? "
-                       "ORDER BY due_at IS NULL, due_at, clock", NULL);
-    json_builder_set_member_name(b, "clocks");
-    json_builder_begin_array(b);
-    g_string_append(text, "clocks\n");
-    if (st) {
-        sqlite3_bind_int64(st, 1, c->id);
-        while (sqlite3_step(st) == SQLITE_ROW) {
-            const char *clock = (const char *)sqlite3_column_text(st, 0);
-            gint64 due = sqlite3_column_int64(st, 2), met = sqlite3_column_int64(st, 3);
-            json_builder_begin_object(b);
-            jsonutil_add_string(b, "clock", clock);
-            jsonutil_add_time(b, "starts_at", sqlite3_column_int64(st, 1), TRUE);
-            jsonutil_add_time(b, "due_at", due, TRUE);
-            jsonutil_add_time(b, "met_at", met, TRUE);
-            const ClockPolicy *p = clocks_policy(clock, c->problem);
-            jsonutil_add_string(b, "source", p ? p->source : NULL);
-            json_builder_end_object(b);
-            g_autofree char *due_s = due ? timefmt_rfc3339(due) : g_strdup("not started");
-            g_autofree char *state = met ? timefmt_rfc3339(met)
-                                         : (due ? timefmt_left(due - ctx->now) : g_strdup(""));
-            g_string_append_printf(text, "  %-24s due %-20s %s%s\n", clock, due_s,
-                                   met ? "met " : "", state);
-        }
-        sqlite3_reset(st);
-    }
-    json_builder_end_array(b);
+    add_clocks(store, b, text, c->id, ctx->now);
 
     st = store_prepare(store,
                        "SELECT id, at, actor, type, details FROM events WHERE case_id = ? "
@@ -291,12 +475,13 @@ int cli_show(CliContext *ctx, int argc, char **argv)
             g_autofree char *at = timefmt_rfc3339(sqlite3_column_int64(st, 1));
             json_builder_begin_object(b);
             jsonutil_add_int(b, "id", sqlite3_column_int64(st, 0));
-            jsonutil_add_string(b, "at", at);
-            jsonutil_add_string(b, "actor", (const char *)sqlite3_column_text(st, 2));
             jsonutil_add_string(b, "type", (const char *)sqlite3_column_text(st, 3));
+            jsonutil_add_string(b, "at", at);
+            jsonutil_add_string(b, "by", (const char *)sqlite3_column_text(st, 2));
+            jsonutil_add_string(b, "actor", (const char *)sqlite3_column_text(st, 2));
             jsonutil_add_string(b, "details", (const char *)sqlite3_column_text(st, 4));
             json_builder_end_object(b);
-            g_string_append_printf(text, "  %s  %-22s by %s\n", at, sqlite3_column_text(st, 3),
+            g_string_append_printf(text, "  %s  %-26s by %s\n", at, sqlite3_column_text(st, 3),
                                    sqlite3_column_text(st, 2));
         }
         sqlite3_reset(st);
@@ -325,9 +510,9 @@ int cli_deadlines(CliContext *ctx, int argc, char **argv)
     GError *error = NULL;
     sqlite3_stmt *st = store_prepare(
         store,
-        "SELECT c.id, c.reference, k.clock, k.due_at, c.problem FROM clocks k "
+        "SELECT c.id, c.reference, k.clock, k.due_at, k.rule, k.ref FROM clocks k "
         "JOIN cases c ON c.id = k.case_id WHERE c.status = 'open' AND k.met_at IS NULL "
-        "AND k.due_at IS NOT NULL ORDER BY k.due_at, c.id, k.clock",
+        "AND k.withdrawn = 0 ORDER BY k.due_at, c.id, k.clock, k.ref",
         &error);
     if (!st) {
         cli_error("%s", error->message);
@@ -337,27 +522,44 @@ int cli_deadlines(CliContext *ctx, int argc, char **argv)
     g_autoptr(JsonBuilder) b = json_builder_new();
     json_builder_begin_array(b);
     if (!json)
-        printf("%-20s %-14s %-24s %-16s %s\n", "DUE (UTC)", "CASE", "CLOCK", "TIME LEFT", "RULE");
-    while (sqlite3_step(st) == SQLITE_ROW) {
+        printf("%-20s %-14s %-34s %-8s %-16s %s\n", "DUE (UTC)", "CASE", "CLOCK", "STATUS",
+               "TIME LEFT", "RULE");
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         gint64 due = sqlite3_column_int64(st, 3);
         const char *clock = (const char *)sqlite3_column_text(st, 2);
-        const ClockPolicy *p = clocks_policy(clock, (const char *)sqlite3_column_text(st, 4));
+        const char *rule = (const char *)sqlite3_column_text(st, 4);
+        gint64 ref = sqlite3_column_int64(st, 5);
+        const char *status = clocks_status_name(clocks_status(due, 0, FALSE, ctx->now));
         g_autofree char *due_s = timefmt_rfc3339(due);
         if (json) {
             json_builder_begin_object(b);
             jsonutil_add_int(b, "case_id", sqlite3_column_int64(st, 0));
             jsonutil_add_string(b, "reference", (const char *)sqlite3_column_text(st, 1));
             jsonutil_add_string(b, "clock", clock);
+            json_builder_set_member_name(b, "ref");
+            if (ref > 0)
+                json_builder_add_int_value(b, ref);
+            else
+                json_builder_add_null_value(b);
             jsonutil_add_string(b, "due_at", due_s);
             jsonutil_add_int(b, "seconds_left", due - ctx->now);
+            jsonutil_add_string(b, "status", status);
             jsonutil_add_bool(b, "overdue", due < ctx->now);
-            jsonutil_add_string(b, "source", p ? p->source : NULL);
+            jsonutil_add_string(b, "rule", rule);
             json_builder_end_object(b);
         } else {
             g_autofree char *left = timefmt_left(due - ctx->now);
-            printf("%-20s %-14s %-24s %-16s %s\n", due_s, sqlite3_column_text(st, 1), clock, left,
-                   p ? p->source : "");
+            g_autofree char *name = ref > 0 ? g_strdup_printf("%s #%" G_GINT64_FORMAT, clock, ref)
+                                            : g_strdup(clock);
+            printf("%-20s %-14s %-34s %-8s %-16s %s\n", due_s, sqlite3_column_text(st, 1), name,
+                   status, left, rule ? rule : "");
         }
+    }
+    if (rc != SQLITE_DONE) {
+        sqlite3_reset(st);
+        cli_error("deadlines: %s", sqlite3_errmsg(store_db(store)));
+        return CLI_STORE;
     }
     sqlite3_reset(st);
     json_builder_end_array(b);
@@ -366,13 +568,101 @@ int cli_deadlines(CliContext *ctx, int argc, char **argv)
     return CLI_OK;
 }
 
+/* The name of the user running the command (`event --by` default):
+ * getpwuid(), not getlogin(), which fails without a terminal. */
+char *cli_user_name(void)
+{
+    const struct passwd *pw = getpwuid(getuid());
+    return g_strdup(pw && pw->pw_name && *pw->pw_name ? pw->pw_name : "operator");
+}
+
+/* The open questions of a case: their refs (comment numbers; < 0 for a
+ * question without one). */
+static gboolean open_questions(Store *store, gint64 case_id, GArray *refs, GError **error)
+{
+    sqlite3_stmt *st = store_prepare(
+        store,
+        "SELECT ref FROM clocks WHERE case_id = ? AND clock = 'question_response' "
+        "AND met_at IS NULL AND withdrawn = 0 ORDER BY due_at, ref",
+        error);
+    if (!st)
+        return FALSE;
+    sqlite3_bind_int64(st, 1, case_id);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        gint64 ref = sqlite3_column_int64(st, 0);
+        g_array_append_val(refs, ref);
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) {
+        store_set_error(store, error, "cannot read the case's questions");
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static char *refs_text(GArray *refs)
+{
+    GString *s = g_string_new(NULL);
+    for (guint i = 0; i < refs->len; i++) {
+        gint64 r = g_array_index(refs, gint64, i);
+        if (r > 0)
+            g_string_append_printf(s, "%s%" G_GINT64_FORMAT, s->len ? ", " : "", r);
+        else
+            g_string_append_printf(s, "%s(one without a comment number)", s->len ? ", " : "");
+    }
+    return g_string_free(s, FALSE);
+}
+
+/* Which question does `question_answered` answer? Exit 2 (nothing changed)
+ * when --ref names no open question, or when none is given and it is not
+ * clear which one is meant. */
+static gboolean answered_ref(Store *store, const CaseRow *c, gint64 given, gint64 *ref_r,
+                             int *status_r)
+{
+    GError *error = NULL;
+    g_autoptr(GArray) refs = g_array_new(FALSE, FALSE, sizeof(gint64));
+    if (!open_questions(store, c->id, refs, &error)) {
+        *status_r = cli_fail("event", error);
+        return FALSE;
+    }
+    g_autofree char *known = refs_text(refs);
+    if (given) {
+        for (guint i = 0; i < refs->len; i++)
+            if (g_array_index(refs, gint64, i) == given) {
+                *ref_r = given;
+                return TRUE;
+            }
+        cli_error("event: %s has no open question with --ref %" G_GINT64_FORMAT "; %s%s",
+                  c->reference, given, refs->len ? "open questions: " : "no question is open",
+                  known);
+        *status_r = CLI_USAGE;
+        return FALSE;
+    }
+    if (refs->len == 1) {
+        *ref_r = g_array_index(refs, gint64, 0);
+        return TRUE;
+    }
+    if (refs->len == 0)
+        cli_error("event: %s has no open question to answer", c->reference);
+    else
+        cli_error("event: %s has %u open questions (comments %s): say which one with --ref N",
+                  c->reference, refs->len, known);
+    *status_r = CLI_USAGE;
+    return FALSE;
+}
+
 int cli_event(CliContext *ctx, int argc, char **argv)
 {
     g_autofree char *at_text = NULL, *note = NULL, *by = NULL;
+    gint64 ref = 0;
     GOptionEntry entries[] = {
         {"at", 0, 0, G_OPTION_ARG_STRING, &at_text, "when it happened (UTC; default now)", "TIME"},
         {"note", 0, 0, G_OPTION_ARG_STRING, &note, "free text", "TEXT"},
-        {"by", 0, 0, G_OPTION_ARG_STRING, &by, "who did it", "NAME"},
+        {"by", 0, 0, G_OPTION_ARG_STRING, &by, "who did it (default: the user running this)",
+         "NAME"},
+        {"ref", 0, 0, G_OPTION_ARG_INT64, &ref,
+         "question_asked/question_answered: the Bugzilla comment number", "N"},
         {NULL},
     };
     if (!cli_parse_options("event", "CASE TYPE", entries, &argc, &argv))
@@ -390,6 +680,13 @@ int cli_event(CliContext *ctx, int argc, char **argv)
         for (gsize i = 0; i < G_N_ELEMENTS(EVENT_TYPES); i++)
             g_string_append_printf(known, "%s%s", i ? ", " : "", EVENT_TYPES[i].type);
         cli_error("event: unknown type \"%s\"; expected one of: %s", argv[2], known->str);
+        return CLI_USAGE;
+    }
+    gboolean questions = !strcmp(type->type, "question_asked") ||
+                         !strcmp(type->type, "question_answered");
+    if (ref < 0 || (ref && !questions)) {
+        cli_error("event: --ref takes a Bugzilla comment number (a positive integer) and applies "
+                  "to question_asked and question_answered only");
         return CLI_USAGE;
     }
     gint64 at = ctx->now;
@@ -416,21 +713,31 @@ int cli_event(CliContext *ctx, int argc, char **argv)
         cli_error("event: --at is before the CA became aware of %s (%s)", c->reference, aware);
         return CLI_USAGE;
     }
+    if (!strcmp(type->type, "question_answered") && !answered_ref(store, c, ref, &ref, &rc))
+        return rc;
+    if (!by)
+        by = cli_user_name();
     g_autoptr(JsonBuilder) b = json_builder_new();
     json_builder_begin_object(b);
     jsonutil_add_string(b, "by", by);
     jsonutil_add_string(b, "note", note);
+    if (ref)
+        jsonutil_add_int(b, "ref", ref);
     json_builder_end_object(b);
     g_autofree char *details = jsonutil_builder_to_string(b, FALSE);
     g_autoptr(GPtrArray) met = NULL;
+    gint64 delayed = 0;
     /* Failures return through cli_fail(): a `goto fail` here would jump past
      * g_auto declarations, whose cleanup would then free uninitialised
      * pointers. */
     GError *error = NULL;
     if (!store_begin(store, &error))
         return cli_fail("event", error);
-    if (!store_event_append(store, at, by ? by : "operator", c->id, type->type, details, &error) ||
-        !clocks_on_event(store, c->id, c->problem, type->type, at, &met, &error) ||
+    if (!store_event_append(store, at, by, c->id, type->type, details, &error) ||
+        !clocks_refresh(store, c->id, &met, &error) ||
+        (!strcmp(type->type, "revocation_delayed") &&
+         !obligations_open_delayed(store, ctx->cfg, c->id, at, "revocation_delayed", ctx->now,
+                                   &delayed, NULL, &error)) ||
         (!strcmp(type->type, "closed") && !cases_set_status(store, c->id, "closed", &error)) ||
         (!strcmp(type->type, "reopened") && !cases_set_status(store, c->id, "open", &error)) ||
         /* acknowledged: PagerDuty acknowledge; met clocks and closing resolve pages */
@@ -444,6 +751,11 @@ int cli_event(CliContext *ctx, int argc, char **argv)
     printf("%s: %s recorded at %s", c->reference, type->type, at_s);
     for (guint i = 0; i < met->len; i++)
         printf("%s%s", i ? ", " : "; met: ", (const char *)g_ptr_array_index(met, i));
+    if (delayed) {
+        g_autoptr(CaseRow) d = cases_load_id(store, delayed, NULL);
+        if (d)
+            printf("; delayed-revocation case %s", d->reference);
+    }
     printf("\n");
     return CLI_OK;
 }

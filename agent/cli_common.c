@@ -4,6 +4,7 @@
 
 #include "cli.h"
 #include "cpr_error.h"
+#include "obligations.h"
 
 void cli_error(const char *fmt, ...)
 {
@@ -47,6 +48,14 @@ Store *cli_store(CliContext *ctx)
     if (!ctx->store) {
         cli_error("%s", error->message);
         g_error_free(error);
+        return NULL;
+    }
+    /* Cases stored before the obligations model get their reasons and
+     * clocks once, on first open by this version (obligations.h). */
+    if (!obligations_upgrade(ctx->store, ctx->cfg, ctx->now, &error)) {
+        cli_error("%s", error->message);
+        g_error_free(error);
+        store_free(&ctx->store);
     }
     return ctx->store;
 }

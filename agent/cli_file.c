@@ -147,7 +147,7 @@ static gboolean finish_filed(Store *store, const Config *cfg, const CaseRow *c, 
         goto fail;
     }
     if (!store_event_append(store, now, ACTOR, c->id, "bug_filed", details, error) ||
-        !clocks_on_event(store, c->id, c->problem, "bug_filed", now, NULL, error) ||
+        !clocks_refresh(store, c->id, NULL, error) ||
         !store_commit(store, error))
         goto fail;
     s->bug_id = bug_id;

@@ -56,11 +56,16 @@ int cli_notify_run(CliContext *ctx, int argc, char **argv)
         total.delivered += stats.delivered;
         total.retrying += stats.retrying;
         total.failed += stats.failed;
+        total.missed += stats.missed;
+        total.incidents += stats.incidents;
+        total.delayed_cases += stats.delayed_cases;
         for (int i = 0; !once && i < LOOP_SECONDS * 10 && !stop_requested; i++)
             g_usleep(100 * 1000);
     } while (!once && !stop_requested);
-    printf("escalations=%u health=%u delivered=%u retrying=%u failed=%u\n", total.escalations,
-           total.health_pages, total.delivered, total.retrying, total.failed);
+    printf("escalations=%u health=%u delivered=%u retrying=%u failed=%u missed=%u "
+           "incidents=%u delayed_revocation_cases=%u\n",
+           total.escalations, total.health_pages, total.delivered, total.retrying, total.failed,
+           total.missed, total.incidents, total.delayed_cases);
     return total.failed ? CLI_FAILED : CLI_OK;
 }
 

@@ -1,60 +1,75 @@
-/* clocks.c - deadlines as data (see clocks.h). */
+/* clocks.c - deadlines as data, computed from facts and events (clocks.h). */
 #include <string.h>
+
+#include <json-glib/json-glib.h>
 
 #include "clocks.h"
 #include "cpr_error.h"
+#include "jsonutil.h"
+#include "reasons.h"
+#include "timefmt.h"
 
 #define HOURS(n) ((gint64)(n) * 3600)
 #define DAYS(n) ((gint64)(n) * 86400)
 
-/* Sources: BR = CA/Browser Forum TLS Baseline Requirements; CCADB = Incident
- * Reporting Guidelines. The first row matching (clock, problem) wins, so
- * problem-specific rows come before the catch-all row of the same clock. */
-static const ClockPolicy CLOCK_POLICY[] = {
-    {"cpr_preliminary_report", "aware", HOURS(24), NULL, "preliminary_report_sent", FALSE,
-     "BR 4.9.5"},
-    {"revocation", "aware", HOURS(24), "key_compromise", "revoked", FALSE, "BR 4.9.1.1"},
-    {"revocation", "aware", DAYS(5), NULL, "revoked", FALSE, "BR 4.9.1.1"},
-    {"incident_disclosure", "aware", HOURS(72), NULL, "disclosed bug_filed", FALSE,
-     "CCADB Incident Reporting Guidelines"},
-    {"full_report", "disclosed", DAYS(14), NULL, "full_report_posted", FALSE,
-     "CCADB Incident Reporting Guidelines"},
-    {"bug_update", "disclosed", DAYS(7), NULL, "bug_updated full_report_posted", TRUE,
-     "CCADB Incident Reporting Guidelines"},
-    {"question_response", "question_asked", DAYS(7), NULL, "question_answered", FALSE,
-     "CCADB Incident Reporting Guidelines"},
+typedef enum {
+    START_AWARE,      /* the case's aware_at */
+    START_INCIDENT,   /* incident awareness (declared, or provisional at aware_at) */
+    START_DISCLOSURE, /* the first disclosure; restarts at each update by the CA */
+    START_QUESTION,   /* each question asked, one clock per question */
+} ClockStart;
+
+typedef struct {
+    const char *clock;
+    ClockStart starts;
+    gint64 window;        /* 0: from the case's BR 4.9.1.1 reason */
+    const char *met_by;   /* space-separated event types */
+    const char *rule;     /* for people, drafts and pages */
+} ClockDef;
+
+/* Sources: BR = CA/Browser Forum TLS Baseline Requirements; IRG = CCADB
+ * Incident Reporting Guidelines. Which clocks apply to which case is decided
+ * in clocks_compute() from the facts (SPEC 2.3); the numbers are here. */
+static const ClockDef CLOCK_DEFS[] = {
+    {"cpr_preliminary_report", START_AWARE, HOURS(24), "preliminary_report_sent", "BR 4.9.5, 24 h"},
+    {"subscriber_preliminary_report", START_AWARE, HOURS(24), "subscriber_notified",
+     "BR 4.9.5, 24 h"},
+    {"revocation", START_AWARE, 0, "revoked", NULL},
+    {"incident_disclosure", START_INCIDENT, HOURS(72), "disclosed bug_filed", "CCADB IRG, 72 h"},
+    {"full_report", START_INCIDENT, DAYS(14), "full_report_posted", "CCADB IRG, 14 days"},
+    {"bug_update", START_DISCLOSURE, DAYS(7),
+     "bug_updated bug_comment_by_ca disclosed bug_filed full_report_posted",
+     "CCADB IRG, 7 days after the last update"},
+    {"question_response", START_QUESTION, DAYS(7), "question_answered bug_comment_by_ca",
+     "CCADB IRG, 7 days"},
 };
 
-/* `disclosed` may also be recorded as the filing of the bug. */
-static const char *canonical_event(const char *type)
-{
-    return g_strcmp0(type, "bug_filed") == 0 ? "disclosed" : type;
-}
+/* BR 4.9.1.2: a subordinate CA certificate is revoked within 7 days. */
+#define SUBCA_WINDOW DAYS(7)
+/* The IRG asks revocation-delay bugs for an update every 3 days (and
+ * requires one every 7): the clock is due at 7 days and pages at 3. */
+#define DELAY_UPDATE_PAGE DAYS(3)
+/* Rows 6-16: SHOULD within 24 hours, MUST within 5 days. */
+#define SHOULD_WINDOW HOURS(24)
 
-const ClockPolicy *clocks_policy(const char *clock, const char *problem)
+void clock_free(gpointer p)
 {
-    for (gsize i = 0; i < G_N_ELEMENTS(CLOCK_POLICY); i++) {
-        const ClockPolicy *p = &CLOCK_POLICY[i];
-        if (g_strcmp0(p->clock, clock) == 0 && (!p->problem || g_strcmp0(p->problem, problem) == 0))
-            return p;
-    }
-    return NULL;
+    Clock *c = p;
+    if (!c)
+        return;
+    g_free(c->clock);
+    g_free(c->rule);
+    g_free(c);
 }
 
 const char *const *clocks_names(void)
 {
-    static const char *names[G_N_ELEMENTS(CLOCK_POLICY) + 1];
+    static const char *names[G_N_ELEMENTS(CLOCK_DEFS) + 1];
     static gsize done = 0;
     if (g_once_init_enter(&done)) {
-        gsize n = 0;
-        for (gsize i = 0; i < G_N_ELEMENTS(CLOCK_POLICY); i++) {
-            gboolean seen = FALSE;
-            for (gsize j = 0; j < n; j++)
-                seen = seen || strcmp(names[j], CLOCK_POLICY[i].clock) == 0;
-            if (!seen)
-                names[n++] = CLOCK_POLICY[i].clock;
-        }
-        names[n] = NULL;
+        for (gsize i = 0; i < G_N_ELEMENTS(CLOCK_DEFS); i++)
+            names[i] = CLOCK_DEFS[i].clock;
+        names[G_N_ELEMENTS(CLOCK_DEFS)] = NULL;
         g_once_init_leave(&done, 1);
     }
     return names;
@@ -62,109 +77,499 @@ const char *const *clocks_names(void)
 
 static gboolean word_in(const char *words, const char *word)
 {
-    g_auto(GStrv) list = g_strsplit(words, " ", -1);
-    return g_strv_contains((const char *const *)list, word);
+    gsize n = strlen(word);
+    for (const char *p = words; (p = strstr(p, word)); p += n)
+        if ((p == words || p[-1] == ' ') && (p[n] == '\0' || p[n] == ' '))
+            return TRUE;
+    return FALSE;
 }
 
-gboolean clocks_case_opened(Store *store, gint64 case_id, const char *problem, gint64 aware_at,
-                            GError **error)
+gboolean clocks_event_matters(const char *type)
 {
-    for (const char *const *name = clocks_names(); *name; name++) {
-        const ClockPolicy *p = clocks_policy(*name, problem);
-        gboolean from_aware = g_strcmp0(p->starts_on, "aware") == 0;
-        sqlite3_stmt *st = store_prepare(
-            store, "INSERT INTO clocks (case_id, clock, starts_at, due_at) VALUES (?, ?, ?, ?)",
-            error);
-        if (!st)
-            return FALSE;
-        sqlite3_bind_int64(st, 1, case_id);
-        sqlite3_bind_text(st, 2, *name, -1, SQLITE_STATIC);
-        if (from_aware) {
-            sqlite3_bind_int64(st, 3, aware_at);
-            sqlite3_bind_int64(st, 4, aware_at + p->window_seconds);
-        } else {
-            sqlite3_bind_null(st, 3);
-            sqlite3_bind_null(st, 4);
+    if (!type)
+        return FALSE;
+    for (gsize i = 0; i < G_N_ELEMENTS(CLOCK_DEFS); i++)
+        if (word_in(CLOCK_DEFS[i].met_by, type))
+            return TRUE;
+    return !strcmp(type, "question_asked") || !strcmp(type, "bug_update_due_set");
+}
+
+static const char *const STATUS_NAMES[] = {"open", "met", "met_late", "missed", "withdrawn"};
+
+ClockStatus clocks_status(gint64 due_at, gint64 met_at, gboolean withdrawn, gint64 now)
+{
+    if (withdrawn)
+        return CLOCK_WITHDRAWN;
+    if (met_at)
+        return met_at <= due_at ? CLOCK_MET : CLOCK_MET_LATE;
+    return now > due_at ? CLOCK_MISSED : CLOCK_OPEN;
+}
+
+const char *clocks_status_name(ClockStatus status)
+{
+    return (guint)status < G_N_ELEMENTS(STATUS_NAMES) ? STATUS_NAMES[status] : "open";
+}
+
+static const char *const INCIDENT_NAMES[] = {"undetermined", "yes", "no"};
+
+const char *clocks_incident_name(IncidentState s)
+{
+    return (guint)s < G_N_ELEMENTS(INCIDENT_NAMES) ? INCIDENT_NAMES[s] : "undetermined";
+}
+
+gboolean clocks_incident_from_name(const char *name, IncidentState *s_r)
+{
+    for (gsize i = 0; name && i < G_N_ELEMENTS(INCIDENT_NAMES); i++)
+        if (!strcmp(name, INCIDENT_NAMES[i])) {
+            *s_r = (IncidentState)i;
+            return TRUE;
         }
-        if (!store_step_done(store, st, error))
-            return FALSE;
+    return FALSE;
+}
+
+static Clock *clock_new(const char *name, gint64 ref, gint64 starts, gint64 due, const char *rule)
+{
+    Clock *c = g_new0(Clock, 1);
+    c->clock = g_strdup(name);
+    c->ref = ref;
+    c->starts_at = starts;
+    c->due_at = due;
+    c->rule = g_strdup(rule);
+    return c;
+}
+
+static gint cmp_event(gconstpointer a, gconstpointer b)
+{
+    const ClockEvent *x = *(const ClockEvent *const *)a, *y = *(const ClockEvent *const *)b;
+    if (x->at != y->at)
+        return x->at < y->at ? -1 : 1;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* The first event (in time) of one of `types`, at or after `from`; 0 none. */
+static gint64 first_of(GPtrArray *sorted, const char *types, gint64 from)
+{
+    for (guint i = 0; i < sorted->len; i++) {
+        const ClockEvent *e = sorted->pdata[i];
+        if (e->at >= from && word_in(types, e->type))
+            return e->at;
+    }
+    return 0;
+}
+
+/* The revocation rule of the facts; FALSE when no revocation clock runs. */
+static gboolean revocation_window(const ClockFacts *f, gint64 *window_r, gint64 *page_r,
+                                  char **rule_r)
+{
+    if (f->reason == REASON_NONE || f->short_lived || f->foreign ||
+        !g_strcmp0(f->kind, "delayed_revocation"))
+        return FALSE;
+    *page_r = 0;
+    if (f->subordinate_ca) {
+        *window_r = SUBCA_WINDOW;
+        *rule_r = g_strdup("BR 4.9.1.2, 7 days");
+        return TRUE;
+    }
+    const ReasonRow *row = reasons_row(f->reason);
+    if (!row) {
+        /* Fail safe: a person investigates within 24 h anyway. */
+        *window_r = HOURS(24);
+        *rule_r = g_strdup("BR 4.9.1.1 (reason assumed), 24 h");
+        return TRUE;
+    }
+    *window_r = HOURS(row->window_hours);
+    if (*window_r > SHOULD_WINDOW) {
+        *page_r = SHOULD_WINDOW;
+        *rule_r = g_strdup_printf("BR 4.9.1.1 #%d, 5 days (SHOULD 24 h)", row->number);
+    } else {
+        *rule_r = g_strdup_printf("BR 4.9.1.1 #%d, 24 h", row->number);
     }
     return TRUE;
 }
 
-gboolean clocks_case_changed(Store *store, gint64 case_id, const char *problem, gint64 aware_at,
-                             GError **error)
+/* Do the incident clocks run provisionally, before anyone decides? */
+static gboolean incident_provisional(const ClockFacts *f)
 {
-    for (const char *const *name = clocks_names(); *name; name++) {
-        const ClockPolicy *p = clocks_policy(*name, problem);
-        if (g_strcmp0(p->starts_on, "aware") != 0)
+    if (!g_strcmp0(f->kind, "list_post") || !g_strcmp0(f->kind, "bugzilla") ||
+        !g_strcmp0(f->kind, "delayed_revocation"))
+        return TRUE;
+    if (f->reason == REASON_ASSUMED || (f->reason != REASON_NONE && f->failure_named))
+        return TRUE;
+    const ReasonRow *row = reasons_row(f->reason);
+    return row && row->incident;
+}
+
+/* Incident awareness, and whether the incident clocks are withdrawn; FALSE
+ * when they have not started. */
+static gboolean incident_start(const ClockFacts *f, gint64 *at_r, gboolean *withdrawn_r)
+{
+    *withdrawn_r = FALSE;
+    switch (f->incident) {
+    case INCIDENT_YES:
+        *at_r = f->incident_aware_at ? f->incident_aware_at : f->aware_at;
+        return TRUE;
+    case INCIDENT_NO:
+        *at_r = f->incident_aware_at;
+        *withdrawn_r = TRUE;
+        return f->incident_aware_at != 0;
+    default:
+        *at_r = f->aware_at;
+        return incident_provisional(f);
+    }
+}
+
+static void add_questions(GPtrArray *out, const ClockDef *d, GPtrArray *sorted)
+{
+    g_autoptr(GHashTable) seen = g_hash_table_new(g_int64_hash, g_int64_equal);
+    g_autoptr(GPtrArray) qs = g_ptr_array_new();
+    for (guint i = 0; i < sorted->len; i++) {
+        const ClockEvent *e = sorted->pdata[i];
+        if (strcmp(e->type, "question_asked"))
             continue;
-        sqlite3_stmt *st = store_prepare(
-            store,
-            "UPDATE clocks SET starts_at = ?1, due_at = ?2 "
-            "WHERE case_id = ?3 AND clock = ?4 AND met_at IS NULL",
-            error);
-        if (!st)
-            return FALSE;
-        sqlite3_bind_int64(st, 1, aware_at);
-        sqlite3_bind_int64(st, 2, aware_at + p->window_seconds);
-        sqlite3_bind_int64(st, 3, case_id);
-        sqlite3_bind_text(st, 4, *name, -1, SQLITE_STATIC);
-        if (!store_step_done(store, st, error))
-            return FALSE;
+        /* Each question once, however many notifications carry it. */
+        if (e->ref > 0 && g_hash_table_contains(seen, &e->ref))
+            continue;
+        if (e->ref > 0)
+            g_hash_table_add(seen, (gpointer)&e->ref);
+        Clock *c = clock_new(d->clock, e->ref > 0 ? e->ref : -e->id, e->at, e->at + d->window,
+                             d->rule);
+        /* Met by its own answer, by an answer naming no question (rows from
+         * before questions had numbers) given after it, or by the CA's own
+         * later comment on the bug. */
+        for (guint j = 0; j < sorted->len && !c->met_at; j++) {
+            const ClockEvent *a = sorted->pdata[j];
+            gboolean answers = FALSE;
+            if (!strcmp(a->type, "question_answered"))
+                answers = e->ref > 0 ? a->ref == e->ref || (a->ref == 0 && a->at >= e->at)
+                                     : a->ref == -e->id || (a->ref == 0 && a->at >= e->at);
+            else if (!strcmp(a->type, "bug_comment_by_ca"))
+                answers = a->at >= e->at;
+            if (answers)
+                c->met_at = MAX(a->at, e->at);
+        }
+        g_ptr_array_add(qs, c);
     }
+    for (guint i = 0; i < qs->len; i++)
+        g_ptr_array_add(out, qs->pdata[i]);
+}
+
+static void add_bug_update(GPtrArray *out, const ClockDef *d, const ClockFacts *f,
+                           GPtrArray *sorted, gint64 incident_at, gboolean withdrawn)
+{
+    gboolean delayed = !g_strcmp0(f->kind, "delayed_revocation");
+    /* A bug is updated once it exists: from the first disclosure; a delayed
+     * revocation owes updates from the delay itself. */
+    gint64 start = first_of(sorted, "disclosed bug_filed", 0);
+    if (delayed && (!start || incident_at < start))
+        start = incident_at;
+    if (!start)
+        return;
+    gint64 last = start, next_day = 0;
+    for (guint i = 0; i < sorted->len; i++) {
+        const ClockEvent *e = sorted->pdata[i];
+        if (e->at >= last && word_in(d->met_by, e->type)) {
+            last = e->at;
+            next_day = 0; /* a new update starts a new rhythm */
+        } else if (!strcmp(e->type, "bug_update_due_set") && e->at >= last && e->value > 0) {
+            next_day = e->value;
+        }
+    }
+    /* "Next update YYYY-MM-DD" is due at the end of that day (this product's
+     * convention: 23:59:59 UTC). */
+    gint64 due = next_day ? next_day + DAYS(1) - 1 : last + d->window;
+    Clock *c = clock_new(d->clock, 0, last, due,
+                         delayed ? "CCADB IRG, update every 3 days (at most 7)" : d->rule);
+    if (delayed && !next_day)
+        c->page_at = last + DELAY_UPDATE_PAGE;
+    c->withdrawn = withdrawn;
+    g_ptr_array_add(out, c);
+}
+
+GPtrArray *clocks_compute(const ClockFacts *f, const ClockEvent *events, gsize n_events)
+{
+    GPtrArray *out = g_ptr_array_new_with_free_func(clock_free);
+    g_autoptr(GPtrArray) sorted = g_ptr_array_new();
+    for (gsize i = 0; i < n_events; i++)
+        if (events[i].type)
+            g_ptr_array_add(sorted, (gpointer)&events[i]);
+    g_ptr_array_sort(sorted, cmp_event);
+
+    gint64 incident_at = 0;
+    gboolean withdrawn = FALSE;
+    gboolean incident = incident_start(f, &incident_at, &withdrawn);
+    gboolean delayed = !g_strcmp0(f->kind, "delayed_revocation");
+
+    for (gsize i = 0; i < G_N_ELEMENTS(CLOCK_DEFS); i++) {
+        const ClockDef *d = &CLOCK_DEFS[i];
+        Clock *c = NULL;
+        switch (d->starts) {
+        case START_AWARE:
+            if (!strcmp(d->clock, "revocation")) {
+                gint64 window = 0, page = 0;
+                g_autofree char *rule = NULL;
+                if (!revocation_window(f, &window, &page, &rule))
+                    break;
+                c = clock_new(d->clock, 0, f->aware_at, f->aware_at + window, rule);
+                c->page_at = page ? f->aware_at + page : 0;
+            } else if (f->report_owed && !delayed) {
+                c = clock_new(d->clock, 0, f->aware_at, f->aware_at + d->window, d->rule);
+            }
+            break;
+        case START_INCIDENT:
+            if (!incident || (delayed && strcmp(d->clock, "incident_disclosure")))
+                break;
+            c = clock_new(d->clock, 0, incident_at, incident_at + d->window, d->rule);
+            c->withdrawn = withdrawn;
+            break;
+        case START_DISCLOSURE:
+            if (incident)
+                add_bug_update(out, d, f, sorted, incident_at, withdrawn);
+            break;
+        case START_QUESTION:
+            /* A question on a public bug is answered whatever the CA decides. */
+            add_questions(out, d, sorted);
+            break;
+        }
+        if (c) {
+            c->met_at = first_of(sorted, d->met_by, 0);
+            g_ptr_array_add(out, c);
+        }
+    }
+    return out;
+}
+
+/* ---- the store side --------------------------------------------------------- */
+
+static gboolean step_error(Store *store, int rc, GError **error, const char *what)
+{
+    if (rc == SQLITE_DONE)
+        return FALSE;
+    store_set_error(store, error, what);
     return TRUE;
 }
 
-gboolean clocks_on_event(Store *store, gint64 case_id, const char *problem, const char *event_type,
-                         gint64 at, GPtrArray **met_r, GError **error)
+/* What the certificates of the case are: each flag holds only when every
+ * certificate the case names is a parsed one with that property (a serial
+ * or link without a parsed certificate is unknown, and unknown never
+ * shortens or removes a deadline). */
+static gboolean load_cert_scope(Store *store, gint64 case_id, ClockFacts *f, GError **error)
 {
-    g_autoptr(GPtrArray) met = g_ptr_array_new_with_free_func(g_free);
-    const char *started_by = canonical_event(event_type);
-    for (const char *const *name = clocks_names(); *name; name++) {
-        const ClockPolicy *p = clocks_policy(*name, problem);
-        sqlite3_stmt *st;
-        if (word_in(p->met_by, event_type)) {
-            /* A recurring clock restarts from the event that meets it. */
-            st = store_prepare(store,
-                               p->recurring
-                                   ? "UPDATE clocks SET starts_at = ?1, due_at = ?1 + ?2 "
-                                     "WHERE case_id = ?3 AND clock = ?4 AND starts_at IS NOT NULL"
-                                   : "UPDATE clocks SET met_at = ?1 WHERE case_id = ?3 AND "
-                                     "clock = ?4 AND met_at IS NULL AND starts_at IS NOT NULL",
-                               error);
-            if (!st)
-                return FALSE;
-            /* ?2 is unused by the non-recurring form; SQLite numbers parameters
-             * up to the highest index, so binding it is harmless. */
-            sqlite3_bind_int64(st, 1, at);
-            sqlite3_bind_int64(st, 2, p->window_seconds);
-            sqlite3_bind_int64(st, 3, case_id);
-            sqlite3_bind_text(st, 4, *name, -1, SQLITE_STATIC);
-            if (!store_step_done(store, st, error))
-                return FALSE;
-            if (sqlite3_changes(store_db(store)) > 0)
-                g_ptr_array_add(met, g_strdup(*name));
-        }
-        if (g_strcmp0(p->starts_on, started_by) == 0) {
-            /* A question restarts its clock; other clocks start once. */
-            st = store_prepare(store,
-                               "UPDATE clocks SET starts_at = ?1, due_at = ?1 + ?2, met_at = NULL "
-                               "WHERE case_id = ?3 AND clock = ?4 "
-                               "AND (starts_at IS NULL OR ?5)",
-                               error);
-            if (!st)
-                return FALSE;
-            sqlite3_bind_int64(st, 1, at);
-            sqlite3_bind_int64(st, 2, p->window_seconds);
-            sqlite3_bind_int64(st, 3, case_id);
-            sqlite3_bind_text(st, 4, *name, -1, SQLITE_STATIC);
-            sqlite3_bind_int(st, 5, g_strcmp0(p->starts_on, "question_asked") == 0);
-            if (!store_step_done(store, st, error))
-                return FALSE;
+    sqlite3_stmt *st = store_prepare(
+        store,
+        "WITH m AS (SELECT id FROM messages WHERE case_id = ?1),"
+        " c AS (SELECT * FROM certificates WHERE message_row IN (SELECT id FROM m))"
+        " SELECT (SELECT count(*) FROM c),"
+        "  (SELECT count(*) FROM c WHERE is_ca = 1),"
+        "  (SELECT count(*) FROM c WHERE short_lived = 1),"
+        "  (SELECT count(*) FROM c WHERE foreign_issuer = 1),"
+        "  (SELECT count(*) FROM identifiers i WHERE i.message_row IN (SELECT id FROM m)"
+        "   AND (i.type = 'crtsh_id'"
+        "    OR (i.type = 'serial' AND i.value NOT IN (SELECT serial FROM c))"
+        "    OR (i.type = 'sha256' AND i.value NOT IN (SELECT sha256 FROM c))))",
+        error);
+    if (!st)
+        return FALSE;
+    sqlite3_bind_int64(st, 1, case_id);
+    int rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW) {
+        sqlite3_reset(st);
+        store_set_error(store, error, "clocks: cannot read the case's certificates");
+        return FALSE;
+    }
+    gint64 n = sqlite3_column_int64(st, 0), unknown = sqlite3_column_int64(st, 4);
+    gboolean known = n > 0 && unknown == 0;
+    f->subordinate_ca = known && sqlite3_column_int64(st, 1) == n;
+    f->short_lived = known && sqlite3_column_int64(st, 2) == n;
+    f->foreign = known && sqlite3_column_int64(st, 3) == n;
+    sqlite3_reset(st);
+    return TRUE;
+}
+
+gboolean clocks_load_facts(Store *store, gint64 case_id, ClockFacts *f, char **kind_r,
+                           GError **error)
+{
+    memset(f, 0, sizeof *f);
+    sqlite3_stmt *st = store_prepare(
+        store,
+        "SELECT kind, aware_at, report_owed, reason_source, coalesce(revocation_reason, 0), "
+        "incident, coalesce(incident_aware_at, 0), reason_candidates FROM cases WHERE id = ?",
+        error);
+    if (!st)
+        return FALSE;
+    sqlite3_bind_int64(st, 1, case_id);
+    int rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW) {
+        sqlite3_reset(st);
+        if (rc == SQLITE_DONE)
+            g_set_error(error, CPR_ERROR, CPR_ERROR_INPUT, "no case %" G_GINT64_FORMAT, case_id);
+        else
+            store_set_error(store, error, "clocks: cannot read the case");
+        return FALSE;
+    }
+    *kind_r = g_strdup((const char *)sqlite3_column_text(st, 0));
+    f->aware_at = sqlite3_column_int64(st, 1);
+    f->report_owed = sqlite3_column_int(st, 2) != 0;
+    const char *source = (const char *)sqlite3_column_text(st, 3);
+    int number = sqlite3_column_int(st, 4);
+    f->reason = !source ? REASON_NONE : (reasons_row(number) ? number : REASON_ASSUMED);
+    IncidentState s = INCIDENT_UNDETERMINED;
+    clocks_incident_from_name((const char *)sqlite3_column_text(st, 5), &s);
+    f->incident = s;
+    f->incident_aware_at = sqlite3_column_int64(st, 6);
+    /* a reason a person set is the case's whole story */
+    guint32 candidates = g_strcmp0(source, "set") ? (guint32)sqlite3_column_int64(st, 7) : 0;
+    for (int n = 1; n <= REASON_ROWS; n++)
+        if ((candidates & (1u << n)) && reasons_row(n)->incident)
+            f->failure_named = TRUE;
+    sqlite3_reset(st);
+    return load_cert_scope(store, case_id, f, error);
+}
+
+/* "2026-12-01" in the details of bug_update_due_set: 00:00 UTC of that day. */
+static gint64 day_start(const char *date)
+{
+    if (!date)
+        return 0;
+    g_autofree char *t = g_strdup_printf("%sT00:00:00Z", date);
+    gint64 at = 0;
+    return timefmt_parse(t, &at) ? at : 0;
+}
+
+static void event_details(const char *json, ClockEvent *e)
+{
+    if (!json || !*json)
+        return;
+    g_autoptr(JsonParser) p = json_parser_new();
+    if (!json_parser_load_from_data(p, json, -1, NULL))
+        return;
+    JsonNode *root = json_parser_get_root(p);
+    if (!root || !JSON_NODE_HOLDS_OBJECT(root))
+        return;
+    JsonObject *o = json_node_get_object(root);
+    const char *keys[] = {"ref", "comment"};
+    for (gsize i = 0; i < G_N_ELEMENTS(keys) && !e->ref; i++) {
+        JsonNode *n = json_object_get_member(o, keys[i]);
+        if (n && JSON_NODE_HOLDS_VALUE(n)) {
+            if (json_node_get_value_type(n) == G_TYPE_INT64)
+                e->ref = json_node_get_int(n);
+            else if (json_node_get_value_type(n) == G_TYPE_STRING)
+                e->ref = g_ascii_strtoll(json_node_get_string(n), NULL, 10);
         }
     }
-    if (met_r)
-        *met_r = g_steal_pointer(&met);
-    return TRUE;
+    JsonNode *n = json_object_get_member(o, "next_update");
+    if (n && JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_STRING)
+        e->value = day_start(json_node_get_string(n));
+}
+
+typedef struct {
+    GArray *events;     /* ClockEvent */
+    GStringChunk *strs;
+} EventList;
+
+static gboolean load_events(Store *store, gint64 case_id, EventList *l, GError **error)
+{
+    sqlite3_stmt *st = store_prepare(
+        store, "SELECT id, type, at, details FROM events WHERE case_id = ? ORDER BY id", error);
+    if (!st)
+        return FALSE;
+    sqlite3_bind_int64(st, 1, case_id);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *type = (const char *)sqlite3_column_text(st, 1);
+        if (!clocks_event_matters(type))
+            continue;
+        ClockEvent e = {
+            .id = sqlite3_column_int64(st, 0),
+            .type = g_string_chunk_insert_const(l->strs, type),
+            .at = sqlite3_column_int64(st, 2),
+        };
+        event_details((const char *)sqlite3_column_text(st, 3), &e);
+        g_array_append_val(l->events, e);
+    }
+    sqlite3_reset(st);
+    return !step_error(store, rc, error, "clocks: cannot read the case's events");
+}
+
+/* clock name + ref of each clock met now, to tell which became met. */
+static gboolean load_met(Store *store, gint64 case_id, GHashTable *met, GError **error)
+{
+    sqlite3_stmt *st = store_prepare(
+        store, "SELECT clock, ref FROM clocks WHERE case_id = ? AND met_at IS NOT NULL", error);
+    if (!st)
+        return FALSE;
+    sqlite3_bind_int64(st, 1, case_id);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        g_hash_table_add(met, g_strdup_printf("%s/%" G_GINT64_FORMAT, sqlite3_column_text(st, 0),
+                                              (gint64)sqlite3_column_int64(st, 1)));
+    sqlite3_reset(st);
+    return !step_error(store, rc, error, "clocks: cannot read the case's clocks");
+}
+
+static void bind_or_null(sqlite3_stmt *st, int col, gint64 v)
+{
+    if (v)
+        sqlite3_bind_int64(st, col, v);
+    else
+        sqlite3_bind_null(st, col);
+}
+
+gboolean clocks_refresh(Store *store, gint64 case_id, GPtrArray **newly_met_r, GError **error)
+{
+    ClockFacts f;
+    g_autofree char *kind = NULL;
+    if (!clocks_load_facts(store, case_id, &f, &kind, error))
+        return FALSE;
+    f.kind = kind;
+    EventList l = {g_array_new(FALSE, TRUE, sizeof(ClockEvent)), g_string_chunk_new(256)};
+    g_autoptr(GHashTable) met_before = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    g_autoptr(GPtrArray) clocks = NULL;
+    gboolean ok = FALSE;
+    if (!load_events(store, case_id, &l, error) || !load_met(store, case_id, met_before, error))
+        goto out;
+    clocks = clocks_compute(&f, (const ClockEvent *)l.events->data, l.events->len);
+
+    sqlite3_stmt *st = store_prepare(store, "DELETE FROM clocks WHERE case_id = ?", error);
+    if (!st)
+        goto out;
+    sqlite3_bind_int64(st, 1, case_id);
+    if (!store_step_done(store, st, error))
+        goto out;
+    GPtrArray *newly = g_ptr_array_new_with_free_func(g_free);
+    for (guint i = 0; i < clocks->len; i++) {
+        const Clock *c = clocks->pdata[i];
+        st = store_prepare(store,
+                           "INSERT INTO clocks (case_id, clock, ref, starts_at, due_at, met_at, "
+                           "page_at, withdrawn, rule) VALUES (?,?,?,?,?,?,?,?,?)",
+                           error);
+        if (!st) {
+            g_ptr_array_unref(newly);
+            goto out;
+        }
+        sqlite3_bind_int64(st, 1, case_id);
+        sqlite3_bind_text(st, 2, c->clock, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(st, 3, c->ref);
+        sqlite3_bind_int64(st, 4, c->starts_at);
+        sqlite3_bind_int64(st, 5, c->due_at);
+        bind_or_null(st, 6, c->met_at);
+        bind_or_null(st, 7, c->page_at);
+        sqlite3_bind_int(st, 8, c->withdrawn);
+        sqlite3_bind_text(st, 9, c->rule, -1, SQLITE_TRANSIENT);
+        if (!store_step_done(store, st, error)) {
+            g_ptr_array_unref(newly);
+            goto out;
+        }
+        g_autofree char *key = g_strdup_printf("%s/%" G_GINT64_FORMAT, c->clock, c->ref);
+        if (c->met_at && !c->withdrawn && !g_hash_table_contains(met_before, key))
+            g_ptr_array_add(newly, g_strdup(c->clock));
+    }
+    if (newly_met_r)
+        *newly_met_r = newly;
+    else
+        g_ptr_array_unref(newly);
+    ok = TRUE;
+out:
+    g_array_unref(l.events);
+    g_string_chunk_free(l.strs);
+    return ok;
 }

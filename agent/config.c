@@ -55,6 +55,7 @@ static const KeySpec KEY_SPECS[] = {
     {"bugzilla", "component", K_STRING, FALSE},
     {"bugzilla", "version", K_STRING, FALSE},
     {"bugzilla", "auto_file", K_BOOL, FALSE},
+    {"bugzilla", "ca_accounts", K_LIST, FALSE},
     {"drafts", "template_dir", K_STRING, FALSE},
     {"drafts", "template_version", K_STRING, FALSE},
     {"classify", "rules", K_FILE, FALSE},
@@ -230,6 +231,7 @@ void config_free(Config **cfg)
     g_free(c->bugzilla_product);
     g_free(c->bugzilla_component);
     g_free(c->bugzilla_version);
+    g_strfreev(c->bugzilla_ca_accounts);
     g_free(c->drafts_template_dir);
     g_free(c->drafts_template_version);
     g_free(c->ack_from);
@@ -588,6 +590,7 @@ Config *config_load(const char *path, GError **error)
         c->bugzilla_api_key_file = get_string(kf, "bugzilla", "api_key_file", NULL);
         c->bugzilla_ca_file = get_string(kf, "bugzilla", "ca_file", NULL);
         c->bugzilla_auto_file = g_key_file_get_boolean(kf, "bugzilla", "auto_file", NULL);
+        c->bugzilla_ca_accounts = get_list_lower(kf, "bugzilla", "ca_accounts");
     }
     c->bugzilla_product = get_string(kf, "bugzilla", "product", "CA Program");
     c->bugzilla_component = get_string(kf, "bugzilla", "component", "CA Certificate Compliance");

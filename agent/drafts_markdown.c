@@ -230,17 +230,18 @@ static void append_certificates(GString *s, const DraftsFacts *f)
     }
 }
 
+/* IRG: the Full Incident Report is due 14 days after the initial disclosure,
+ * read strictly as 14 days after the CA became aware of the incident. */
 static char *full_report_expected(const DraftsFacts *f)
 {
     if (f->full_report_due > 0) {
         g_autofree char *due = timefmt_rfc3339(f->full_report_due);
-        return g_strdup_printf("%s (14 days after the incident's disclosure)", due);
+        return g_strdup_printf("%s (14 days after the CA became aware of the incident)", due);
     }
-    gint64 disclosure = f->row->aware_at + 3 * DAY;
-    g_autofree char *due = timefmt_rfc3339(disclosure + 14 * DAY);
-    g_autofree char *disc = timefmt_rfc3339(disclosure);
-    return g_strdup_printf("%s at the latest (14 days after disclosure, which is due by %s)", due,
-                           disc);
+    g_autofree char *due = timefmt_rfc3339(f->row->aware_at + 14 * DAY);
+    return g_strdup_printf("%s at the latest (14 days after the CA became aware, if this is "
+                           "found to be an incident)",
+                           due);
 }
 
 char *drafts_markdown_render(Store *store, const Config *cfg, const DraftsFacts *f,

@@ -32,8 +32,10 @@ guint escalate_point_due(const Config *cfg, gint64 starts_at, gint64 due_at, gin
 
 typedef struct {
     gint64 case_id;
-    char *clock;
+    char *clock;   /* the clock's name */
+    char *key;     /* its escalation key: the name, "question_response#N" per question */
     gint64 starts_at, due_at;
+    gint64 page_at;   /* an extra paging time (rows 6-16 at 24 h), 0 = none */
     gint64 fired_max; /* highest point fired for this due time, 0 = none */
 } OpenClock;
 
@@ -41,6 +43,7 @@ static void open_clock_free(gpointer p)
 {
     OpenClock *c = p;
     g_free(c->clock);
+    g_free(c->key);
     g_free(c);
 }
 
@@ -48,12 +51,14 @@ static gboolean load_open_clocks(Store *store, GPtrArray *out, GError **error)
 {
     sqlite3_stmt *st = store_prepare(
         store,
-        "SELECT k.case_id, k.clock, k.starts_at, k.due_at, "
+        "SELECT k.case_id, k.clock, k.starts_at, k.due_at, coalesce(k.page_at, 0), "
+        " CASE WHEN k.ref = 0 THEN k.clock ELSE k.clock || '#' || k.ref END AS key, "
         " (SELECT coalesce(max(e.point), 0) FROM escalations e WHERE e.case_id = k.case_id "
-        "  AND e.clock = k.clock AND e.due_at = k.due_at) "
+        "  AND e.clock = (CASE WHEN k.ref = 0 THEN k.clock ELSE k.clock || '#' || k.ref END) "
+        "  AND e.due_at = k.due_at) "
         "FROM clocks k JOIN cases c ON c.id = k.case_id "
-        "WHERE c.status = 'open' AND k.met_at IS NULL AND k.starts_at IS NOT NULL "
-        "AND k.due_at IS NOT NULL ORDER BY k.due_at, k.case_id, k.clock",
+        "WHERE c.status = 'open' AND k.met_at IS NULL AND k.withdrawn = 0 "
+        "ORDER BY k.due_at, k.case_id, k.clock, k.ref",
         error);
     if (!st)
         return FALSE;
@@ -64,7 +69,9 @@ static gboolean load_open_clocks(Store *store, GPtrArray *out, GError **error)
         c->clock = g_strdup((const char *)sqlite3_column_text(st, 1));
         c->starts_at = sqlite3_column_int64(st, 2);
         c->due_at = sqlite3_column_int64(st, 3);
-        c->fired_max = sqlite3_column_int64(st, 4);
+        c->page_at = sqlite3_column_int64(st, 4);
+        c->key = g_strdup((const char *)sqlite3_column_text(st, 5));
+        c->fired_max = sqlite3_column_int64(st, 6);
         g_ptr_array_add(out, c);
     }
     sqlite3_reset(st);
@@ -85,7 +92,7 @@ static gboolean fire(Store *store, const Config *cfg, const OpenClock *c, guint 
     if (!st)
         return FALSE;
     sqlite3_bind_int64(st, 1, c->case_id);
-    sqlite3_bind_text(st, 2, c->clock, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, c->key, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 3, point);
     sqlite3_bind_int64(st, 4, c->due_at);
     sqlite3_bind_int64(st, 5, now);
@@ -105,7 +112,7 @@ static gboolean fire(Store *store, const Config *cfg, const OpenClock *c, guint 
         return FALSE;
 
     g_autofree char *row_key = g_strdup_printf("escalation:%" G_GINT64_FORMAT ":%s:%" G_GINT64_FORMAT
-                                               ":%u", c->case_id, c->clock, c->due_at, point);
+                                               ":%u", c->case_id, c->key, c->due_at, point);
     PageSpec spec = {.event = "escalation", .case_id = c->case_id, .clock = c->clock,
                      .due_at = c->due_at, .point = point, .at = point_at};
     return notify_page_enqueue(store, cfg, &spec, "escalation", row_key, now, error);
@@ -122,6 +129,13 @@ gboolean escalate_run(Store *store, const Config *cfg, gint64 now, guint *fired_
     for (guint i = 0; i < clocks->len; i++) {
         const OpenClock *c = g_ptr_array_index(clocks, i);
         guint point = escalate_point_due(cfg, c->starts_at, c->due_at, now);
+        /* The clock's own paging time inside its window (BR 4.9.1.1 rows
+         * 6-16: SHOULD within 24 h; revocation-delay updates at 3 days), as
+         * the percentage of the window it falls on. */
+        if (c->page_at && c->page_at <= now && c->due_at > c->starts_at) {
+            guint extra = (guint)MAX(1, (c->page_at - c->starts_at) * 100 / (c->due_at - c->starts_at));
+            point = MAX(point, extra);
+        }
         if (point == 0 || (gint64)point <= c->fired_max)
             continue;
         if (!fire(store, cfg, c, point, now, error))

@@ -118,10 +118,12 @@ static gboolean daemon_tick_now(Daemon *d, gboolean force, GError **error)
     NotifyTickStats st = {0};
     if (!notify_tick(d->store, d->cfg, now_s(), &st, error))
         return FALSE;
-    if (st.escalations || st.health_pages || st.delivered || st.retrying || st.failed)
+    if (st.escalations || st.health_pages || st.delivered || st.retrying || st.failed ||
+        st.missed || st.delayed_cases)
         g_message("event=notify escalations=%u health_pages=%u delivered=%u retrying=%u "
-                  "failed=%u",
-                  st.escalations, st.health_pages, st.delivered, st.retrying, st.failed);
+                  "failed=%u missed=%u incidents=%u delayed_revocation_cases=%u",
+                  st.escalations, st.health_pages, st.delivered, st.retrying, st.failed,
+                  st.missed, st.incidents, st.delayed_cases);
     return TRUE;
 }
 

@@ -17,7 +17,10 @@
 #include "jsonutil.h"
 #include "mime.h"
 #include "notify.h"
+#include "bugmail.h"
 #include "bugmail_apply.h"
+#include "obligations.h"
+#include "reasons.h"
 
 struct Intake {
     Store *store;
@@ -117,7 +120,7 @@ char *intake_result_to_json(const IntakeResult *r)
     jsonutil_add_string(b, "list", r->list);
     jsonutil_add_string(b, "problem", classify_problem_name(r->problem));
     json_builder_set_member_name(b, "reason");
-    if (r->reason)
+    if (r->reason > 0)
         json_builder_add_int_value(b, r->reason);
     else
         json_builder_add_null_value(b);
@@ -183,14 +186,65 @@ static void choose_aware(const IntakeOrigin *origin, const MimeMessage *msg, gin
     }
 }
 
-static gboolean opens_case(const Classification *cls)
+/* What a message says, beyond its kind: what the clocks and the decision to
+ * open a case need (SPEC 2.1, 2.3). */
+typedef struct {
+    guint32 reasons;         /* BR 4.9.1.1 rows the text supports */
+    gboolean names_cert;     /* a certificate identifier or an attached certificate */
+    gboolean concerns_certs; /* names one, or asks to revoke a domain's certificate */
+    gboolean names_problem;  /* a problem phrase or a reason */
+    gboolean bug_of_ca;      /* a bug whose summary starts with the CA's name and ':' */
+} Said;
+
+static gboolean asks_revocation(const char *hay)
+{
+    static GRegex *re;
+    static gsize once;
+    if (g_once_init_enter(&once)) {
+        re = g_regex_new("\\brevo(ke|cation|king)\\b|\\brevocar\\b|\\bwiderruf|\\brévo(quer|cation)",
+                         G_REGEX_CASELESS, 0, NULL);
+        g_once_init_leave(&once, 1);
+    }
+    return re && g_regex_match(re, hay, 0, NULL);
+}
+
+static void what_it_says(const Intake *in, const MimeMessage *msg, const Identifiers *ids,
+                         const Classification *cls, Said *s)
+{
+    g_autofree char *hay =
+        g_strconcat(msg->subject ? msg->subject : "", "\n", msg->text ? msg->text : "", NULL);
+    s->reasons = cls->reasons; /* the rules' phrases, negation and zones (issue 11) */
+    s->names_cert = ids->serials->len || ids->sha256->len || ids->crtsh_ids->len ||
+                    (ids->certs && ids->certs->len);
+    s->concerns_certs = s->names_cert || (ids->domains->len && asks_revocation(hay));
+    s->names_problem = (cls->problem != PROBLEM_NONE && cls->problem != PROBLEM_OTHER) ||
+                       s->reasons != 0;
+    if (cls->kind == KIND_BUGZILLA) {
+        g_autoptr(GPtrArray) names = g_ptr_array_new();
+        if (in->ca.owner)
+            g_ptr_array_add(names, (gpointer)in->ca.owner);
+        for (gsize i = 0; in->ca.aliases && in->ca.aliases[i]; i++)
+            g_ptr_array_add(names, (gpointer)in->ca.aliases[i]);
+        g_ptr_array_add(names, NULL);
+        s->bug_of_ca = bugmail_summary_names_ca(msg->subject, (const char *const *)names->pdata);
+    }
+}
+
+/* A CPR opens a case; a list post or a bug only when it concerns this CA and
+ * reports a problem (a certificate or a problem named), or is a bug whose
+ * summary starts with the CA's name: a post that only mentions the CA opens
+ * none. */
+static gboolean opens_case(const Classification *cls, const Said *s)
 {
     switch (cls->kind) {
     case KIND_CPR:
         return TRUE;
-    case KIND_LIST_POST:
     case KIND_BUGZILLA:
-        return cls->concerns_ca;
+        if (s->bug_of_ca)
+            return TRUE;
+        /* fall through */
+    case KIND_LIST_POST:
+        return cls->concerns_ca && (s->names_cert || s->names_problem);
     default:
         return FALSE;
     }
@@ -271,7 +325,7 @@ static char *join_refs(const GPtrArray *refs)
 static gboolean insert_message(Store *store, const guint8 *raw, gsize len, const char *sha,
                                const MimeMessage *msg, const Classification *cls, gint64 aware_at,
                                const char *aware_source, const IntakeOrigin *o, gint64 case_id,
-                               gint64 *row_r, GError **error)
+                               guint32 reasons, gint64 *row_r, GError **error)
 {
     g_autofree char *problems = strv_to_json(msg->problems);
     g_autofree char *refs = join_refs(msg->references);
@@ -280,7 +334,8 @@ static gboolean insert_message(Store *store, const guint8 *raw, gsize len, const
         store,
         "INSERT INTO messages (message_id, raw_sha256, raw, size, aware_at, aware_source, "
         "ingested_at, source, kind, list, problem, subject, from_email, in_reply_to, refs, "
-        "quarantined, parse_problems, case_id, rules) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        "quarantined, parse_problems, case_id, reason_candidates, rules) "
+        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         error);
     if (!st)
         return FALSE;
@@ -306,14 +361,16 @@ static gboolean insert_message(Store *store, const guint8 *raw, gsize len, const
     sqlite3_bind_text(st, 17, problems, -1, SQLITE_TRANSIENT);
     if (case_id)
         sqlite3_bind_int64(st, 18, case_id);
-    sqlite3_bind_text(st, 19, rules, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 19, reasons);
+    sqlite3_bind_text(st, 20, rules, -1, SQLITE_TRANSIENT);
     if (!store_step_done(store, st, error))
         return FALSE;
     *row_r = sqlite3_last_insert_rowid(store_db(store));
     return TRUE;
 }
 
-static gboolean insert_identifiers(Store *store, gint64 row, const Identifiers *ids, GError **error)
+static gboolean insert_identifiers(Store *store, const Config *cfg, gint64 row,
+                                   const Identifiers *ids, GError **error)
 {
     const GPtrArray *lists[] = {ids->serials, ids->sha256, ids->crtsh_ids, ids->domains};
     const char *types[] = {"serial", "sha256", "crtsh_id", "domain"};
@@ -336,7 +393,8 @@ static gboolean insert_identifiers(Store *store, gint64 row, const Identifiers *
         sqlite3_stmt *st = store_prepare(
             store,
             "INSERT OR IGNORE INTO certificates (message_row, sha256, serial, issuer, subject, "
-            "not_before, not_after, precert, sans) VALUES (?,?,?,?,?,?,?,?,?)",
+            "not_before, not_after, precert, sans, is_ca, short_lived, foreign_issuer) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
             error);
         if (!st)
             return FALSE;
@@ -349,6 +407,10 @@ static gboolean insert_identifiers(Store *store, gint64 row, const Identifiers *
         sqlite3_bind_int64(st, 7, c->not_after);
         sqlite3_bind_int(st, 8, c->precert);
         sqlite3_bind_text(st, 9, sans, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int(st, 10, c->is_ca);
+        sqlite3_bind_int(st, 11, obligations_short_lived(c->not_before, c->not_after));
+        sqlite3_bind_int(st, 12, obligations_foreign_issuer(
+                                     c->issuer_dn, (const char *const *)cfg->ca_names));
         if (!store_step_done(store, st, error))
             return FALSE;
     }
@@ -357,8 +419,8 @@ static gboolean insert_identifiers(Store *store, gint64 row, const Identifiers *
 
 /* Which case does this message belong to, and how was it found? */
 static gboolean resolve_case(Intake *in, const MimeMessage *msg, const Classification *cls,
-                             const Identifiers *ids, gint64 *case_id_r, const char **how_r,
-                             GError **error)
+                             const Identifiers *ids, const Said *said, gint64 *case_id_r,
+                             const char **how_r, GError **error)
 {
     /* Mail about a bug the CA filed belongs to that bug's case, whatever its
      * threading says. */
@@ -383,7 +445,7 @@ static gboolean resolve_case(Intake *in, const MimeMessage *msg, const Classific
             return FALSE;
         *how_r = "reference";
     }
-    if (!*case_id_r && opens_case(cls)) {
+    if (!*case_id_r && opens_case(cls, said)) {
         if (!cases_find_by_certificate(in->store, ids->serials, ids->sha256, case_id_r, error))
             return FALSE;
         *how_r = "certificate";
@@ -411,8 +473,8 @@ static gboolean join_case(Intake *in, gint64 case_id, gint64 row, const Classifi
     if (earlier || new_problem != c->problem) {
         gint64 at = earlier ? aware_at : c->aware_at;
         const char *src = earlier ? aware_source : c->aware_source;
-        if (!cases_update_facts(in->store, case_id, new_problem, at, src, error) ||
-            !clocks_case_changed(in->store, case_id, new_problem, at, error))
+        /* the clocks follow in obligations_on_message() */
+        if (!cases_update_facts(in->store, case_id, new_problem, at, src, error))
             return FALSE;
     }
     g_autofree char *row_s = g_strdup_printf("%" G_GINT64_FORMAT, row);
@@ -432,15 +494,27 @@ static const char *case_problem(const Classification *cls)
     return problem ? problem : "other";
 }
 
-/* A new case with its clocks, before its first message is inserted. */
+/* A new case, before its first message is inserted; its clocks start once
+ * the message and its identifiers are stored (obligations_on_message). Mail
+ * about a bug no case holds opens the case of that bug. */
 static gboolean open_case(Intake *in, const MimeMessage *msg, const Classification *cls,
                           gint64 aware_at, const char *aware_source, const IntakeOrigin *o,
                           gint64 *case_id_r, char **reference_r, GError **error)
 {
     const char *problem = case_problem(cls);
-    return cases_create(in->store, classify_kind_name(cls->kind), cls->list, problem, msg->subject,
-                        aware_at, aware_source, o->now, case_id_r, reference_r, error) &&
-           clocks_case_opened(in->store, *case_id_r, problem, aware_at, error);
+    if (!cases_create(in->store, classify_kind_name(cls->kind), cls->list, problem, msg->subject,
+                      aware_at, aware_source, o->now, case_id_r, reference_r, error))
+        return FALSE;
+    guint64 bug = 0;
+    if (cls->kind != KIND_BUGZILLA || !cls->bug_id ||
+        !g_ascii_string_to_unsigned(cls->bug_id, 10, 1, G_MAXINT64, &bug, NULL))
+        return TRUE;
+    sqlite3_stmt *st = store_prepare(in->store, "UPDATE cases SET bug_id = ? WHERE id = ?", error);
+    if (!st)
+        return FALSE;
+    sqlite3_bind_int64(st, 1, (gint64)bug);
+    sqlite3_bind_int64(st, 2, *case_id_r);
+    return store_step_done(in->store, st, error);
 }
 
 /* The audit event of open_case(), once the message row exists. */
@@ -470,19 +544,21 @@ gboolean intake_message(Intake *in, const guint8 *raw, gsize len, const IntakeOr
     if (ids->truncated)
         g_ptr_array_add(msg->problems, g_strdup_printf("identifiers truncated: more than %d of one kind",
                                                        EXTRACT_MAX_IDS_PER_LIST));
+    Said said = {0};
+    what_it_says(in, msg, ids, cls, &said);
 
     IntakeResult *r = g_new0(IntakeResult, 1);
     r->message_id = g_strdup(msg->message_id);
     r->kind = cls->kind;
     r->list = g_strdup(cls->list);
     r->problem = cls->problem;
+    r->reason = reasons_choose(said.reasons);
     r->source = g_strdup(origin->source);
     r->serials = strv_copy(ids->serials);
     r->sha256 = strv_copy(ids->sha256);
     r->crtsh_ids = strv_copy(ids->crtsh_ids);
     r->domains = strv_copy(ids->domains);
     r->problems = strv_copy(msg->problems);
-    r->reason = cls->reason;
     r->rules = strv_copy(cls->rules);
     r->identifiers_truncated = ids->truncated;
     const char *aware_source = NULL;
@@ -516,19 +592,19 @@ gboolean intake_message(Intake *in, const guint8 *raw, gsize len, const IntakeOr
          * inserted with it and never updated. The events keep their order:
          * message_received, then case_opened or message_joined_case. */
         const char *how = NULL;
-        if (!resolve_case(in, msg, cls, ids, &r->case_id, &how, error))
+        if (!resolve_case(in, msg, cls, ids, &said, &r->case_id, &how, error))
             goto rollback;
         gboolean joined = r->case_id != 0;
-        if (!joined && opens_case(cls)) {
+        if (!joined && opens_case(cls, &said)) {
             if (!open_case(in, msg, cls, r->aware_at, aware_source, origin, &r->case_id,
                            &r->case_reference, error))
                 goto rollback;
             r->new_case = TRUE;
         }
         if (!insert_message(store, raw, len, sha, msg, cls, r->aware_at, aware_source, origin,
-                            r->case_id, &r->message_row, error) ||
+                            r->case_id, said.reasons, &r->message_row, error) ||
             !add_source(store, r->message_row, origin, error) ||
-            !insert_identifiers(store, r->message_row, ids, error))
+            !insert_identifiers(store, in->cfg, r->message_row, ids, error))
             goto rollback;
         g_autofree char *row_s = g_strdup_printf("%" G_GINT64_FORMAT, r->message_row);
         g_autofree char *details = jsonutil_object_of_strings(
@@ -547,9 +623,29 @@ gboolean intake_message(Intake *in, const guint8 *raw, gsize len, const IntakeOr
                                    r->aware_at, aware_source, origin, error))
                 goto rollback;
         }
-        /* A question on the bug, a "Next update" date on its whiteboard. */
+        /* Its reason and what it owes; the case's clocks follow. BR 4.9.5
+         * is owed for a CPR, and for a list post or bug that names a
+         * certificate and a problem. */
+        if (r->case_id) {
+            gboolean report = cls->kind == KIND_CPR || cls->kind == KIND_LIST_POST ||
+                              cls->kind == KIND_BUGZILLA;
+            MessageFacts mf = {
+                .case_id = r->case_id,
+                .message_row = r->message_row,
+                /* what the CA's own replies or auto-replies quote is not a report */
+                .reason_candidates = report ? said.reasons : 0,
+                .concerns_certs = report && said.concerns_certs,
+                .report_owed = cls->kind == KIND_CPR ||
+                               ((cls->kind == KIND_LIST_POST || cls->kind == KIND_BUGZILLA) &&
+                                said.names_cert && said.names_problem),
+            };
+            if (!obligations_on_message(store, &mf, origin->now, error))
+                goto rollback;
+        }
+        /* A question on the bug, the CA's own comment, a "Next update" date. */
         if (r->case_id && cls->kind == KIND_BUGZILLA &&
-            !bugmail_apply(store, &in->ca, msg, cls->bug_id, r->case_id, r->aware_at, error))
+            !bugmail_apply(store, &in->ca, (const char *const *)in->cfg->bugzilla_ca_accounts, msg,
+                           cls->bug_id, r->case_id, r->aware_at, error))
             goto rollback;
         /* Pages and the reporter's acknowledgement commit with the case (issue 5). */
         if (r->case_id && !notify_on_intake(store, in->cfg, r->case_id, r->new_case,

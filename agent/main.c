@@ -24,7 +24,9 @@ static const Command COMMANDS[] = {
     {"list", cli_list, "list [--json] [--open]          cases and their next deadline"},
     {"show", cli_show, "show CASE [--json]              one case in full"},
     {"deadlines", cli_deadlines, "deadlines [--json]              open clocks, soonest first"},
-    {"event", cli_event, "event CASE TYPE [--at TIME] [--by NAME] [--note TEXT]"},
+    {"event", cli_event, "event CASE TYPE [--at TIME] [--by NAME] [--note TEXT] [--ref N]"},
+    {"case", cli_case, "case reason CASE REASON [--note T] | incident CASE yes|no [--rationale T]\n"
+                       "        [--aware-at TIME] | link-bug CASE BUG"},
     {"draft", cli_draft, "draft CASE [--format markdown|bugzilla-json]  the redacted report / bug"},
     {"consent", cli_consent, "consent grant EMAIL [--name N] --evidence TEXT | revoke EMAIL | list [--json]"},
     {"file", cli_file, "file CASE                       create the Bugzilla bug (never twice)"},

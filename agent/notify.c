@@ -7,6 +7,7 @@
 #include "notify.h"
 #include "notify_internal.h"
 #include "cpr_error.h"
+#include "obligations.h"
 #include "outbox.h"
 
 /* Rows delivered per target per tick: keeps one busy target from holding up
@@ -98,6 +99,15 @@ gboolean notify_tick(Store *store, const Config *cfg, gint64 now, NotifyTickStat
 {
     NotifyTickStats local = {0};
     NotifyTickStats *stats = stats_r ? stats_r : &local;
+    /* The clock sweep first: a missed deadline's consequences (an incident,
+     * a delayed-revocation case and its page) go out in this same tick. It
+     * runs whether or not any target is configured. */
+    SweepStats sweep = {0};
+    if (!obligations_sweep(store, cfg, now, &sweep, error))
+        return FALSE;
+    stats->missed += sweep.missed;
+    stats->incidents += sweep.incidents;
+    stats->delayed_cases += sweep.delayed;
     return notify_health_run(store, cfg, now, &stats->health_pages, error) &&
            escalate_run(store, cfg, now, &stats->escalations, error) &&
            notify_deliver_due(store, cfg, now, stats, error);

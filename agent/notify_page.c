@@ -28,13 +28,13 @@ char *notify_incident_key(const char *reference, const char *clock)
 /* The clock a page is about and its due time: the given one, else the
  * case's soonest unmet clock. */
 static gboolean page_clock(Store *store, const PageSpec *spec, char **clock_r, gint64 *due_r,
-                           GError **error)
+                           char **rule_r, GError **error)
 {
     sqlite3_stmt *st = store_prepare(
         store,
-        "SELECT clock, coalesce(due_at, 0) FROM clocks WHERE case_id = ?1 AND "
-        "(?2 IS NULL AND met_at IS NULL AND due_at IS NOT NULL OR clock = ?2) "
-        "ORDER BY due_at, clock LIMIT 1",
+        "SELECT clock, due_at, rule FROM clocks WHERE case_id = ?1 AND withdrawn = 0 AND "
+        "(?2 IS NULL AND met_at IS NULL OR clock = ?2) "
+        "ORDER BY clock = ?2 DESC, due_at, clock LIMIT 1",
         error);
     if (!st)
         return FALSE;
@@ -44,9 +44,11 @@ static gboolean page_clock(Store *store, const PageSpec *spec, char **clock_r, g
     if (rc == SQLITE_ROW) {
         *clock_r = g_strdup((const char *)sqlite3_column_text(st, 0));
         *due_r = spec->due_at ? spec->due_at : sqlite3_column_int64(st, 1);
+        *rule_r = g_strdup((const char *)sqlite3_column_text(st, 2));
     } else {
         *clock_r = g_strdup(spec->clock);
         *due_r = spec->due_at;
+        *rule_r = NULL;
     }
     sqlite3_reset(st);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
@@ -78,7 +80,7 @@ static char *summary_for(const PageSpec *spec, const CaseRow *c, const char *clo
 }
 
 static char *build_doc(const PageSpec *spec, const CaseRow *c, const char *title,
-                       const char *clock, gint64 due, gint64 now)
+                       const char *clock, const char *rule, gint64 due, gint64 now)
 {
     g_autofree char *summary = summary_for(spec, c, clock, due, now);
     g_autofree char *incident = notify_incident_key(c->reference, clock);
@@ -96,8 +98,7 @@ static char *build_doc(const PageSpec *spec, const CaseRow *c, const char *title
     jsonutil_add_string(b, "title", title);
     jsonutil_add_time(b, "aware_at", c->aware_at, TRUE);
     jsonutil_add_string(b, "clock", clock);
-    const ClockPolicy *p = clock ? clocks_policy(clock, c->problem) : NULL;
-    jsonutil_add_string(b, "rule", p ? p->source : NULL);
+    jsonutil_add_string(b, "rule", rule);
     jsonutil_add_time(b, "due_at", due, TRUE);
     json_builder_set_member_name(b, "seconds_left");
     if (due)
@@ -124,9 +125,9 @@ char *notify_page_build(Store *store, const Config *cfg, const PageSpec *spec, g
     g_autoptr(CaseRow) c = cases_load_id(store, spec->case_id, error);
     if (!c)
         return NULL;
-    g_autofree char *clock = NULL;
+    g_autofree char *clock = NULL, *rule = NULL;
     gint64 due = 0;
-    if (!page_clock(store, spec, &clock, &due, error))
+    if (!page_clock(store, spec, &clock, &due, &rule, error))
         return NULL;
     g_autoptr(CaseRedaction) cr = case_redaction_new(store, cfg, spec->case_id, error);
     if (!cr)
@@ -139,7 +140,7 @@ char *notify_page_build(Store *store, const Config *cfg, const PageSpec *spec, g
             return NULL;
     }
     /* `by` is the CA's own staff, but it is typed by people: check it too. */
-    g_autofree char *doc = build_doc(spec, c, title, clock, due, now);
+    g_autofree char *doc = build_doc(spec, c, title, clock, rule, due, now);
     if (!case_redaction_check(cr, doc, name, error))
         return NULL;
     return g_steal_pointer(&doc);
@@ -181,11 +182,11 @@ char *notify_page_doc(Store *store, const Config *cfg, const PageSpec *spec, con
     g_autoptr(CaseRow) c = cases_load_id(store, spec->case_id, error);
     if (!c)
         return NULL;
-    g_autofree char *clock = NULL;
+    g_autofree char *clock = NULL, *rule = NULL;
     gint64 due = 0;
-    if (!page_clock(store, spec, &clock, &due, error))
+    if (!page_clock(store, spec, &clock, &due, &rule, error))
         return NULL;
-    return build_doc(spec, c, NULL, clock, due, now);
+    return build_doc(spec, c, NULL, clock, rule, due, now);
 }
 
 gboolean notify_page_enqueue(Store *store, const Config *cfg, const PageSpec *spec,

@@ -52,17 +52,29 @@ GPtrArray *report_compute(const ReportSample *samples, gsize n, gint64 now)
             g_hash_table_insert(times, st->clock, g_array_new(FALSE, FALSE, sizeof(gint64)));
         }
         st->count++;
-        if (s->met_at) {
-            if (s->met_at <= s->due_at)
-                st->met++;
+        switch (clocks_status(s->due_at, s->met_at, s->withdrawn, now)) {
+        case CLOCK_MET:
+            if (s->backfilled)
+                st->met_backfilled++;
             else
-                st->missed++;
+                st->met++;
+            break;
+        case CLOCK_MET_LATE:
+            st->met_late++;
+            break;
+        case CLOCK_MISSED:
+            st->missed++;
+            break;
+        case CLOCK_WITHDRAWN:
+            st->withdrawn++;
+            break;
+        case CLOCK_OPEN:
+            st->open++;
+            break;
+        }
+        if (s->met_at && !s->withdrawn) {
             gint64 t = s->met_at - s->starts_at;
             g_array_append_val(g_hash_table_lookup(times, st->clock), t);
-        } else if (s->due_at < now) {
-            st->missed++;
-        } else {
-            st->open++;
         }
     }
     for (guint i = 0; i < out->len; i++) {
@@ -87,9 +99,9 @@ gboolean report_load(Store *store, gint64 since, gint64 until, GArray **samples_
 {
     sqlite3_stmt *st = store_prepare(
         store,
-        "SELECT k.clock, k.starts_at, k.due_at, coalesce(k.met_at, 0) FROM clocks k "
-        "JOIN cases c ON c.id = k.case_id WHERE k.starts_at IS NOT NULL AND k.due_at IS NOT NULL "
-        "AND c.aware_at >= ?1 AND (?2 = 0 OR c.aware_at < ?2) ORDER BY k.case_id, k.clock",
+        "SELECT k.clock, k.starts_at, k.due_at, coalesce(k.met_at, 0), k.withdrawn FROM clocks k "
+        "JOIN cases c ON c.id = k.case_id WHERE c.aware_at >= ?1 AND (?2 = 0 OR c.aware_at < ?2) "
+        "ORDER BY k.case_id, k.clock, k.ref",
         error);
     if (!st)
         return FALSE;
@@ -104,6 +116,7 @@ gboolean report_load(Store *store, gint64 since, gint64 until, GArray **samples_
             .starts_at = sqlite3_column_int64(st, 1),
             .due_at = sqlite3_column_int64(st, 2),
             .met_at = sqlite3_column_int64(st, 3),
+            .withdrawn = sqlite3_column_int(st, 4) != 0,
         };
         g_array_append_val(samples, s);
     }
@@ -138,16 +151,20 @@ char *report_format_text(const GPtrArray *stats, gint64 since, gint64 until, gin
     g_autofree char *until_s = timefmt_rfc3339(until ? until : now);
     g_string_append_printf(out, "Response times of cases the CA became aware of from %s to %s\n\n",
                            since_s, until_s);
-    g_string_append_printf(out, "%-24s %6s %6s %6s %6s  %-12s %s\n", "CLOCK", "COUNT", "MET",
-                           "MISSED", "OPEN", "MEDIAN", "P90");
+    g_string_append_printf(out, "%-30s %5s %5s %9s %8s %6s %9s %5s  %-12s %s\n", "CLOCK",
+                           "COUNT", "MET", "MET(BACK)", "MET LATE", "MISSED", "WITHDRAWN", "OPEN",
+                           "MEDIAN", "P90");
     for (guint i = 0; i < stats->len; i++) {
         const ReportClockStats *s = g_ptr_array_index(stats, i);
         g_autofree char *med = s->timed ? duration(s->median) : g_strdup("-");
         g_autofree char *p90 = s->timed ? duration(s->p90) : g_strdup("-");
-        g_string_append_printf(out, "%-24s %6u %6u %6u %6u  %-12s %s\n", s->clock, s->count,
-                               s->met, s->missed, s->open, med, p90);
+        g_string_append_printf(out, "%-30s %5u %5u %9u %8u %6u %9u %5u  %-12s %s\n", s->clock,
+                               s->count, s->met, s->met_backfilled, s->met_late, s->missed,
+                               s->withdrawn, s->open, med, p90);
     }
-    g_string_append(out, "\nmet = in time; median and p90 are of the time to meet, over clocks met "
+    g_string_append(out, "\nmet = in time, recorded in time; met(back) = in time by an event "
+                         "recorded after the fact;\nwithdrawn = the case was found not to be an "
+                         "incident; median and p90 are of the time to meet,\nover clocks met "
                          "(in time or late)\n");
     return g_string_free(out, FALSE);
 }
@@ -166,7 +183,10 @@ char *report_format_json(const GPtrArray *stats, gint64 since, gint64 until, gin
         jsonutil_add_string(b, "clock", s->clock);
         jsonutil_add_int(b, "count", s->count);
         jsonutil_add_int(b, "met", s->met);
+        jsonutil_add_int(b, "met_backfilled", s->met_backfilled);
+        jsonutil_add_int(b, "met_late", s->met_late);
         jsonutil_add_int(b, "missed", s->missed);
+        jsonutil_add_int(b, "withdrawn", s->withdrawn);
         jsonutil_add_int(b, "open", s->open);
         jsonutil_add_int(b, "timed", s->timed);
         json_builder_set_member_name(b, "median_seconds");

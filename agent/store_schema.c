@@ -133,7 +133,56 @@ static const char *const MIGRATIONS[] = {
     "  message_id TEXT NOT NULL,"
     "  sent_at INTEGER NOT NULL,"
     "  PRIMARY KEY (case_id, email));",
-    /* issue 11: the classification rules that fired, per message (JSON array) */
+
+    /* 2 -> 3: obligations as separate clocks (issue 10, SPEC 2.3): the BR
+     * 4.9.1.1 reason of a case, its incident state, one clock per question,
+     * withdrawn clocks, linked delayed-revocation cases. Clock rows are
+     * derived from the case and its events (clocks.c); the rows of existing
+     * cases are recomputed by clocks_upgrade() on first open, which reads the
+     * cases listed in clocks_upgrade_pending. */
+    "ALTER TABLE cases ADD COLUMN revocation_reason INTEGER;"   /* BR row 1..16; NULL: none or assumed */
+    "ALTER TABLE cases ADD COLUMN reason_source TEXT"           /* NULL: concerns no certificate */
+    "  CHECK (reason_source IN ('inferred','assumed','set'));"
+    "ALTER TABLE cases ADD COLUMN reason_candidates INTEGER NOT NULL DEFAULT 0;" /* bit n: row n */
+    "ALTER TABLE cases ADD COLUMN report_owed INTEGER NOT NULL DEFAULT 0;"      /* BR 4.9.5 applies */
+    "ALTER TABLE cases ADD COLUMN incident TEXT NOT NULL DEFAULT 'undetermined'"
+    "  CHECK (incident IN ('undetermined','yes','no'));"
+    "ALTER TABLE cases ADD COLUMN incident_rationale TEXT;"
+    "ALTER TABLE cases ADD COLUMN incident_aware_at INTEGER;"
+    "ALTER TABLE cases ADD COLUMN auto_incident_at INTEGER;"    /* the sweep declared it, once */
+    "ALTER TABLE cases ADD COLUMN linked_case_id INTEGER REFERENCES cases(id);"
+    "CREATE UNIQUE INDEX cases_bug ON cases(bug_id) WHERE bug_id IS NOT NULL;"
+    "CREATE UNIQUE INDEX cases_delayed ON cases(linked_case_id) WHERE kind = 'delayed_revocation';"
+    "ALTER TABLE messages ADD COLUMN reason_candidates INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE certificates ADD COLUMN is_ca INTEGER;"          /* basicConstraints CA */
+    "ALTER TABLE certificates ADD COLUMN short_lived INTEGER;"    /* BR 1.6.1 */
+    "ALTER TABLE certificates ADD COLUMN foreign_issuer INTEGER;" /* issuer is none of [ca] ca_names */
+    "CREATE TABLE clocks_v3 ("
+    "  case_id INTEGER NOT NULL REFERENCES cases(id),"
+    "  clock TEXT NOT NULL,"
+    "  ref INTEGER NOT NULL DEFAULT 0,"          /* question: Bugzilla comment number */
+    "  starts_at INTEGER NOT NULL,"
+    "  due_at INTEGER NOT NULL,"
+    "  met_at INTEGER,"
+    "  page_at INTEGER,"                         /* an extra paging time in the window */
+    "  withdrawn INTEGER NOT NULL DEFAULT 0,"
+    "  rule TEXT,"
+    "  PRIMARY KEY (case_id, clock, ref));"
+    "INSERT INTO clocks_v3 (case_id, clock, starts_at, due_at, met_at)"
+    "  SELECT case_id, clock, starts_at, due_at, met_at FROM clocks"
+    "  WHERE starts_at IS NOT NULL AND due_at IS NOT NULL;"
+    "DROP TABLE clocks;"
+    "ALTER TABLE clocks_v3 RENAME TO clocks;"
+    "CREATE TABLE clock_misses ("                /* the sweep's clock_missed events, once each */
+    "  case_id INTEGER NOT NULL REFERENCES cases(id),"
+    "  clock TEXT NOT NULL, ref INTEGER NOT NULL, due_at INTEGER NOT NULL,"
+    "  recorded_at INTEGER NOT NULL,"
+    "  premigration INTEGER NOT NULL DEFAULT 0," /* passed before the upgrade: opens nothing */
+    "  reviewed_at INTEGER,"
+    "  PRIMARY KEY (case_id, clock, ref, due_at));"
+    "CREATE TABLE clocks_upgrade_pending (case_id INTEGER PRIMARY KEY);"
+    "INSERT INTO clocks_upgrade_pending SELECT id FROM cases;",
+    /* 3 -> 4: issue 11: the classification rules that fired, per message (JSON array) */
     "ALTER TABLE messages ADD COLUMN rules TEXT;",
 };
 

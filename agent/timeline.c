@@ -43,6 +43,16 @@ static const EventText EVENT_TEXT[] = {
     {"closed", "Case closed"},
     {"reopened", "Case reopened"},
     {"note", "Note"},
+    {"revocation_delayed", "Revocation will not be completed by its deadline"},
+    {"reason_changed", "Revocation reason (BR 4.9.1.1) determined"},
+    {"incident_decided", "Incident determination recorded"},
+    {"incident_declared", "Incident declared: a BR 4.9.5 deadline was missed"},
+    {"clock_missed", "Deadline missed"},
+    {"delayed_revocation_opened", "Delayed-revocation incident opened"},
+    {"bug_comment_by_ca", "The CA commented on the bug"},
+    {"bug_update_due_set", "Next update date set on the bug"},
+    {"bug_linked", "Bugzilla bug linked to the case"},
+    {"clocks_migrated", NULL},
 };
 
 static const EventText *event_text(const char *type)
@@ -206,20 +216,23 @@ static gboolean case_timeline(Store *store, const Config *cfg, gint64 case_id, g
 
     g_string_append(md, "\n| Deadline | Rule | Due (UTC) | Met (UTC) |\n| --- | --- | --- | --- |\n");
     st = store_prepare(store,
-                       "SELECT clock, due_at, met_at FROM clocks WHERE case_id = ? AND due_at IS "
-                       "NOT NULL ORDER BY due_at, clock",
+                       "SELECT clock, due_at, coalesce(met_at, 0), rule, withdrawn FROM clocks "
+                       "WHERE case_id = ? ORDER BY due_at, clock, ref",
                        error);
     if (!st)
         return FALSE;
     sqlite3_bind_int64(st, 1, case_id);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         const char *clock = (const char *)sqlite3_column_text(st, 0);
-        const ClockPolicy *p = clocks_policy(clock, c->problem);
+        const char *rule = (const char *)sqlite3_column_text(st, 3);
         gint64 due = sqlite3_column_int64(st, 1), met = sqlite3_column_int64(st, 2);
+        /* the wall clock: a timeline is read now */
+        ClockStatus status = clocks_status(due, met, sqlite3_column_int(st, 4),
+                                           g_get_real_time() / G_USEC_PER_SEC);
         g_autofree char *due_s = timefmt_minute(due);
         g_autofree char *met_s = met ? timefmt_minute(met) : g_strdup("not met");
-        g_string_append_printf(md, "| %s | %s | %s | %s%s |\n", clock, p ? p->source : "", due_s,
-                               met_s, met > due ? " (late)" : "");
+        g_string_append_printf(md, "| %s | %s | %s | %s (%s) |\n", clock, rule ? rule : "", due_s,
+                               met_s, clocks_status_name(status));
     }
     sqlite3_reset(st);
     if (rc != SQLITE_DONE) {

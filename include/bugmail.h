@@ -18,7 +18,8 @@ typedef struct {
     const char *whiteboard;     /* X-Bugzilla-Whiteboard when the server sends it, or NULL */
     const char *text;           /* the message text (may be NULL) */
     const char *const *ca_names;   /* the CA owner and its aliases; NULL-terminated */
-    const char *const *ca_domains; /* the CA's mail domains: its own accounts */
+    const char *const *ca_domains; /* the CA's mail domains and its Bugzilla accounts
+                                      (whole addresses, [bugzilla] ca_accounts) */
     gsize max_text_bytes;       /* text beyond this is ignored; 0 = 256 KB */
 } BugmailInput;
 
@@ -31,7 +32,9 @@ typedef enum {
 typedef struct {
     BugmailQuestion question;
     gboolean by_ca;          /* the change or comment is the CA's own */
-    int comment_number;      /* the new comment's number, 0 when none */
+    gboolean has_comment;    /* the mail carries a new comment (number may be 0) */
+    int comment_number;      /* the new comment's number, 0 when none (or comment 0) */
+    gint64 comment_at;       /* the comment's own time, 0 when unreadable */
     gboolean has_next_update;
     gint64 next_update;      /* 00:00 UTC of the whiteboard's "Next update" date */
     char *next_update_date;  /* "YYYY-MM-DD", or NULL */
@@ -40,6 +43,10 @@ typedef struct {
 /* Never returns NULL. Caller frees with bugmail_facts_free(). */
 BugmailFacts *bugmail_parse(const BugmailInput *in);
 void bugmail_facts_free(BugmailFacts **facts);
+
+/* Does a bug's subject ("[Bug 123] New: Owner: title") carry a summary that
+ * starts with one of `ca_names` and a colon (SPEC 2.1)? */
+gboolean bugmail_summary_names_ca(const char *subject, const char *const *ca_names);
 
 /* "needinfo", "comment" or NULL. */
 const char *bugmail_question_name(BugmailQuestion q);

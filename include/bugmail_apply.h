@@ -14,12 +14,14 @@
  * none. */
 gboolean bugmail_find_case(Store *store, const char *bug_id, gint64 *case_id_r, GError **error);
 
-/* A Bugzilla mail joined or opened case `case_id`: a question to the CA
- * records "question_asked" at `at` (the mail's aware_at), which starts the
- * question_response clock; a whiteboard "Next update YYYY-MM-DD" sets the
- * bug_update clock's due time to 00:00 UTC of that date. Events are written
- * with time `at` by actor "intake". */
-gboolean bugmail_apply(Store *store, const CaIdentity *ca, const MimeMessage *msg,
-                       const char *bug_id, gint64 case_id, gint64 at, GError **error);
+/* A Bugzilla mail joined or opened case `case_id` (SPEC 2.3): a question to
+ * the CA records "question_asked" with its comment number (once per comment),
+ * at the earlier of `at` (the mail's aware_at) and the comment's own time; the
+ * CA's own comment records "bug_comment_by_ca" (comment 0: "bug_filed"); a
+ * whiteboard "Next update YYYY-MM-DD" records "bug_update_due_set". The clocks
+ * follow (clocks_refresh). `ca_accounts`: [bugzilla] ca_accounts, may be NULL. */
+gboolean bugmail_apply(Store *store, const CaIdentity *ca, const char *const *ca_accounts,
+                       const MimeMessage *msg, const char *bug_id, gint64 case_id, gint64 at,
+                       GError **error);
 
 #endif

@@ -15,6 +15,7 @@ typedef struct {
     gint64 not_before; /* Unix seconds */
     gint64 not_after;
     gboolean precert;  /* carries the CT poison extension 1.3.6.1.4.1.11129.2.4.3 */
+    gboolean is_ca;    /* basicConstraints cA is TRUE */
 } CertInfo;
 
 /* Parse one DER certificate. NULL with CPR_ERROR_MESSAGE when it is not one. */

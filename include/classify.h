@@ -46,7 +46,8 @@ typedef struct {
                              posts, else From; lower-case; NULL if none */
     char *author_name;    /* display name of the real author, or NULL */
     char *bug_id;         /* Bugzilla bug number for bugzilla mail, else NULL */
-    gint reason;          /* BR 4.9.1.1 row (SPEC 2.3) the text supports, 0: none */
+    guint32 reasons;      /* BR 4.9.1.1 rows the text supports: bit n = row n */
+    gint reason;          /* the row chosen among them (reasons_choose), 0: none */
     GPtrArray *rules;     /* char*: names of the rules that fired, in order */
 } Classification;
 

@@ -47,6 +47,9 @@ int cli_list(CliContext *ctx, int argc, char **argv);
 int cli_show(CliContext *ctx, int argc, char **argv);
 int cli_deadlines(CliContext *ctx, int argc, char **argv);
 int cli_event(CliContext *ctx, int argc, char **argv);
+int cli_case(CliContext *ctx, int argc, char **argv); /* cli_case.c */
+/* The name of the user running the command (getpwuid); caller frees. */
+char *cli_user_name(void);
 int cli_status(CliContext *ctx, int argc, char **argv);
 int cli_audit(CliContext *ctx, int argc, char **argv);
 int cli_run(CliContext *ctx, int argc, char **argv); /* imap_cli.c */

@@ -1,40 +1,108 @@
 /* clocks.h - the deadlines of a case (SPEC 2.3).
  *
- * The windows, their starting events and the events that meet them are a table
- * (CLOCK_POLICY in clocks.c), not code: a policy change, such as a CA/B Forum
- * ballot that runs a clock from `actionable` instead of `aware`, is an edit of
- * one row. Rows of the clocks table hold each case's started/due/met times. */
+ * A case's clocks are a function of what the case knows (its kind, awareness
+ * time, BR 4.9.1.1 reason, what its certificates are, its incident state) and
+ * of the events recorded on it: clocks_compute() is that function, pure, and
+ * tested as a table (tests/test_clocks.c). The windows, their starting points
+ * and the events that meet them are data (CLOCK_DEFS in clocks.c, the reason
+ * rows in reasons.c): a policy change, such as a CA/B Forum ballot that runs a
+ * clock from `actionable`, is an edit of one row.
+ *
+ * The clocks table holds the result for readers (show, deadlines, escalation,
+ * reports); clocks_refresh() recomputes and rewrites a case's rows inside the
+ * caller's transaction whenever a fact or an event changes. A CPR is not an
+ * incident: the BR clocks (preliminary reports, revocation) and the incident
+ * clocks of the CCADB guidelines (disclosure, full report, updates, questions)
+ * start on different facts. */
 #ifndef CPR_CLOCKS_H
 #define CPR_CLOCKS_H
 
 #include <glib.h>
 #include "store.h"
 
+typedef enum {
+    INCIDENT_UNDETERMINED,
+    INCIDENT_YES,
+    INCIDENT_NO,
+} IncidentState;
+
+typedef enum {
+    CLOCK_OPEN,      /* unmet, not yet due */
+    CLOCK_MET,       /* met by its due time */
+    CLOCK_MET_LATE,  /* met after its due time */
+    CLOCK_MISSED,    /* due time passed, unmet */
+    CLOCK_WITHDRAWN, /* no longer applies (the case is not an incident) */
+} ClockStatus;
+
+/* The reason of a case: REASON_NONE when it concerns no certificate,
+ * REASON_ASSUMED when it does but no reason is known, else the BR row. */
+#define REASON_NONE (-1)
+#define REASON_ASSUMED 0
+
+/* What the case knows. */
 typedef struct {
-    const char *clock;         /* cpr_preliminary_report, revocation, ... */
-    const char *starts_on;     /* "aware" or the event type that starts it */
-    gint64 window_seconds;
-    const char *problem;       /* row applies only to this problem; NULL = any */
-    const char *met_by;        /* space-separated event types that meet it */
-    gboolean recurring;        /* restarts from the meeting event (bug updates) */
-    const char *source;        /* the rule's source, for drafts and people */
-} ClockPolicy;
+    const char *kind;         /* cpr, list_post, bugzilla, delayed_revocation, ... */
+    gint64 aware_at;
+    gboolean report_owed;     /* BR 4.9.5 applies: a CPR, or a list post / bug
+                                 that names a certificate and a problem */
+    int reason;               /* REASON_NONE, REASON_ASSUMED or 1..16 */
+    gboolean failure_named;   /* some reason the text supports (not only the chosen
+                                 one) is a failure of the CA by default: a CAA
+                                 violation reported with "never requested" */
+    gboolean subordinate_ca;  /* every certificate concerned is a CA certificate */
+    gboolean short_lived;     /* every certificate concerned is short-lived */
+    gboolean foreign;         /* every certificate concerned is another CA's */
+    IncidentState incident;
+    gint64 incident_aware_at; /* yes: incident awareness; no: when the clocks
+                                 ran before they were withdrawn (0 = never) */
+} ClockFacts;
 
-/* The policy row for `clock` and `problem` (first match), or NULL. */
-const ClockPolicy *clocks_policy(const char *clock, const char *problem);
-/* Distinct clock names in table order, NULL-terminated; static. */
+/* One recorded event, as the clocks see it. */
+typedef struct {
+    gint64 id;       /* event row id: orders events and keys unnumbered questions */
+    const char *type;
+    gint64 at;
+    gint64 ref;      /* question_asked / question_answered: comment number, 0 = none */
+    gint64 value;    /* bug_update_due_set: 00:00 UTC of the "Next update" day */
+} ClockEvent;
+
+typedef struct {
+    char *clock;
+    gint64 ref;       /* question_response: comment number (> 0); < 0 for a question
+                         without a number (-event id); 0 for other clocks */
+    gint64 starts_at;
+    gint64 due_at;
+    gint64 met_at;    /* 0 = unmet */
+    gint64 page_at;   /* an extra paging time inside the window, 0 = none (rows
+                         6-16: 24 h; delayed-revocation updates: 3 days) */
+    gboolean withdrawn;
+    char *rule;       /* "BR 4.9.1.1 #5, 24 h" */
+} Clock;
+
+void clock_free(gpointer clock);
+
+/* The clocks of a case, in a stable order (definition order, questions by
+ * ref). Events may come in any order. Never NULL. */
+GPtrArray *clocks_compute(const ClockFacts *facts, const ClockEvent *events, gsize n_events);
+
+ClockStatus clocks_status(gint64 due_at, gint64 met_at, gboolean withdrawn, gint64 now);
+const char *clocks_status_name(ClockStatus status);
+
+/* Distinct clock names in definition order, NULL-terminated; static. */
 const char *const *clocks_names(void);
+/* Event types that can change a case's clocks. */
+gboolean clocks_event_matters(const char *type);
 
-/* Create the clock rows of a new case (inside the caller's transaction). */
-gboolean clocks_case_opened(Store *store, gint64 case_id, const char *problem, gint64 aware_at,
-                            GError **error);
-/* aware_at or problem changed (an earlier report joined, the problem became
- * known): move unmet clocks that run from awareness. */
-gboolean clocks_case_changed(Store *store, gint64 case_id, const char *problem, gint64 aware_at,
-                             GError **error);
-/* An event happened on the case: meet and start clocks accordingly. Returns
- * the names of clocks met via *met_r (may be NULL; caller frees). */
-gboolean clocks_on_event(Store *store, gint64 case_id, const char *problem, const char *event_type,
-                         gint64 at, GPtrArray **met_r, GError **error);
+const char *clocks_incident_name(IncidentState s);
+gboolean clocks_incident_from_name(const char *name, IncidentState *s_r);
+
+/* Recompute case `case_id`'s clocks from the database and rewrite its rows
+ * (inside the caller's transaction). `newly_met_r` (may be NULL) gets the
+ * names of clocks that were unmet before and are met now; caller frees. */
+gboolean clocks_refresh(Store *store, gint64 case_id, GPtrArray **newly_met_r, GError **error);
+
+/* The facts of case `case_id` as stored (for drafts and tests). */
+gboolean clocks_load_facts(Store *store, gint64 case_id, ClockFacts *facts_r, char **kind_r,
+                           GError **error);
 
 #endif

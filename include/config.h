@@ -66,6 +66,7 @@ typedef struct {
     char *bugzilla_component; /* default "CA Certificate Compliance" */
     char *bugzilla_version;   /* default "other" */
     gboolean bugzilla_auto_file;
+    char **bugzilla_ca_accounts; /* the CA's Bugzilla accounts; NULL-terminated or NULL */
 
     /* [drafts] */
     char *drafts_template_dir;     /* default: conf/ next to the config, or share dir */

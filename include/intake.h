@@ -33,6 +33,7 @@ typedef struct {
     MessageKind kind;
     char *list;          /* or NULL */
     ProblemType problem;
+    int reason;          /* BR 4.9.1.1 row the message's text supports, 0 = none */
     gint64 case_id;      /* 0 when no case */
     char *case_reference;
     gboolean new_case;
@@ -42,7 +43,6 @@ typedef struct {
     char *source;
     GPtrArray *serials, *sha256, *crtsh_ids, *domains; /* char* */
     GPtrArray *problems; /* parse problems; non-empty = quarantined */
-    gint reason;         /* BR 4.9.1.1 row inferred from the text, 0: none */
     GPtrArray *rules;    /* char*: the classification rules that fired */
     gboolean identifiers_truncated; /* a list hit its cap */
 } IntakeResult;

@@ -20,10 +20,13 @@ typedef struct {
     guint delivered;       /* outbox rows delivered */
     guint retrying;        /* attempts that failed and will be retried */
     guint failed;          /* rows given up for good */
+    guint missed;          /* clocks found missed by the sweep (one event each) */
+    guint incidents;       /* cases declared incidents by a missed BR 4.9.5 deadline */
+    guint delayed_cases;   /* delayed-revocation cases opened */
 } NotifyTickStats;
 
-/* The daemon's worker, called from its loop (and by `notify-run`): intake
- * health pages, escalation points due at `now`, then delivery of every due
+/* The daemon's worker, called from its loop (and by `notify-run`): the clock
+ * sweep (obligations.h), intake health pages, escalation points due at `now`, then delivery of every due
  * outbox row, each target on its own (one that fails waits its backoff and
  * never holds up another). Must not be called inside a transaction. FALSE only
  * on a database failure (CPR_ERROR_STORE); delivery failures are recorded on

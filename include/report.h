@@ -9,8 +9,11 @@
  * Definitions:
  *  - a sample is one started clock (starts_at set) of a case whose aware_at is
  *    in [since, until);
- *  - met: met_at <= due_at; missed: met late, or unmet and due_at < now;
- *    open: unmet and not yet due;
+ *  - each sample has one status (clocks.h): met (in time), met_late, missed
+ *    (unmet and due_at < now), withdrawn (the case is not an incident), open;
+ *    met_backfilled counts those met in time by an event recorded after the
+ *    fact (issue "Evidence", `backfilled`), so met + met_backfilled +
+ *    met_late + missed + withdrawn + open = count;
  *  - time to meet: met_at - starts_at, over every met clock (in time or late);
  *  - median: the middle value, or the mean of the two middle values (rounded
  *    down to the second); p90: nearest rank, the ceil(0.9 n)-th smallest.
@@ -25,11 +28,13 @@ typedef struct {
     const char *clock;
     gint64 starts_at, due_at;
     gint64 met_at; /* 0 = not met */
+    gboolean withdrawn;
+    gboolean backfilled; /* met by a back-filled event */
 } ReportSample;
 
 typedef struct {
     char *clock;
-    guint count, met, missed, open;
+    guint count, met, met_backfilled, met_late, missed, withdrawn, open;
     guint timed;       /* samples with a time to meet */
     gint64 median, p90; /* seconds; meaningful when timed > 0 */
 } ReportClockStats;

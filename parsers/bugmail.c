@@ -10,6 +10,7 @@
  * A question is a needinfo newly set on the CA, or a new comment, not the
  * CA's own, with a question sentence that names the CA or a comment that
  * opens by addressing the CA. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "bugmail.h"
@@ -58,6 +59,10 @@ static gboolean is_ca_address(const char *email, const char *const *domains)
     const char *at = strrchr(addr, '@');
     if (!at || !at[1])
         return FALSE;
+    /* a whole address in the list is one of the CA's accounts */
+    for (gsize i = 0; domains[i]; i++)
+        if (strchr(domains[i], '@') && !g_ascii_strcasecmp(addr, domains[i]))
+            return TRUE;
     g_autofree char *dom = g_ascii_strdown(at + 1, -1);
     for (gsize i = 0; domains[i]; i++) {
         g_autofree char *d = g_ascii_strdown(domains[i], -1);
@@ -65,32 +70,6 @@ static gboolean is_ca_address(const char *email, const char *const *domains)
         if (!strcmp(dom, d) || (l > dl && g_str_has_suffix(dom, d) && dom[l - dl - 1] == '.'))
             return TRUE;
     }
-    return FALSE;
-}
-
-/* `name` in `text` as whole words, case-insensitively (ASCII folding: the
- * owner and aliases are configured names). */
-static gboolean names_word(const char *text, const char *name)
-{
-    if (!text || !name || !*name)
-        return FALSE;
-    g_autofree char *t = g_ascii_strdown(text, -1);
-    g_autofree char *n = g_ascii_strdown(name, -1);
-    gsize nl = strlen(n);
-    for (const char *p = strstr(t, n); p; p = strstr(p + 1, n)) {
-        gboolean left = p == t || !g_ascii_isalnum(p[-1]);
-        gboolean right = !g_ascii_isalnum(p[nl]);
-        if (left && right)
-            return TRUE;
-    }
-    return FALSE;
-}
-
-static gboolean names_ca(const char *text, const char *const *ca_names)
-{
-    for (gsize i = 0; ca_names && ca_names[i]; i++)
-        if (names_word(text, ca_names[i]))
-            return TRUE;
     return FALSE;
 }
 
@@ -205,8 +184,47 @@ static gboolean next_update_in(const char *text, gint64 *at_r, char **date_r)
     return FALSE;
 }
 
-/* The new comment: its number, author line and text without quotes. */
-static gboolean find_comment(char **lines, int *number_r, char **author_r, char **text_r)
+/* The time on a comment's header line ("... 2026-05-05 10:11:12 UTC ---";
+ * BMO writes its users' zone: UTC, GMT, PST, PDT or a numeric offset); 0 when
+ * there is none or it cannot be read. */
+static gint64 comment_time(const char *line)
+{
+    static GRegex *re;
+    static gsize once;
+    if (g_once_init_enter(&once)) {
+        re = g_regex_new("(\\d{4})-(\\d{2})-(\\d{2}) (\\d{2}):(\\d{2})(?::(\\d{2}))?\\s*"
+                         "(UTC|GMT|PST|PDT|[+-]\\d{4})?\\s*---\\s*$", 0, 0, NULL);
+        g_once_init_leave(&once, 1);
+    }
+    g_autoptr(GMatchInfo) mi = NULL;
+    if (!g_regex_match(re, line, 0, &mi))
+        return 0;
+    int v[6] = {0};
+    for (int k = 0; k < 6; k++) {
+        g_autofree char *part = g_match_info_fetch(mi, k + 1);
+        v[k] = part && *part ? atoi(part) : 0;
+    }
+    g_autofree char *zone = g_match_info_fetch(mi, 7);
+    gint64 offset = 0;
+    if (!zone || !*zone || !strcmp(zone, "UTC") || !strcmp(zone, "GMT"))
+        offset = 0;
+    else if (!strcmp(zone, "PST"))
+        offset = -8 * 3600;
+    else if (!strcmp(zone, "PDT"))
+        offset = -7 * 3600;
+    else {
+        int n = atoi(zone + 1);
+        offset = (n / 100 * 3600 + n % 100 * 60) * (zone[0] == '-' ? -1 : 1);
+    }
+    if (!zone || !*zone)
+        return 0; /* no zone: not a time we can trust */
+    g_autoptr(GDateTime) dt = g_date_time_new_utc(v[0], v[1], v[2], v[3], v[4], v[5]);
+    return dt ? g_date_time_to_unix(dt) - offset : 0;
+}
+
+/* The new comment: its number, author line, time and text without quotes. */
+static gboolean find_comment(char **lines, int *number_r, char **author_r, gint64 *at_r,
+                             char **text_r)
 {
     gsize i = 0;
     for (; lines[i]; i++)
@@ -224,6 +242,7 @@ static gboolean find_comment(char **lines, int *number_r, char **author_r, char 
         *number_r = (int)n;
     const char *from = strstr(lines[i], " from ");
     *author_r = g_strdup(from ? from + 6 : "");
+    *at_r = comment_time(lines[i]);
     GString *text = g_string_new(NULL);
     for (i++; lines[i]; i++) {
         const char *l = lines[i];
@@ -239,37 +258,31 @@ static gboolean find_comment(char **lines, int *number_r, char **author_r, char 
     return TRUE;
 }
 
-/* Does `comment` ask the CA something? A question sentence (ending in '?')
- * naming the CA, or any question in a comment whose first sentence addresses
- * the CA ("Example CA, ...", "Hi ExampleCA team: ..."). Lines are joined so
- * that a name wrapped across lines still matches. */
-static gboolean asks_ca(const char *comment, const char *const *ca_names)
+/* Does `comment` ask the CA something? On a bug of the CA's, anyone's
+ * question is one the CA answers (SPEC 2.3), whether or not it names the CA:
+ * a sentence ending in '?', or a request ("please explain ..."). "Thanks for
+ * the update." is not one. Lines are joined so that a sentence wrapped
+ * across lines still reads as one. */
+static gboolean asks_ca(const char *comment)
 {
     g_autofree char *flat = g_strdup(comment);
     g_strdelimit(flat, "\r\n\t", ' ');
     g_strstrip(flat);
-    /* Addressed: the comment opens with a salutation naming the CA, ended by a
-     * comma or colon within a line's length ("Example CA, ...", "Hi ExampleCA
-     * team: ..."). */
-    gsize head = strcspn(flat, ",:.?!");
-    g_autofree char *salutation = g_strndup(flat, head);
-    gboolean addressed = head <= 80 && (flat[head] == ',' || flat[head] == ':') &&
-                         names_ca(salutation, ca_names);
-    gboolean any_question = FALSE;
-    const char *start = flat;
-    for (const char *p = flat; *p; p++) {
-        gboolean end = (*p == '?' || *p == '.' || *p == '!') && (p[1] == ' ' || p[1] == '\0');
-        if (!end)
-            continue;
-        if (*p == '?') {
-            g_autofree char *sentence = g_strndup(start, (gsize)(p - start + 1));
-            if (names_ca(sentence, ca_names))
-                return TRUE;
-            any_question = TRUE;
-        }
-        start = p + 1;
+    static GRegex *request;
+    static gsize once;
+    if (g_once_init_enter(&once)) {
+        request = g_regex_new("\\b(please|kindly|could you|can you|would you)\\s+(also\\s+)?"
+                              "(explain|attach|provide|clarify|confirm|describe|share|detail|"
+                              "list|include|post|answer|elaborate|specify|indicate)\\b",
+                              G_REGEX_CASELESS, 0, NULL);
+        g_once_init_leave(&once, 1);
     }
-    return addressed && any_question;
+    if (g_regex_match(request, flat, 0, NULL))
+        return TRUE;
+    for (const char *p = flat; *p; p++)
+        if (*p == '?' && (p[1] == ' ' || p[1] == '\0' || p[1] == '"' || p[1] == ')'))
+            return TRUE;
+    return FALSE;
 }
 
 BugmailFacts *bugmail_parse(const BugmailInput *in)
@@ -296,7 +309,9 @@ BugmailFacts *bugmail_parse(const BugmailInput *in)
     g_autoptr(GHashTable) table = change_table(lines);
 
     g_autofree char *author = NULL, *comment = NULL;
-    gboolean has_comment = find_comment(lines, &f->comment_number, &author, &comment);
+    gboolean has_comment =
+        find_comment(lines, &f->comment_number, &author, &f->comment_at, &comment);
+    f->has_comment = has_comment;
     f->by_ca = is_ca_address(in->who, in->ca_domains) ||
                (has_comment && is_ca_address(author, in->ca_domains));
 
@@ -311,7 +326,7 @@ BugmailFacts *bugmail_parse(const BugmailInput *in)
         needinfo = needinfo_on_ca(in->flags, in->ca_domains);
     if (needinfo && !f->by_ca)
         f->question = BUGMAIL_QUESTION_NEEDINFO;
-    else if (has_comment && !f->by_ca && asks_ca(comment, in->ca_names))
+    else if (has_comment && !f->by_ca && asks_ca(comment))
         f->question = BUGMAIL_QUESTION_COMMENT;
 
     /* Next update: from the whiteboard as this mail changed it. */
@@ -321,4 +336,34 @@ BugmailFacts *bugmail_parse(const BugmailInput *in)
         wb = in->whiteboard;
     f->has_next_update = next_update_in(wb, &f->next_update, &f->next_update_date);
     return f;
+}
+
+gboolean bugmail_summary_names_ca(const char *subject, const char *const *ca_names)
+{
+    if (!subject)
+        return FALSE;
+    const char *p = subject;
+    while (*p == ' ')
+        p++;
+    if (g_str_has_prefix(p, "[Bug ")) {
+        const char *end = strchr(p, ']');
+        if (!end)
+            return FALSE;
+        p = end + 1;
+    }
+    while (*p == ' ')
+        p++;
+    if (g_str_has_prefix(p, "New: "))
+        p += 5;
+    for (gsize i = 0; ca_names && ca_names[i]; i++) {
+        gsize n = strlen(ca_names[i]);
+        if (n && !g_ascii_strncasecmp(p, ca_names[i], n)) {
+            const char *q = p + n;
+            while (*q == ' ')
+                q++;
+            if (*q == ':')
+                return TRUE;
+        }
+    }
+    return FALSE;
 }

@@ -155,6 +155,11 @@ CertInfo *certinfo_from_der(const guint8 *der, gsize len, GError **error)
 
     info->not_before = (gint64)gnutls_x509_crt_get_activation_time(crt);
     info->not_after = (gint64)gnutls_x509_crt_get_expiration_time(crt);
+    /* basicConstraints cA: a subordinate CA certificate has 7 days (BR 4.9.1.2) */
+    unsigned int bc_critical = 0, bc_ca = 0;
+    int bc_len = 0;
+    info->is_ca = gnutls_x509_crt_get_basic_constraints(crt, &bc_critical, &bc_ca, &bc_len) >= 0 &&
+                  bc_ca != 0;
 
     gnutls_datum_t ext = { NULL, 0 };
     unsigned critical = 0;

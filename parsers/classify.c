@@ -5,6 +5,7 @@
  * make a mail to the report address a report. The code only evaluates them.
  * Nothing here names a CA: the CA comes in as a CaIdentity. */
 #include "classify.h"
+#include "reasons.h"
 
 #include <string.h>
 
@@ -474,10 +475,10 @@ static ProblemType problem_from_name(const char *name)
 }
 
 /* Scores the phrases; fills the facts and the fired rule names. */
-static ProblemType score_problem(Facts *f, Texts *t, GPtrArray *fired, gint *reason_r)
+static ProblemType score_problem(Facts *f, Texts *t, GPtrArray *fired, guint32 *reasons_r)
 {
     gint score[PROBLEM_OTHER + 1] = {0};
-    gint reason = 0;
+    guint32 reasons = 0;
     const Rules *rules = f->rules;
     for (guint i = 0; i < rules->phrases->len; i++) {
         if (g_get_monotonic_time() > t->deadline) {
@@ -494,8 +495,8 @@ static ProblemType score_problem(Facts *f, Texts *t, GPtrArray *fired, gint *rea
         score[pt] += p->weight * factor;
         if (pt == PROBLEM_OTHER && p->weight > 0)
             f->service = TRUE;
-        if (p->reason && (!reason || p->reason < reason))
-            reason = p->reason;
+        if (p->reason > 0 && p->reason <= REASON_ROWS)
+            reasons |= 1u << p->reason;
     }
     if (best_zone(rules, rules->revoke, t)) {
         f->revoke = TRUE;
@@ -510,7 +511,7 @@ static ProblemType score_problem(Facts *f, Texts *t, GPtrArray *fired, gint *rea
         }
     }
     f->best_score = best_score;
-    *reason_r = reason;
+    *reasons_r = reasons;
     return best;
 }
 
@@ -642,6 +643,14 @@ static char *first_group(const GRegex *re, const char *text)
 static char *find_bug_id(const MimeMessage *msg)
 {
     const Compiled *c = compiled();
+    /* X-Bugzilla-ID first (SPEC 2.3), then the subject's "[Bug N]" */
+    const char *hdr = mime_message_header(msg, "X-Bugzilla-ID");
+    guint64 n = 0;
+    if (hdr) {
+        g_autofree char *t = g_strstrip(g_strdup(hdr));
+        if (g_ascii_string_to_unsigned(t, 10, 1, 9999999999ULL, &n, NULL))
+            return g_strdup_printf("%" G_GUINT64_FORMAT, n);
+    }
     char *id = first_group(c->bug_subject, msg->subject);
     if (!id)
         id = first_group(c->bug_link, msg->text);
@@ -697,8 +706,8 @@ Classification *classify_message_with(const MimeMessage *msg, const Identifiers 
     Texts t;
     texts_init(&t, msg, rules);
     g_autoptr(GPtrArray) phrases_fired = g_ptr_array_new_with_free_func(g_free);
-    gint reason = 0;
-    ProblemType problem = score_problem(&f, &t, phrases_fired, &reason);
+    guint32 reasons = 0;
+    ProblemType problem = score_problem(&f, &t, phrases_fired, &reasons);
     texts_clear(&t);
 
     for (gsize i = 0; i < G_N_ELEMENTS(kind_rules); i++) {
@@ -720,7 +729,8 @@ Classification *classify_message_with(const MimeMessage *msg, const Identifiers 
     case KIND_LIST_POST:
     case KIND_BUGZILLA:
         c->problem = problem == PROBLEM_NONE ? PROBLEM_OTHER : problem;
-        c->reason = reason;
+        c->reasons = reasons;
+        c->reason = reasons_choose(reasons);
         for (guint i = 0; i < phrases_fired->len; i++)
             g_ptr_array_add(c->rules, g_strdup(g_ptr_array_index(phrases_fired, i)));
         break;

@@ -77,6 +77,10 @@ say "cpr-intake list"
 cli list
 say "cpr-intake deadlines"
 cli deadlines
+say "Each case: its BR 4.9.1.1 reason, incident state and clocks (cpr-intake show)"
+for id in $(cli list --json | python3 -c 'import json,sys; print(" ".join(str(c["case_id"]) for c in json.load(sys.stdin)))'); do
+    cli show "$id" | sed -n '1p;/^reason/p;/^incident/p;/^linked/p;/^clocks/,/^events/p' | grep -v '^events' | sed 's/^/  /'
+done
 if "$bin" --help 2>&1 | grep -q '^ *draft'; then
     case_id=$(cli list --json | python3 -c 'import json,sys; c=[x for x in json.load(sys.stdin) if x.get("kind")=="cpr"]; print(c[-1]["case_id"] if c else "")')
     if [ -n "$case_id" ]; then

@@ -75,6 +75,9 @@ bugs_with() { # marker -> how many server bugs carry it
 events() { q "SELECT count(*) FROM events WHERE case_id = $1 AND type = '$2'"; }
 
 cpr ingest "$samples"/*.eml >/dev/null
+# case 1 is a key compromise (a CPR, not an incident): the CA declares it one
+# before it files, so the incident clocks run and the bug meets them
+cpr case incident 1 yes --aware-at 2025-06-15T10:00:00Z >/dev/null
 check "samples ingested" [ "$(q 'SELECT count(*) FROM cases')" -eq 8 ]
 
 # --- 1. file once, then again: one bug, nothing sent the second time ---
@@ -275,8 +278,8 @@ EOF
 cpr ingest --json "$tmp/bug-whiteboard.eml"
 check "the whiteboard mail joins case 1" python3 -c "
 import json; o=json.loads(open('$tmp/out').readline()); assert o['case_id']==1, o"
-check "Next update 2025-07-01 sets bug_update due to that date" [ \
-    "$(q "SELECT due_at FROM clocks WHERE case_id = 1 AND clock = 'bug_update'")" -eq 1751328000 ]
+check "Next update 2025-07-01 sets bug_update due at the end of that day (23:59:59 UTC)" [ \
+    "$(q "SELECT due_at FROM clocks WHERE case_id = 1 AND clock = 'bug_update'")" -eq $((1751328000 + 86399)) ]
 check "the CA's own whiteboard change asks no question" [ "$(events 1 question_asked)" -eq 1 ]
 check "the date change is audited" [ "$(events 1 bug_update_due_set)" -eq 1 ]
 

@@ -48,9 +48,19 @@ d=json.load(open('$tmp/show.json'))
 assert len(d['messages'])==2, d['messages']
 assert '685192f131280555404e8d8fed6066dcf3a8' in d['serials']
 clocks={c['clock']:c for c in d['clocks']}
-assert clocks['incident_disclosure']['due_at']=='2025-05-15T13:03:18Z'
-assert clocks['full_report']['due_at'] is None
-assert any(e['type']=='case_opened' for e in d['events'])
+# a key compromise is a CPR, not an incident: BR clocks only, none absent-as-null
+assert set(clocks)=={'cpr_preliminary_report','subscriber_preliminary_report','revocation'}, clocks
+assert clocks['revocation']['due_at']=='2025-05-13T13:03:18Z'
+assert clocks['revocation']['rule']=='BR 4.9.1.1 #3, 24 h', clocks['revocation']
+assert clocks['revocation']['status']=='missed' and clocks['revocation']['ref'] is None
+assert clocks['subscriber_preliminary_report']['rule']=='BR 4.9.5, 24 h'
+r=d['revocation_reason']
+assert r=={'number':3,'name':'key_compromise','window_hours':24,'crl_reason':'keyCompromise','source':'inferred'}, r
+assert d['incident']=='undetermined' and d['incident_rationale'] is None and d['bug_id'] is None
+assert d['linked_cases']==[]
+assert all('subject' in m for m in d['messages'])
+assert any(e['type']=='case_opened' and e['by']=='intake' for e in d['events'])
+assert any(e['type']=='reason_changed' for e in d['events'])
 "
 check "show by number works too" sh -c "'$bin' --config '$conf' --db '$db' show 1 | grep -q CPR-2025-0001"
 cpr show 999 >/dev/null 2>"$tmp/err"
@@ -77,7 +87,9 @@ check "an unknown event type is refused, listing the known ones" sh -c "[ $? -eq
 cpr event 1 revoked --at yesterday 2>"$tmp/err"
 check "an unreadable time is refused" [ $? -eq 2 ]
 cpr event 1 disclosed --at "2025-05-14 10:00" >/dev/null
-check "disclosure starts the full report clock (+14 d)" [ "$(q "SELECT due_at FROM clocks WHERE case_id=1 AND clock='full_report'")" = $((1747216800 + 14*86400)) ]
+check "a key compromise has no full report clock, disclosed or not" [ "$(q "SELECT count(*) FROM clocks WHERE case_id=1 AND clock='full_report'")" = 0 ]
+cpr case incident 1 yes --aware-at "2025-05-14 10:00" >/dev/null
+check "declared an incident: the full report is due 14 days after incident awareness" [ "$(q "SELECT due_at FROM clocks WHERE case_id=1 AND clock='full_report'")" = $((1747216800 + 14*86400)) ]
 
 # --- duplicates: the same mail again, as a Maildir ---
 mkdir -p "$tmp/Maildir/cur" "$tmp/Maildir/new" "$tmp/Maildir/tmp"

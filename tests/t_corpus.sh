@@ -36,7 +36,7 @@ def score(name, m, got, thresholds):
     for f, e in sorted(m.items()):
         o = got.get(f)
         if o is None:
-            print('# MISS %s: no ingest output' % f); kinds[1] += 1; continue
+            print('# MISS %s: no ingest output' % f); kinds[1] += 1; opened_bad += 1; continue
         kinds[1] += 1
         if o['kind'] == e['kind']:
             kinds[0] += 1

@@ -149,7 +149,7 @@ check "draft without a case is a usage error" [ $? -eq 2 ]
 # --- template selection from the configuration ---
 sed 's/^\[ca\]$/[drafts]\ntemplate_version=2.1\n[ca]/' "$conf" >"$tmp/v21.conf"
 "$bin" --config "$tmp/v21.conf" --db "$db" draft 1 >"$tmp/v21.md" 2>"$tmp/err"
-check "template_version=2.1 gives the 2.1 template" grep -q 'When is the Full Incident Report expected by?\*\*: 2025-05-29' "$tmp/v21.md"
+check "template_version=2.1 gives the 2.1 template" grep -q 'When is the Full Incident Report expected by?\*\*: 2025-05-26' "$tmp/v21.md"
 CPR_INTAKE_NOW=1776643201 "$bin" --config "$tmp/v21.conf" --db "$db" draft 1 >/dev/null 2>"$tmp/err"
 check "2.1 is refused 30 days after 3.2 took effect" sh -c "[ $? -eq 2 ] && grep -q 'superseded by version 3.2 (effective 2026-03-20)' '$tmp/err'"
 

@@ -61,8 +61,10 @@ check "each UID once" \
 check "no extra source rows" \
     [ "$(sql "$DB" "SELECT count(*) FROM message_sources WHERE folder = 'INBOX'")" = "$N" ]
 check "last UID is $N" [ "$(sql "$DB" "SELECT last_uid FROM folders WHERE folder = 'INBOX'")" = "$N" ]
+# (mail dated 2026-01-01 is past its revocation deadline: the sweep opens a
+# delayed-revocation case for each, which holds no message of its own)
 check "no case doubled (each report opened one case)" \
-    [ "$(sql "$DB" 'SELECT count(*) FROM cases')" = "$(sql "$DB" 'SELECT count(DISTINCT case_id) FROM messages WHERE case_id IS NOT NULL')" ]
+    [ "$(sql "$DB" "SELECT count(*) FROM cases WHERE kind != 'delayed_revocation'")" = "$(sql "$DB" 'SELECT count(DISTINCT case_id) FROM messages WHERE case_id IS NOT NULL')" ]
 check "no case holds two copies of a report" \
     [ "$(sql "$DB" 'SELECT coalesce(max(c), 1) FROM (SELECT count(*) c FROM messages WHERE case_id IS NOT NULL GROUP BY case_id)')" = 1 ]
 check "aware_at = INTERNALDATE throughout" \

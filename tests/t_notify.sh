@@ -134,21 +134,21 @@ run
 check "no escalation before 50% of the window" [ "$(q 'SELECT count(*) FROM escalations')" -eq 0 ]
 at $((A + 12 * H))
 run
-check "at 50%: the two 24h clocks page once each (incident_disclosure not yet)" \
-    [ "$(q "SELECT group_concat(clock || '@' || point, ',') FROM (SELECT * FROM escalations ORDER BY clock)")" = "cpr_preliminary_report@50,revocation@50" ]
+check "at 50%: the three 24h clocks page once each (a key compromise: no incident clock)" \
+    [ "$(q "SELECT group_concat(clock || '@' || point, ',') FROM (SELECT * FROM escalations ORDER BY clock)")" = "cpr_preliminary_report@50,revocation@50,subscriber_preliminary_report@50" ]
 check "each escalation reached every target once (webhook)" \
-    [ "$(bodies a /hook | grep -c '"event":"escalation"')" -eq 2 ]
+    [ "$(bodies a /hook | grep -c '"event":"escalation"')" -eq 3 ]
 run
 check "a second tick at the same time pages nothing more" \
-    [ "$(bodies a /hook | grep -c '"event":"escalation"')" -eq 2 ]
+    [ "$(bodies a /hook | grep -c '"event":"escalation"')" -eq 3 ]
 
 # meeting a clock stops its pages and resolves its incident
 at $((A + 13 * H))
 cpr event 1 preliminary_report_sent --at "2025-05-13T02:00:00Z" --by alice >/dev/null
 at $((A + 18 * H))
 run
-check "at 75%: only the unmet clock pages" \
-    [ "$(q "SELECT group_concat(clock || '@' || point, ',') FROM (SELECT * FROM escalations WHERE point=75)")" = "revocation@75" ]
+check "at 75%: only the unmet clocks page" \
+    [ "$(q "SELECT group_concat(clock || '@' || point, ',') FROM (SELECT * FROM escalations WHERE point=75 ORDER BY clock)")" = "revocation@75,subscriber_preliminary_report@75" ]
 bodies a /pd >"$tmp/pd.json"
 check "pagerduty: resolve for cpr_preliminary_report" python3 -c "
 import json
@@ -164,7 +164,7 @@ check "event acknowledged --by: PagerDuty acknowledge of the open incident" pyth
 import json
 ds=[json.loads(l) for l in open('$tmp/pd.json')]
 acks=[d for d in ds if d['event_action']=='acknowledge']
-assert [d['dedup_key'] for d in acks]==['cpr-intake/CPR-2025-0001/revocation'], acks
+assert sorted(d['dedup_key'] for d in acks)==['cpr-intake/CPR-2025-0001/revocation','cpr-intake/CPR-2025-0001/subscriber_preliminary_report'], acks
 "
 check "acknowledging does not stop the clock" \
     [ "$(q "SELECT met_at IS NULL FROM clocks WHERE case_id=1 AND clock='revocation'")" -eq 1 ]
@@ -174,8 +174,18 @@ at $((A + 80 * H))
 run
 check "after downtime: revocation pages once, overdue (not 90 then 100)" \
     [ "$(q "SELECT group_concat(point, ',') FROM (SELECT point FROM escalations WHERE clock='revocation' ORDER BY point)")" = "50,75,100" ]
-check "after downtime: incident_disclosure pages once, overdue (not 50, 75, 90)" \
-    [ "$(q "SELECT group_concat(point, ',') FROM escalations WHERE clock='incident_disclosure'")" = "100" ]
+check "a missed BR 4.9.5 deadline declares the incident once, aware at that due time" \
+    [ "$(q "SELECT incident || ' ' || incident_aware_at FROM cases WHERE id=1")" = "yes $((A + 24 * H))" ]
+check "after downtime: the new incident_disclosure clock pages once (75%, not 50 then 75)" \
+    [ "$(q "SELECT group_concat(point, ',') FROM escalations WHERE case_id=1 AND clock='incident_disclosure'")" = "75" ]
+check "the missed revocation opened one delayed-revocation case, paged" \
+    [ "$(q "SELECT count(*) FROM cases WHERE kind='delayed_revocation' AND linked_case_id=1")" -eq 1 ]
+check "each missed clock is recorded once" \
+    [ "$(q "SELECT count(*) FROM events WHERE case_id=1 AND type='clock_missed'")" -eq 2 ]
+run
+check "a second sweep opens nothing more and records nothing twice" \
+    [ "$(q "SELECT count(*) FROM cases WHERE kind='delayed_revocation'")" -eq 1 ] && \
+    [ "$(q "SELECT count(*) FROM events WHERE case_id=1 AND type='clock_missed'")" -eq 2 ]
 check "the met clock never paged again" \
     [ "$(q "SELECT count(*) FROM escalations WHERE clock='cpr_preliminary_report'")" -eq 1 ]
 

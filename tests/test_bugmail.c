@@ -61,9 +61,19 @@ static const Row rows[] = {
      "--- Comment #4 from Acme Compliance <compliance@acmetrust.test> 2025-06-06 ---\n"
      "Acme Trust will post the full report by 2025-06-19. Any further questions?\n" FOOTER,
      BUGMAIL_QUESTION_NONE, TRUE, NULL},
-    {"question-not-to-the-ca", "", "", "ottoline@marchbanks.example", NULL,
+    /* SPEC 2.3: on the CA's bug, a question counts whether or not it names
+     * the CA; thanks are not questions */
+    {"question-not-naming-the-ca", "", "", "ottoline@marchbanks.example", NULL,
      "--- Comment #5 from Ottoline <ottoline@marchbanks.example> ---\n"
      "Does anyone know which BR section applies here?\n" FOOTER,
+     BUGMAIL_QUESTION_COMMENT, FALSE, NULL},
+    {"request-without-question-mark", "", "", "bwilson@mozilla.example", NULL,
+     "--- Comment #12 from Ben Wilson <bwilson@mozilla.example> ---\n"
+     "Please attach the full list of affected serials.\n" FOOTER,
+     BUGMAIL_QUESTION_COMMENT, FALSE, NULL},
+    {"thanks-is-not-a-question", "", "", "bwilson@mozilla.example", NULL,
+     "--- Comment #13 from Ben Wilson <bwilson@mozilla.example> ---\n"
+     "Thanks for the update.\n" FOOTER,
      BUGMAIL_QUESTION_NONE, FALSE, NULL},
     {"salutation-then-question", "", "", "bwilson@mozilla.example", NULL,
      "--- Comment #6 from Ben Wilson <bwilson@mozilla.example> ---\n"
@@ -83,10 +93,10 @@ static const Row rows[] = {
      "--- Comment #9 from Ben Wilson <bwilson@mozilla.example> ---\n"
      "The timeline is incomplete. When did Acme\nTrust first learn of the problem?\n" FOOTER,
      BUGMAIL_QUESTION_COMMENT, FALSE, NULL},
-    {"similar-name-is-not-the-ca", "", "", "bwilson@mozilla.example", NULL,
+    {"question-naming-another-company", "", "", "bwilson@mozilla.example", NULL,
      "--- Comment #10 from Ben Wilson <bwilson@mozilla.example> ---\n"
      "Has AcmeTrusty Ltd replied yet?\n" FOOTER,
-     BUGMAIL_QUESTION_NONE, FALSE, NULL},
+     BUGMAIL_QUESTION_COMMENT, FALSE, NULL},
     {"questions-after-the-signature-ignored", "", "", "bwilson@mozilla.example", NULL,
      "--- Comment #11 from Ben Wilson <bwilson@mozilla.example> ---\n"
      "Noted.\n-- \nAcme Trust, why?\n",

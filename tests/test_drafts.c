@@ -19,6 +19,7 @@
 #include "consent.h"
 #include "cpr_error.h"
 #include "drafts.h"
+#include "obligations.h"
 #include "intake.h"
 #include "redact.h"
 
@@ -477,7 +478,7 @@ static void test_templates(void)
     const char *fields21[] = {"## Preliminary Incident Report\n", "### Summary\n", "<!---",
                               "-->", "- **Incident description**: ", "- **Relevant policies**: ",
                               "- **When is the Full Incident Report expected by?**: "
-                              "2025-05-29T13:03:18Z at the latest",
+                              "2025-05-26T13:03:18Z at the latest",
                               NULL};
     assert_in_order(v21, fields21);
     g_assert_null(strstr(v21, "Source of incident disclosure"));
@@ -486,13 +487,13 @@ static void test_templates(void)
     g_assert_null(strstr(strstr(v21, "<!---") + 1, "<!--"));
     g_assert_null(strstr(strstr(v21, "-->") + 1, "-->"));
 
-    /* after disclosure, the Full Incident Report is due 14 days later */
-    sqlite3_stmt *st = store_prepare(
-        f.store, "UPDATE clocks SET starts_at = ?2, due_at = ?2 + 14 * 86400 "
-                 "WHERE case_id = ?1 AND clock = 'full_report'", NULL);
-    sqlite3_bind_int64(st, 1, case_id);
-    sqlite3_bind_int64(st, 2, 1747216800); /* 2025-05-14T10:00:00Z */
-    g_assert_true(store_step_done(f.store, st, NULL));
+    /* declared an incident, aware from a time: the Full Incident Report is
+     * due 14 days after it */
+    g_assert_true(store_begin(f.store, &error));
+    g_assert_true(obligations_set_incident(f.store, case_id, INCIDENT_YES, NULL,
+                                           1747216800 /* 2025-05-14T10:00:00Z */, "test",
+                                           1747216800, &error));
+    g_assert_true(store_commit(f.store, &error));
     g_autofree char *disclosed = render(&f, case_id, DRAFT_MARKDOWN, DRAFT_NOW, &error);
     g_assert_no_error(error);
     g_assert_nonnull(strstr(disclosed, "expected by?**: 2025-05-28T10:00:00Z (14 days after"));

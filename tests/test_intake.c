@@ -149,49 +149,62 @@ static void test_aware_and_clocks(void)
     gint64 case_id = r->case_id, at = r->aware_at;
     intake_result_free(&r);
 
+    /* a key compromise is a CPR, not an incident: the BR 4.9.5 reports to
+     * reporter and Subscriber and a 24-hour revocation, no incident clock */
     struct { const char *clock; gint64 due; } want[] = {
         {"cpr_preliminary_report", at + 24 * 3600},
-        {"revocation", at + 24 * 3600}, /* key compromise: 24 hours */
-        {"incident_disclosure", at + 72 * 3600},
-        {"full_report", 0},             /* starts at disclosure */
-        {"bug_update", 0},
-        {"question_response", 0},
+        {"subscriber_preliminary_report", at + 24 * 3600},
+        {"revocation", at + 24 * 3600}, /* BR 4.9.1.1 #3 */
+        {"incident_disclosure", -1},    /* absent */
+        {"full_report", -1},
+        {"bug_update", -1},
+        {"question_response", -1},
     };
     for (gsize i = 0; i < G_N_ELEMENTS(want); i++) {
         sqlite3_stmt *st = store_prepare(
             f.store, "SELECT coalesce(due_at, 0) FROM clocks WHERE case_id = ? AND clock = ?", NULL);
         sqlite3_bind_int64(st, 1, case_id);
         sqlite3_bind_text(st, 2, want[i].clock, -1, SQLITE_STATIC);
-        g_assert_cmpint(sqlite3_step(st), ==, SQLITE_ROW);
-        g_assert_cmpint(sqlite3_column_int64(st, 0), ==, want[i].due);
+        if (want[i].due < 0) {
+            g_assert_cmpint(sqlite3_step(st), ==, SQLITE_DONE);
+        } else {
+            g_assert_cmpint(sqlite3_step(st), ==, SQLITE_ROW);
+            g_assert_cmpint(sqlite3_column_int64(st, 0), ==, want[i].due);
+        }
         sqlite3_reset(st);
     }
 
-    /* misissuance: revocation within 5 days */
+    /* "never requested" and "CAA forbids": BR 4.9.1.1 #2 and #5 both give
+     * 24 h (the shortest window wins, then the lowest row); a CAA violation
+     * is a failure of the CA, so the incident clocks run provisionally */
     r = ingest_file(&f, "003-misissuance-pem-attachment.eml");
     g_assert_cmpstr(r->case_reference, ==, "CPR-2025-0002");
+    gint64 mis_case = r->case_id, mis_at = r->aware_at;
     sqlite3_stmt *st = store_prepare(
         f.store, "SELECT due_at FROM clocks WHERE case_id = ? AND clock = 'revocation'", NULL);
     sqlite3_bind_int64(st, 1, r->case_id);
     g_assert_cmpint(sqlite3_step(st), ==, SQLITE_ROW);
-    g_assert_cmpint(sqlite3_column_int64(st, 0), ==, r->aware_at + 5 * 86400);
+    g_assert_cmpint(sqlite3_column_int64(st, 0), ==, r->aware_at + 24 * 3600);
     sqlite3_reset(st);
+    g_assert_cmpint(r->reason, ==, 2);
     intake_result_free(&r);
 
-    /* disclosure meets incident_disclosure and starts full_report (+14 d) */
+    /* disclosure meets incident_disclosure; the Full Incident Report stays
+     * due 14 days after awareness, whatever the filing date */
     GError *error = NULL;
     g_autoptr(GPtrArray) met = NULL;
     g_assert_true(store_begin(f.store, &error));
-    g_assert_true(clocks_on_event(f.store, case_id, "key_compromise", "disclosed", at + 3600, &met,
-                                  &error));
+    g_assert_true(store_event_append(f.store, mis_at + 3 * 86400, "test", mis_case, "disclosed",
+                                     NULL, &error));
+    g_assert_true(clocks_refresh(f.store, mis_case, &met, &error));
     g_assert_true(store_commit(f.store, &error));
     g_assert_cmpuint(met->len, ==, 1);
     g_assert_cmpstr(g_ptr_array_index(met, 0), ==, "incident_disclosure");
     st = store_prepare(f.store,
                        "SELECT due_at FROM clocks WHERE case_id = ? AND clock = 'full_report'", NULL);
-    sqlite3_bind_int64(st, 1, case_id);
+    sqlite3_bind_int64(st, 1, mis_case);
     g_assert_cmpint(sqlite3_step(st), ==, SQLITE_ROW);
-    g_assert_cmpint(sqlite3_column_int64(st, 0), ==, at + 3600 + 14 * 86400);
+    g_assert_cmpint(sqlite3_column_int64(st, 0), ==, mis_at + 14 * 86400);
     sqlite3_reset(st);
 
     /* no Received: the Date header, with its source */

@@ -38,8 +38,12 @@ static void test_compute(void)
         {"revocation", T0, T0 + DAY, T0 + 200},
         {"revocation", T0, T0 + DAY, T0 + 43200},
         {"revocation", T0, T0 + DAY, T0 + 1800},
-        /* incident_disclosure: nothing met, one open */
+        /* incident_disclosure: one open, one withdrawn (met before the case
+         * was found not to be an incident: counted withdrawn, not timed) */
         {"incident_disclosure", T0 + 950000, T0 + 950000 + 3 * DAY, 0},
+        {"incident_disclosure", T0, T0 + 3 * DAY, T0 + 3600, TRUE, FALSE},
+        /* met in time by a back-filled event */
+        {"revocation", T0, T0 + DAY, T0 + 600, FALSE, TRUE},
     };
     g_autoptr(GPtrArray) st = report_compute(s, G_N_ELEMENTS(s), T0 + 1000000);
     g_assert_cmpuint(st->len, ==, 3);
@@ -50,20 +54,31 @@ static void test_compute(void)
     const ReportClockStats *p = find(st, "cpr_preliminary_report");
     g_assert_cmpuint(p->count, ==, 5);
     g_assert_cmpuint(p->met, ==, 2);
-    g_assert_cmpuint(p->missed, ==, 2);
+    g_assert_cmpuint(p->met_late, ==, 1);
+    g_assert_cmpuint(p->missed, ==, 1);
     g_assert_cmpuint(p->open, ==, 1);
     g_assert_cmpuint(p->timed, ==, 3);
     g_assert_cmpint(p->median, ==, 7200);
     g_assert_cmpint(p->p90, ==, 90000);
     const ReportClockStats *r = find(st, "revocation");
-    g_assert_cmpuint(r->count, ==, 4);
+    /* {200, 600, 1800, 36000, 43200}: median 1800, p90 = 5th = 43200 */
+    g_assert_cmpuint(r->count, ==, 5);
     g_assert_cmpuint(r->met, ==, 4);
+    g_assert_cmpuint(r->met_backfilled, ==, 1);
     g_assert_cmpuint(r->missed, ==, 0);
-    g_assert_cmpint(r->median, ==, 18900);
+    g_assert_cmpint(r->median, ==, 1800);
     g_assert_cmpint(r->p90, ==, 43200);
     const ReportClockStats *d = find(st, "incident_disclosure");
+    g_assert_cmpuint(d->count, ==, 2);
     g_assert_cmpuint(d->open, ==, 1);
+    g_assert_cmpuint(d->withdrawn, ==, 1);
     g_assert_cmpuint(d->timed, ==, 0);
+    /* the six counts add up */
+    for (guint i = 0; i < st->len; i++) {
+        const ReportClockStats *x = g_ptr_array_index(st, i);
+        g_assert_cmpuint(x->met + x->met_backfilled + x->met_late + x->missed + x->withdrawn +
+                             x->open, ==, x->count);
+    }
 }
 
 static void test_edges(void)
@@ -142,8 +157,6 @@ static void test_fixture_db(void)
     add_clock(store, 1, "revocation", T0, T0 + DAY, T0 + 72000);
     add_clock(store, 2, "revocation", T0 + 100, T0 + 100 + DAY, T0 + 100 + 108000);
     add_clock(store, 3, "revocation", T0 + 200, T0 + 200 + 5 * DAY, 0);
-    /* not started: not counted */
-    add_clock(store, 1, "full_report", 0, 0, 0);
     /* before the period: not counted */
     add_clock(store, 5, "cpr_preliminary_report", T0 - 10 * DAY, T0 - 9 * DAY, T0 - 10 * DAY + 60);
 
@@ -160,12 +173,14 @@ static void test_fixture_db(void)
     g_assert_cmpuint(p->met, ==, 3);
     g_assert_cmpuint(p->missed, ==, 1);
     g_assert_cmpuint(p->open, ==, 0);
+    g_assert_cmpuint(p->met_late, ==, 0);
     g_assert_cmpint(p->median, ==, 5400);
     g_assert_cmpint(p->p90, ==, 21600);
     const ReportClockStats *r = find(st, "revocation");
     g_assert_cmpuint(r->count, ==, 3);
     g_assert_cmpuint(r->met, ==, 1);
-    g_assert_cmpuint(r->missed, ==, 1);
+    g_assert_cmpuint(r->met_late, ==, 1);
+    g_assert_cmpuint(r->missed, ==, 0);
     g_assert_cmpuint(r->open, ==, 1);
     g_assert_cmpint(r->median, ==, 90000);
     g_assert_cmpint(r->p90, ==, 108000);

@@ -4,7 +4,6 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
-#include "clocks.h"
 #include "jsonutil.h"
 #include "timefmt.h"
 
@@ -86,24 +85,6 @@ static void test_json_sanitises(void)
     g_assert_cmpstr(json_object_get_string_member(o, "at"), ==, "2026-11-21T20:32:14Z");
 }
 
-static void test_clock_policy(void)
-{
-    const ClockPolicy *kc = clocks_policy("revocation", "key_compromise");
-    const ClockPolicy *mi = clocks_policy("revocation", "misissuance");
-    const ClockPolicy *ot = clocks_policy("revocation", "other");
-    g_assert_cmpint(kc->window_seconds, ==, 24 * 3600);
-    g_assert_cmpint(mi->window_seconds, ==, 5 * 86400);
-    g_assert_true(mi == ot);
-    g_assert_cmpint(clocks_policy("cpr_preliminary_report", NULL)->window_seconds, ==, 86400);
-    g_assert_cmpint(clocks_policy("incident_disclosure", "misuse")->window_seconds, ==, 72 * 3600);
-    g_assert_cmpstr(clocks_policy("full_report", NULL)->starts_on, ==, "disclosed");
-    g_assert_true(clocks_policy("bug_update", NULL)->recurring);
-    g_assert_null(clocks_policy("no_such_clock", NULL));
-    const char *const *names = clocks_names();
-    g_assert_cmpuint(g_strv_length((char **)names), ==, 6); /* revocation once */
-    g_assert_cmpstr(names[0], ==, "cpr_preliminary_report");
-}
-
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -112,6 +93,5 @@ int main(int argc, char **argv)
     g_test_add_func("/timefmt/format", test_format);
     g_test_add_func("/timefmt/left", test_left);
     g_test_add_func("/jsonutil/sanitises", test_json_sanitises);
-    g_test_add_func("/clocks/policy", test_clock_policy);
     return g_test_run();
 }
