@@ -133,6 +133,7 @@ install: bin/cpr-intake
 	install -d $(DESTDIR)$(SHARE_DIR)/templates
 	install -m 0644 conf/cpr-intake.conf conf/cpr-intake.service $(DESTDIR)$(SHARE_DIR)/
 	install -m 0644 conf/templates/*.md $(DESTDIR)$(SHARE_DIR)/templates/
+	install -m 0644 conf/rules.conf $(DESTDIR)$(SHARE_DIR)/
 
 clean:
 	rm -rf build bin
