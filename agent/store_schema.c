@@ -182,8 +182,14 @@ static const char *const MIGRATIONS[] = {
     "  PRIMARY KEY (case_id, clock, ref, due_at));"
     "CREATE TABLE clocks_upgrade_pending (case_id INTEGER PRIMARY KEY);"
     "INSERT INTO clocks_upgrade_pending SELECT id FROM cases;",
-    /* 3 -> 4: issue 11: the classification rules that fired, per message (JSON array) */
-    "ALTER TABLE messages ADD COLUMN rules TEXT;",
+    /* 3 -> 4: issue 11: the classification rules that fired, per message (JSON
+     * array); the review of mail to a report address that opened no case */
+    "ALTER TABLE messages ADD COLUMN rules TEXT;"
+    "CREATE TABLE triage_reviews ("
+    "  message_row INTEGER PRIMARY KEY REFERENCES messages(id),"
+    "  reviewed_at INTEGER NOT NULL,"
+    "  by TEXT NOT NULL,"
+    "  note TEXT);",
 };
 
 guint store_schema_version(void)
