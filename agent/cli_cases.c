@@ -152,14 +152,17 @@ static void add_reason_json(JsonBuilder *b, const CaseFacts *f)
 
 int cli_list(CliContext *ctx, int argc, char **argv)
 {
-    gboolean json = FALSE, open_only = FALSE;
+    gboolean json = FALSE, open_only = FALSE, triage = FALSE;
     GOptionEntry entries[] = {
         {"json", 0, 0, G_OPTION_ARG_NONE, &json, "a JSON array", NULL},
         {"open", 0, 0, G_OPTION_ARG_NONE, &open_only, "open cases only", NULL},
+        {"triage", 0, 0, G_OPTION_ARG_NONE, &triage, "mail to a report address that opened no case, unreviewed", NULL},
         {NULL},
     };
     if (!cli_parse_options("list", "", entries, &argc, &argv))
         return CLI_USAGE;
+    if (triage)
+        return cli_triage_list(ctx, json);
     Store *store = cli_store(ctx);
     if (!store)
         return CLI_STORE;
