@@ -447,15 +447,7 @@ int cli_show(CliContext *ctx, int argc, char **argv)
             jsonutil_add_bool(b, "quarantined", sqlite3_column_int(st, 4));
             jsonutil_add_string(b, "subject", (const char *)sqlite3_column_text(st, 5));
             /* issue 11: the classification rules that fired (none stored before) */
-            const char *rules = (const char *)sqlite3_column_text(st, 6);
-            JsonNode *rn = rules ? json_from_string(rules, NULL) : NULL;
-            if (!rn || !JSON_NODE_HOLDS_ARRAY(rn)) {
-                if (rn)
-                    json_node_unref(rn);
-                rn = json_node_init_array(json_node_alloc(), json_array_new());
-            }
-            json_builder_set_member_name(b, "rules");
-            json_builder_add_value(b, rn);
+            jsonutil_add_array_text(b, "rules", (const char *)sqlite3_column_text(st, 6));
             json_builder_end_object(b);
             g_string_append_printf(text, "  %s  %-10s %s\n", at, sqlite3_column_text(st, 2),
                                    sqlite3_column_text(st, 3));

@@ -5,8 +5,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <json-glib/json-glib.h>
-
 #include "cases.h"
 #include "cli.h"
 #include "cpr_error.h"
@@ -37,18 +35,6 @@ static gboolean to_report_address(const guint8 *raw, gsize len, char **report)
             found = addr_listed(((const MimeAddress *)lists[k]->pdata[i])->email, report);
     mime_message_free(&m);
     return found;
-}
-
-static void add_rules(JsonBuilder *b, const char *rules)
-{
-    JsonNode *rn = rules ? json_from_string(rules, NULL) : NULL;
-    if (!rn || !JSON_NODE_HOLDS_ARRAY(rn)) {
-        if (rn)
-            json_node_unref(rn);
-        rn = json_node_init_array(json_node_alloc(), json_array_new());
-    }
-    json_builder_set_member_name(b, "rules");
-    json_builder_add_value(b, rn);
 }
 
 int cli_triage_list(CliContext *ctx, gboolean json)
@@ -86,7 +72,7 @@ int cli_triage_list(CliContext *ctx, gboolean json)
             jsonutil_add_string(b, "subject", subject);
             jsonutil_add_string(b, "from", (const char *)sqlite3_column_text(st, 5));
             jsonutil_add_string(b, "source", (const char *)sqlite3_column_text(st, 6));
-            add_rules(b, (const char *)sqlite3_column_text(st, 7));
+            jsonutil_add_array_text(b, "rules", (const char *)sqlite3_column_text(st, 7));
             json_builder_end_object(b);
         } else {
             printf("%s  %-10s %s  %s\n", at, sqlite3_column_text(st, 3), mid ? mid : "(no Message-ID)",

@@ -97,7 +97,7 @@ assert 'kind:report' in m['rules'] and 'kc_key_compromise' in m['rules'], m
 
 # --- a database of the previous schema gains messages.rules ---
 v=$(sqlite3 "$tmp/show.db" 'PRAGMA user_version')
-sqlite3 "$tmp/show.db" "ALTER TABLE messages DROP COLUMN rules; PRAGMA user_version=$((v - 1));"
+sqlite3 "$tmp/show.db" "ALTER TABLE messages DROP COLUMN rules; DROP TABLE triage_reviews; PRAGMA user_version=$((v - 1));"
 "$bin" --config "$conf" --db "$tmp/show.db" ingest --json "$samples/003-misissuance-pem-attachment.eml" >"$tmp/mig.out" 2>&1
 check "the previous schema migrates and ingest goes on" sh -c "
 [ \"\$(sqlite3 '$tmp/show.db' 'PRAGMA user_version')\" -eq $v ] &&
