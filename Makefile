@@ -211,6 +211,7 @@ endif
 	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions/cpr-intake
 	install -m 0644 conf/cpr-intake.conf $(DESTDIR)$(SHARE_DIR)/cpr-intake.conf.example
 	install -m 0644 conf/templates/*.md $(DESTDIR)$(SHARE_DIR)/templates/
+	install -m 0644 conf/rules.conf $(DESTDIR)$(SHARE_DIR)/
 
 clean:
 	rm -rf build bin

@@ -193,6 +193,7 @@ static const CaseCommand CASE_COMMANDS[] = {
     {"incident", case_incident},
     {"link-bug", case_link_bug},
     {"subscriber", cli_case_subscriber}, /* cli_subscriber.c */
+    {"open", cli_case_open}, /* cli_triage.c */
 };
 
 int cli_case(CliContext *ctx, int argc, char **argv)
@@ -202,6 +203,7 @@ int cli_case(CliContext *ctx, int argc, char **argv)
             if (!strcmp(argv[1], CASE_COMMANDS[i].name))
                 return CASE_COMMANDS[i].run(ctx, argc - 1, argv + 1);
     cli_error("case: expected reason CASE REASON | incident CASE yes|no [--rationale TEXT] "
-              "[--aware-at TIME] | link-bug CASE BUG | subscriber CASE EMAIL [--name N]");
+              "[--aware-at TIME] | link-bug CASE BUG | subscriber CASE EMAIL [--name N] | "
+              "open MESSAGE_ID");
     return CLI_USAGE;
 }

@@ -152,14 +152,17 @@ static void add_reason_json(JsonBuilder *b, const CaseFacts *f)
 
 int cli_list(CliContext *ctx, int argc, char **argv)
 {
-    gboolean json = FALSE, open_only = FALSE;
+    gboolean json = FALSE, open_only = FALSE, triage = FALSE;
     GOptionEntry entries[] = {
         {"json", 0, 0, G_OPTION_ARG_NONE, &json, "a JSON array", NULL},
         {"open", 0, 0, G_OPTION_ARG_NONE, &open_only, "open cases only", NULL},
+        {"triage", 0, 0, G_OPTION_ARG_NONE, &triage, "mail to a report address that opened no case, unreviewed", NULL},
         {NULL},
     };
     if (!cli_parse_options("list", "", entries, &argc, &argv))
         return CLI_USAGE;
+    if (triage)
+        return cli_triage_list(ctx, json);
     Store *store = cli_store(ctx);
     if (!store)
         return CLI_STORE;
@@ -443,7 +446,7 @@ int cli_show(CliContext *ctx, int argc, char **argv)
 
     sqlite3_stmt *st = store_prepare(
         store,
-        "SELECT message_id, aware_at, kind, source, quarantined, subject FROM messages "
+        "SELECT message_id, aware_at, kind, source, quarantined, subject, rules FROM messages "
         "WHERE case_id = ? ORDER BY aware_at, id", &error);
     if (!st)
         return cli_fail("show", error);
@@ -462,6 +465,8 @@ int cli_show(CliContext *ctx, int argc, char **argv)
             jsonutil_add_string(b, "source", (const char *)sqlite3_column_text(st, 3));
             jsonutil_add_bool(b, "quarantined", sqlite3_column_int(st, 4));
             jsonutil_add_string(b, "subject", (const char *)sqlite3_column_text(st, 5));
+            /* issue 11: the classification rules that fired (none stored before) */
+            jsonutil_add_array_text(b, "rules", (const char *)sqlite3_column_text(st, 6));
             json_builder_end_object(b);
             g_string_append_printf(text, "  %s  %-10s %s\n", at, sqlite3_column_text(st, 2),
                                    sqlite3_column_text(st, 3));

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "rules.h"
 #include "cpr_error.h"
 
 typedef enum { K_STRING, K_LIST, K_BOOL, K_INT, K_URL, K_SECRET, K_FILE, K_PROCESSED } KeyKind;
@@ -62,6 +63,7 @@ static const KeySpec KEY_SPECS[] = {
     {"drafts", "template_dir", K_STRING, FALSE},
     {"drafts", "template_version", K_STRING, FALSE},
     {"drafts", "br_version", K_STRING, FALSE},
+    {"classify", "rules", K_FILE, FALSE},
     {"notify.*", "type", K_STRING, TRUE},
     {"notify.*", "url", K_URL, FALSE},
     {"notify.*", "routing_key_file", K_SECRET, FALSE},
@@ -680,6 +682,12 @@ Config *config_load(const char *path, GError **error)
     c->audit_backfill_slack_seconds =
         g_key_file_has_key(kf, "audit", "backfill_slack_seconds", NULL)
             ? g_key_file_get_integer(kf, "audit", "backfill_slack_seconds", NULL) : 3600;
+    /* issue 11: the classification rules; a bad rules file is a startup error */
+    char *rules = get_string(kf, "classify", "rules", NULL);
+    gboolean rules_ok = rules_install(rules, error);
+    g_free(rules);
+    if (!rules_ok)
+        goto err;
     return c;
 err:
     config_free(&c);

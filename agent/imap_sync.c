@@ -98,6 +98,9 @@ static gboolean date_time_to_unix(const struct mailimap_date_time *d, gint64 *un
     gint64 t = g_date_time_to_unix(dt);
     g_date_time_unref(dt);
     int zone = d->dt_zone; /* +hhmm as a signed decimal number */
+    /* a server's nonsense zone ("+9544371") is no time at all: no overflow */
+    if (zone < -2359 || zone > 2359 || abs(zone) % 100 >= 60)
+        return FALSE;
     int sign = zone < 0 ? -1 : 1;
     zone = abs(zone);
     *unix_r = t - (gint64)sign * ((zone / 100) * 3600 + (zone % 100) * 60);

@@ -99,6 +99,7 @@ void intake_result_free(IntakeResult **result)
     g_clear_pointer(&r->crtsh_ids, g_ptr_array_unref);
     g_clear_pointer(&r->domains, g_ptr_array_unref);
     g_clear_pointer(&r->problems, g_ptr_array_unref);
+    g_clear_pointer(&r->rules, g_ptr_array_unref);
     g_free(r);
     *result = NULL;
 }
@@ -124,6 +125,7 @@ char *intake_result_to_json(const IntakeResult *r)
         json_builder_add_int_value(b, r->reason);
     else
         json_builder_add_null_value(b);
+    jsonutil_add_strv(b, "rules", r->rules);
     json_builder_set_member_name(b, "case_id");
     if (r->case_id)
         json_builder_add_int_value(b, r->case_id);
@@ -137,6 +139,7 @@ char *intake_result_to_json(const IntakeResult *r)
     jsonutil_add_strv(b, "sha256", r->sha256);
     jsonutil_add_strv(b, "crtsh_ids", r->crtsh_ids);
     jsonutil_add_strv(b, "domains", r->domains);
+    jsonutil_add_bool(b, "identifiers_truncated", r->identifiers_truncated);
     jsonutil_add_bool(b, "duplicate", r->duplicate);
     jsonutil_add_bool(b, "message_id_reused", r->message_id_reused);
     jsonutil_add_string(b, "source", r->source);
@@ -212,7 +215,7 @@ static void what_it_says(const Intake *in, const MimeMessage *msg, const Identif
 {
     g_autofree char *hay =
         g_strconcat(msg->subject ? msg->subject : "", "\n", msg->text ? msg->text : "", NULL);
-    s->reasons = reasons_infer(hay);
+    s->reasons = cls->reasons; /* the rules' phrases, negation and zones (issue 11) */
     s->names_cert = ids->serials->len || ids->sha256->len || ids->crtsh_ids->len ||
                     (ids->certs && ids->certs->len);
     s->concerns_certs = s->names_cert || (ids->domains->len && asks_revocation(hay));
@@ -361,12 +364,13 @@ static gboolean insert_message(Store *store, const guint8 *raw, gsize len, const
 {
     g_autofree char *problems = strv_to_json(msg->problems);
     g_autofree char *refs = join_refs(msg->references);
+    g_autofree char *rules = strv_to_json(cls->rules);
     sqlite3_stmt *st = store_prepare(
         store,
         "INSERT INTO messages (message_id, raw_sha256, raw, size, aware_at, aware_source, "
         "ingested_at, source, kind, list, problem, subject, from_email, in_reply_to, refs, "
         "quarantined, parse_problems, case_id, reason_candidates, content_sha256, "
-        "message_id_reused) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        "message_id_reused, rules) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         error);
     if (!st)
         return FALSE;
@@ -395,6 +399,7 @@ static gboolean insert_message(Store *store, const guint8 *raw, gsize len, const
     sqlite3_bind_int64(st, 19, reasons);
     sqlite3_bind_text(st, 20, content, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int(st, 21, reused);
+    sqlite3_bind_text(st, 22, rules, -1, SQLITE_TRANSIENT);
     if (!store_step_done(store, st, error))
         return FALSE;
     *row_r = sqlite3_last_insert_rowid(store_db(store));
@@ -579,6 +584,9 @@ gboolean intake_message(Intake *in, const guint8 *raw, gsize len, const IntakeOr
      * extraction: free them before the database work. */
     g_ptr_array_set_size(msg->attachments, 0);
     g_autoptr(Classification) cls = classify_message(msg, ids, &in->ca);
+    if (ids->truncated)
+        g_ptr_array_add(msg->problems, g_strdup_printf("identifiers truncated: more than %d of one kind",
+                                                       EXTRACT_MAX_IDS_PER_LIST));
     Said said = {0};
     what_it_says(in, msg, ids, cls, &said);
 
@@ -594,6 +602,8 @@ gboolean intake_message(Intake *in, const guint8 *raw, gsize len, const IntakeOr
     r->crtsh_ids = strv_copy(ids->crtsh_ids);
     r->domains = strv_copy(ids->domains);
     r->problems = strv_copy(msg->problems);
+    r->rules = strv_copy(cls->rules);
+    r->identifiers_truncated = ids->truncated;
     const char *aware_source = NULL;
     choose_aware(origin, msg, &r->aware_at, &aware_source);
     r->aware_source = g_strdup(aware_source);

@@ -47,6 +47,18 @@ void jsonutil_add_strv(JsonBuilder *b, const char *key, const GPtrArray *values)
     json_builder_end_array(b);
 }
 
+void jsonutil_add_array_text(JsonBuilder *b, const char *key, const char *json_text)
+{
+    JsonNode *node = json_text ? json_from_string(json_text, NULL) : NULL;
+    if (!node || !JSON_NODE_HOLDS_ARRAY(node)) {
+        if (node)
+            json_node_unref(node);
+        node = json_node_init_array(json_node_alloc(), json_array_new());
+    }
+    json_builder_set_member_name(b, key);
+    json_builder_add_value(b, node);
+}
+
 char *jsonutil_escape_controls(const char *json)
 {
     if (!json)

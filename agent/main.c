@@ -40,6 +40,8 @@ static const Command COMMANDS[] = {
                          "        | audit export [--case N] [--format csv|json|markdown] [--since DATE]\n"
                          "        | audit report [--since DATE] [--until DATE] [--json | --format text|json|html] [--output FILE]"},
     {"notify-run", cli_notify_run, "notify-run [--once]             escalations, health pages, outbox delivery"},
+    {"classify", cli_classify, "classify [--explain] FILE...     kind, problem, reason and the rules that fired; stores nothing"},
+    {"triage", cli_triage, "triage done MESSAGE_ID... [--note T]  record the review of mail that opened no case"},
     {"outbox", cli_outbox, "outbox [--json]                 notifications: pending, delivered, failed"},
 };
 

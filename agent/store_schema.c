@@ -204,6 +204,16 @@ static const char *const MIGRATIONS[] = {
     "  email TEXT NOT NULL,"
     "  name TEXT,"
     "  recorded_at INTEGER NOT NULL);",
+
+
+    /* 5 -> 6: issue 11: the classification rules that fired, per message (JSON
+     * array); the review of mail to a report address that opened no case */
+    "ALTER TABLE messages ADD COLUMN rules TEXT;"
+    "CREATE TABLE triage_reviews ("
+    "  message_row INTEGER PRIMARY KEY REFERENCES messages(id),"
+    "  reviewed_at INTEGER NOT NULL,"
+    "  by TEXT NOT NULL,"
+    "  note TEXT);",
 };
 
 guint store_schema_version(void)

@@ -1,13 +1,15 @@
 /* classify.h - what a message is (SPEC 2.1) and what problem it reports (2.2).
  *
- * Pure. The rules are data: tables of header tests and of weighted phrases,
- * evaluated in order; the CA's identity comes from configuration. */
+ * Pure. The rules are data (rules.h, conf/rules.conf): lists, auto-reply
+ * subjects, stop patterns, weighted phrases with their reasons; the order of
+ * the kind tests is SPEC 2.1's. The CA's identity comes from configuration. */
 #ifndef CPR_CLASSIFY_H
 #define CPR_CLASSIFY_H
 
 #include <glib.h>
 #include "mime.h"
 #include "extract.h"
+#include "rules.h"
 
 typedef enum {
     KIND_CPR,
@@ -44,11 +46,17 @@ typedef struct {
                              posts, else From; lower-case; NULL if none */
     char *author_name;    /* display name of the real author, or NULL */
     char *bug_id;         /* Bugzilla bug number for bugzilla mail, else NULL */
+    guint32 reasons;      /* BR 4.9.1.1 rows the text supports: bit n = row n */
+    gint reason;          /* the row chosen among them (reasons_choose), 0: none */
+    GPtrArray *rules;     /* char*: names of the rules that fired, in order */
 } Classification;
 
-/* `ids` may be NULL. Never returns NULL. */
+/* `ids` may be NULL. Never returns NULL. Uses rules_current(). */
 Classification *classify_message(const MimeMessage *msg, const Identifiers *ids,
                                  const CaIdentity *ca);
+/* The same with explicit rules (NULL: rules_current()). */
+Classification *classify_message_with(const MimeMessage *msg, const Identifiers *ids,
+                                      const CaIdentity *ca, const Rules *rules);
 void classification_free(Classification **c);
 
 const char *classify_kind_name(MessageKind kind);       /* "cpr", "list_post", ... */

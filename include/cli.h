@@ -60,6 +60,10 @@ int cli_draft(CliContext *ctx, int argc, char **argv); /* cli_drafts.c */
 int cli_consent(CliContext *ctx, int argc, char **argv); /* cli_consent.c */
 int cli_notify_run(CliContext *ctx, int argc, char **argv); /* cli_notify.c */
 int cli_outbox(CliContext *ctx, int argc, char **argv);     /* cli_notify.c */
+int cli_classify(CliContext *ctx, int argc, char **argv); /* cli_classify.c */
+int cli_triage(CliContext *ctx, int argc, char **argv);    /* cli_triage.c: `triage done` */
+int cli_triage_list(CliContext *ctx, gboolean json);       /* cli_triage.c: `list --triage` */
+int cli_case_open(CliContext *ctx, int argc, char **argv); /* cli_triage.c: `case open` */
 int cli_audit_report(CliContext *ctx, int argc, char **argv); /* cli_notify.c: `audit report` */
 
 #endif

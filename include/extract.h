@@ -23,7 +23,11 @@ typedef struct {
     GPtrArray *crtsh_ids; /* char* */
     GPtrArray *domains;   /* char* */
     GPtrArray *certs;     /* CertInfo* (certinfo.h) */
+    gboolean truncated;   /* a list reached EXTRACT_MAX_IDS_PER_LIST: more were named */
 } Identifiers;
+
+/* Each list stops growing here: one hostile message cannot grow it forever. */
+#define EXTRACT_MAX_IDS_PER_LIST 2000
 
 /* `ignore_domains`: NULL-terminated list of domains that are never certificate
  * domains here (the CA's own domains; their subdomains too). May be NULL. */

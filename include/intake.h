@@ -44,6 +44,8 @@ typedef struct {
     char *source;
     GPtrArray *serials, *sha256, *crtsh_ids, *domains; /* char* */
     GPtrArray *problems; /* parse problems; non-empty = quarantined */
+    GPtrArray *rules;    /* char*: the classification rules that fired */
+    gboolean identifiers_truncated; /* a list hit its cap */
 } IntakeResult;
 
 /* `store` and `cfg` are borrowed and must outlive the Intake. */

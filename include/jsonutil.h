@@ -18,6 +18,9 @@ void jsonutil_add_bool(JsonBuilder *b, const char *key, gboolean value);
 void jsonutil_add_time(JsonBuilder *b, const char *key, gint64 unix_seconds, gboolean zero_is_null);
 /* "key": [strings...] from a GPtrArray of char* (NULL array = []). */
 void jsonutil_add_strv(JsonBuilder *b, const char *key, const GPtrArray *values);
+/* "key": the JSON array stored as text (a column written by strv JSON), or []
+ * when the text is NULL or not an array (rows older than the column). */
+void jsonutil_add_array_text(JsonBuilder *b, const char *key, const char *json_text);
 /* The builder's root as JSON (one line unless `pretty`), through
  * jsonutil_escape_controls(); caller frees. */
 char *jsonutil_builder_to_string(JsonBuilder *b, gboolean pretty);

@@ -4,8 +4,8 @@
  * Pure. The table is the sixteen rows of BR 4.9.1.1 (numbering of SPEC 2.3),
  * each with its revocation window, the CRLReason MRSP 6.1.1 asks for, and
  * whether the reason is, by default, a failure of the CA (an incident). The
- * phrases that recognise each reason live beside the table in reasons.c; a
- * later step moves them into the rules file.
+ * phrases that recognise each reason are data: the [phrase] groups of the
+ * rules file with a reason= (rules.h, conf/rules.conf).
  *
  * Choosing among several candidates: the shortest window wins, then the lowest
  * row number (SPEC 2.3). A case that concerns certificates and has no

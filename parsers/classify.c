@@ -5,120 +5,75 @@
  * make a mail to the report address a report. The code only evaluates them.
  * Nothing here names a CA: the CA comes in as a CaIdentity. */
 #include "classify.h"
+#include "reasons.h"
 
 #include <string.h>
 
 /* ---- tables ------------------------------------------------------------- */
 
-typedef struct {
-    const char *name;    /* our name for the list */
-    const char *list_id; /* RFC 2919 List-Id */
-    const char *address; /* posting address (List-Post mailto:, Mailing-list:) */
-} ListDef;
-
-static const ListDef list_defs[] = {
-    {"mdsp", "dev-security-policy.mozilla.org", "dev-security-policy@mozilla.org"},
-    {"ccadb-public", "public.ccadb.org", "public@ccadb.org"},
-};
+/* Which lists, phrases, auto-reply subjects and stop patterns: the rules file
+ * (rules.h). What stays here is the order of the kind tests, which is SPEC
+ * 2.1's, and the protocol patterns of case references and Bugzilla. */
 
 typedef struct {
     const MimeMessage *msg;
     const Identifiers *ids;
     const CaIdentity *ca;
-    const char *list;   /* matched list name, or NULL */
-    gint best_score;    /* of the problem phrases */
-    const char *author; /* lower-case author e-mail or NULL */
+    const Rules *rules;
+    const char *list;     /* matched list name, or NULL */
+    gint best_score;      /* of the problem phrases */
+    gboolean service;     /* a phrase about the CA's own services fired */
+    gboolean revoke;      /* a revocation request */
+    const char *author;   /* lower-case author e-mail or NULL */
+    const char *why;      /* set by the report rule: "report:certificate" ... */
 } Facts;
 
-typedef gboolean (*RuleTest)(const Facts *f, const char *header, const char *values);
+typedef gboolean (*RuleTest)(Facts *f, const char *header, const char *values);
 
-static gboolean rule_is_list(const Facts *f, const char *header, const char *values);
-static gboolean rule_header_is(const Facts *f, const char *header, const char *values);
-static gboolean rule_header_is_not(const Facts *f, const char *header, const char *values);
-static gboolean rule_header_present(const Facts *f, const char *header, const char *values);
-static gboolean rule_content_type(const Facts *f, const char *header, const char *values);
-static gboolean rule_null_sender_subject(const Facts *f, const char *header, const char *values);
-static gboolean rule_report_to_ca(const Facts *f, const char *header, const char *values);
-static gboolean rule_automated_report(const Facts *f, const char *header, const char *values);
+static gboolean rule_is_list(Facts *f, const char *header, const char *values);
+static gboolean rule_header_is(Facts *f, const char *header, const char *values);
+static gboolean rule_header_is_not(Facts *f, const char *header, const char *values);
+static gboolean rule_header_present(Facts *f, const char *header, const char *values);
+static gboolean rule_precedence_not_list(Facts *f, const char *header, const char *values);
+static gboolean rule_content_type(Facts *f, const char *header, const char *values);
+static gboolean rule_null_sender_subject(Facts *f, const char *header, const char *values);
+static gboolean rule_report_to_ca(Facts *f, const char *header, const char *values);
 
 typedef struct {
+    const char *name; /* reported in Classification.rules */
     MessageKind kind;
     RuleTest test;
     const char *header;
     const char *values; /* ';'-separated, case-insensitive */
-    const char *why;
 } KindRule;
 
-/* SPEC 2.1, in order: list mail carries Precedence: list, so lists come before
- * the auto-reply rules; Bugzilla mail carries Auto-Submitted, so it comes
- * before them too. Anything unmatched is KIND_OTHER. */
+/* SPEC 2.1, in order: list membership (list mail carries Precedence: list),
+ * then Bugzilla (which stamps Auto-Submitted), then "names a certificate and
+ * a problem" (an automated key-leak monitor is a reporter), and only then the
+ * auto-reply rules. Mail of lists not configured is never an auto-reply by
+ * its Precedence. Anything unmatched is KIND_OTHER. */
 static const KindRule kind_rules[] = {
-    {KIND_LIST_POST, rule_is_list, NULL, NULL, "List-Id, List-Post or Mailing-list of a known list"},
-    {KIND_BUGZILLA, rule_header_is, "X-Bugzilla-Product", "CA Program", "Bugzilla, product CA Program"},
-    {KIND_CPR, rule_automated_report, NULL, NULL,
-     "to a report address, names a certificate and a problem (automated senders too)"},
-    {KIND_AUTO_REPLY, rule_header_is_not, "Auto-Submitted", "no", "RFC 3834 Auto-Submitted"},
-    {KIND_AUTO_REPLY, rule_header_present, "X-Autoreply", NULL, "X-Autoreply"},
-    {KIND_AUTO_REPLY, rule_header_present, "X-Autorespond", NULL, "X-Autorespond"},
-    {KIND_AUTO_REPLY, rule_header_is, "Precedence", "bulk;junk;list", "Precedence on non-list mail"},
-    {KIND_AUTO_REPLY, rule_content_type, NULL, "multipart/report", "delivery status notification"},
-    {KIND_AUTO_REPLY, rule_null_sender_subject, "Return-Path",
-     "automatic reply;out of office;autoreply;auto-reply;abwesenheitsnotiz;respuesta automática;réponse automatique",
-     "null sender with an automatic-reply subject"},
-    {KIND_CPR, rule_report_to_ca, NULL, NULL, "to a report address from outside, about certificates"},
-};
-
-typedef struct {
-    const char *pattern; /* PCRE, matched case-insensitively over subject and text */
-    ProblemType problem;
-    gint weight;
-} Phrase;
-
-/* Each pattern counts once per message; the problem with the highest total
- * wins, ties going to the earlier problem in problem_order. */
-static const Phrase phrases[] = {
-    /* key compromise */
-    {"\\bkey[- ]compromise|\\bcompromised (private )?key|\\bkey (was |has been |is )?compromised", PROBLEM_KEY_COMPROMISE, 3},
-    {"\\bleaked (private )?key|\\bkey (was |has been )?leaked|\\bprivate key (was |is |has been )?(leaked|exposed|disclosed|published)", PROBLEM_KEY_COMPROMISE, 3},
-    {"\\bprivate key\\b[^\\n.]{0,80}\\b(public|github|gitlab|bitbucket|pastebin|gist|snippet|repository)", PROBLEM_KEY_COMPROMISE, 2},
-    {"\\b(signed|generated) with the (leaked|compromised|private) key|\\bproof of (key )?(possession|compromise)", PROBLEM_KEY_COMPROMISE, 2},
-    {"\\bweak (private )?key\\b|\\bdebian weak|\\bROCA\\b|\\bfermat factori", PROBLEM_KEY_COMPROMISE, 2},
-    {"\\bcompromiso de (la )?clave|\\bclave privada (expuesta|filtrada|publicada|comprometida)", PROBLEM_KEY_COMPROMISE, 3},
-    {"\\bclave privada\\b", PROBLEM_KEY_COMPROMISE, 2},
-    {"schlüssel (ist |wurde )?(kompromittiert|veröffentlicht|geleakt)|kompromittierte[nrs]? (privater? )?schlüssel", PROBLEM_KEY_COMPROMISE, 3},
-    {"\\bclé privée (a été )?(compromise|divulguée|publiée)|\\bcompromission de (la )?clé", PROBLEM_KEY_COMPROMISE, 3},
-    {"秘密鍵.{0,10}(漏洩|流出)|(漏洩|流出).{0,10}秘密鍵", PROBLEM_KEY_COMPROMISE, 3},
-    /* misissuance */
-    {"\\bmis-?issu", PROBLEM_MISISSUANCE, 3},
-    {"\\bnever requested|\\bunrequested\\b|\\bnot requested|\\bdid(n't| not) request", PROBLEM_MISISSUANCE, 3},
-    {"\\bCAA\\b", PROBLEM_MISISSUANCE, 2},
-    {"\\btrailing dot", PROBLEM_MISISSUANCE, 3},
-    {"\\bbackdat|\\bnotBefore\\b|\\bnotAfter\\b", PROBLEM_MISISSUANCE, 2},
-    {"\\bnot allowed \\(BR|\\bviolat\\w* (of )?(the )?(BR|baseline requirements)|\\bnot (issued )?in accordance with|\\bnon-?compliant", PROBLEM_MISISSUANCE, 2},
-    {"\\bBR \\d+(\\.\\d+)+", PROBLEM_MISISSUANCE, 1},
-    {"\\b(512|768|1024)[- ]bit (RSA )?key|\\bkeys? (size )?(under|below|smaller than) 2048", PROBLEM_MISISSUANCE, 2},
-    {"\\binvalid (encoding|DER|ASN\\.1)|\\bwrong encoding|\\bencoding error|\\bmalformed certificate|\\b(zlint|pkilint|certlint)\\b", PROBLEM_MISISSUANCE, 2},
-    {"\\b(improper|insufficient|bypass\\w*|incorrect|failed) (domain )?validation", PROBLEM_MISISSUANCE, 2},
-    {"emisión indebida|emitido (por error|sin autorización)|fehlausstellung|fehlerhaft ausgestellt|émission (erronée|incorrecte)|émis par erreur", PROBLEM_MISISSUANCE, 3},
-    /* misuse */
-    {"\\bphish", PROBLEM_MISUSE, 3},
-    {"\\bfraud", PROBLEM_MISUSE, 3},
-    {"\\bmalware\\b|\\bransomware\\b|\\bcommand[- ]and[- ]control\\b", PROBLEM_MISUSE, 3},
-    {"\\bmisuse", PROBLEM_MISUSE, 3},
-    {"\\bfake\\b|\\bscam\\b|\\bimpersonat|\\bcounterfeit", PROBLEM_MISUSE, 2},
-    {"\\bfraude\\b|\\bsuplantación|\\bestafa\\b|\\bbetrug|\\bmissbrauch|\\bhameçonnage", PROBLEM_MISUSE, 3},
+    {"kind:list", KIND_LIST_POST, rule_is_list, NULL, NULL},
+    {"kind:bugzilla", KIND_BUGZILLA, rule_header_is, "X-Bugzilla-Product", "CA Program"},
+    {"kind:report", KIND_CPR, rule_report_to_ca, NULL, NULL},
+    {"kind:auto_submitted", KIND_AUTO_REPLY, rule_header_is_not, "Auto-Submitted", "no"},
+    {"kind:x_autoreply", KIND_AUTO_REPLY, rule_header_present, "X-Autoreply", NULL},
+    {"kind:x_autorespond", KIND_AUTO_REPLY, rule_header_present, "X-Autorespond", NULL},
+    {"kind:precedence", KIND_AUTO_REPLY, rule_precedence_not_list, "Precedence", "bulk;junk;list"},
+    {"kind:delivery_status", KIND_AUTO_REPLY, rule_content_type, NULL, "multipart/report"},
+    {"kind:auto_reply_subject", KIND_AUTO_REPLY, rule_null_sender_subject, "Return-Path", NULL},
 };
 
 /* Tie break: earlier wins. */
 static const ProblemType problem_order[] = {
-    PROBLEM_KEY_COMPROMISE, PROBLEM_MISISSUANCE, PROBLEM_MISUSE,
+    PROBLEM_KEY_COMPROMISE, PROBLEM_MISISSUANCE, PROBLEM_MISUSE, PROBLEM_OTHER,
 };
 
-/* A mail to the report address is a report only with one of these (or a
- * certificate identifier, or a problem phrase). */
-static const char cpr_words[] =
-    "\\b(certificate|certificates|cert|certs|certificado|certificados|zertifikat\\w*|certificat|certificats"
-    "|revoke\\w*|revocation|revocación|revocar|widerruf\\w*|révocation|révoquer|tls|ssl|証明書)\\b";
+/* How much a phrase counts where it is found. */
+enum { ZONE_SUBJECT, ZONE_TEXT, ZONE_QUOTED, N_ZONES };
+static const gint zone_factor[N_ZONES] = {3, 2, 1};
+/* A weight-3 phrase in the subject or the text: a problem stated plainly. */
+#define STRONG_PROBLEM_SCORE 6
 
 static const char case_ref_pattern[] = "\\bCPR-(\\d{4})-(\\d{4,6})\\b";
 static const char bug_subject_pattern[] = "\\[Bug (\\d{1,10})\\]";
@@ -147,8 +102,6 @@ static const ProblemName problem_names[] = {
 /* ---- compiled patterns (once per process) ------------------------------ */
 
 typedef struct {
-    GRegex *phrases[G_N_ELEMENTS(phrases)];
-    GRegex *cpr_words;
     GRegex *case_ref;
     GRegex *bug_subject;
     GRegex *bug_link;
@@ -169,9 +122,6 @@ static const Compiled *compiled(void)
     static Compiled c;
     static gsize done = 0;
     if (g_once_init_enter(&done)) {
-        for (gsize i = 0; i < G_N_ELEMENTS(phrases); i++)
-            c.phrases[i] = compile(phrases[i].pattern);
-        c.cpr_words = compile(cpr_words);
         c.case_ref = compile(case_ref_pattern);
         c.bug_subject = compile(bug_subject_pattern);
         c.bug_link = compile(bug_link_pattern);
@@ -191,20 +141,6 @@ static gboolean value_in(const char *value, const char *values)
     for (char **o = options; *o; o++) {
         g_autofree char *lo = g_utf8_strdown(*o, -1);
         if (strcmp(v, lo) == 0)
-            return TRUE;
-    }
-    return FALSE;
-}
-
-static gboolean starts_with_any(const char *value, const char *values)
-{
-    if (!value || !values)
-        return FALSE;
-    g_autofree char *v = g_strstrip(g_utf8_strdown(value, -1));
-    g_auto(GStrv) options = g_strsplit(values, ";", -1);
-    for (char **o = options; *o; o++) {
-        g_autofree char *lo = g_utf8_strdown(*o, -1);
-        if (g_str_has_prefix(v, lo))
             return TRUE;
     }
     return FALSE;
@@ -305,14 +241,14 @@ static gboolean mailing_list_has(const char *value, const char *address)
     return FALSE;
 }
 
-static const char *match_list(const MimeMessage *msg)
+static const char *match_list(const MimeMessage *msg, const Rules *rules)
 {
     const char *list_id = mime_message_header(msg, "List-Id");
     const char *list_post = mime_message_header(msg, "List-Post");
     const char *mailing_list = mime_message_header(msg, "Mailing-list");
     g_autofree char *id = list_id ? strip_angle(list_id) : NULL;
-    for (gsize i = 0; i < G_N_ELEMENTS(list_defs); i++) {
-        const ListDef *l = &list_defs[i];
+    for (guint i = 0; rules && i < rules->lists->len; i++) {
+        const RuleList *l = g_ptr_array_index(rules->lists, i);
         if ((id && g_ascii_strcasecmp(id, l->list_id) == 0) ||
             (list_post && list_post_has(list_post, l->address)) ||
             (mailing_list && mailing_list_has(mailing_list, l->address)))
@@ -321,47 +257,58 @@ static const char *match_list(const MimeMessage *msg)
     return NULL;
 }
 
-static gboolean has_match(const GRegex *re, const char *text)
-{
-    return text && g_regex_match(re, text, 0, NULL);
-}
-
 /* ---- kind rules --------------------------------------------------------- */
 
-static gboolean rule_is_list(const Facts *f, const char *header, const char *values)
+static gboolean rule_is_list(Facts *f, const char *header, const char *values)
 {
     return f->list != NULL;
 }
 
-static gboolean rule_header_is(const Facts *f, const char *header, const char *values)
+static gboolean rule_header_is(Facts *f, const char *header, const char *values)
 {
     return value_in(mime_message_header(f->msg, header), values);
 }
 
-static gboolean rule_header_is_not(const Facts *f, const char *header, const char *values)
+static gboolean rule_header_is_not(Facts *f, const char *header, const char *values)
 {
     const char *v = mime_message_header(f->msg, header);
     return v && *v && !value_in(v, values);
 }
 
-static gboolean rule_header_present(const Facts *f, const char *header, const char *values)
+static gboolean rule_header_present(Facts *f, const char *header, const char *values)
 {
     const char *v = mime_message_header(f->msg, header);
     return v != NULL && !value_in(v, "no;false;0");
 }
 
-static gboolean rule_content_type(const Facts *f, const char *header, const char *values)
+/* Precedence: bulk/junk/list marks an auto-reply only on mail that is not a
+ * list's: a post of a list we do not follow (List-Id, List-Post) is mail like
+ * any other and may report something. */
+static gboolean rule_precedence_not_list(Facts *f, const char *header, const char *values)
+{
+    if (mime_message_header(f->msg, "List-Id") || mime_message_header(f->msg, "List-Post"))
+        return FALSE;
+    return value_in(mime_message_header(f->msg, header), values);
+}
+
+static gboolean rule_content_type(Facts *f, const char *header, const char *values)
 {
     return value_in(f->msg->content_type, values);
 }
 
-static gboolean rule_null_sender_subject(const Facts *f, const char *header, const char *values)
+static gboolean rule_null_sender_subject(Facts *f, const char *header, const char *values)
 {
     const char *rp = mime_message_header(f->msg, header);
-    if (!rp)
+    if (!rp || !f->rules || !f->msg->subject)
         return FALSE;
     g_autofree char *t = g_strstrip(g_strdup(rp));
-    return strcmp(t, "<>") == 0 && starts_with_any(f->msg->subject, values);
+    if (strcmp(t, "<>") != 0)
+        return FALSE;
+    g_autofree char *subject = g_strstrip(g_utf8_strdown(f->msg->subject, -1));
+    for (char **p = f->rules->auto_reply_subjects; p && *p; p++)
+        if (g_str_has_prefix(subject, *p))
+            return TRUE;
+    return FALSE;
 }
 
 static gboolean sent_to_report_address(const MimeMessage *msg, const CaIdentity *ca)
@@ -385,37 +332,176 @@ static gboolean ids_name_a_certificate(const Identifiers *ids)
     return FALSE;
 }
 
-static gboolean rule_report_to_ca(const Facts *f, const char *header, const char *values)
+/* A report (SPEC 2.1, issue 11): to a report address, from outside the CA,
+ * and it names a certificate (an identifier, an attached certificate, or a
+ * domain whose certificate it asks to revoke) with a problem or a revocation
+ * request, or it names a problem with the CA's own services. Anything else
+ * sent there (questions, thanks, sales, advisories) is not a case. */
+static gboolean rule_report_to_ca(Facts *f, const char *header, const char *values)
 {
     if (!f->ca || !sent_to_report_address(f->msg, f->ca))
         return FALSE;
     if (!f->author || addr_in(f->author, f->ca->report_addresses) ||
         addr_in_domains(f->author, f->ca->domains))
         return FALSE;
-    if (ids_name_a_certificate(f->ids) || f->best_score > 0)
+    gboolean has_domain = f->ids && f->ids->domains && f->ids->domains->len > 0;
+    gboolean strong = f->best_score >= STRONG_PROBLEM_SCORE;
+    gboolean names_cert = ids_name_a_certificate(f->ids) || (has_domain && (f->revoke || strong));
+    if (names_cert && (f->best_score > 0 || f->revoke)) {
+        f->why = "report:certificate";
         return TRUE;
-    const Compiled *c = compiled();
-    return has_match(c->cpr_words, f->msg->subject) || has_match(c->cpr_words, f->msg->text);
-}
-
-/* A key-leak monitor or revocation service stamps Auto-Submitted on its
- * reports: one that names a certificate and a problem is a CPR, whatever its
- * auto-reply headers say (SPEC 2.1). */
-static gboolean rule_automated_report(const Facts *f, const char *header, const char *values)
-{
-    return ids_name_a_certificate(f->ids) && f->best_score > 0 &&
-           rule_report_to_ca(f, header, values);
+    }
+    /* "the key of our certificate leaked, please revoke it": the request
+     * names the certificate even without an identifier */
+    if (f->revoke && strong) {
+        f->why = "report:revocation_request";
+        return TRUE;
+    }
+    if (f->service) {
+        f->why = "report:ca_service";
+        return TRUE;
+    }
+    return FALSE;
 }
 
 /* ---- problem ------------------------------------------------------------ */
 
-static ProblemType score_problem(const char *hay, gint *best_r)
+typedef struct {
+    char *zone[N_ZONES]; /* subject, own text, quoted text: stop patterns blanked */
+    gint64 deadline;     /* monotonic microseconds */
+    gboolean over_budget;
+} Texts;
+
+/* Blank (with spaces) every match of the stop patterns. */
+static void strip_text(char *text, const Rules *rules)
 {
-    const Compiled *c = compiled();
+    for (guint i = 0; i < rules->strip->len; i++) {
+        const RulePattern *p = g_ptr_array_index(rules->strip, i);
+        g_autoptr(GMatchInfo) mi = NULL;
+        g_regex_match(p->re, text, 0, &mi);
+        while (g_match_info_matches(mi)) {
+            gint s = 0, e = 0;
+            g_match_info_fetch_pos(mi, 0, &s, &e);
+            for (gint k = s; k < e; k++)
+                if (text[k] != '\n')
+                    text[k] = ' ';
+            g_match_info_next(mi, NULL);
+        }
+    }
+}
+
+/* At most `max` bytes, cut at a character boundary. */
+static char *capped(const char *s, gsize max)
+{
+    gsize n = strlen(s);
+    if (n <= max)
+        return g_strdup(s);
+    const char *end = g_utf8_find_prev_char(s, s + max + 1);
+    return g_strndup(s, end ? (gsize)(end - s) : max);
+}
+
+static void texts_init(Texts *t, const MimeMessage *msg, const Rules *rules)
+{
+    GString *own = g_string_new(NULL), *quoted = g_string_new(NULL);
+    const char *p = msg->text ? msg->text : "";
+    while (*p) {
+        const char *nl = strchr(p, '\n');
+        gsize len = nl ? (gsize)(nl - p) : strlen(p);
+        const char *q = p;
+        while (q < p + len && (*q == ' ' || *q == '\t'))
+            q++;
+        GString *to = (q < p + len && *q == '>') ? quoted : own;
+        g_string_append_len(to, p, (gssize)len);
+        g_string_append_c(to, '\n');
+        if (own->len > rules->max_text_bytes && quoted->len > rules->max_text_bytes)
+            break;
+        p = nl ? nl + 1 : p + len;
+    }
+    t->zone[ZONE_SUBJECT] = capped(msg->subject ? msg->subject : "", rules->max_text_bytes);
+    t->zone[ZONE_TEXT] = capped(own->str, rules->max_text_bytes);
+    t->zone[ZONE_QUOTED] = capped(quoted->str, rules->max_text_bytes);
+    g_string_free(own, TRUE);
+    g_string_free(quoted, TRUE);
+    for (int z = 0; z < N_ZONES; z++)
+        strip_text(t->zone[z], rules);
+    t->deadline = g_get_monotonic_time() + rules->budget_us;
+    t->over_budget = FALSE;
+}
+
+static void texts_clear(Texts *t)
+{
+    for (int z = 0; z < N_ZONES; z++)
+        g_free(t->zone[z]);
+}
+
+/* The clause before byte `pos` of `text` (back to . ; ! ? : or a line start,
+ * at most 60 bytes) negates what follows. */
+static gboolean negated(const Rules *rules, const char *text, gint pos)
+{
+    gint from = pos;
+    while (from > 0 && pos - from < 60 && !strchr(".;!?:\n", text[from - 1]))
+        from--;
+    while (from < pos && ((guchar)text[from] & 0xc0) == 0x80)
+        from++;
+    if (from >= pos)
+        return FALSE;
+    g_autofree char *clause = g_strndup(text + from, (gsize)(pos - from));
+    return g_regex_match(rules->negation, clause, 0, NULL);
+}
+
+/* The factor of the best zone where `re` matches without a negation before
+ * it; 0 when it does not. */
+static gint best_zone(const Rules *rules, const GRegex *re, const Texts *t)
+{
+    for (int z = 0; z < N_ZONES; z++) {
+        g_autoptr(GMatchInfo) mi = NULL;
+        g_regex_match(re, t->zone[z], 0, &mi);
+        for (int k = 0; g_match_info_matches(mi) && k < 16; k++) {
+            gint s = 0, e = 0;
+            g_match_info_fetch_pos(mi, 0, &s, &e);
+            if (!negated(rules, t->zone[z], s))
+                return zone_factor[z];
+            g_match_info_next(mi, NULL);
+        }
+    }
+    return 0;
+}
+
+static ProblemType problem_from_name(const char *name)
+{
+    ProblemType p = PROBLEM_OTHER;
+    classify_problem_from_name(name, &p);
+    return p;
+}
+
+/* Scores the phrases; fills the facts and the fired rule names. */
+static ProblemType score_problem(Facts *f, Texts *t, GPtrArray *fired, guint32 *reasons_r)
+{
     gint score[PROBLEM_OTHER + 1] = {0};
-    for (gsize i = 0; i < G_N_ELEMENTS(phrases); i++)
-        if (g_regex_match(c->phrases[i], hay, 0, NULL))
-            score[phrases[i].problem] += phrases[i].weight;
+    guint32 reasons = 0;
+    const Rules *rules = f->rules;
+    for (guint i = 0; i < rules->phrases->len; i++) {
+        if (g_get_monotonic_time() > t->deadline) {
+            t->over_budget = TRUE;
+            g_ptr_array_add(fired, g_strdup("budget_exceeded"));
+            break;
+        }
+        const RulePhrase *p = g_ptr_array_index(rules->phrases, i);
+        gint factor = best_zone(rules, p->re, t);
+        if (!factor)
+            continue;
+        g_ptr_array_add(fired, g_strdup(p->name));
+        ProblemType pt = problem_from_name(p->problem);
+        score[pt] += p->weight * factor;
+        if (pt == PROBLEM_OTHER && p->weight > 0)
+            f->service = TRUE;
+        if (p->reason > 0 && p->reason <= REASON_ROWS)
+            reasons |= 1u << p->reason;
+    }
+    if (best_zone(rules, rules->revoke, t)) {
+        f->revoke = TRUE;
+        g_ptr_array_add(fired, g_strdup("revocation_request"));
+    }
     ProblemType best = PROBLEM_NONE;
     gint best_score = 0;
     for (gsize i = 0; i < G_N_ELEMENTS(problem_order); i++) {
@@ -424,7 +510,8 @@ static ProblemType score_problem(const char *hay, gint *best_r)
             best_score = score[problem_order[i]];
         }
     }
-    *best_r = best_score;
+    f->best_score = best_score;
+    *reasons_r = reasons;
     return best;
 }
 
@@ -595,37 +682,57 @@ static void find_author(const MimeMessage *msg, gboolean is_list, Classification
     }
 }
 
-Classification *classify_message(const MimeMessage *msg, const Identifiers *ids,
-                                 const CaIdentity *ca)
+Classification *classify_message_with(const MimeMessage *msg, const Identifiers *ids,
+                                      const CaIdentity *ca, const Rules *rules)
 {
     Classification *c = g_new0(Classification, 1);
     c->kind = KIND_OTHER;
     c->problem = PROBLEM_NONE;
     c->case_refs = g_ptr_array_new_with_free_func(g_free);
+    c->rules = g_ptr_array_new_with_free_func(g_free);
+    if (!rules)
+        rules = rules_current();
     if (!msg)
         return c;
+    if (!rules) {
+        g_ptr_array_add(c->rules, g_strdup("no_rules"));
+        return c;
+    }
 
-    Facts f = {.msg = msg, .ids = ids, .ca = ca};
-    f.list = match_list(msg);
+    Facts f = {.msg = msg, .ids = ids, .ca = ca, .rules = rules};
+    f.list = match_list(msg, rules);
     find_author(msg, f.list != NULL, c);
     f.author = c->author_email;
-    /* subject and text, searched by the problem phrases and for the CA */
-    g_autofree char *hay = g_strconcat(msg->subject ? msg->subject : "", "\n", msg->text, NULL);
-    ProblemType problem = score_problem(hay, &f.best_score);
+    Texts t;
+    texts_init(&t, msg, rules);
+    g_autoptr(GPtrArray) phrases_fired = g_ptr_array_new_with_free_func(g_free);
+    guint32 reasons = 0;
+    ProblemType problem = score_problem(&f, &t, phrases_fired, &reasons);
+    texts_clear(&t);
 
     for (gsize i = 0; i < G_N_ELEMENTS(kind_rules); i++) {
         const KindRule *r = &kind_rules[i];
         if (r->test(&f, r->header, r->values)) {
             c->kind = r->kind;
+            g_ptr_array_add(c->rules, g_strdup(r->name));
+            if (f.why)
+                g_ptr_array_add(c->rules, g_strdup(f.why));
             break;
         }
     }
+
+    if (c->rules->len == 0)
+        g_ptr_array_add(c->rules, g_strdup("kind:other"));
 
     switch (c->kind) {
     case KIND_CPR:
     case KIND_LIST_POST:
     case KIND_BUGZILLA:
         c->problem = problem == PROBLEM_NONE ? PROBLEM_OTHER : problem;
+        c->reasons = reasons;
+        c->reason = reasons_choose(reasons);
+        for (guint i = 0; i < phrases_fired->len; i++)
+            g_ptr_array_add(c->rules, g_strdup(g_ptr_array_index(phrases_fired, i)));
         break;
     case KIND_AUTO_REPLY:
     case KIND_OTHER:
@@ -636,9 +743,16 @@ Classification *classify_message(const MimeMessage *msg, const Identifiers *ids,
         c->list = g_strdup(f.list);
     if (c->kind == KIND_BUGZILLA)
         c->bug_id = find_bug_id(msg);
+    g_autofree char *hay = g_strconcat(msg->subject ? msg->subject : "", "\n", msg->text, NULL);
     c->concerns_ca = mentions_ca(hay, ca);
     find_case_refs(msg, c->case_refs);
     return c;
+}
+
+Classification *classify_message(const MimeMessage *msg, const Identifiers *ids,
+                                 const CaIdentity *ca)
+{
+    return classify_message_with(msg, ids, ca, NULL);
 }
 
 void classification_free(Classification **cp)
@@ -651,6 +765,8 @@ void classification_free(Classification **cp)
     g_free(c->author_email);
     g_free(c->author_name);
     g_free(c->bug_id);
+    if (c->rules)
+        g_ptr_array_unref(c->rules);
     g_free(c);
     *cp = NULL;
 }

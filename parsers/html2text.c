@@ -153,7 +153,15 @@ char *html2text_convert(const char *html)
                 ensure_newline(out);
                 space = FALSE;
             } else if (strcmp(name, "td") == 0 || strcmp(name, "th") == 0) {
-                space = TRUE;
+                /* cells of a row are tab-separated: a table of serials stays
+                 * a table (extract.c reads tab-separated rows) */
+                if (!closing && out->len && out->str[out->len - 1] != '\n' &&
+                    out->str[out->len - 1] != '\t') {
+                    g_string_append_c(out, '\t');
+                    space = FALSE;
+                } else {
+                    space = TRUE;
+                }
             }
             continue;
         }

@@ -22,7 +22,7 @@ static const Row rows[] = {
     {"br", "a<br>b<BR/>c<br />d", "a\nb\nc\nd"},
     {"br-twice", "a<br><br>b", "a\n\nb"},
     {"list", "<ul><li>one</li><li>two</li></ul>", "one\ntwo\n"},
-    {"table-cells", "<table><tr><td>a<td>b</tr><tr><th>c</th><th>d</th></tr></table>", "a b\nc d\n"},
+    {"table-cells", "<table><tr><td>a<td>b</tr><tr><th>c</th><th>d</th></tr></table>", "a\tb\nc\td\n"},
     {"whitespace", "x   y\n\tz\r\n", "x y z"},
     {"leading-space", "   x", "x"},
     {"space-after-block", "<p>a</p>   b", "a\nb"},
@@ -98,7 +98,7 @@ static void test_hostile_sizes(void)
         {"&#", "&#"},
         {"&#x10FFFF", "\xF4\x8F\xBF\xBF"},
         {"&amp", "&"},
-        {"<td>x", "x x"},
+        {"<td>x", "x\tx"},
         {"<br>", "\n\n"},
         {"<a '>", ""},
     };

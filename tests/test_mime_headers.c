@@ -4,6 +4,7 @@
 #include <gmime/gmime.h>
 #include <string.h>
 
+#include "mime.h"
 #include "mime_headers.h"
 
 typedef struct {
@@ -129,6 +130,54 @@ static void test_bounds(void)
     g_string_free(raw, TRUE);
 }
 
+
+/* Several base64 encoded-words with padding, a multi-byte character split
+ * between two of them (as Gmail and Outlook encode long Cyrillic and Chinese
+ * subjects and names): decoded whole, where GMime 3.2.13 stops at the split. */
+static void test_encoded_words(void)
+{
+    static const struct {
+        const char *raw, *subject, *from_name;
+    } cases[] = {
+        {"From: =?UTF-8?B?0JjQstCw0A==?= =?UTF-8?B?vSDQn9C10YLRgNC+0LIsINC+0YLQtNC10Lsg0JjQkQ==?= <ivan@example.test>, \"Plain\" <p@x.example>\n"
+        "To: problems@acmetrust.test\n"
+        "Subject: =?UTF-8?B?0J7RgtC30YvQsiDRgQ==?=\n"
+        " =?UTF-8?B?0LXRgNGC0LjRhNC40LrQsNGC0LA=?=\n"
+        " =?UTF-8?B?OiDQt9Cw0LrRgNGL0YLRi9A=?=\n"
+        " =?UTF-8?B?uSDQutC70Y7RhyDQvtC/0YPQsdC70LjQug==?=\n"
+        " =?UTF-8?B?0L7QstCw0L0g0L3QsCDQvtCx0YnQtdC00L7RgdGC0YPQv9C90L7QvA==?=\n"
+        " =?UTF-8?B?INGB0LDQudGC0LUsINGB0YDQvtGH0L3Qvg==?=\n"
+        "\n"
+        "body\n"
+        "",
+         "\xd0\x9e\xd1\x82\xd0\xb7\xd1\x8b\xd0\xb2\x20\xd1\x81\xd0\xb5\xd1\x80\xd1\x82\xd0\xb8\xd1\x84\xd0\xb8\xd0\xba\xd0\xb0\xd1\x82\xd0\xb0\x3a\x20\xd0\xb7\xd0\xb0\xd0\xba\xd1\x80\xd1\x8b\xd1\x82\xd1\x8b\xd0\xb9\x20\xd0\xba\xd0\xbb\xd1\x8e\xd1\x87\x20\xd0\xbe\xd0\xbf\xd1\x83\xd0\xb1\xd0\xbb\xd0\xb8\xd0\xba\xd0\xbe\xd0\xb2\xd0\xb0\xd0\xbd\x20\xd0\xbd\xd0\xb0\x20\xd0\xbe\xd0\xb1\xd1\x89\xd0\xb5\xd0\xb4\xd0\xbe\xd1\x81\xd1\x82\xd1\x83\xd0\xbf\xd0\xbd\xd0\xbe\xd0\xbc\x20\xd1\x81\xd0\xb0\xd0\xb9\xd1\x82\xd0\xb5\x2c\x20\xd1\x81\xd1\x80\xd0\xbe\xd1\x87\xd0\xbd\xd0\xbe", "\xd0\x98\xd0\xb2\xd0\xb0\xd0\xbd\x20\xd0\x9f\xd0\xb5\xd1\x82\xd1\x80\xd0\xbe\xd0\xb2\x2c\x20\xd0\xbe\xd1\x82\xd0\xb4\xd0\xb5\xd0\xbb\x20\xd0\x98\xd0\x91"},
+        {"From: a@b.example\n"
+        "Subject: Re: =?GB18030?B?1qTK6cu91L/S0b4=?= =?GB18030?B?rdC5wrajrMfr?= =?GB18030?B?vqG/7LX1z/q4w9akyuk=?= [CPR-2026-0001]\n"
+        "\n"
+        "body\n"
+        "",
+         "Re: \xe8\xaf\x81\xe4\xb9\xa6\xe7\xa7\x81\xe9\x92\xa5\xe5\xb7\xb2\xe7\xbb\x8f\xe6\xb3\x84\xe9\x9c\xb2\xef\xbc\x8c\xe8\xaf\xb7\xe5\xb0\xbd\xe5\xbf\xab\xe5\x90\x8a\xe9\x94\x80\xe8\xaf\xa5\xe8\xaf\x81\xe4\xb9\xa6 [CPR-2026-0001]", NULL},
+        {"From: a@b.example\n"
+        "Subject: =?ISO-8859-1?Q?Caf=E9?= and =?UTF-8?Q?cr=C3=A8me?= =?UTF-8?B?IGJyw7tsw6llCg==?=\n"
+        "\n"
+        "body\n"
+        "",
+         "Caf\xc3\xa9 and cr\xc3\xa8me br\xc3\xbbl\xc3\xa9" "e", NULL},
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+        MimeMessage *m = mime_message_parse((const guint8 *)cases[i].raw, strlen(cases[i].raw), NULL);
+        g_assert_cmpstr(m->subject, ==, cases[i].subject);
+        if (cases[i].from_name) {
+            g_assert_cmpuint(m->from->len, ==, 2);
+            const MimeAddress *a = m->from->pdata[0];
+            g_assert_cmpstr(a->name, ==, cases[i].from_name);
+            g_assert_cmpstr(a->email, ==, "ivan@example.test");
+            g_assert_cmpstr(((const MimeAddress *)m->from->pdata[1])->email, ==, "p@x.example");
+        }
+        mime_message_free(&m);
+    }
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -137,5 +186,6 @@ int main(int argc, char **argv)
     g_test_add_func("/mime-headers/rows", test_rows);
     g_test_add_func("/mime-headers/order", test_order);
     g_test_add_func("/mime-headers/bounds", test_bounds);
+    g_test_add_func("/mime-headers/encoded-words", test_encoded_words);
     return g_test_run();
 }

@@ -9,6 +9,7 @@ fuzz_seeds() { # target -> directories read as seeds
             [ -d "$d" ] && echo "$d"
         done ;;
     fuzz_config) echo tests/fixtures/conf conf ;;
+    fuzz_rules) echo conf ;;
     fuzz_imap_response) echo tests/fuzz/seeds/imap_response ;;
     esac
 }
@@ -17,6 +18,7 @@ fuzz_options() { # target -> libFuzzer options
     fuzz_parse) echo "-max_len=65536 -dict=tests/fuzz/fuzz_parse.dict" ;;
     fuzz_mbox) echo "-max_len=16384 -dict=tests/fuzz/fuzz_parse.dict" ;;
     fuzz_config) echo "-max_len=8192 -dict=tests/fuzz/fuzz_config.dict" ;;
+    fuzz_rules) echo "-max_len=16384 -dict=tests/fuzz/fuzz_rules.dict" ;;
     fuzz_imap_response) echo "-max_len=65536 -dict=tests/fuzz/fuzz_imap_response.dict" ;;
     esac
 }

@@ -1,0 +1,115 @@
+/* extract_domains.c - DNS names of the certificates concerned. */
+#include "extract_internal.h"
+
+#include <string.h>
+
+/* ----------------------------------------------------------------- domains */
+
+/* Last labels that make a dotted word a file name, not a host. */
+static const char *const file_extensions[] = {
+    "pem", "crt", "cer", "der", "csr", "key", "txt", "csv", "pdf", "zip", "html", "htm",
+    "png", "jpg", "jpeg", "gif", "svg", "eml", "json", "xml", "conf", "cfg", "ini", "log",
+    "p12", "pfx", "p7b", "p7c", "crl", "jks", "js", "py", "sh", "md", "cgi", "php", "asp",
+    "aspx", "exe", "doc", "docx", "xls", "xlsx", "gz", "tgz", "yaml", "yml", "bat", "msg",
+    NULL,
+};
+
+/* Sites people cite when reporting, never the certificate they report. */
+static const char *const reference_hosts[] = {
+    "crt.sh", "bugzilla.mozilla.org", "groups.google.com", "wiki.mozilla.org", "ccadb.org",
+    "cabforum.org", NULL,
+};
+
+gboolean xt_domain_in_list(const char *d, const char *const *list)
+{
+    if (list == NULL)
+        return FALSE;
+    for (gsize i = 0; list[i]; i++) {
+        const char *item = list[i];
+        while (*item == '.' || *item == '*')
+            item++;
+        if (*item == '\0')
+            continue;
+        gsize dl = strlen(d), il = strlen(item);
+        if (dl == il && g_ascii_strcasecmp(d, item) == 0)
+            return TRUE;
+        if (dl > il && d[dl - il - 1] == '.' && g_ascii_strcasecmp(d + dl - il, item) == 0)
+            return TRUE;
+    }
+    return FALSE;
+}
+
+/* `raw` as written (a DNS name, maybe "*." and a trailing dot): the normalised
+ * domain, or NULL when it is a file name, a version, a reference site or
+ * ignored. */
+char *xt_domain_accept(const char *raw, gsize n, const char *const *ignore)
+{
+    while (n > 0 && raw[n - 1] == '.')
+        n--;
+    if (n == 0 || n > 253)
+        return NULL;
+    g_autofree char *orig = g_strndup(raw, n);
+    const char *last_dot = strrchr(orig, '.');
+    if (last_dot == NULL)
+        return NULL;
+    const char *tld = last_dot + 1;
+    gsize tld_len = strlen(tld);
+    if (tld_len < 2 || !g_ascii_isalpha(tld[0]))
+        return NULL;
+    /* "end.Next" or "Sentence.Without" is a sentence typed without a space,
+     * not a host: people write TLDs all lower or all upper case. */
+    if (g_ascii_isupper(tld[0])) {
+        gboolean rest_lower = TRUE;
+        for (const char *c = tld + 1; *c; c++)
+            if (!g_ascii_islower(*c))
+                rest_lower = FALSE;
+        if (rest_lower)
+            return NULL;
+    }
+    char *d = g_ascii_strdown(orig, -1);
+    const char *dtld = d + (tld - orig);
+    for (gsize i = 0; file_extensions[i]; i++)
+        if (strcmp(dtld, file_extensions[i]) == 0)
+            goto reject;
+    const char *bare = g_str_has_prefix(d, "*.") ? d + 2 : d;
+    if (xt_domain_in_list(bare, reference_hosts) || xt_domain_in_list(bare, ignore))
+        goto reject;
+    return d;
+reject:
+    g_free(d);
+    return NULL;
+}
+
+/* The word before `pos` makes the name a mail host ("the mail system at host
+ * mx.relay.example", "Reporting-MTA: dns; mx.relay.example", "Received: from
+ * X by Y"), not a certificate's. */
+static gboolean names_mail_host(const char *w, gsize pos)
+{
+    static const char *const words[] = {"host", "dns;", "mta", "mta:", "by", "helo", "ehlo", NULL};
+    gsize e = pos;
+    while (e > 0 && (w[e - 1] == ' ' || w[e - 1] == '\t'))
+        e--;
+    gsize s = e;
+    while (s > 0 && e - s < 8 && w[s - 1] != ' ' && w[s - 1] != '\t' && w[s - 1] != '\n')
+        s--;
+    for (gsize i = 0; words[i]; i++)
+        if (e - s == strlen(words[i]) && g_ascii_strncasecmp(w + s, words[i], e - s) == 0)
+            return TRUE;
+    return FALSE;
+}
+
+/* Step 5: the DNS names that are left. */
+void xt_scan_domains(Scan *sc, const Patterns *p)
+{
+    GMatchInfo *mi = NULL;
+    g_regex_match_full(p->domain, sc->work, (gssize)sc->len, 0, 0, &mi, NULL);
+    while (g_match_info_matches(mi)) {
+        gint s = 0, e = 0;
+        g_match_info_fetch_pos(mi, 0, &s, &e);
+        if (!names_mail_host(sc->work, (gsize)s))
+            xt_hits_add(sc->hits, (gsize)s, HIT_DOMAIN, xt_domain_accept(sc->work + s, (gsize)(e - s), sc->ignore));
+        g_match_info_next(mi, NULL);
+    }
+    g_match_info_free(mi);
+}
+
