@@ -61,16 +61,24 @@ static void finish_mbox_message(Walk *w, GByteArray *msg, gboolean too_big, cons
  * message. mboxrd escapes body lines as ">From ", ">>From ", ...; one '>' is
  * removed. A message over the bound is skipped to the next separator and
  * reported; it is not held in memory. */
-static void walk_mbox_stream(Walk *w, FILE *fp, const char *name)
+static void walk_mbox_stream(Walk *w, FILE *fp, const char *name, char *first, size_t first_cap,
+                             ssize_t first_len)
 {
     g_autoptr(GByteArray) msg = g_byte_array_new();
-    char *line = NULL;
-    size_t cap = 0;
+    char *line = first; /* a line the caller already read (getline's buffer), or NULL */
+    size_t cap = first_cap;
     ssize_t n;
     guint index = 0;
     gboolean in_msg = FALSE, too_big = FALSE, prev_blank = TRUE, separated = FALSE;
+    gboolean pending = first != NULL;
 
-    while (!w->stopped && (n = getline(&line, &cap, fp)) != -1) {
+    while (!w->stopped) {
+        if (pending) {
+            n = first_len;
+            pending = FALSE;
+        } else if ((n = getline(&line, &cap, fp)) == -1) {
+            break;
+        }
         gboolean sep = prev_blank && n >= 5 && memcmp(line, "From ", 5) == 0;
         prev_blank = (n == 1 && line[0] == '\n') || (n == 2 && line[0] == '\r' && line[1] == '\n');
         if (sep) {
@@ -134,7 +142,7 @@ static void walk_file(Walk *w, const char *path)
                    g_error_new(CPR_ERROR, CPR_ERROR_INPUT, "cannot read: %s", g_strerror(errno)));
             return;
         }
-        walk_mbox_stream(w, fp, path);
+        walk_mbox_stream(w, fp, path, NULL, 0, 0);
         fclose(fp);
         return;
     }
@@ -152,6 +160,58 @@ static void walk_file(Walk *w, const char *path)
         return;
     }
     deliver(w, (const guint8 *)data, len, path);
+}
+
+/* Standard input (an MTA pipe): one message, byte for byte, unless its first
+ * line is an mbox "From " line. A plain message's body lines starting with
+ * "From " are its own text, never separators, and nothing in it is unquoted;
+ * Content-Length is never read. */
+static void walk_stdin(Walk *w, FILE *fp)
+{
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n = getline(&line, &cap, fp);
+    if (n == -1) { /* empty input: no message */
+        free(line);
+        if (ferror(fp))
+            report(w, "-", g_error_new(CPR_ERROR, CPR_ERROR_INPUT, "cannot read: %s",
+                                       g_strerror(errno)));
+        return;
+    }
+    if (n >= 5 && memcmp(line, "From ", 5) == 0) {
+        walk_mbox_stream(w, fp, "-", line, cap, n); /* frees line */
+        return;
+    }
+    g_autoptr(GByteArray) msg = g_byte_array_new();
+    gboolean too_big = (gsize)n > w->max_bytes;
+    gsize total = (gsize)n;
+    if (!too_big)
+        g_byte_array_append(msg, (const guint8 *)line, (guint)n);
+    free(line);
+    guint8 buf[65536];
+    size_t got;
+    while ((got = fread(buf, 1, sizeof buf, fp)) > 0) {
+        total += got;
+        if (too_big || msg->len + got > w->max_bytes) {
+            too_big = TRUE; /* read on to the end, keep nothing */
+            g_byte_array_set_size(msg, 0);
+            continue;
+        }
+        g_byte_array_append(msg, buf, (guint)got);
+    }
+    if (ferror(fp)) {
+        report(w, "-", g_error_new(CPR_ERROR, CPR_ERROR_INPUT,
+                                   "cannot read after %zu bytes: %s, not ingested", total,
+                                   g_strerror(errno)));
+        return;
+    }
+    if (too_big) {
+        report(w, "-", g_error_new(CPR_ERROR, CPR_ERROR_MESSAGE,
+                                   "message of %zu bytes is larger than the limit of %zu bytes, "
+                                   "not ingested", total, w->max_bytes));
+        return;
+    }
+    deliver(w, msg->data, msg->len, "-");
 }
 
 static gint compare_strings(gconstpointer a, gconstpointer b)
@@ -195,7 +255,7 @@ gboolean sources_walk(const char *path, gsize max_bytes, SourceMessageFunc on_me
     Walk w = {.max_bytes = max_bytes, .on_message = on_message, .on_error = on_error,
               .user_data = user_data};
     if (g_strcmp0(path, "-") == 0) {
-        walk_mbox_stream(&w, stdin, "-");
+        walk_stdin(&w, stdin);
     } else if (g_file_test(path, G_FILE_TEST_IS_DIR)) {
         if (is_maildir(path)) {
             g_autofree char *cur = g_build_filename(path, "cur", NULL);

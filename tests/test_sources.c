@@ -122,6 +122,48 @@ static void test_mbox_bound(void)
     seen_clear(&s);
 }
 
+/* Standard input is one message, byte for byte, unless it starts with an mbox
+ * "From " line: a forwarded message or a patch in the body is not a separator. */
+static void test_stdin(void)
+{
+    const char *plain = "Subject: fwd\nContent-Length: 3\n\nsee below\n\nFrom a@b Mon Jan  1 "
+                        "00:00:00 2025\nSubject: inner\n\n>From quoted stays\nend\n";
+    g_autofree char *p = write_tmp("stdin-plain.eml", plain);
+    g_assert_nonnull(freopen(p, "rb", stdin));
+    Seen s;
+    seen_init(&s);
+    guint failures = 9;
+    g_assert_true(sources_walk("-", 1 << 20, on_message, on_error, &s, &failures));
+    g_assert_cmpuint(failures, ==, 0);
+    g_assert_cmpuint(s.sources->len, ==, 1);
+    g_assert_cmpstr(g_ptr_array_index(s.sources, 0), ==, "-");
+    g_assert_true(body_is(&s, 0, plain)); /* every byte, nothing unquoted */
+    seen_clear(&s);
+
+    /* an mbox on stdin: split at separators after blank lines, Content-Length ignored */
+    g_autofree char *m = write_tmp(
+        "stdin.mbox", "From a@b Mon Jan  1 00:00:00 2025\nSubject: one\nContent-Length: 2\n\n"
+                      "first line\n>From escaped\n\nFrom c@d Mon Jan  1 00:00:00 2025\n"
+                      "Subject: two\n\nok\n");
+    g_assert_nonnull(freopen(m, "rb", stdin));
+    seen_init(&s);
+    g_assert_true(sources_walk("-", 1 << 20, on_message, on_error, &s, &failures));
+    g_assert_cmpuint(failures, ==, 0);
+    g_assert_cmpuint(s.sources->len, ==, 2);
+    g_assert_cmpstr(g_ptr_array_index(s.sources, 0), ==, "-#1");
+    g_assert_true(body_is(&s, 0, "Subject: one\nContent-Length: 2\n\nfirst line\nFrom escaped\n"));
+    g_assert_true(body_is(&s, 1, "Subject: two\n\nok\n"));
+    seen_clear(&s);
+
+    /* a plain message over the bound is refused whole, never cut */
+    g_assert_nonnull(freopen(p, "rb", stdin));
+    seen_init(&s);
+    g_assert_true(sources_walk("-", 40, on_message, on_error, &s, &failures));
+    g_assert_cmpuint(failures, ==, 1);
+    g_assert_cmpuint(s.sources->len, ==, 0);
+    seen_clear(&s);
+}
+
 static void test_maildir_and_errors(void)
 {
     g_autofree char *md = g_build_filename(tmpdir, "Maildir", NULL);
@@ -171,6 +213,7 @@ int main(int argc, char **argv)
     g_test_add_func("/sources/single-file", test_single_file);
     g_test_add_func("/sources/mbox", test_mbox);
     g_test_add_func("/sources/mbox-bound", test_mbox_bound);
+    g_test_add_func("/sources/stdin", test_stdin);
     g_test_add_func("/sources/maildir-and-errors", test_maildir_and_errors);
     int rc = g_test_run();
     g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", tmpdir);
