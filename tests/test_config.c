@@ -139,6 +139,39 @@ static void test_secret_errors(void)
     g_assert_null(config_read_secret(tmpdir, &error)); /* a directory */
     g_assert_error(error, CPR_ERROR, CPR_ERROR_CONFIG);
     g_clear_error(&error);
+
+    /* only 0600 or 0400: an executable bit is refused too */
+    g_autofree char *exec = write_file("exec-secret", "x", 0700);
+    g_assert_null(config_read_secret(exec, &error));
+    g_assert_nonnull(error);
+    g_assert_nonnull(error ? strstr(error->message, "expected 0600 or 0400") : NULL);
+    g_clear_error(&error);
+    g_autofree char *ro = write_file("ro-secret", "ro\n", 0400);
+    char *s = config_read_secret(ro, &error);
+    g_assert_no_error(error);
+    g_assert_cmpstr(s, ==, "ro");
+    config_secret_free(&s);
+
+    /* a FIFO is not a regular file, and opening it does not block */
+    g_autofree char *fifo = g_build_filename(tmpdir, "fifo-secret", NULL);
+    g_assert_cmpint(mkfifo(fifo, 0600), ==, 0);
+    g_assert_null(config_read_secret(fifo, &error));
+    g_assert_nonnull(error ? strstr(error->message, "not a regular file") : NULL);
+    g_clear_error(&error);
+
+    /* owned by someone else (only testable as root, who can give files away) */
+    if (geteuid() == 0) {
+        g_autofree char *other = write_file("other-secret", "x", 0600);
+        g_assert_cmpint(chown(other, 65534, 65534), ==, 0);
+        g_assert_null(config_read_secret(other, &error));
+        g_assert_nonnull(error ? strstr(error->message, "owned by another user") : NULL);
+        g_clear_error(&error);
+        /* root's own file is fine for any user; for root it is its own */
+        g_assert_cmpint(chown(other, 0, 0), ==, 0);
+        s = config_read_secret(other, &error);
+        g_assert_no_error(error);
+        config_secret_free(&s);
+    }
 }
 
 int main(int argc, char **argv)
