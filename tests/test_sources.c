@@ -5,6 +5,7 @@
 #include <glib/gstdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sources.h"
 
@@ -190,6 +191,18 @@ static void test_maildir_and_errors(void)
     g_assert_cmpstr(g_ptr_array_index(s.sources, 2), ==, f2);
     g_assert_cmpuint(failures, ==, 1);
     g_assert_nonnull(strstr(g_ptr_array_index(s.errors, 0), "refused by test"));
+    seen_clear(&s);
+
+    /* a symbolic link in a Maildir is not followed (a file outside it, a secret) */
+    g_autofree char *outside = write_tmp("outside.eml", "Subject: outside\n\n");
+    g_autofree char *link = g_build_filename(new_, "300.link", NULL);
+    g_assert_cmpint(symlink(outside, link), ==, 0);
+    seen_init(&s);
+    g_assert_true(sources_walk(md, 1 << 20, on_message, on_error, &s, &failures));
+    g_assert_cmpuint(s.sources->len, ==, 3);
+    for (guint i = 0; i < s.sources->len; i++)
+        g_assert_cmpstr(g_ptr_array_index(s.sources, i), !=, link);
+    g_assert_cmpuint(failures, ==, 0);
     seen_clear(&s);
 
     seen_init(&s);
