@@ -6,7 +6,9 @@ Answers with the status written in STATUS_FILE when that file exists (e.g.
 "500" while the test simulates an outage), else 202 (what PagerDuty's Events
 API answers), with a small JSON body. Writes its port to PORT_FILE.
 
-usage: http_sink.py PORT_FILE LOG STATUS_FILE [--tls CERT KEY]
+usage: http_sink.py PORT_FILE LOG STATUS_FILE [--tls|--tls-old CERT KEY]
+
+--tls-old serves TLS 1.0 and 1.1 only (a client must refuse it).
 """
 import http.server
 import json
@@ -46,8 +48,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
 
 server = http.server.ThreadingHTTPServer(("127.0.0.1", int(os.environ.get("SINK_PORT", "0"))), Handler)
-if len(sys.argv) > 4 and sys.argv[4] == "--tls":
+if len(sys.argv) > 4 and sys.argv[4] in ("--tls", "--tls-old"):
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    if sys.argv[4] == "--tls-old":
+        import warnings
+        warnings.filterwarnings("ignore", category=DeprecationWarning)
+        ctx.set_ciphers("DEFAULT:@SECLEVEL=0")  # OpenSSL 3 refuses TLS < 1.2 otherwise
+        ctx.minimum_version = ssl.TLSVersion.TLSv1
+        ctx.maximum_version = ssl.TLSVersion.TLSv1_1
     ctx.load_cert_chain(sys.argv[5], sys.argv[6])
     server.socket = ctx.wrap_socket(server.socket, server_side=True)
 with open(port_file + ".tmp", "w") as f:
