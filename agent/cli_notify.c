@@ -1,7 +1,9 @@
 /* cli_notify.c - `notify-run [--once]` (the notification worker without the
  * IMAP daemon: escalations, health pages, outbox delivery) and `outbox
  * [--json]` (what is queued, delivered and given up), plus `audit report`. */
+#include <errno.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -38,6 +40,9 @@ int cli_notify_run(CliContext *ctx, int argc, char **argv)
     if (!cli_parse_options("notify-run", "", entries, &argc, &argv))
         return CLI_USAGE;
     GError *error = NULL;
+    /* delivers with secrets (keys, SMTP passwords) in memory: no core dump */
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+        g_warning("event=set_dumpable_failed error=\"%s\"", g_strerror(errno));
     Store *store = cli_store(ctx);
     if (!store)
         return CLI_STORE;

@@ -2,8 +2,10 @@
  *
  * Logs go to stderr, one line per event ("2026-11-21T20:32:14Z info imap:
  * event=ingested folder=INBOX uid=42 ..."), for journald to pick up. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 #include "cli.h"
 #include "cpr_error.h"
@@ -79,6 +81,10 @@ int cli_run(CliContext *ctx, int argc, char **argv)
         return CLI_USAGE;
     }
     g_log_set_default_handler(log_to_stderr, NULL);
+    /* The daemon holds passwords and tokens in memory: no core dump, no
+     * ptrace by other processes of the same user, before any secret is read. */
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+        g_warning("event=set_dumpable_failed error=\"%s\"", g_strerror(errno));
     if (!ctx->cfg->imap_url) {
         cli_error("run: %s has no [imap] section with a url", ctx->config_path);
         return CLI_USAGE;

@@ -1,6 +1,7 @@
 #!/bin/sh
 # t_notify_limits.sh - intake and paging under a bad day (issue 17): HTTPS
-# receivers that offer only TLS 1.0/1.1 are refused while TLS 1.2+ works.
+# receivers that offer only TLS 1.0/1.1 are refused while TLS 1.2+ works; the
+# daemon is not dumpable (no core file or ptrace with its secrets).
 . "$CPR_TOP/tests/tap.sh"
 . "$CPR_TOP/tests/notify_sinks.sh"
 . "$CPR_TOP/tests/dovecot.sh"
@@ -39,5 +40,34 @@ check "HTTPS with TLS 1.0/1.1 only: the page stays pending with a TLS error" \
     [ "$(q "SELECT count(*) FROM outbox WHERE target='old' AND delivered_at IS NULL AND last_error LIKE '%protocol version%'")" -eq 1 ]
 sink_stop "$tmp" new
 sink_stop "$tmp" old
+
+# --- the daemon is not dumpable: run as an ordinary user, its /proc files are root's ---
+wait_for() { # SECONDS COMMAND...: poll until COMMAND succeeds
+    n=$(($1 * 20)); shift
+    while [ "$n" -gt 0 ]; do "$@" && return 0; sleep 0.05; n=$((n - 1)); done
+    return 1
+}
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
+    chmod 755 "$tmp"
+    mkdir "$tmp/nobody"
+    chown 65534:65534 "$tmp/nobody"
+    ( umask 077; echo "imap-pw" >"$tmp/nobody/imap.secret" )
+    chown 65534:65534 "$tmp/nobody/imap.secret"
+    closed=$(sink_free_port)
+    { cat "$CPR_FIXTURES/conf/samples.conf"
+      printf '[imap]\nurl=imaps://127.0.0.1:%s\nfolders=INBOX\nuser=u\npassword_file=%s\n' \
+          "$closed" "$tmp/nobody/imap.secret"; } >"$tmp/nobody.conf"
+    chmod 644 "$tmp/nobody.conf"
+    setpriv --reuid=65534 --regid=65534 --clear-groups \
+        "$bin" --config "$tmp/nobody.conf" --db "$tmp/nobody/cases.db" run >"$tmp/nobody.log" 2>&1 &
+    dpid=$!
+    wait_for 20 grep -q 'event=connect_failed' "$tmp/nobody.log"
+    check "daemon: running as another user, still up" kill -0 "$dpid"
+    check "daemon: not dumpable (its /proc files belong to root, not to its user)" \
+        [ "$(stat -c %u "/proc/$dpid/environ")" = 0 ]
+    kill "$dpid"; wait "$dpid"
+else
+    ok "# SKIP daemon dumpable check needs root and setpriv"
+fi
 
 tap_done
