@@ -43,6 +43,10 @@ int cli_notify_run(CliContext *ctx, int argc, char **argv)
     /* delivers with secrets (keys, SMTP passwords) in memory: no core dump */
     if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
         g_warning("event=set_dumpable_failed error=\"%s\"", g_strerror(errno));
+    /* disk nearly full: paged without the database, before anything else;
+     * pending deliveries still go out (they write little) */
+    const char *db_path = ctx->db_path ? ctx->db_path : ctx->cfg->store_path;
+    gboolean disk_low = !notify_disk_ok(ctx->cfg, db_path, DISK_PAGE_REPEAT_SECONDS, NULL);
     Store *store = cli_store(ctx);
     if (!store)
         return CLI_STORE;
@@ -53,6 +57,8 @@ int cli_notify_run(CliContext *ctx, int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     NotifyTickStats total = {0};
     do {
+        if (!once)
+            disk_low = !notify_disk_ok(ctx->cfg, db_path, DISK_PAGE_REPEAT_SECONDS, NULL);
         NotifyTickStats stats = {0};
         if (!notify_tick(store, ctx->cfg, loop_now(ctx), &stats, &error))
             return cli_fail("notify-run", error);
@@ -66,7 +72,10 @@ int cli_notify_run(CliContext *ctx, int argc, char **argv)
     } while (!once && !stop_requested);
     printf("escalations=%u health=%u delivered=%u retrying=%u failed=%u\n", total.escalations,
            total.health_pages, total.delivered, total.retrying, total.failed);
-    return total.failed ? CLI_FAILED : CLI_OK;
+    if (disk_low)
+        cli_error("notify-run: disk nearly full below [store] min_free_mb=%u; on-call paged",
+                  ctx->cfg->store_min_free_mb);
+    return total.failed || disk_low ? CLI_FAILED : CLI_OK;
 }
 
 int cli_outbox(CliContext *ctx, int argc, char **argv)

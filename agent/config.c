@@ -13,7 +13,7 @@
 #include "config.h"
 #include "cpr_error.h"
 
-typedef enum { K_STRING, K_LIST, K_BOOL, K_INT, K_URL, K_SECRET, K_FILE, K_PROCESSED } KeyKind;
+typedef enum { K_STRING, K_LIST, K_BOOL, K_INT, K_URL, K_SECRET, K_FILE, K_PROCESSED, K_COUNT } KeyKind;
 
 typedef struct {
     const char *group;   /* "notify.*" matches every notify.NAME */
@@ -74,6 +74,11 @@ static const KeySpec KEY_SPECS[] = {
     {"ack", "password_file", K_SECRET, FALSE},
     {"health", "connection_down_seconds", K_INT, FALSE},
     {"health", "heartbeat_seconds", K_INT, FALSE},
+    /* floods and full disks (issue 17); K_COUNT: 0 to 1000000000 */
+    {"store", "min_free_mb", K_COUNT, FALSE},
+    {"notify", "max_new_case_pages_per_sender_hour", K_COUNT, FALSE},
+    {"notify", "max_new_case_pages_hour", K_COUNT, FALSE},
+    {"notify", "max_acks_per_recipient_day", K_COUNT, FALSE},
 };
 
 static const char *const NOTIFY_TYPES[] = {"webhook", "slack", "pagerduty", "email", NULL};
@@ -332,6 +337,16 @@ static char *get_string(GKeyFile *kf, const char *group, const char *key, const 
 
 /* Check one key's value against its kind; paths relative to the config file's
  * directory are resolved so that the daemon's working directory never matters. */
+/* A validated K_COUNT key, or `fallback` when absent. */
+static guint count_or(GKeyFile *kf, const char *group, const char *key, guint fallback)
+{
+    g_autofree char *v = g_key_file_get_string(kf, group, key, NULL);
+    guint64 n = 0;
+    if (!v || !g_ascii_string_to_unsigned(g_strstrip(v), 10, 0, 1000000000, &n, NULL))
+        return fallback;
+    return (guint)n;
+}
+
 static gboolean check_value(GKeyFile *kf, const char *file, const char *group, const char *key,
                             const KeySpec *spec, GError **error)
 {
@@ -348,6 +363,13 @@ static gboolean check_value(GKeyFile *kf, const char *file, const char *group, c
         if (!g_ascii_string_to_unsigned(v, 10, 1, 86400, &n, NULL))
             return fail(error, file, group, key, "expected a whole number from 1 to 86400, got \"%s\"",
                         v);
+        break;
+    }
+    case K_COUNT: {
+        guint64 n = 0;
+        if (!g_ascii_string_to_unsigned(v, 10, 0, 1000000000, &n, NULL))
+            return fail(error, file, group, key,
+                        "expected a whole number from 0 to 1000000000, got \"%s\"", v);
         break;
     }
     case K_URL: {
@@ -390,7 +412,7 @@ static gboolean validate_structure(GKeyFile *kf, const char *file, GError **erro
         if (!group_known(groups[g]))
             return fail(error, file, groups[g], NULL,
                         "unknown section; expected ca, store, imap, bugzilla, drafts, clocks, "
-                        "ack, health or notify.NAME");
+                        "ack, health, notify or notify.NAME");
         g_auto(GStrv) keys = g_key_file_get_keys(kf, groups[g], NULL, NULL);
         for (gsize k = 0; keys && keys[k]; k++) {
             const KeySpec *spec = key_spec_find(groups[g], keys[k]);
@@ -553,6 +575,11 @@ static gboolean load_ack_health(Config *c, GKeyFile *kf, const char *file, GErro
                     "an smtps:// or smtp:// URL is required when enabled=true");
     if (!c->ack_user != !c->ack_password_file)
         return fail(error, file, "ack", "user", "user and password_file go together");
+    c->store_min_free_mb = count_or(kf, "store", "min_free_mb", 200);
+    c->notify_max_new_case_pages_per_sender_hour =
+        count_or(kf, "notify", "max_new_case_pages_per_sender_hour", 5);
+    c->notify_max_new_case_pages_hour = count_or(kf, "notify", "max_new_case_pages_hour", 20);
+    c->notify_max_acks_per_recipient_day = count_or(kf, "notify", "max_acks_per_recipient_day", 3);
     c->health_down_seconds =
         g_key_file_has_key(kf, "health", "connection_down_seconds", NULL)
             ? g_key_file_get_integer(kf, "health", "connection_down_seconds", NULL) : 900;

@@ -11,6 +11,7 @@
 #include "cpr_error.h"
 #include "imap.h"
 #include "intake.h"
+#include "notify.h"
 
 static GLogLevelFlags log_threshold = G_LOG_LEVEL_INFO;
 
@@ -88,6 +89,15 @@ int cli_run(CliContext *ctx, int argc, char **argv)
     if (!ctx->cfg->imap_url) {
         cli_error("run: %s has no [imap] section with a url", ctx->config_path);
         return CLI_USAGE;
+    }
+    /* Before the store is opened and before connecting anywhere: with the
+     * disk nearly full, page through a path that writes nothing (SPEC 3.3). */
+    guint64 free_mb = 0;
+    if (!notify_disk_ok(ctx->cfg, ctx->db_path ? ctx->db_path : ctx->cfg->store_path,
+                        DISK_PAGE_REPEAT_SECONDS, &free_mb) && once) {
+        cli_error("run: disk nearly full: %" G_GUINT64_FORMAT " MB free, [store] min_free_mb is "
+                  "%u; nothing fetched", free_mb, ctx->cfg->store_min_free_mb);
+        return CLI_FAILED;
     }
     Store *store = cli_store(ctx);
     if (!store)

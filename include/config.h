@@ -90,6 +90,12 @@ typedef struct {
     /* [health]: intake health pages (SPEC 2.6) */
     int health_down_seconds;      /* page when IMAP is down this long; default 900 */
     int health_heartbeat_seconds; /* page when no catch-up/NOOP this long; default 3600 */
+
+    /* floods and full disks (SPEC 3.3; issue 17); 0 turns a limit off */
+    guint store_min_free_mb;                         /* [store] min_free_mb, default 200 */
+    guint notify_max_new_case_pages_per_sender_hour; /* default 5 */
+    guint notify_max_new_case_pages_hour;            /* default 20 */
+    guint notify_max_acks_per_recipient_day;         /* default 3 */
 } Config;
 
 /* Load and validate `path`. NULL with CPR_ERROR_CONFIG naming file and key. */

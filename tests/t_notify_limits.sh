@@ -1,14 +1,17 @@
 #!/bin/sh
 # t_notify_limits.sh - intake and paging under a bad day (issue 17): HTTPS
 # receivers that offer only TLS 1.0/1.1 are refused while TLS 1.2+ works; the
-# daemon is not dumpable (no core file or ptrace with its secrets).
+# daemon is not dumpable (no core file or ptrace with its secrets); with the
+# disk below [store] min_free_mb, `run` (--once and the daemon) and
+# `notify-run` page "disk nearly full" before connecting anywhere, through a
+# path that writes nothing to the database, and go on once space returns.
 . "$CPR_TOP/tests/tap.sh"
 . "$CPR_TOP/tests/notify_sinks.sh"
 . "$CPR_TOP/tests/dovecot.sh"
 bin=${CPR_INTAKE:?}
 samples="$CPR_FIXTURES/samples"
 tmp=$(mktemp -d)
-trap 'for s in new old; do sink_stop "$tmp" $s; done; rm -rf "$tmp"' EXIT
+trap 'for s in new old disk; do sink_stop "$tmp" $s; done; [ -n "$HPID" ] && kill "$HPID" 2>/dev/null; rm -rf "$tmp"' EXIT
 db="$tmp/cases.db"
 conf="$tmp/cpr-intake.conf"
 cpr() { "$bin" --config "$conf" --db "$db" "$@"; }
@@ -41,12 +44,78 @@ check "HTTPS with TLS 1.0/1.1 only: the page stays pending with a TLS error" \
 sink_stop "$tmp" new
 sink_stop "$tmp" old
 
-# --- the daemon is not dumpable: run as an ordinary user, its /proc files are root's ---
 wait_for() { # SECONDS COMMAND...: poll until COMMAND succeeds
     n=$(($1 * 20)); shift
     while [ "$n" -gt 0 ]; do "$@" && return 0; sleep 0.05; n=$((n - 1)); done
     return 1
 }
+
+# --- low disk: the threshold above the real free space ---
+dp=$(http_sink_start "$tmp" disk)
+HLOG="$tmp/imap.server.log"
+: >"$HLOG"
+python3 "$CPR_TOP/tests/hostile_imap_server.py" imaps "$tmp/imap.port" "$HLOG" \
+    "$tmp/certs/server.pem" "$tmp/certs/server.key" &
+HPID=$!
+wait_for 5 test -s "$tmp/imap.port"
+ip=$(cat "$tmp/imap.port")
+( umask 077; echo "imap-pw" >"$tmp/imap.secret" )
+disk_conf() { # FILE MIN_FREE_MB
+    { cat "$CPR_FIXTURES/conf/samples.conf"
+      printf '[store]\nmin_free_mb=%s\n' "$2"
+      printf '[imap]\nurl=imaps://127.0.0.1:%s\nfolders=INBOX\nuser=u\npassword_file=%s\ntimeout_seconds=3\n' \
+          "$ip" "$tmp/imap.secret"
+      printf '[notify.disk]\ntype=webhook\nurl=http://127.0.0.1:%s/disk\n' "$dp"; } >"$1"
+}
+disk_pages() { # EVENT: how many pages with that event the webhook received
+    python3 -c "
+import json
+print(sum(1 for l in open('$tmp/disk.log') if json.loads(json.loads(l)['body']).get('event') == '$1'))"
+}
+disk_conf "$tmp/low.conf" 1000000000
+ddb="$tmp/disk/cases.db"
+mkdir -p "$tmp/disk"
+"$bin" --config "$tmp/low.conf" --db "$ddb" run --once >"$tmp/low-once.log" 2>&1
+rc=$?
+check "low disk, run --once: exits 1" [ "$rc" -eq 1 ]
+check "low disk, run --once: says why" grep -q "disk nearly full" "$tmp/low-once.log"
+check "low disk, run --once: the page reached the webhook" [ "$(disk_pages disk_low)" -eq 1 ]
+check "low disk, run --once: the page says disk nearly full" grep -q 'Disk nearly full' "$tmp/disk.log"
+check "low disk, run --once: nothing written (no database file at all)" [ ! -e "$ddb" ]
+check "low disk, run --once: no IMAP connection" [ ! -s "$HLOG" ]
+
+# notify-run: pages too, and the outbox still delivers what is pending
+disk_conf "$tmp/ok.conf" 0
+"$bin" --config "$tmp/ok.conf" --db "$ddb" ingest "$samples/001-kc-csr-proof.eml" >/dev/null
+"$bin" --config "$tmp/low.conf" --db "$ddb" notify-run --once >"$tmp/low-notify.log" 2>&1
+rc=$?
+check "low disk, notify-run: exits 1" [ "$rc" -eq 1 ]
+check "low disk, notify-run: paged again" [ "$(disk_pages disk_low)" -eq 2 ]
+check "low disk, notify-run: the page left no outbox row" \
+    [ "$(sqlite3 "$ddb" "SELECT count(*) FROM outbox WHERE payload LIKE '%Disk nearly full%'")" -eq 0 ]
+check "low disk, notify-run: the pending new-case page still went out" \
+    [ "$(sqlite3 "$ddb" "SELECT count(*) FROM outbox WHERE delivered_at IS NULL")" -eq 0 ]
+"$bin" --config "$tmp/ok.conf" --db "$ddb" ingest "$samples/003-misissuance-pem-attachment.eml" >/dev/null
+"$bin" --config "$tmp/ok.conf" --db "$ddb" notify-run --once >/dev/null 2>&1
+check "space back: notify-run exits 0 and delivers" \
+    sh -c "[ $? -eq 0 ] && [ \"\$(sqlite3 '$ddb' 'SELECT count(*) FROM outbox WHERE delivered_at IS NULL')\" -eq 0 ]"
+
+# the daemon: paged, no connection; space back (a reload), it connects and clears
+"$bin" --config "$tmp/low.conf" --db "$ddb" run >"$tmp/low-daemon.log" 2>&1 &
+dpid=$!
+low_paged() { [ "$(disk_pages disk_low)" -ge 3 ]; }
+cleared() { [ "$(disk_pages disk_recovered)" -eq 1 ]; }
+check "low disk, daemon: paged" wait_for 20 low_paged
+check "low disk, daemon: still running, not connected" sh -c "kill -0 $dpid && [ ! -s '$HLOG' ]"
+cp "$tmp/ok.conf" "$tmp/low.conf"
+kill -HUP "$dpid"
+check "space back, daemon: connects again" wait_for 20 grep -q "connection" "$HLOG"
+check "space back, daemon: all-clear sent" wait_for 20 cleared
+kill "$dpid"; wait "$dpid"
+kill "$HPID" 2>/dev/null; wait "$HPID" 2>/dev/null; HPID=
+sink_stop "$tmp" disk
+
+# --- the daemon is not dumpable: run as an ordinary user, its /proc files are root's ---
 if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
     chmod 755 "$tmp"
     mkdir "$tmp/nobody"

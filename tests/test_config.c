@@ -36,6 +36,12 @@ static const ConfigCase CASES[] = {
              "[notify.hook]\ntype=webhook\nurl=http://127.0.0.1:8080/x\n", NULL},
     {"unknown section", CA "[imapp]\nurl=x\n", "[imapp]: unknown section"},
     {"unknown key", CA "colour=blue\n", "[ca] colour: unknown key"},
+    {"flood and disk limits", CA "[store]\nmin_free_mb=0\n[notify]\nmax_new_case_pages_hour=7\n"
+                               "max_new_case_pages_per_sender_hour=1\nmax_acks_per_recipient_day=0\n",
+     NULL},
+    {"unknown [notify] key", CA "[notify]\nmax_pages=3\n", "[notify] max_pages: unknown key"},
+    {"bad min_free_mb", CA "[store]\nmin_free_mb=lots\n",
+     "[store] min_free_mb: expected a whole number from 0 to 1000000000"},
     {"missing owner", "[ca]\nreport_addresses=a@b.test\n", "[ca] owner: required key is missing"},
     {"missing ca", "[store]\npath=/tmp/x\n", "[ca]: required section is missing"},
     {"bad address", "[ca]\nowner=X\nreport_addresses=nobody\n", "expected e-mail addresses"},
@@ -116,6 +122,10 @@ static void test_values(void)
     g_assert_cmpint(cfg->n_escalate_at, ==, 4);
     g_assert_cmpuint(cfg->escalate_at[3], ==, 100);
     g_assert_cmpstr(cfg->bugzilla_product, ==, "CA Program");
+    g_assert_cmpuint(cfg->store_min_free_mb, ==, 200); /* SPEC 3.3 defaults */
+    g_assert_cmpuint(cfg->notify_max_new_case_pages_per_sender_hour, ==, 5);
+    g_assert_cmpuint(cfg->notify_max_new_case_pages_hour, ==, 20);
+    g_assert_cmpuint(cfg->notify_max_acks_per_recipient_day, ==, 3);
     char *s = config_read_secret(secret, &error);
     g_assert_no_error(error);
     g_assert_cmpstr(s, ==, "s3cret");
