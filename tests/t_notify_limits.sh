@@ -4,14 +4,17 @@
 # daemon is not dumpable (no core file or ptrace with its secrets); with the
 # disk below [store] min_free_mb, `run` (--once and the daemon) and
 # `notify-run` page "disk nearly full" before connecting anywhere, through a
-# path that writes nothing to the database, and go on once space returns.
+# path that writes nothing to the database, and go on once space returns; a
+# flood of 50 forged reports naming one victim in Reply-To opens 50 cases but
+# sends a bounded number of pages and acknowledgements, plus a summary page an
+# hour with the count held back.
 . "$CPR_TOP/tests/tap.sh"
 . "$CPR_TOP/tests/notify_sinks.sh"
 . "$CPR_TOP/tests/dovecot.sh"
 bin=${CPR_INTAKE:?}
 samples="$CPR_FIXTURES/samples"
 tmp=$(mktemp -d)
-trap 'for s in new old disk; do sink_stop "$tmp" $s; done; [ -n "$HPID" ] && kill "$HPID" 2>/dev/null; rm -rf "$tmp"' EXIT
+trap 'for s in new old disk fl flm; do sink_stop "$tmp" $s; done; [ -n "$HPID" ] && kill "$HPID" 2>/dev/null; rm -rf "$tmp"' EXIT
 db="$tmp/cases.db"
 conf="$tmp/cpr-intake.conf"
 cpr() { "$bin" --config "$conf" --db "$db" "$@"; }
@@ -114,6 +117,50 @@ check "space back, daemon: all-clear sent" wait_for 20 cleared
 kill "$dpid"; wait "$dpid"
 kill "$HPID" 2>/dev/null; wait "$HPID" 2>/dev/null; HPID=
 sink_stop "$tmp" disk
+
+# --- a flood: 50 forged reports, one victim in Reply-To ---
+fp=$(http_sink_start "$tmp" fl)
+fsp=$(smtp_sink_start "$tmp" flm)
+fdb="$tmp/flood.db"
+{ cat "$CPR_FIXTURES/conf/samples.conf"
+  printf '[notify.fl]\ntype=webhook\nurl=http://127.0.0.1:%s/page\n' "$fp"
+  printf '[ack]\nenabled=true\nfrom=problems@acmetrust.test\nsmtp_url=smtp://127.0.0.1:%s\n' "$fsp"
+} >"$tmp/flood.conf"
+mkdir "$tmp/flood"
+i=0
+while [ $i -lt 50 ]; do
+    i=$((i + 1))
+    # the first ten claim one sender; the others forge a new one each
+    s=$i; [ $i -le 10 ] && s=0
+    printf 'From: Sender %s <s%s@forger.example>\nReply-To: victim@victim.example\nTo: problems@acmetrust.test\nSubject: Certificate problem report: private key compromise\nMessage-ID: <flood%s@forger.example>\nDate: Mon, 12 May 2025 14:02:00 +0100\n\nHello,\n\nthe private key of the certificate with serial number 4f:2a:%02x:11:93:e0:7c issued by AcmeTrust TLS RSA CA 2024 for shop%s.flood.test was published on a paste site. Please revoke it.\n' \
+        "$s" "$s" "$i" "$i" "$i" >"$tmp/flood/$(printf %02d $i).eml"
+done
+"$bin" --config "$tmp/flood.conf" --db "$fdb" ingest "$tmp/flood" >/dev/null 2>"$tmp/flood.err"
+fq() { sqlite3 "$fdb" "$1"; }
+summaries() { # the pages_held and acks_held of each summary row, in order
+    fq "SELECT group_concat(h, ',') FROM (SELECT json_extract(payload, '$.pages_held') || ' ' || json_extract(payload, '$.acks_held') AS h FROM outbox WHERE kind = 'flood_summary' ORDER BY id)"
+}
+check "flood: 50 cases open" [ "$(fq 'SELECT count(*) FROM cases')" -eq 50 ]
+check "flood: one sender gets 5 new-case pages, then they are held" \
+    [ "$(fq "SELECT count(DISTINCT o.case_id) FROM outbox o JOIN messages m ON m.case_id = o.case_id WHERE o.kind = 'page' AND m.from_email = 's0@forger.example'")" -eq 5 ]
+check "flood: 20 new-case pages in all" [ "$(fq "SELECT count(*) FROM outbox WHERE kind = 'page'")" -eq 20 ]
+check "flood: 3 acknowledgements to the victim" [ "$(fq "SELECT count(*) FROM outbox WHERE kind = 'ack_mail'")" -eq 3 ]
+check "flood: every page held back is on record" [ "$(fq "SELECT count(*) FROM events WHERE type = 'page_held'")" -eq 30 ]
+check "flood: every ack held back is on record" [ "$(fq "SELECT count(*) FROM events WHERE type = 'ack_held'")" -eq 47 ]
+check "flood: one summary page at once, at the first hold (an ack)" [ "$(summaries)" = "0 1" ]
+"$bin" --config "$tmp/flood.conf" --db "$fdb" notify-run --once >/dev/null 2>&1
+check "flood: the webhook got 20 new-case pages and the summary" \
+    [ "$(sink_count "$tmp" fl /page)" -eq 21 ]
+check "flood: the victim got 3 mails" [ "$(ls "$tmp/flm.mail"/*.eml | wc -l)" -eq 3 ]
+check "flood: the audit chain still verifies" "$bin" --config "$tmp/flood.conf" --db "$fdb" audit verify
+export CPR_INTAKE_NOW=$((CPR_INTAKE_NOW + 3700))
+"$bin" --config "$tmp/flood.conf" --db "$fdb" notify-run --once >/dev/null 2>&1
+check "flood: an hour later, one summary of the rest" [ "$(summaries)" = "0 1,30 46" ]
+export CPR_INTAKE_NOW=$((CPR_INTAKE_NOW + 7300))
+"$bin" --config "$tmp/flood.conf" --db "$fdb" notify-run --once >/dev/null 2>&1
+check "flood: nothing more held, no further summary" [ "$(summaries)" = "0 1,30 46" ]
+sink_stop "$tmp" fl
+sink_stop "$tmp" flm
 
 # --- the daemon is not dumpable: run as an ordinary user, its /proc files are root's ---
 if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
