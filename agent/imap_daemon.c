@@ -376,6 +376,7 @@ gboolean imap_daemon_run(const Config *cfg, Store *store, Intake *intake, gboole
         g_message("event=connected url=%s user=%s idle=%s move=%s", url, user,
                   s->has_idle ? "yes" : "no", s->has_move ? "yes" : "no");
         note_health(store, "imap.connection", "connected");
+        imap_sync_connected(d.sync);
 
         gint64 connected_at = g_get_monotonic_time();
         gboolean served = serve(&d, s, once, &e);
