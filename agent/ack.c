@@ -163,6 +163,11 @@ gboolean ack_maybe_enqueue(Store *store, const Config *cfg, gint64 case_id, cons
     g_autofree char *hash = g_compute_checksum_for_string(G_CHECKSUM_SHA256, to_lower, -1);
     g_autofree char *message_id = g_strdup_printf("cpr-ack.%s.%.16s@%s", c->reference, hash,
                                                   from_at + 1);
+    g_autofree char *held = NULL; /* a flood aimed at one address (issue 17) */
+    if (!notify_flood_ack_allowed(store, cfg, to_lower, now, &held, error))
+        return FALSE;
+    if (held)
+        return notify_flood_hold(store, cfg, case_id, "ack_held", held, now, error);
     sqlite3_stmt *st = store_prepare(
         store,
         "INSERT OR IGNORE INTO acks_sent (case_id, email, message_id, sent_at) VALUES (?,?,?,?)",

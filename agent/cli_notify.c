@@ -1,7 +1,9 @@
 /* cli_notify.c - `notify-run [--once]` (the notification worker without the
  * IMAP daemon: escalations, health pages, outbox delivery) and `outbox
  * [--json]` (what is queued, delivered and given up), plus `audit report`. */
+#include <errno.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -42,6 +44,13 @@ int cli_notify_run(CliContext *ctx, int argc, char **argv)
     if (!cli_parse_options("notify-run", "", entries, &argc, &argv))
         return CLI_USAGE;
     GError *error = NULL;
+    /* delivers with secrets (keys, SMTP passwords) in memory: no core dump */
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+        g_warning("event=set_dumpable_failed error=\"%s\"", g_strerror(errno));
+    /* disk nearly full: paged without the database, before anything else;
+     * pending deliveries still go out (they write little) */
+    const char *db_path = ctx->db_path ? ctx->db_path : ctx->cfg->store_path;
+    gboolean disk_low = !notify_disk_ok(ctx->cfg, db_path, DISK_PAGE_REPEAT_SECONDS, NULL);
     Store *store = cli_store(ctx);
     if (!store)
         return CLI_STORE;
@@ -52,6 +61,8 @@ int cli_notify_run(CliContext *ctx, int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     NotifyTickStats total = {0};
     do {
+        if (!once)
+            disk_low = !notify_disk_ok(ctx->cfg, db_path, DISK_PAGE_REPEAT_SECONDS, NULL);
         NotifyTickStats stats = {0};
         if (!notify_tick(store, ctx->cfg, loop_now(ctx), &stats, &error))
             return cli_fail("notify-run", error);
@@ -70,7 +81,10 @@ int cli_notify_run(CliContext *ctx, int argc, char **argv)
            "incidents=%u delayed_revocation_cases=%u\n",
            total.escalations, total.health_pages, total.delivered, total.retrying, total.failed,
            total.missed, total.incidents, total.delayed_cases);
-    return total.failed ? CLI_FAILED : CLI_OK;
+    if (disk_low)
+        cli_error("notify-run: disk nearly full below [store] min_free_mb=%u; on-call paged",
+                  ctx->cfg->store_min_free_mb);
+    return total.failed || disk_low ? CLI_FAILED : CLI_OK;
 }
 
 int cli_outbox(CliContext *ctx, int argc, char **argv)

@@ -14,7 +14,7 @@
 #include "rules.h"
 #include "cpr_error.h"
 
-typedef enum { K_STRING, K_LIST, K_BOOL, K_INT, K_URL, K_SECRET, K_FILE, K_PROCESSED } KeyKind;
+typedef enum { K_STRING, K_LIST, K_BOOL, K_INT, K_URL, K_SECRET, K_FILE, K_PROCESSED, K_COUNT } KeyKind;
 
 typedef struct {
     const char *group;   /* "notify.*" matches every notify.NAME */
@@ -95,6 +95,11 @@ static const KeySpec KEY_SPECS[] = {
     {"audit", "checkpoint_file", K_STRING, FALSE},
     {"audit", "checkpoint_seconds", K_INT, FALSE},
     {"audit", "backfill_slack_seconds", K_INT, FALSE},
+    /* floods and full disks (issue 17); K_COUNT: 0 to 1000000000 */
+    {"store", "min_free_mb", K_COUNT, FALSE},
+    {"notify", "max_new_case_pages_per_sender_hour", K_COUNT, FALSE},
+    {"notify", "max_new_case_pages_hour", K_COUNT, FALSE},
+    {"notify", "max_acks_per_recipient_day", K_COUNT, FALSE},
 };
 
 static const char *const NOTIFY_TYPES[] = {"webhook", "slack", "pagerduty", "email", NULL};
@@ -140,45 +145,82 @@ static gboolean fail(GError **error, const char *file, const char *group, const 
 }
 
 /* A secret file must be ours to read and nobody else's: a key readable by the
- * group or the world has already leaked. */
+ * group or the world has already leaked, and one owned by another user can be
+ * swapped by that user. The one place that opens secrets: opened first (never
+ * blocking on a FIFO), then the opened file is checked, so what is checked is
+ * what is read. Returns the open descriptor, or -1 with error. */
+static int secret_open(const char *path, GError **error)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0) {
+        g_set_error(error, CPR_ERROR, CPR_ERROR_CONFIG, "cannot read secret file %s: %s", path,
+                    g_strerror(errno));
+        return -1;
+    }
+    struct stat st;
+    const char *why = NULL;
+    if (fstat(fd, &st) != 0)
+        why = g_strerror(errno);
+    else if (!S_ISREG(st.st_mode))
+        why = "is not a regular file";
+    else if (st.st_uid != geteuid() && st.st_uid != 0)
+        why = "is owned by another user (expected the running user or root)";
+    if (why) {
+        g_set_error(error, CPR_ERROR, CPR_ERROR_CONFIG, "secret file %s %s", path, why);
+        close(fd);
+        return -1;
+    }
+    unsigned mode = (unsigned)(st.st_mode & 07777);
+    if (mode != 0600 && mode != 0400) {
+        g_set_error(error, CPR_ERROR, CPR_ERROR_CONFIG,
+                    "secret file %s has mode %04o; expected 0600 or 0400%s", path, mode,
+                    (mode & 077) ? " (it is accessible by group or others)" : "");
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
 static gboolean secret_file_ok(const char *path, GError **error)
 {
-    struct stat st;
-    if (stat(path, &st) != 0) {
-        g_set_error(error, CPR_ERROR, CPR_ERROR_CONFIG, "cannot read secret file %s: %s", path,
-                    g_strerror(errno));
+    int fd = secret_open(path, error);
+    if (fd < 0)
         return FALSE;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        g_set_error(error, CPR_ERROR, CPR_ERROR_CONFIG, "secret file %s is not a regular file",
-                    path);
-        return FALSE;
-    }
-    if (st.st_mode & (S_IRWXG | S_IRWXO)) {
-        g_set_error(error, CPR_ERROR, CPR_ERROR_CONFIG,
-                    "secret file %s is accessible by group or others (mode %04o); expected 0600 "
-                    "or 0400", path, (unsigned)(st.st_mode & 07777));
-        return FALSE;
-    }
-    if (access(path, R_OK) != 0) {
-        g_set_error(error, CPR_ERROR, CPR_ERROR_CONFIG, "cannot read secret file %s: %s", path,
-                    g_strerror(errno));
-        return FALSE;
-    }
+    close(fd);
     return TRUE;
 }
 
+#define SECRET_MAX_BYTES (64 * 1024)
+
 char *config_read_secret(const char *path, GError **error)
 {
-    if (!secret_file_ok(path, error))
+    int fd = secret_open(path, error);
+    if (fd < 0)
         return NULL;
-    char *data = NULL;
+    char *data = g_malloc0(SECRET_MAX_BYTES + 1);
     gsize len = 0;
-    GError *local = NULL;
-    if (!g_file_get_contents(path, &data, &len, &local)) {
-        g_set_error(error, CPR_ERROR, CPR_ERROR_CONFIG, "cannot read secret file %s: %s", path,
-                    local->message);
-        g_error_free(local);
+    for (;;) {
+        ssize_t n = read(fd, data + len, SECRET_MAX_BYTES + 1 - len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            int e = errno;
+            close(fd);
+            config_secret_free(&data);
+            g_set_error(error, CPR_ERROR, CPR_ERROR_CONFIG, "cannot read secret file %s: %s",
+                        path, g_strerror(e));
+            return NULL;
+        }
+        len += (gsize)n;
+        if (n == 0 || len > SECRET_MAX_BYTES)
+            break;
+    }
+    close(fd);
+    data[MIN(len, (gsize)SECRET_MAX_BYTES)] = '\0';
+    if (len > SECRET_MAX_BYTES) {
+        config_secret_free(&data);
+        g_set_error(error, CPR_ERROR, CPR_ERROR_CONFIG, "secret file %s is larger than %d bytes",
+                    path, SECRET_MAX_BYTES);
         return NULL;
     }
     while (len > 0 && (data[len - 1] == '\n' || data[len - 1] == '\r'))
@@ -329,6 +371,16 @@ static char *get_string(GKeyFile *kf, const char *group, const char *key, const 
 
 /* Check one key's value against its kind; paths relative to the config file's
  * directory are resolved so that the daemon's working directory never matters. */
+/* A validated K_COUNT key, or `fallback` when absent. */
+static guint count_or(GKeyFile *kf, const char *group, const char *key, guint fallback)
+{
+    g_autofree char *v = g_key_file_get_string(kf, group, key, NULL);
+    guint64 n = 0;
+    if (!v || !g_ascii_string_to_unsigned(g_strstrip(v), 10, 0, 1000000000, &n, NULL))
+        return fallback;
+    return (guint)n;
+}
+
 static gboolean check_value(GKeyFile *kf, const char *file, const char *group, const char *key,
                             const KeySpec *spec, GError **error)
 {
@@ -345,6 +397,13 @@ static gboolean check_value(GKeyFile *kf, const char *file, const char *group, c
         if (!g_ascii_string_to_unsigned(v, 10, 1, 86400, &n, NULL))
             return fail(error, file, group, key, "expected a whole number from 1 to 86400, got \"%s\"",
                         v);
+        break;
+    }
+    case K_COUNT: {
+        guint64 n = 0;
+        if (!g_ascii_string_to_unsigned(v, 10, 0, 1000000000, &n, NULL))
+            return fail(error, file, group, key,
+                        "expected a whole number from 0 to 1000000000, got \"%s\"", v);
         break;
     }
     case K_URL: {
@@ -387,7 +446,7 @@ static gboolean validate_structure(GKeyFile *kf, const char *file, GError **erro
         if (!group_known(groups[g]))
             return fail(error, file, groups[g], NULL,
                         "unknown section; expected ca, store, imap, bugzilla, drafts, clocks, "
-                        "audit, mail, ack, health or notify.NAME");
+                        "audit, mail, ack, health, notify or notify.NAME");
         g_auto(GStrv) keys = g_key_file_get_keys(kf, groups[g], NULL, NULL);
         for (gsize k = 0; keys && keys[k]; k++) {
             const KeySpec *spec = key_spec_find(groups[g], keys[k]);
@@ -586,6 +645,11 @@ static gboolean load_ack_health(Config *c, GKeyFile *kf, const char *file, GErro
                     "an smtps:// or smtp:// URL is required when enabled=true");
     if (!c->ack_user != !c->ack_password_file)
         return fail(error, file, "ack", "user", "user and password_file go together");
+    c->store_min_free_mb = count_or(kf, "store", "min_free_mb", 200);
+    c->notify_max_new_case_pages_per_sender_hour =
+        count_or(kf, "notify", "max_new_case_pages_per_sender_hour", 5);
+    c->notify_max_new_case_pages_hour = count_or(kf, "notify", "max_new_case_pages_hour", 20);
+    c->notify_max_acks_per_recipient_day = count_or(kf, "notify", "max_acks_per_recipient_day", 3);
     c->health_down_seconds =
         g_key_file_has_key(kf, "health", "connection_down_seconds", NULL)
             ? g_key_file_get_integer(kf, "health", "connection_down_seconds", NULL) : 900;

@@ -51,6 +51,9 @@ CURLcode curlutil_set_safe_options(CURL *h, const char *protocols, const char *c
         rc = curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
     if (rc == CURLE_OK)
         rc = curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+    /* HTTPS, SMTPS and SMTP STARTTLS: never below TLS 1.2 */
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(h, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
     if (rc == CURLE_OK && ca_file)
         rc = curl_easy_setopt(h, CURLOPT_CAINFO, ca_file);
     if (rc == CURLE_OK)

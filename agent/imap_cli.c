@@ -3,8 +3,10 @@
  * Logs go to stderr, one line per event ("2026-11-21T20:32:14Z info imap:
  * event=ingested folder=INBOX uid=42 ..."; "<6>imap: ..." when stderr is the
  * journal), in the format of every command (logging.h). */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "checkpoint.h"
@@ -14,6 +16,7 @@
 #include "imap.h"
 #include "intake.h"
 #include "logging.h"
+#include "notify.h"
 
 int cli_run(CliContext *ctx, int argc, char **argv)
 {
@@ -38,9 +41,22 @@ int cli_run(CliContext *ctx, int argc, char **argv)
         return CLI_USAGE;
     }
     logging_set_threshold(threshold);
+    /* The daemon holds passwords and tokens in memory: no core dump, no
+     * ptrace by other processes of the same user, before any secret is read. */
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+        g_warning("event=set_dumpable_failed error=\"%s\"", g_strerror(errno));
     if (!ctx->cfg->imap_url) {
         cli_error("run: %s has no [imap] section with a url", ctx->config_path);
         return CLI_USAGE;
+    }
+    /* Before the store is opened and before connecting anywhere: with the
+     * disk nearly full, page through a path that writes nothing (SPEC 3.3). */
+    guint64 free_mb = 0;
+    if (!notify_disk_ok(ctx->cfg, ctx->db_path ? ctx->db_path : ctx->cfg->store_path,
+                        DISK_PAGE_REPEAT_SECONDS, &free_mb) && once) {
+        cli_error("run: disk nearly full: %" G_GUINT64_FORMAT " MB free, [store] min_free_mb is "
+                  "%u; nothing fetched", free_mb, ctx->cfg->store_min_free_mb);
+        return CLI_FAILED;
     }
     /* The daemon signs checkpoints: a key it cannot use is a start-up error. */
     if (ctx->cfg->audit_signing_key_file && !checkpoint_key_check(ctx->cfg, &error))

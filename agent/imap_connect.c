@@ -21,6 +21,7 @@
 #include "imap_internal.h"
 
 #include <errno.h>
+#include <gnutls/gnutls.h>
 #include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
@@ -306,6 +307,45 @@ gboolean imap_connect_check_quiet(int fd, const char *what, GError **error)
     return TRUE;
 }
 
+/* libetpan 1.9.4's GnuTLS driver sets the priority "NORMAL" after our
+ * callback, so TLS 1.0 and 1.1 are offered and we cannot take them out. The
+ * version is checked after the handshake instead, before a byte is read or
+ * written: a server that negotiates less than TLS 1.2 is refused. The session
+ * sits in the driver's private data ({int fd; gnutls_session_t session; ...},
+ * what mailstream_ssl_get_certificate() reads too); the descriptor must match
+ * the stream's, else the layout is not the one known and the connection is
+ * refused rather than trusted. */
+#ifndef USE_SSL /* libetpan declares its TLS driver only when built with USE_SSL */
+extern mailstream_low_driver *mailstream_ssl_driver;
+#endif
+
+struct etpan_gnutls_data {
+    int fd;
+    gnutls_session_t session;
+};
+
+static gboolean tls_version_ok(mailstream *stream, const char *what, GError **error)
+{
+    mailstream_low *low = mailstream_get_low(stream);
+    const struct etpan_gnutls_data *d = low ? low->data : NULL;
+    if (!d || low->driver != mailstream_ssl_driver || d->fd < 0 ||
+        d->fd != mailstream_low_get_fd(low) || !d->session) {
+        g_set_error(error, CPR_ERROR, CPR_ERROR_TLS,
+                    "%s: cannot read the negotiated TLS version; refusing the connection", what);
+        return FALSE;
+    }
+    gnutls_protocol_t v = gnutls_protocol_get_version(d->session);
+    if (v == GNUTLS_SSL3 || v == GNUTLS_TLS1_0 || v == GNUTLS_TLS1_1 ||
+        v == GNUTLS_VERSION_UNKNOWN) {
+        const char *name = gnutls_protocol_get_name(v);
+        g_set_error(error, CPR_ERROR, CPR_ERROR_TLS,
+                    "%s: the server negotiated %s; TLS 1.2 or later is required", what,
+                    name ? name : "an unknown protocol");
+        return FALSE;
+    }
+    return TRUE;
+}
+
 mailstream *imap_connect_tls(int fd, const char *host, int timeout_s, const char *what,
                              GError **error)
 {
@@ -317,6 +357,10 @@ mailstream *imap_connect_tls(int fd, const char *host, int timeout_s, const char
         close(fd);
         g_set_error(error, CPR_ERROR, CPR_ERROR_TLS, "%s: TLS handshake failed or timed out",
                     what);
+        return NULL;
+    }
+    if (!tls_version_ok(stream, what, error)) {
+        mailstream_close(stream);
         return NULL;
     }
     /* Before the first read: even the verified server's bytes reach

@@ -35,6 +35,8 @@
 
 static volatile sig_atomic_t stop_requested;
 static volatile sig_atomic_t reload_requested;
+/* [store] min_free_mb not met at the last check: intake pauses (issue 17) */
+static gboolean disk_low;
 
 void imap_daemon_request_stop(void)
 {
@@ -52,6 +54,11 @@ static gboolean should_stop(void)
 }
 
 static gboolean should_wake(void)
+{
+    return stop_requested != 0 || reload_requested != 0 || disk_low;
+}
+
+static gboolean nap_interrupted(void)
 {
     return stop_requested != 0 || reload_requested != 0;
 }
@@ -110,7 +117,29 @@ typedef struct {
     Bounds bounds;
     gint64 last_tick;    /* monotonic, microseconds */
     gint64 next_checkpoint; /* wall clock, seconds; 0 = not yet known */
+    const char *db_path; /* the database file, for the free-space check */
 } Daemon;
+
+/* With processed=move: a message leaves the folder once it is committed; a
+ * commit that a power cut could still undo (WAL with synchronous=NORMAL)
+ * would lose it for good. So every commit is synced then (issue 17). */
+static void store_durability(Store *store, const Config *cfg)
+{
+    if (cfg->imap_processed != PROCESSED_MOVE)
+        return;
+    char *msg = NULL;
+    if (sqlite3_exec(store_db(store), "PRAGMA synchronous = FULL;", NULL, NULL, &msg) == SQLITE_OK)
+        g_message("event=store_synchronous mode=full reason=processed_move");
+    else
+        g_warning("event=store_synchronous_failed error=\"%s\"", msg ? msg : "?");
+    sqlite3_free(msg);
+}
+
+/* statvfs on the database's folder; pages (without the database) when low. */
+static void check_disk(Daemon *d)
+{
+    disk_low = !notify_disk_ok(d->cfg, d->db_path, DISK_PAGE_REPEAT_SECONDS, NULL);
+}
 
 /* notify_tick() at most every TICK_SECONDS unless forced. */
 static gboolean daemon_tick_now(Daemon *d, gboolean force, GError **error)
@@ -119,6 +148,7 @@ static gboolean daemon_tick_now(Daemon *d, gboolean force, GError **error)
     if (!force && d->last_tick && mono - d->last_tick < TICK_SECONDS * G_USEC_PER_SEC)
         return TRUE;
     d->last_tick = mono;
+    check_disk(d);
     NotifyTickStats st = {0};
     if (!notify_tick(d->store, d->cfg, now_s(), &st, error))
         return FALSE;
@@ -142,7 +172,7 @@ static gboolean daemon_tick(gpointer data, GError **error)
 static gboolean nap(Daemon *d, gint64 ms, GError **error)
 {
     gint64 end = g_get_monotonic_time() + ms * 1000;
-    while (!should_wake()) {
+    while (!nap_interrupted()) {
         if (!daemon_tick_now(d, FALSE, error))
             return FALSE;
         gint64 left = (end - g_get_monotonic_time()) / 1000;
@@ -186,6 +216,7 @@ static void daemon_reload(Daemon *d)
     d->own_intake = fresh_intake;
     d->cfg = fresh;
     d->intake = fresh_intake;
+    store_durability(d->store, fresh);
     g_message("event=reloaded config=%s", path_v);
 }
 
@@ -245,6 +276,8 @@ static gboolean serve(Daemon *d, ImapSession *s, gboolean once, GError **error)
     for (;;) {
         guint failed = 0, ingested = 0;
         GError *first = NULL;
+        if (disk_low)
+            return TRUE; /* the caller waits for space, disconnected */
         if (!catch_up(d, s, full, &failed, &ingested, once ? &first : NULL, error))
             return FALSE;
         if (full)
@@ -296,8 +329,10 @@ gboolean imap_daemon_run(const Config *cfg, Store *store, Intake *intake, gboole
     stop_requested = 0;
     reload_requested = 0;
 
-    Daemon d = {.cfg = cfg, .intake = intake, .store = store, .bounds = bounds_default()};
+    Daemon d = {.cfg = cfg, .intake = intake, .store = store, .bounds = bounds_default(),
+                .db_path = sqlite3_db_filename(store_db(store), "main")};
     d.sync = imap_sync_new(store, intake, cfg, &d.bounds, should_stop);
+    store_durability(store, cfg);
     gboolean ok = TRUE;
     gint64 backoff_ms = BACKOFF_FIRST_MS;
 
@@ -305,6 +340,23 @@ gboolean imap_daemon_run(const Config *cfg, Store *store, Intake *intake, gboole
         if (reload_requested)
             daemon_reload(&d);
         GError *e = NULL;
+        /* before connecting anywhere: no fetching onto a nearly full disk (the
+         * mail waits on the server); clocks and the outbox go on */
+        check_disk(&d);
+        if (disk_low) {
+            if (once) {
+                g_set_error(error, CPR_ERROR, CPR_ERROR_STORE,
+                            "disk nearly full (below [store] min_free_mb=%u): nothing fetched",
+                            d.cfg->store_min_free_mb);
+                ok = FALSE;
+                break;
+            }
+            if (!nap(&d, TICK_SECONDS * 1000, error)) {
+                ok = FALSE;
+                break;
+            }
+            continue;
+        }
         /* host and port, not the URL: a URL may carry userinfo. */
         g_autofree char *url = g_strdup_printf(
             "%s://%s:%d", d.cfg->imap_implicit_tls ? "imaps" : "imap",
@@ -337,6 +389,7 @@ gboolean imap_daemon_run(const Config *cfg, Store *store, Intake *intake, gboole
         g_message("event=connected url=%s user=%s idle=%s move=%s", url, user,
                   s->has_idle ? "yes" : "no", s->has_move ? "yes" : "no");
         note_health(store, "imap.connection", "connected");
+        imap_sync_connected(d.sync);
 
         gint64 connected_at = g_get_monotonic_time();
         gboolean served = serve(&d, s, once, &e);

@@ -19,6 +19,7 @@
 #include "imap_internal.h"
 
 #include <json-glib/json-glib.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,6 +36,10 @@ struct ImapSync {
     ImapStopFunc should_stop;
     GHashTable *fetch_failures; /* "folder\nuidvalidity\nuid" -> attempts */
     GHashTable *warned;         /* one-time warnings, by text */
+    /* folders whose stored messages all carry the server mark on this
+     * connection; emptied at every (re)connection (issue 17) */
+    GHashTable *marks_checked;
+    GHashTable *mark_refused;   /* folders where the server refused a mark this round */
 };
 
 typedef struct {
@@ -55,6 +60,8 @@ ImapSync *imap_sync_new(Store *store, Intake *intake, const Config *cfg, const B
     sync->should_stop = should_stop;
     sync->fetch_failures = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     sync->warned = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    sync->marks_checked = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    sync->mark_refused = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     return sync;
 }
 
@@ -65,8 +72,15 @@ void imap_sync_free(ImapSync **syncp)
         return;
     g_hash_table_unref(sync->fetch_failures);
     g_hash_table_unref(sync->warned);
+    g_hash_table_unref(sync->marks_checked);
+    g_hash_table_unref(sync->mark_refused);
     g_free(sync);
     *syncp = NULL;
+}
+
+void imap_sync_connected(ImapSync *sync)
+{
+    g_hash_table_remove_all(sync->marks_checked);
 }
 
 void imap_sync_set_config(ImapSync *sync, const Config *cfg, Intake *intake)
@@ -300,7 +314,8 @@ static gboolean skip_message(ImapSync *sync, ImapSession *s, const char *folder,
 }
 
 /* Mark committed messages processed on the server. Failures are logged, not
- * returned, unless the connection is gone: the messages are safe in the store. */
+ * returned, unless the connection is gone: the messages are safe in the store;
+ * a refused mark is noted (mark_refused) and retried by mark_catch_up(). */
 static gboolean mark_processed(ImapSync *sync, ImapSession *s, const char *folder, GArray *uids,
                                GError **error)
 {
@@ -368,7 +383,10 @@ static gboolean mark_processed(ImapSync *sync, ImapSession *s, const char *folde
             return FALSE;
         }
         g_autofree char *msg = imap_log_value(e->message);
-        g_warning("event=mark_failed folder=%s error=%s", f, msg);
+        g_warning("event=mark_failed folder=%s error=%s action=\"retry next round\"", f, msg);
+        /* stored, not marked: the catch-up marking tries again next round */
+        g_hash_table_add(sync->mark_refused, g_strdup(folder));
+        g_hash_table_remove(sync->marks_checked, folder);
         (void)store_health_set(sync->store, "imap.last_error", e->message,
                                g_get_real_time() / G_USEC_PER_SEC, NULL);
         g_error_free(e);
@@ -479,6 +497,9 @@ static gboolean process_batch(ImapSync *sync, ImapSession *s, const char *folder
         for (guint i = 0; i < log->len; i++)
             g_message("%s", (const char *)g_ptr_array_index(log, i));
         *ingested_r += ingested;
+        /* tests: the connection lost between COMMIT and the mark, as kill -9 */
+        if (done->len && !g_strcmp0(g_getenv("CPR_INTAKE_FAULT"), "imap-before-mark"))
+            raise(SIGKILL);
         ok = mark_processed(sync, s, folder, done, error);
     }
     g_ptr_array_unref(log);
@@ -527,6 +548,113 @@ static gboolean process_oversized(ImapSync *sync, ImapSession *s, const char *fo
     }
     mailimap_fetch_list_free(result);
     return ok;
+}
+
+static gint uid_cmp(gconstpointer a, gconstpointer b)
+{
+    guint32 x = *(const guint32 *)a, y = *(const guint32 *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Is `uid` of `folder` stored, and meant to be marked (not an oversized
+ * message, which stays unmarked on the server for a person)? */
+static gboolean stored_markable(ImapSync *sync, const char *folder, guint32 uid,
+                                gboolean *yes_r, GError **error)
+{
+    sqlite3_stmt *st = store_prepare(
+        sync->store,
+        "SELECT m.size FROM message_sources s JOIN messages m ON m.id = s.message_row "
+        "WHERE s.source = ?1 LIMIT 1",
+        error);
+    if (!st)
+        return FALSE;
+    g_autofree char *source = g_strdup_printf("%s/%u", folder, uid);
+    sqlite3_bind_text(st, 1, source, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(st);
+    *yes_r = rc == SQLITE_ROW &&
+             (guint64)sqlite3_column_int64(st, 0) <= (guint64)sync->bounds.max_message_bytes;
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        store_set_error(sync->store, error, "cannot read the stored sources");
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* The server mark catches up (issue 17): a batch committed just before the
+ * connection was lost was never marked, and with processed=move it would stay
+ * in the folder for ever. Once per connection and folder, and again after a
+ * refused mark: the folder's messages up to the last stored UID that lack
+ * the mark (keyword absent; under move:, still there) and are stored get it
+ * now. A mark the server still refuses fails the folder (CPR_ERROR_FOLDER):
+ * `run --once` exits non-zero, the daemon retries next round. */
+static gboolean mark_catch_up(ImapSync *sync, ImapSession *s, const char *folder,
+                              guint32 last_uid, GError **error)
+{
+    const Config *cfg = sync->cfg;
+    if (last_uid == 0 || cfg->imap_processed == PROCESSED_NONE ||
+        g_hash_table_contains(sync->marks_checked, folder))
+        return TRUE;
+    gboolean keyword = cfg->imap_processed == PROCESSED_KEYWORD;
+    const char *kw = cfg->imap_keyword ? cfg->imap_keyword : "$CprIntake";
+    if ((keyword && !s->sel_keywords) ||
+        (!keyword && (!cfg->imap_move_folder || !strcmp(cfg->imap_move_folder, folder)))) {
+        g_hash_table_add(sync->marks_checked, g_strdup(folder));
+        return TRUE;
+    }
+    struct mailimap_search_key *key = mailimap_search_key_new_multiple_empty();
+    mailimap_search_key_multiple_add(
+        key, mailimap_search_key_new_uid(mailimap_set_new_interval(1, last_uid)));
+    if (keyword)
+        mailimap_search_key_multiple_add(key, mailimap_search_key_new_unkeyword(strdup(kw)));
+    clist *result = NULL;
+    int r = mailimap_uid_search(s->imap, NULL, key, &result);
+    mailimap_search_key_free(key);
+    if (r != MAILIMAP_NO_ERROR) {
+        g_autofree char *w = g_strdup_printf("%s: UID SEARCH for unmarked messages", folder);
+        imap_session_set_error(s, r, CPR_ERROR_FOLDER, error, w);
+        return FALSE;
+    }
+    GArray *uids = g_array_new(FALSE, FALSE, sizeof(guint32));
+    gboolean ok = TRUE;
+    for (clistiter *it = clist_begin(result); it && ok; it = clist_next(it)) {
+        guint32 uid = *(uint32_t *)clist_content(it);
+        gboolean yes = FALSE;
+        if (uid == 0 || uid > last_uid)
+            continue;
+        ok = stored_markable(sync, folder, uid, &yes, error);
+        if (ok && yes)
+            g_array_append_val(uids, uid);
+    }
+    mailimap_search_result_free(result);
+    if (!ok) {
+        g_array_unref(uids);
+        return FALSE;
+    }
+    g_array_sort(uids, uid_cmp);
+    g_hash_table_remove(sync->mark_refused, folder);
+    if (uids->len) {
+        g_autofree char *f = imap_log_value(folder);
+        g_message("event=mark_catch_up folder=%s messages=%u", f, uids->len);
+    }
+    for (guint i = 0; ok && i < uids->len; i += 500) {
+        GArray *part = g_array_new(FALSE, FALSE, sizeof(guint32));
+        g_array_append_vals(part, &g_array_index(uids, guint32, i), MIN(500u, uids->len - i));
+        ok = mark_processed(sync, s, folder, part, error);
+        g_array_unref(part);
+    }
+    guint n = uids->len;
+    g_array_unref(uids);
+    if (!ok)
+        return FALSE;
+    if (g_hash_table_contains(sync->mark_refused, folder)) {
+        g_set_error(error, CPR_ERROR, CPR_ERROR_FOLDER,
+                    "%s: the server refused to mark %u stored message(s) processed; retried "
+                    "next round", folder, n);
+        return FALSE;
+    }
+    g_hash_table_add(sync->marks_checked, g_strdup(folder));
+    return TRUE;
 }
 
 gboolean imap_sync_folder(ImapSync *sync, ImapSession *s, const char *folder, guint *ingested_r,
@@ -589,5 +717,7 @@ gboolean imap_sync_folder(ImapSync *sync, ImapSession *s, const char *folder, gu
             return FALSE;
     }
     (void)store_folder_note_sync(sync->store, folder, g_get_real_time() / G_USEC_PER_SEC, NULL);
-    return TRUE;
+    if (!store_folder_get(sync->store, folder, &stored_validity, &last_uid, error))
+        return FALSE;
+    return stopping(sync) || mark_catch_up(sync, s, folder, last_uid, error);
 }

@@ -111,6 +111,7 @@ gboolean notify_tick(Store *store, const Config *cfg, gint64 now, NotifyTickStat
     stats->delayed_cases += sweep.delayed;
     return notify_health_run(store, cfg, now, &stats->health_pages, error) &&
            escalate_run(store, cfg, now, &stats->escalations, error) &&
+           notify_flood_run(store, cfg, now, &stats->health_pages, error) &&
            notify_deliver_due(store, cfg, now, stats, error);
 }
 
@@ -120,10 +121,14 @@ gboolean notify_on_intake(Store *store, const Config *cfg, gint64 case_id, gbool
 {
     if (case_id <= 0)
         return TRUE;
-    if (new_case) {
+    if (new_case && cfg->notify && cfg->notify->len) {
+        g_autofree char *held = NULL;
+        if (!notify_flood_page_allowed(store, cfg, msg, now, &held, error))
+            return FALSE;
         g_autofree char *row_key = g_strdup_printf("new_case:%" G_GINT64_FORMAT, case_id);
         PageSpec spec = {.event = "new_case", .case_id = case_id, .at = now};
-        if (!notify_page_enqueue(store, cfg, &spec, "page", row_key, now, error))
+        if (held ? !notify_flood_hold(store, cfg, case_id, "page_held", held, now, error)
+                 : !notify_page_enqueue(store, cfg, &spec, "page", row_key, now, error))
             return FALSE;
     }
     /* Another reporter of the same certificate is a new reporter of the case;

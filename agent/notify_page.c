@@ -222,7 +222,8 @@ static const char *pagerduty_action(const char *event)
 {
     if (!g_strcmp0(event, "acknowledge"))
         return "acknowledge";
-    if (!g_strcmp0(event, "resolve") || !g_strcmp0(event, "intake_recovered"))
+    if (!g_strcmp0(event, "resolve") || !g_strcmp0(event, "intake_recovered") ||
+        !g_strcmp0(event, "disk_recovered"))
         return "resolve";
     return "trigger";
 }
@@ -231,7 +232,7 @@ static const char *pagerduty_severity(JsonObject *o)
 {
     const char *event = doc_string(o, "event");
     gint64 point = json_object_get_int_member_with_default(o, "point", 0);
-    if (!g_strcmp0(event, "intake_health") || point >= 100 ||
+    if (!g_strcmp0(event, "intake_health") || !g_strcmp0(event, "disk_low") || point >= 100 ||
         !g_strcmp0(doc_string(o, "problem"), "key_compromise"))
         return "critical";
     return point >= 75 || !g_strcmp0(event, "new_case") ? "error" : "warning";

@@ -108,6 +108,11 @@ typedef struct {
     char *audit_checkpoint_file;   /* NULL: the database's path + ".checkpoints" */
     int audit_checkpoint_seconds;  /* daemon: a checkpoint this often; default 3600 */
     int audit_backfill_slack_seconds; /* events recorded later than this are back-filled */
+    /* floods and full disks (SPEC 3.3; issue 17); 0 turns a limit off */
+    guint store_min_free_mb;                         /* [store] min_free_mb, default 200 */
+    guint notify_max_new_case_pages_per_sender_hour; /* default 5 */
+    guint notify_max_new_case_pages_hour;            /* default 20 */
+    guint notify_max_acks_per_recipient_day;         /* default 3 */
 } Config;
 
 /* Load and validate `path`. NULL with CPR_ERROR_CONFIG naming file and key. */

@@ -149,6 +149,8 @@ ImapSync *imap_sync_new(Store *store, Intake *intake, const Config *cfg, const B
 void imap_sync_free(ImapSync **sync);
 /* Swap in a reloaded config and intake (both borrowed). */
 void imap_sync_set_config(ImapSync *sync, const Config *cfg, Intake *intake);
+/* A new connection: check every folder's server marks again (issue 17). */
+void imap_sync_connected(ImapSync *sync);
 
 /* Catch up one folder: SELECT, UIDVALIDITY check, UID FETCH from the last
  * committed UID, intake, mark processed. `*ingested_r` counts messages stored.

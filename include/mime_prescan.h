@@ -3,6 +3,7 @@
  * GMime bounds neither the header section nor (cheaply) the number of nested
  * containers, so the raw bytes are scanned first and a bounded copy is what
  * GMime parses:
+ *   - bare CR line endings (CR-only or mixed with LF/CRLF) are read as LF;
  *   - an mbox "From " line in front is dropped;
  *   - the top-level header section is rebuilt field by field, dropping any
  *     field longer than max_header_bytes and every field once the section

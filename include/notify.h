@@ -56,4 +56,19 @@ gboolean notify_on_intake(Store *store, const Config *cfg, gint64 case_id, gbool
 gboolean notify_on_event(Store *store, const Config *cfg, gint64 case_id, const char *type,
                          const char *by, const GPtrArray *met, gint64 at, GError **error);
 
+/* [store] min_free_mb (SPEC 3.3): TRUE when the folder holding `db_path` has at
+ * least that much free space (or the limit is 0, or the folder cannot be
+ * measured). Below it, every [notify.*] target is paged "disk nearly full"
+ * directly, writing nothing to the database, at most once per
+ * `repeat_seconds` in this process, and FALSE is returned; *free_mb_r (may be
+ * NULL) says what is left. After a low reading, the first good one sends an
+ * all-clear. Never inside a transaction (it does not touch the store). */
+#define DISK_PAGE_REPEAT_SECONDS 3600
+gboolean notify_disk_ok(const Config *cfg, const char *db_path, guint repeat_seconds,
+                        guint64 *free_mb_r);
+
+/* Free megabytes for unprivileged users in the folder of `db_path`; the
+ * folder in *folder_r (may be NULL; caller frees). FALSE when not measurable. */
+gboolean notify_disk_free_mb(const char *db_path, char **folder_r, guint64 *free_mb_r);
+
 #endif

@@ -112,4 +112,21 @@ gboolean ack_address_allowed(const Config *cfg, const char *address);
 /* Deliver one acknowledgement row. */
 NotifyResult ack_deliver(const Config *cfg, const char *payload, char **why_r);
 
+/* --- flood limits (notify_flood.c; SPEC 3.3) --- */
+
+/* May a new case page? TRUE with *why_r NULL when it may, with the reason
+ * (caller frees) when a limit holds it back; FALSE on a database failure. */
+gboolean notify_flood_page_allowed(Store *store, const Config *cfg, const MimeMessage *msg,
+                                   gint64 now, char **why_r, GError **error);
+/* May `to_lower` get one more acknowledgement? As above. */
+gboolean notify_flood_ack_allowed(Store *store, const Config *cfg, const char *to_lower,
+                                  gint64 now, char **why_r, GError **error);
+/* Record one held-back page or ack (`type` page_held | ack_held) and page the
+ * hourly summary when due. Inside the caller's transaction. */
+gboolean notify_flood_hold(Store *store, const Config *cfg, gint64 case_id, const char *type,
+                           const char *why, gint64 now, GError **error);
+/* The summary of what was held since the last one, once an hour (own
+ * transaction; from notify_tick). */
+gboolean notify_flood_run(Store *store, const Config *cfg, gint64 now, guint *n_r, GError **error);
+
 #endif

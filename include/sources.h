@@ -1,6 +1,8 @@
 /* sources.h - where offline mail comes from: .eml files, Maildir folders,
  * directories of files, mbox files and stdin (an MTA pipe).
  *
+ * Standard input is one message, byte for byte, unless its first line is an
+ * mbox "From " line (then it is split as an mbox; Content-Length is ignored).
  * Each message found is handed to a callback with its raw bytes and a source
  * name ("dir/new/123.host", "box.mbox#4", "-"). Memory is bounded: messages are
  * read one at a time, and one larger than `max_bytes` is reported as an error

@@ -58,9 +58,83 @@ static gboolean field_is_container(const guint8 *d, gsize start, gsize end)
     return FALSE;
 }
 
+/* Can a header line start at d[pos]: a continuation, a field, or nothing left? */
+static gboolean header_line_follows(const guint8 *d, gsize len, gsize pos)
+{
+    if (pos >= len || d[pos] == ' ' || d[pos] == '\t')
+        return TRUE;
+    gsize end = pos;
+    while (end < len && end - pos < 1000 && d[end] != '\r' && d[end] != '\n')
+        end++;
+    return line_is_field(d, pos, end);
+}
+
+/* Bare CRs (a CR, or a run of them, not followed by LF) end lines in mail from
+ * old Mac tools and broken gateways; GMime only knows LF and CRLF and would
+ * read the whole message as one header field. Returns a copy where each bare
+ * CR is an LF, except a stray one inside a header line that no field or
+ * continuation follows, which becomes a space, and CR CR LF (a file converted
+ * twice) is CRLF; NULL when there is no bare CR. The raw bytes themselves are
+ * never changed. */
+static GByteArray *normalise_bare_cr(const guint8 *d, gsize len)
+{
+    const guint8 *cr = len ? memchr(d, '\r', len) : NULL;
+    while (cr && cr + 1 < d + len && cr[1] == '\n')
+        cr = memchr(cr + 1, '\r', len - (gsize)(cr + 1 - d));
+    if (!cr)
+        return NULL;
+    GByteArray *out = g_byte_array_sized_new((guint)len);
+    gboolean header = TRUE;
+    gsize line_len = 0; /* bytes on the current line, CRs not counted */
+    gsize lines = 0;
+    gsize i = 0;
+    while (i < len) {
+        if (d[i] != '\r') {
+            g_byte_array_append(out, d + i, 1);
+            if (d[i] == '\n') {
+                if (line_len == 0 && lines > 0)
+                    header = FALSE;
+                lines++;
+                line_len = 0;
+            } else {
+                line_len++;
+            }
+            i++;
+            continue;
+        }
+        gsize j = i;
+        while (j < len && d[j] == '\r')
+            j++;
+        if (j < len && d[j] == '\n') { /* CRLF as received; CR...CRLF (converted twice) too */
+            g_byte_array_append(out, (const guint8 *)"\r", 1);
+            i = j;
+            continue;
+        }
+        if (header && j - i == 1 && line_len > 0 && !header_line_follows(d, len, j)) {
+            g_byte_array_append(out, (const guint8 *)" ", 1);
+            line_len++;
+            i = j;
+            continue;
+        }
+        for (; i < j; i++) {
+            g_byte_array_append(out, (const guint8 *)"\n", 1);
+            if (line_len == 0 && lines > 0)
+                header = FALSE;
+            lines++;
+            line_len = 0;
+        }
+    }
+    return out;
+}
+
 void mime_prescan_run(const guint8 *d, gsize len, const Bounds *bounds,
                       GPtrArray *problems, MimePrescan *p)
 {
+    g_autoptr(GByteArray) normalised = d ? normalise_bare_cr(d, len) : NULL;
+    if (normalised) {
+        d = normalised->data;
+        len = normalised->len;
+    }
     Bounds defaults = bounds_default();
     const Bounds *b = bounds ? bounds : &defaults;
     gsize pos = 0;

@@ -21,6 +21,9 @@ MODE says what happens after the greeting:
                    PERMANENTFLAGS list (the fuzzer's select-flags input), then
                    the tagged OK: libetpan's SELECT crash, from a server the
                    client trusts
+  imaps-tls11      TLS from the start, but only TLS 1.0 and 1.1 (a trusted
+                   certificate); a well-behaved server otherwise: the client
+                   must refuse it before any credential
 
 The listening port is written to PORT_FILE once bound (127.0.0.1, a free port).
 Every connection and everything the client sends (in clear or over TLS) is
@@ -30,6 +33,9 @@ import os
 import socket
 import ssl
 import sys
+import warnings
+
+warnings.filterwarnings("ignore", category=DeprecationWarning)  # TLS 1.0/1.1 on purpose
 
 CRASH = b"* OK [PERMANENTFLAGS (\r\n"
 SELECT_CRASH = (b"* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)\r\n"
@@ -71,13 +77,18 @@ def read_line(conn, path):
     return buf
 
 
-def tls_wrap(conn, cert, key, path):
+def tls_wrap(conn, cert, key, path, old=False):
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    if old:
+        # OpenSSL 3 refuses TLS < 1.2 at its default security level
+        ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
+        ctx.minimum_version = ssl.TLSVersion.TLSv1
+        ctx.maximum_version = ssl.TLSVersion.TLSv1_1
     ctx.load_cert_chain(cert, key)
     conn.settimeout(5)
     try:
         t = ctx.wrap_socket(conn, server_side=True)
-        log(path, "tls: handshake done")
+        log(path, "tls: handshake done (%s)" % t.version())
         return t
     except (ssl.SSLError, OSError) as e:
         log(path, "tls: handshake failed: %s" % e)
@@ -107,8 +118,8 @@ def serve_select(t, path):
 
 
 def serve(conn, mode, path, cert, key):
-    if mode == "imaps-select":
-        t = tls_wrap(conn, cert, key, path)
+    if mode in ("imaps-select", "imaps-tls11"):
+        t = tls_wrap(conn, cert, key, path, old=mode == "imaps-tls11")
         if t:
             try:
                 serve_select(t, path)

@@ -6,11 +6,14 @@ Answers with the status written in STATUS_FILE when that file exists (e.g.
 "500" while the test simulates an outage), else 202 (what PagerDuty's Events
 API answers), with a small JSON body. Writes its port to PORT_FILE.
 
-usage: http_sink.py PORT_FILE LOG STATUS_FILE [--tls CERT KEY]
+usage: http_sink.py PORT_FILE LOG STATUS_FILE [--tls|--tls-old CERT KEY]
+
+--tls-old serves TLS 1.0 and 1.1 only (a client must refuse it).
 """
 import http.server
 import json
 import os
+import ssl
 import sys
 import threading
 
@@ -50,6 +53,17 @@ if len(sys.argv) > 4 and sys.argv[4] == "--tls":
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     from tls_server import TLSServer
     server = TLSServer(Handler, sys.argv[5], sys.argv[6], port=port)
+elif len(sys.argv) > 4 and sys.argv[4] == "--tls-old":
+    # a server that speaks only TLS 1.0/1.1, which clients must refuse
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    import warnings
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
+    ctx.set_ciphers("DEFAULT:@SECLEVEL=0")  # OpenSSL 3 refuses TLS < 1.2 otherwise
+    ctx.minimum_version = ssl.TLSVersion.TLSv1
+    ctx.maximum_version = ssl.TLSVersion.TLSv1_1
+    ctx.load_cert_chain(sys.argv[5], sys.argv[6])
+    server.socket = ctx.wrap_socket(server.socket, server_side=True)
 else:
     server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
 with open(port_file + ".tmp", "w") as f:

@@ -12,10 +12,10 @@ sink_wait_port() { # PORT_FILE
     cat "$1"
 }
 
-http_sink_start() { # DIR NAME [PORT]
+http_sink_start() { # DIR NAME [PORT [--tls|--tls-old CERT KEY]]
     rm -f "$1/$2.port"
     SINK_PORT=${3:-0} python3 "$CPR_TOP/tests/http_sink.py" "$1/$2.port" "$1/$2.log" "$1/$2.status" \
-        >/dev/null 2>"$1/$2.err" &
+        ${4:+"$4" "$5" "$6"} >/dev/null 2>"$1/$2.err" &
     echo $! >"$1/$2.pid"
     touch "$1/$2.log"
     sink_wait_port "$1/$2.port"

@@ -111,6 +111,11 @@ check "Maildir ingest exits 0" [ $? -eq 0 ]
 check "every Maildir message is a duplicate" [ "$(grep -c '"duplicate":true' "$tmp/dup.out")" -eq 12 ]
 cpr ingest "$tmp/Maildir" >/dev/null
 check "twice: no new message and no new case" sh -c "[ $(q 'SELECT count(*) FROM messages') -eq $before ] && [ $(q 'SELECT count(*) FROM cases') -eq 8 ]"
+printf 'From: x@outside.example\nSubject: not in the Maildir\nMessage-ID: <outside1@outside.example>\n\nsecret\n' >"$tmp/outside.eml"
+ln -s "$tmp/outside.eml" "$tmp/Maildir/new/1800000.1.host"
+cpr ingest "$tmp/Maildir" >/dev/null 2>"$tmp/link.err"
+check "Maildir: a symbolic link is not followed" [ "$(q "SELECT count(*) FROM messages WHERE message_id='outside1@outside.example'")" -eq 0 ]
+check "Maildir: the warning names the link" grep -q '1800000.1.host: warning: symbolic link not followed' "$tmp/link.err"
 
 # --- mbox and stdin into a fresh database ---
 db="$tmp/mbox.db"
@@ -122,6 +127,16 @@ check "mbox: stored bytes equal the original file" sh -c "[ \"\$(sqlite3 '$db' \
 cpr ingest --json - <"$samples/005-kc-spanish-base64.eml" >"$tmp/stdin.out"
 check "stdin: ingested with source -" grep -q '"source":"-"' "$tmp/stdin.out"
 check "stdin: key compromise with its serial" grep -q '1265760405ff03e97b3be2513fd7f4dc89' "$tmp/stdin.out"
+# a message on stdin whose body has a "From " line (a forwarded mail) is one message, whole
+printf 'From: Tamsin Orr <tamsin@orr.example>\nTo: problems@acmetrust.test\nSubject: forwarded\nMessage-ID: <fwd1@orr.example>\n\nsee below\n\nFrom old@orr.example Mon Jan  1 00:00:00 2025\nSubject: the original\n\n>From the original text\n' >"$tmp/fwd.eml"
+cpr ingest --json - <"$tmp/fwd.eml" >"$tmp/fwd.out"
+check "stdin: a From body line does not split the message" [ "$(wc -l <"$tmp/fwd.out")" -eq 1 ]
+check "stdin: stored bytes equal every byte received" sh -c "[ \"\$(sqlite3 '$db' \"SELECT hex(raw) FROM messages WHERE message_id='fwd1@orr.example'\")\" = \"\$(od -An -tx1 -v '$tmp/fwd.eml' | tr -d ' \n' | tr a-f A-F)\" ]"
+# CR-only line endings: the header is read, the raw bytes kept as received
+printf 'From: Tamsin Orr <tamsin@orr.example>\rTo: problems@acmetrust.test\rSubject: old mac mail\rMessage-ID: <cr1@orr.example>\r\rhello\r' >"$tmp/cr.eml"
+cpr ingest - <"$tmp/cr.eml" >/dev/null
+check "CR-only: subject and sender read" [ "$(q "SELECT subject || ' ' || from_email FROM messages WHERE message_id='cr1@orr.example'")" = "old mac mail tamsin@orr.example" ]
+check "CR-only: raw bytes as received" [ "$(q "SELECT size FROM messages WHERE message_id='cr1@orr.example'")" -eq "$(wc -c <"$tmp/cr.eml")" ]
 
 # --- bad input: stored, reported, the run goes on, exit status 1 ---
 db="$tmp/bad.db"

@@ -142,4 +142,14 @@ check "imaps, verified server, crashing SELECT: a connection error (reconnect), 
     grep -qi "bad response from the server: malformed PERMANENTFLAGS" "$T/trusted-select.log"
 stop_hostile
 
+# --- (iv) a verified server that speaks only TLS 1.0/1.1: refused before any credential ---
+hostile imaps-tls11
+imap_config "$C" "imaps://127.0.0.1:$PORT" "INBOX" "timeout_seconds=3" "ca_file=$T/certs/ca.pem"
+"$CPR_INTAKE" --config "$C" --db "$DB" run --once >"$T/tls11.log" 2>&1
+RC=$?
+check "TLS 1.1 only: run --once fails" [ "$RC" -eq 1 ]
+check "TLS 1.1 only: refused for its TLS version" grep -qi "TLS 1.2" "$T/tls11.log"
+check "TLS 1.1 only: no credential sent" nothing_sent "$HLOG"
+stop_hostile
+
 tap_done

@@ -37,6 +37,12 @@ static const ConfigCase CASES[] = {
              "[notify.hook]\ntype=webhook\nurl=http://127.0.0.1:8080/x\n", NULL},
     {"unknown section", CA "[imapp]\nurl=x\n", "[imapp]: unknown section"},
     {"unknown key", CA "colour=blue\n", "[ca] colour: unknown key"},
+    {"flood and disk limits", CA "[store]\nmin_free_mb=0\n[notify]\nmax_new_case_pages_hour=7\n"
+                               "max_new_case_pages_per_sender_hour=1\nmax_acks_per_recipient_day=0\n",
+     NULL},
+    {"unknown [notify] key", CA "[notify]\nmax_pages=3\n", "[notify] max_pages: unknown key"},
+    {"bad min_free_mb", CA "[store]\nmin_free_mb=lots\n",
+     "[store] min_free_mb: expected a whole number from 0 to 1000000000"},
     {"missing owner", "[ca]\nreport_addresses=a@b.test\n", "[ca] owner: required key is missing"},
     {"missing ca", "[store]\npath=/tmp/x\n", "[ca]: required section is missing"},
     {"bad address", "[ca]\nowner=X\nreport_addresses=nobody\n", "expected e-mail addresses"},
@@ -129,6 +135,10 @@ static void test_values(void)
     g_assert_null(cfg->audit_checkpoint_file);
     g_assert_cmpint(cfg->audit_checkpoint_seconds, ==, 3600);
     g_assert_cmpint(cfg->audit_backfill_slack_seconds, ==, 3600);
+    g_assert_cmpuint(cfg->store_min_free_mb, ==, 200); /* SPEC 3.3 defaults */
+    g_assert_cmpuint(cfg->notify_max_new_case_pages_per_sender_hour, ==, 5);
+    g_assert_cmpuint(cfg->notify_max_new_case_pages_hour, ==, 20);
+    g_assert_cmpuint(cfg->notify_max_acks_per_recipient_day, ==, 3);
     char *s = config_read_secret(secret, &error);
     g_assert_no_error(error);
     g_assert_cmpstr(s, ==, "s3cret");
@@ -152,6 +162,39 @@ static void test_secret_errors(void)
     g_assert_null(config_read_secret(tmpdir, &error)); /* a directory */
     g_assert_error(error, CPR_ERROR, CPR_ERROR_CONFIG);
     g_clear_error(&error);
+
+    /* only 0600 or 0400: an executable bit is refused too */
+    g_autofree char *exec = write_file("exec-secret", "x", 0700);
+    g_assert_null(config_read_secret(exec, &error));
+    g_assert_nonnull(error);
+    g_assert_nonnull(error ? strstr(error->message, "expected 0600 or 0400") : NULL);
+    g_clear_error(&error);
+    g_autofree char *ro = write_file("ro-secret", "ro\n", 0400);
+    char *s = config_read_secret(ro, &error);
+    g_assert_no_error(error);
+    g_assert_cmpstr(s, ==, "ro");
+    config_secret_free(&s);
+
+    /* a FIFO is not a regular file, and opening it does not block */
+    g_autofree char *fifo = g_build_filename(tmpdir, "fifo-secret", NULL);
+    g_assert_cmpint(mkfifo(fifo, 0600), ==, 0);
+    g_assert_null(config_read_secret(fifo, &error));
+    g_assert_nonnull(error ? strstr(error->message, "not a regular file") : NULL);
+    g_clear_error(&error);
+
+    /* owned by someone else (only testable as root, who can give files away) */
+    if (geteuid() == 0) {
+        g_autofree char *other = write_file("other-secret", "x", 0600);
+        g_assert_cmpint(chown(other, 65534, 65534), ==, 0);
+        g_assert_null(config_read_secret(other, &error));
+        g_assert_nonnull(error ? strstr(error->message, "owned by another user") : NULL);
+        g_clear_error(&error);
+        /* root's own file is fine for any user; for root it is its own */
+        g_assert_cmpint(chown(other, 0, 0), ==, 0);
+        s = config_read_secret(other, &error);
+        g_assert_no_error(error);
+        config_secret_free(&s);
+    }
 }
 
 int main(int argc, char **argv)

@@ -378,6 +378,45 @@ static void test_no_headers(void)
     mime_message_free(&m);
 }
 
+/* CR-only and mixed line endings: the header is read as it would be with LF
+ * (the raw bytes are the caller's and stay as received). */
+static void test_bare_cr(void)
+{
+    MimeMessage *m = parse_str("From: Ines Varga <ines@varga.example>\rTo: problems@acmetrust.test\r"
+                               "Subject: key exposed\rMessage-ID: <cr1@varga.example>\r\r"
+                               "The private key of serial 0a1b2c is public.\rSecond line.\r");
+    check_invariants(m);
+    g_assert_cmpstr(m->subject, ==, "key exposed");
+    g_assert_cmpstr(m->message_id, ==, "cr1@varga.example");
+    g_assert_cmpuint(m->from->len, ==, 1);
+    g_assert_cmpstr(((MimeAddress *)m->from->pdata[0])->email, ==, "ines@varga.example");
+    g_assert_nonnull(strstr(m->text, "serial 0a1b2c is public"));
+    g_assert_null(strstr(m->text, "Subject:"));
+    g_assert_cmpuint(m->problems->len, ==, 0);
+    mime_message_free(&m);
+
+    /* mixed: CRLF, LF and bare CR; a stray CR inside the subject is a space */
+    m = parse_str("From: ines@varga.example\r\nSubject: two\rparts\r"
+                  "To: problems@acmetrust.test\nMessage-ID: <cr2@varga.example>\r"
+                  "\rbody one\r\nbody two\n");
+    check_invariants(m);
+    g_assert_cmpstr(m->subject, ==, "two parts");
+    g_assert_cmpstr(m->message_id, ==, "cr2@varga.example");
+    g_assert_cmpuint(m->to->len, ==, 1);
+    g_assert_nonnull(strstr(m->text, "body one"));
+    g_assert_nonnull(strstr(m->text, "body two"));
+    g_assert_cmpuint(m->problems->len, ==, 0);
+    mime_message_free(&m);
+
+    /* CR CR LF on every line (converted twice) */
+    m = parse_str("From: ines@varga.example\r\r\nSubject: twice\r\r\n\r\r\nbody three\r\r\n");
+    check_invariants(m);
+    g_assert_cmpstr(m->subject, ==, "twice");
+    g_assert_cmpuint(m->from->len, ==, 1);
+    g_assert_nonnull(strstr(m->text, "body three"));
+    mime_message_free(&m);
+}
+
 /* 30 MB with default bounds: parsed, the attachment cut at its bound; with a
  * 16 MB message bound: only the header is read. */
 static void test_huge_message(void)
@@ -668,6 +707,7 @@ int main(int argc, char **argv)
     g_test_add_func("/mime/hostile/random-bytes", test_random_bytes);
     g_test_add_func("/mime/hostile/no-headers", test_no_headers);
     g_test_add_func("/mime/hostile/huge-message", test_huge_message);
+    g_test_add_func("/mime/hostile/bare-cr", test_bare_cr);
     g_test_add_func("/mime/hostile/deep-multipart", test_deep_nesting);
     g_test_add_func("/mime/hostile/deep-rfc822", test_deep_rfc822);
     g_test_add_func("/mime/hostile/many-parts", test_many_parts);

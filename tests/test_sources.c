@@ -5,6 +5,7 @@
 #include <glib/gstdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sources.h"
 #include "testutil.h"
@@ -123,6 +124,48 @@ static void test_mbox_bound(void)
     seen_clear(&s);
 }
 
+/* Standard input is one message, byte for byte, unless it starts with an mbox
+ * "From " line: a forwarded message or a patch in the body is not a separator. */
+static void test_stdin(void)
+{
+    const char *plain = "Subject: fwd\nContent-Length: 3\n\nsee below\n\nFrom a@b Mon Jan  1 "
+                        "00:00:00 2025\nSubject: inner\n\n>From quoted stays\nend\n";
+    g_autofree char *p = write_tmp("stdin-plain.eml", plain);
+    g_assert_nonnull(freopen(p, "rb", stdin));
+    Seen s;
+    seen_init(&s);
+    guint failures = 9;
+    g_assert_true(sources_walk("-", 1 << 20, on_message, on_error, &s, &failures));
+    g_assert_cmpuint(failures, ==, 0);
+    g_assert_cmpuint(s.sources->len, ==, 1);
+    g_assert_cmpstr(g_ptr_array_index(s.sources, 0), ==, "-");
+    g_assert_true(body_is(&s, 0, plain)); /* every byte, nothing unquoted */
+    seen_clear(&s);
+
+    /* an mbox on stdin: split at separators after blank lines, Content-Length ignored */
+    g_autofree char *m = write_tmp(
+        "stdin.mbox", "From a@b Mon Jan  1 00:00:00 2025\nSubject: one\nContent-Length: 2\n\n"
+                      "first line\n>From escaped\n\nFrom c@d Mon Jan  1 00:00:00 2025\n"
+                      "Subject: two\n\nok\n");
+    g_assert_nonnull(freopen(m, "rb", stdin));
+    seen_init(&s);
+    g_assert_true(sources_walk("-", 1 << 20, on_message, on_error, &s, &failures));
+    g_assert_cmpuint(failures, ==, 0);
+    g_assert_cmpuint(s.sources->len, ==, 2);
+    g_assert_cmpstr(g_ptr_array_index(s.sources, 0), ==, "-#1");
+    g_assert_true(body_is(&s, 0, "Subject: one\nContent-Length: 2\n\nfirst line\nFrom escaped\n"));
+    g_assert_true(body_is(&s, 1, "Subject: two\n\nok\n"));
+    seen_clear(&s);
+
+    /* a plain message over the bound is refused whole, never cut */
+    g_assert_nonnull(freopen(p, "rb", stdin));
+    seen_init(&s);
+    g_assert_true(sources_walk("-", 40, on_message, on_error, &s, &failures));
+    g_assert_cmpuint(failures, ==, 1);
+    g_assert_cmpuint(s.sources->len, ==, 0);
+    seen_clear(&s);
+}
+
 static void test_maildir_and_errors(void)
 {
     g_autofree char *md = g_build_filename(tmpdir, "Maildir", NULL);
@@ -151,6 +194,18 @@ static void test_maildir_and_errors(void)
     g_assert_nonnull(strstr(g_ptr_array_index(s.errors, 0), "refused by test"));
     seen_clear(&s);
 
+    /* a symbolic link in a Maildir is not followed (a file outside it, a secret) */
+    g_autofree char *outside = write_tmp("outside.eml", "Subject: outside\n\n");
+    g_autofree char *link = g_build_filename(new_, "300.link", NULL);
+    g_assert_cmpint(symlink(outside, link), ==, 0);
+    seen_init(&s);
+    g_assert_true(sources_walk(md, 1 << 20, on_message, on_error, &s, &failures));
+    g_assert_cmpuint(s.sources->len, ==, 3);
+    for (guint i = 0; i < s.sources->len; i++)
+        g_assert_cmpstr(g_ptr_array_index(s.sources, i), !=, link);
+    g_assert_cmpuint(failures, ==, 0);
+    seen_clear(&s);
+
     seen_init(&s);
     g_autofree char *missing = g_build_filename(tmpdir, "missing.eml", NULL);
     g_assert_true(sources_walk(missing, 1 << 20, on_message, on_error, &s, &failures));
@@ -172,6 +227,7 @@ int main(int argc, char **argv)
     g_test_add_func("/sources/single-file", test_single_file);
     g_test_add_func("/sources/mbox", test_mbox);
     g_test_add_func("/sources/mbox-bound", test_mbox_bound);
+    g_test_add_func("/sources/stdin", test_stdin);
     g_test_add_func("/sources/maildir-and-errors", test_maildir_and_errors);
     int rc = g_test_run();
     tu_tmpdir_remove(tmpdir);
