@@ -31,6 +31,14 @@ int cli_status(CliContext *ctx, int argc, char **argv)
     if (!cli_parse_options("status", "", entries, &argc, &argv))
         return CLI_USAGE;
     GError *error = NULL;
+    if (!g_file_test(cli_db_path(ctx), G_FILE_TEST_EXISTS)) {
+        /* monitoring: "unknown" (3), and no database is made by looking */
+        if (json)
+            printf("{\"state\": \"unknown\", \"reason\": \"no database\"}\n");
+        else
+            printf("state: unknown (no database at %s)\n", cli_db_path(ctx));
+        return 3;
+    }
     Store *store = cli_store(ctx);
     if (!store)
         return CLI_STORE;

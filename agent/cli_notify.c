@@ -38,6 +38,9 @@ int cli_notify_run(CliContext *ctx, int argc, char **argv)
     if (!cli_parse_options("notify-run", "", entries, &argc, &argv))
         return CLI_USAGE;
     GError *error = NULL;
+    if (!cli_secrets_ok(ctx, "notify-run"))
+        return CLI_USAGE;
+    ctx->create_db = TRUE;
     Store *store = cli_store(ctx);
     if (!store)
         return CLI_STORE;

@@ -83,6 +83,9 @@ int cli_run(CliContext *ctx, int argc, char **argv)
         cli_error("run: %s has no [imap] section with a url", ctx->config_path);
         return CLI_USAGE;
     }
+    if (!cli_secrets_ok(ctx, "run"))
+        return CLI_USAGE;
+    ctx->create_db = TRUE;
     Store *store = cli_store(ctx);
     if (!store)
         return CLI_STORE;

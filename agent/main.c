@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <gmime/gmime.h>
 
@@ -35,6 +36,8 @@ static const Command COMMANDS[] = {
                          "        | audit report [--since DATE] [--until DATE] [--json]"},
     {"notify-run", cli_notify_run, "notify-run [--once]             escalations, health pages, outbox delivery"},
     {"outbox", cli_outbox, "outbox [--json]                 notifications: pending, delivered, failed"},
+    {"quarantine", cli_quarantine, "quarantine list [--json] | show ID [--json] | export ID [--output FILE]"},
+    {"check-config", cli_check_config, "check-config [--print]          validate, then try every connection"},
 };
 
 static void usage(FILE *out)
@@ -59,6 +62,8 @@ static gint64 current_time(void)
 int main(int argc, char **argv)
 {
     setlocale(LC_ALL, "");
+    /* Databases, exports and checkpoints hold reporters' mail: 0600. */
+    umask(077);
     /* A peer that hangs up must be an error return, not a dead daemon. */
     signal(SIGPIPE, SIG_IGN);
 

@@ -23,10 +23,18 @@ typedef struct {
     Config *cfg;         /* loaded by main before dispatch */
     Store *store;        /* opened on first use by cli_store() */
     gint64 now;          /* CPR_INTAKE_NOW (tests) or the real time */
+    gboolean create_db;  /* set by commands that store (ingest, run, ...) */
 } CliContext;
 
-/* Open the store on first use; NULL after printing the error. */
+/* Open the store on first use; NULL after printing the error. A missing
+ * database is an error unless ctx->create_db (read-only commands never make
+ * one). */
 Store *cli_store(CliContext *ctx);
+/* --db, else [store] path. */
+const char *cli_db_path(const CliContext *ctx);
+/* config_check_secrets() for a command that reads secrets; FALSE after
+ * printing "<cmd>: <why>" (the caller returns CLI_USAGE). */
+gboolean cli_secrets_ok(CliContext *ctx, const char *cmd);
 /* Print an error for people: "cpr-intake: <message>". */
 void cli_error(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
 /* The exit status for an error from a lower layer. */
@@ -58,6 +66,8 @@ int cli_draft(CliContext *ctx, int argc, char **argv); /* cli_drafts.c */
 int cli_consent(CliContext *ctx, int argc, char **argv); /* cli_consent.c */
 int cli_notify_run(CliContext *ctx, int argc, char **argv); /* cli_notify.c */
 int cli_outbox(CliContext *ctx, int argc, char **argv);     /* cli_notify.c */
+int cli_quarantine(CliContext *ctx, int argc, char **argv);   /* cli_quarantine.c */
+int cli_check_config(CliContext *ctx, int argc, char **argv); /* cli_check.c */
 int cli_audit_report(CliContext *ctx, int argc, char **argv); /* cli_notify.c: `audit report` */
 
 #endif
