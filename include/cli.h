@@ -50,6 +50,18 @@ gboolean cli_parse_options(const char *cmd, const char *params, GOptionEntry *en
  * exit status in *status_r. */
 CaseRow *cli_case_load(Store *store, const char *cmd, const char *key, int *status_r);
 
+/* cli_show_extra.c: From and Reply-To of a raw message as display text
+ * ("Name <addr>"), NULL when absent; callers free. For the CA's terminal
+ * only: public outputs are redacted elsewhere. */
+void cli_message_senders(const guint8 *raw, gsize len, char **from_r, char **reply_to_r);
+/* The "note" of an event's details JSON, or NULL. Caller frees. */
+char *cli_event_note(const char *details_json);
+/* How late a clock is or was: met_at (or now while unmet) past due_at, in
+ * seconds; 0 when on time or withdrawn unmet. */
+gint64 cli_clock_lateness(gint64 due_at, gint64 met_at, gboolean withdrawn, gint64 now);
+/* TRUE when stdout is a terminal and NO_COLOR is not set. */
+gboolean cli_colour(void);
+
 int cli_ingest(CliContext *ctx, int argc, char **argv);
 int cli_list(CliContext *ctx, int argc, char **argv);
 int cli_show(CliContext *ctx, int argc, char **argv);
