@@ -177,16 +177,22 @@ static void print_config(const Config *c)
     } else {
         printf("\n# [imap] absent: no IMAP intake\n");
     }
-    printf("\n[bugzilla]\n");
-    print_opt("url", c->bugzilla_url);
-    print_opt("api_key_file", c->bugzilla_api_key_file);
-    print_opt("ca_file", c->bugzilla_ca_file);
-    printf("product=%s\ncomponent=%s\nversion=%s\nauto_file=%s\n", c->bugzilla_product,
-           c->bugzilla_component, c->bugzilla_version, c->bugzilla_auto_file ? "true" : "false");
-    if (c->bugzilla_ca_accounts && c->bugzilla_ca_accounts[0])
-        print_list("ca_accounts", c->bugzilla_ca_accounts);
-    else
-        printf("# ca_accounts=(unset: the account of whoami)\n");
+    if (!c->bugzilla_url) {
+        /* the section's defaults still apply to drafts */
+        printf("\n# [bugzilla] absent: no filing; drafts use\n# product=%s\n# component=%s\n"
+               "# version=%s\n", c->bugzilla_product, c->bugzilla_component, c->bugzilla_version);
+    } else {
+        printf("\n[bugzilla]\nurl=%s\n", c->bugzilla_url);
+        print_opt("api_key_file", c->bugzilla_api_key_file);
+        print_opt("ca_file", c->bugzilla_ca_file);
+        printf("product=%s\ncomponent=%s\nversion=%s\nauto_file=%s\n", c->bugzilla_product,
+               c->bugzilla_component, c->bugzilla_version,
+               c->bugzilla_auto_file ? "true" : "false");
+        if (c->bugzilla_ca_accounts && c->bugzilla_ca_accounts[0])
+            print_list("ca_accounts", c->bugzilla_ca_accounts);
+        else
+            printf("# ca_accounts=(unset: the account of whoami)\n");
+    }
     printf("\n[drafts]\n");
     print_opt("template_dir", c->drafts_template_dir);
     if (c->drafts_template_version)
