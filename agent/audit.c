@@ -36,8 +36,8 @@ gboolean audit_verify(Store *store, gint64 *rows_r, GError **error)
 static gboolean audit_verify_snapshot(Store *store, gint64 *rows_r, GError **error)
 {
     sqlite3_stmt *st = store_prepare(
-        store, "SELECT id, at, actor, coalesce(case_id, 0), type, details, prev_hash, hash "
-               "FROM events ORDER BY id",
+        store, "SELECT id, at, actor, coalesce(case_id, 0), type, details, prev_hash, hash, "
+               "coalesce(recorded_at, 0) FROM events ORDER BY id",
         error);
     if (!st)
         return FALSE;
@@ -49,10 +49,11 @@ static gboolean audit_verify_snapshot(Store *store, gint64 *rows_r, GError **err
         gint64 id = sqlite3_column_int64(st, 0);
         const char *prev_hash = (const char *)sqlite3_column_text(st, 6);
         const char *hash = (const char *)sqlite3_column_text(st, 7);
-        g_autofree char *computed = store_event_hash(
+        g_autofree char *computed = store_event_hash2(
             prev_hash ? prev_hash : "", id, sqlite3_column_int64(st, 1),
             (const char *)sqlite3_column_text(st, 2), sqlite3_column_int64(st, 3),
-            (const char *)sqlite3_column_text(st, 4), (const char *)sqlite3_column_text(st, 5));
+            (const char *)sqlite3_column_text(st, 4), (const char *)sqlite3_column_text(st, 5),
+            sqlite3_column_int64(st, 8));
         if (id != expect_id)
             ok = tampered(error, "event row %" G_GINT64_FORMAT " follows row %" G_GINT64_FORMAT
                           ": row(s) deleted or inserted", id, expect_id - 1);
@@ -155,7 +156,10 @@ gboolean audit_export(Store *store, gint64 case_id, gint64 since, AuditFormat fo
         jsonutil_add_string(b, "case_reference", ref);
         jsonutil_add_string(b, "type", type);
         json_builder_set_member_name(b, "details");
-        JsonNode *node = details ? json_from_string(details, NULL) : NULL;
+        /* Rows written before every document went through the sanitiser may
+         * hold raw control characters, which json-glib's parser refuses. */
+        g_autofree char *clean = jsonutil_escape_controls(details);
+        JsonNode *node = clean ? json_from_string(clean, NULL) : NULL;
         if (node)
             json_builder_add_value(b, node);
         else

@@ -173,11 +173,25 @@ gboolean bugmail_apply(Store *store, const CaIdentity *ca, const char *const *ca
     }
     if (f->has_next_update) {
         /* The date committed to on the bug: the update is due at the end of
-         * that day (clocks.c). */
-        g_autofree char *d = details(bug_id, msg->message_id, "next_update", f->next_update_date, 0);
-        if (!store_event_append(store, at, "intake", case_id, "bug_update_due_set", d, error))
+         * that day (clocks.c). Mail is not Bugzilla: until the date is read
+         * back through the REST API it is unconfirmed, and then it may only
+         * make the update due earlier; a date more than a year ahead is no
+         * plan at all and is refused. */
+        gboolean too_far = f->next_update > at + 366 * 86400;
+        g_autoptr(JsonBuilder) b = json_builder_new();
+        json_builder_begin_object(b);
+        jsonutil_add_string(b, "bug_id", bug_id);
+        jsonutil_add_string(b, "message_id", msg->message_id);
+        jsonutil_add_string(b, "next_update", f->next_update_date);
+        jsonutil_add_string(b, "confirmed", "no");
+        if (too_far)
+            jsonutil_add_string(b, "refused", "more than a year ahead");
+        json_builder_end_object(b);
+        g_autofree char *d = jsonutil_builder_to_string(b, FALSE);
+        if (!store_event_append(store, at, "intake", case_id,
+                                too_far ? "bug_update_due_refused" : "bug_update_due_set", d, error))
             goto out;
-        changed = TRUE;
+        changed = changed || !too_far;
     }
     if (changed && !clocks_refresh(store, case_id, NULL, error))
         goto out;

@@ -5,6 +5,7 @@
 #include "audit.h"
 #include "cli.h"
 #include "cpr_error.h"
+#include "daemon_lock.h"
 #include "jsonutil.h"
 #include "timefmt.h"
 #include "timeline.h"
@@ -21,6 +22,70 @@ static gboolean table_exists(Store *store, const char *name)
     return found;
 }
 
+/* `status`'s verdict, in the monitoring-plugins convention (SPEC 3.2): the
+ * exit status is the index. */
+typedef enum { STATE_HEALTHY, STATE_DEGRADED, STATE_DOWN, STATE_UNKNOWN } HealthState;
+static const char *const STATE_NAMES[] = {"healthy", "degraded", "down", "unknown"};
+
+typedef struct {
+    HealthState state;
+    char *reason;
+} Verdict;
+
+/* Keep the worst state and its reason. */
+static void verdict_raise(Verdict *v, HealthState state, char *reason)
+{
+    if (!v->reason || state > v->state) {
+        g_free(v->reason);
+        v->state = state;
+        v->reason = reason;
+    } else {
+        g_free(reason);
+    }
+}
+
+static void judge_intake(Verdict *v, CliContext *ctx, const char *connection, gint64 conn_at,
+                         const char *last_error, gint64 err_at)
+{
+    if (!ctx->cfg->imap_url) {
+        verdict_raise(v, STATE_HEALTHY, g_strdup("no [imap] section: mail arrives by ingest"));
+        return;
+    }
+    const char *db = ctx->db_path ? ctx->db_path : ctx->cfg->store_path;
+    gint64 pid = 0;
+    gboolean running = daemon_lock_held(db, &pid);
+    g_autofree char *at = conn_at ? timefmt_rfc3339(conn_at) : g_strdup("?");
+    if (!connection) {
+        verdict_raise(v, running ? STATE_UNKNOWN : STATE_DOWN,
+                      g_strdup(running ? "the daemon has not recorded a connection yet"
+                                       : "the daemon has never run on this database"));
+    } else if (g_str_has_prefix(connection, "down")) {
+        verdict_raise(v, STATE_DOWN, g_strdup_printf("IMAP connection %s (since %s)", connection, at));
+    } else if (!strcmp(connection, "connected")) {
+        if (!running)
+            verdict_raise(v, STATE_DOWN,
+                          g_strdup_printf("no daemon is running (none holds %s.lock); it last "
+                                          "connected at %s",
+                                          db, at));
+        else if (last_error && err_at > conn_at)
+            verdict_raise(v, STATE_DEGRADED,
+                          g_strdup_printf("connected (pid %" G_GINT64_FORMAT "), but: %s", pid,
+                                          last_error));
+        else
+            verdict_raise(v, STATE_HEALTHY,
+                          g_strdup_printf("connected since %s (pid %" G_GINT64_FORMAT ")", at,
+                                          pid));
+    } else if (running) {
+        verdict_raise(v, STATE_HEALTHY, g_strdup_printf("%s (pid %" G_GINT64_FORMAT ")",
+                                                        connection, pid));
+    } else if (g_str_has_prefix(connection, "disconnected: run --once")) {
+        verdict_raise(v, STATE_HEALTHY, g_strdup_printf("the last run --once finished at %s", at));
+    } else {
+        verdict_raise(v, STATE_DOWN,
+                      g_strdup_printf("no daemon is running (connection %s at %s)", connection, at));
+    }
+}
+
 int cli_status(CliContext *ctx, int argc, char **argv)
 {
     gboolean json = FALSE;
@@ -29,15 +94,15 @@ int cli_status(CliContext *ctx, int argc, char **argv)
         {NULL},
     };
     if (!cli_parse_options("status", "", entries, &argc, &argv))
-        return CLI_USAGE;
+        return STATE_UNKNOWN; /* monitoring-plugins: a bad call is "unknown" */
     GError *error = NULL;
     if (!g_file_test(cli_db_path(ctx), G_FILE_TEST_EXISTS)) {
         /* monitoring: "unknown" (3), and no database is made by looking */
         if (json)
             printf("{\"state\": \"unknown\", \"reason\": \"no database\"}\n");
         else
-            printf("state: unknown (no database at %s)\n", cli_db_path(ctx));
-        return 3;
+            printf("state: unknown: no database at %s\n", cli_db_path(ctx));
+        return STATE_UNKNOWN;
     }
     Store *store = cli_store(ctx);
     if (!store)
@@ -106,6 +171,29 @@ int cli_status(CliContext *ctx, int argc, char **argv)
     if (st)
         sqlite3_reset(st);
 
+    gint64 outbox_retrying = 0;
+    if (table_exists(store, "outbox")) {
+        st = store_prepare(store,
+                           "SELECT count(*) FROM outbox WHERE delivered_at IS NULL AND "
+                           "failed_at IS NULL AND last_error IS NOT NULL", NULL);
+        if (st && sqlite3_step(st) == SQLITE_ROW)
+            outbox_retrying = sqlite3_column_int64(st, 0);
+        if (st)
+            sqlite3_reset(st);
+    }
+    Verdict v = {STATE_HEALTHY, NULL};
+    judge_intake(&v, ctx, connection, conn_at, last_error, err_at);
+    if (outbox_failed)
+        verdict_raise(&v, STATE_DEGRADED,
+                      g_strdup_printf("%lld notification(s) could not be delivered",
+                                      (long long)outbox_failed));
+    else if (outbox_retrying)
+        verdict_raise(&v, STATE_DEGRADED,
+                      g_strdup_printf("%lld notification(s) failing, being retried",
+                                      (long long)outbox_retrying));
+    g_autofree char *reason = v.reason;
+    jsonutil_add_string(b, "state", STATE_NAMES[v.state]);
+    jsonutil_add_string(b, "reason", reason);
     jsonutil_add_string(b, "connection", connection ? connection : "unknown");
     jsonutil_add_time(b, "connection_since", conn_at, TRUE);
     jsonutil_add_string(b, "last_error", last_error);
@@ -118,12 +206,13 @@ int cli_status(CliContext *ctx, int argc, char **argv)
         g_autofree char *s = jsonutil_builder_to_string(b, TRUE);
         printf("%s\n", s);
     } else {
+        printf("state: %s: %s\n", STATE_NAMES[v.state], reason);
         printf("connection: %s\nlast error: %s\noutbox backlog: %lld\noutbox failed: %lld\n"
                "quarantined messages: %lld\n",
                connection ? connection : "unknown", last_error ? last_error : "none",
                (long long)backlog, (long long)outbox_failed, (long long)quarantined);
     }
-    return CLI_OK;
+    return (int)v.state;
 }
 
 static int audit_verify_cmd(CliContext *ctx)

@@ -49,9 +49,9 @@ static void print_json(JsonBuilder *b)
 }
 
 /* The soonest unmet clock of a case (missed ones first: they are due
- * earliest); FALSE when it has none. */
-static gboolean next_deadline(Store *store, gint64 case_id, char **clock_r, gint64 *due_r,
-                              GError **error)
+ * earliest): STORE_ROW, STORE_DONE when it has none, or STORE_ERROR. */
+static int next_deadline(Store *store, gint64 case_id, char **clock_r, gint64 *due_r,
+                         GError **error)
 {
     sqlite3_stmt *st = store_prepare(
         store,
@@ -59,15 +59,15 @@ static gboolean next_deadline(Store *store, gint64 case_id, char **clock_r, gint
         "ORDER BY due_at, clock, ref LIMIT 1",
         error);
     if (!st)
-        return FALSE;
+        return STORE_ERROR;
     sqlite3_bind_int64(st, 1, case_id);
-    gboolean found = sqlite3_step(st) == SQLITE_ROW;
-    if (found) {
+    int rc = store_step(store, st, error);
+    if (rc == STORE_ROW) {
         *clock_r = g_strdup((const char *)sqlite3_column_text(st, 0));
         *due_r = sqlite3_column_int64(st, 1);
+        sqlite3_reset(st);
     }
-    sqlite3_reset(st);
-    return found;
+    return rc;
 }
 
 /* The case's obligations facts that list and show print. */
@@ -194,11 +194,13 @@ int cli_list(CliContext *ctx, int argc, char **argv)
     }
     sqlite3_bind_int(st, 1, open_only);
     g_autoptr(GArray) ids = g_array_new(FALSE, FALSE, sizeof(gint64));
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    int rc;
+    while ((rc = store_step(store, st, &error)) == STORE_ROW) {
         gint64 id = sqlite3_column_int64(st, 0);
         g_array_append_val(ids, id);
     }
-    sqlite3_reset(st);
+    if (rc == STORE_ERROR)
+        return cli_fail("list", error);
 
     g_autoptr(JsonBuilder) b = json_builder_new();
     json_builder_begin_array(b);
@@ -215,8 +217,13 @@ int cli_list(CliContext *ctx, int argc, char **argv)
         }
         g_autofree char *clock = NULL;
         gint64 due = 0;
-        gboolean has_next = g_strcmp0(c->status, "open") == 0 &&
-                            next_deadline(store, c->id, &clock, &due, NULL);
+        gboolean has_next = FALSE;
+        if (g_strcmp0(c->status, "open") == 0) {
+            int n = next_deadline(store, c->id, &clock, &due, &error);
+            if (n == STORE_ERROR)
+                return cli_fail("list", error);
+            has_next = n == STORE_ROW;
+        }
         g_autofree char *aware = timefmt_rfc3339(c->aware_at);
         CaseFacts f = {0};
         if (!load_case_facts(store, c->id, &f, &error)) {
@@ -275,36 +282,39 @@ int cli_list(CliContext *ctx, int argc, char **argv)
     return CLI_OK;
 }
 
-static void add_case_identifiers(Store *store, JsonBuilder *b, gint64 case_id, const char *type,
-                                 const char *member, GString *text)
+static gboolean add_case_identifiers(Store *store, JsonBuilder *b, gint64 case_id,
+                                     const char *type, const char *member, GString *text,
+                                     GError **error)
 {
     sqlite3_stmt *st = store_prepare(
         store,
         "SELECT DISTINCT i.value FROM identifiers i JOIN messages m ON m.id = i.message_row "
         "WHERE m.case_id = ? AND i.type = ? ORDER BY i.value",
-        NULL);
+        error);
     if (!st)
-        return;
+        return FALSE;
     sqlite3_bind_int64(st, 1, case_id);
     sqlite3_bind_text(st, 2, type, -1, SQLITE_STATIC);
     json_builder_set_member_name(b, member);
     json_builder_begin_array(b);
     g_string_append_printf(text, "%-10s", member);
     gboolean any = FALSE;
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    int rc;
+    while ((rc = store_step(store, st, error)) == STORE_ROW) {
         const char *v = (const char *)sqlite3_column_text(st, 0);
         jsonutil_add_string(b, NULL, v);
         g_string_append_printf(text, "%s%s", any ? ", " : "", v);
         any = TRUE;
     }
     g_string_append(text, any ? "\n" : "-\n");
-    sqlite3_reset(st);
     json_builder_end_array(b);
+    return rc == STORE_DONE;
 }
 
 /* The cases linked to this one: its delayed-revocation case, or the case
  * whose revocation it is about. */
-static void add_linked(Store *store, JsonBuilder *b, GString *text, gint64 case_id)
+static gboolean add_linked(Store *store, JsonBuilder *b, GString *text, gint64 case_id,
+                           GError **error)
 {
     json_builder_set_member_name(b, "linked_cases");
     json_builder_begin_array(b);
@@ -312,10 +322,13 @@ static void add_linked(Store *store, JsonBuilder *b, GString *text, gint64 case_
         store,
         "SELECT id, reference, kind FROM cases WHERE linked_case_id = ?1 "
         "OR id = (SELECT linked_case_id FROM cases WHERE id = ?1) ORDER BY id",
-        NULL);
-    if (st) {
+        error);
+    if (!st)
+        return FALSE;
+    int rc;
+    {
         sqlite3_bind_int64(st, 1, case_id);
-        while (sqlite3_step(st) == SQLITE_ROW) {
+        while ((rc = store_step(store, st, error)) == STORE_ROW) {
             json_builder_begin_object(b);
             jsonutil_add_int(b, "case_id", sqlite3_column_int64(st, 0));
             jsonutil_add_string(b, "reference", (const char *)sqlite3_column_text(st, 1));
@@ -324,27 +337,28 @@ static void add_linked(Store *store, JsonBuilder *b, GString *text, gint64 case_
             g_string_append_printf(text, "linked    %s (%s)\n", sqlite3_column_text(st, 1),
                                    sqlite3_column_text(st, 2));
         }
-        sqlite3_reset(st);
     }
     json_builder_end_array(b);
+    return rc == STORE_DONE;
 }
 
-static void add_clocks(Store *store, JsonBuilder *b, GString *text, gint64 case_id, gint64 now)
+static gboolean add_clocks(Store *store, JsonBuilder *b, GString *text, gint64 case_id,
+                           gint64 now, gint64 slack, GError **error)
 {
     sqlite3_stmt *st = store_prepare(
         store,
-        "SELECT clock, starts_at, due_at, coalesce(met_at, 0), withdrawn, rule, ref FROM clocks "
-        "WHERE case_id = ? ORDER BY due_at, clock, ref",
-        NULL);
+        "SELECT clock, starts_at, due_at, coalesce(met_at, 0), withdrawn, rule, ref, backfilled "
+        "FROM clocks WHERE case_id = ? ORDER BY due_at, clock, ref",
+        error);
+    if (!st)
+        return FALSE;
+    (void)slack;
     json_builder_set_member_name(b, "clocks");
     json_builder_begin_array(b);
     g_string_append(text, "clocks\n");
-    if (!st) {
-        json_builder_end_array(b);
-        return;
-    }
     sqlite3_bind_int64(st, 1, case_id);
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    int rc;
+    while ((rc = store_step(store, st, error)) == STORE_ROW) {
         const char *clock = (const char *)sqlite3_column_text(st, 0);
         gint64 due = sqlite3_column_int64(st, 2), met = sqlite3_column_int64(st, 3);
         gboolean withdrawn = sqlite3_column_int(st, 4) != 0;
@@ -357,6 +371,7 @@ static void add_clocks(Store *store, JsonBuilder *b, GString *text, gint64 case_
         jsonutil_add_time(b, "due_at", due, FALSE);
         jsonutil_add_time(b, "met_at", met, TRUE);
         jsonutil_add_string(b, "status", clocks_status_name(status));
+        jsonutil_add_bool(b, "backfilled", sqlite3_column_int(st, 7) != 0);
         gint64 late = status == CLOCK_MET_LATE || status == CLOCK_MISSED
                           ? cli_clock_lateness(due, met, withdrawn, now) : 0;
         json_builder_set_member_name(b, "late_seconds"); /* issue 18: how late */
@@ -384,12 +399,13 @@ static void add_clocks(Store *store, JsonBuilder *b, GString *text, gint64 case_
         } else if (status == CLOCK_OPEN || status == CLOCK_MISSED) {
             state = timefmt_left(due - now);
         }
-        g_string_append_printf(text, "  %-34s due %-20s %-9s %-22s %s\n", name, due_s,
+        g_string_append_printf(text, "  %-34s due %-20s %-9s %-22s %s%s\n", name, due_s,
                                clocks_status_name(status), state ? state : "",
-                               rule ? rule : "");
+                               rule ? rule : "",
+                               sqlite3_column_int(st, 7) ? "  (met by a back-filled event)" : "");
     }
-    sqlite3_reset(st);
     json_builder_end_array(b);
+    return rc == STORE_DONE;
 }
 
 int cli_show(CliContext *ctx, int argc, char **argv)
@@ -455,23 +471,26 @@ int cli_show(CliContext *ctx, int argc, char **argv)
     else
         json_builder_add_null_value(b);
     case_facts_clear(&f);
-    add_linked(store, b, text, c->id);
-
-    add_case_identifiers(store, b, c->id, "serial", "serials", text);
-    add_case_identifiers(store, b, c->id, "sha256", "sha256", text);
-    add_case_identifiers(store, b, c->id, "crtsh_id", "crtsh_ids", text);
-    add_case_identifiers(store, b, c->id, "domain", "domains", text);
+    if (!add_linked(store, b, text, c->id, &error) ||
+        !add_case_identifiers(store, b, c->id, "serial", "serials", text, &error) ||
+        !add_case_identifiers(store, b, c->id, "sha256", "sha256", text, &error) ||
+        !add_case_identifiers(store, b, c->id, "crtsh_id", "crtsh_ids", text, &error) ||
+        !add_case_identifiers(store, b, c->id, "domain", "domains", text, &error))
+        return cli_fail("show", error);
 
     sqlite3_stmt *st = store_prepare(
         store,
         "SELECT message_id, aware_at, kind, source, quarantined, subject, raw FROM messages "
-        "WHERE case_id = ? ORDER BY aware_at, id", NULL);
+        "WHERE case_id = ? ORDER BY aware_at, id", &error);
+    if (!st)
+        return cli_fail("show", error);
     json_builder_set_member_name(b, "messages");
     json_builder_begin_array(b);
     g_string_append(text, "messages\n");
-    if (st) {
+    int rc_step;
+    {
         sqlite3_bind_int64(st, 1, c->id);
-        while (sqlite3_step(st) == SQLITE_ROW) {
+        while ((rc_step = store_step(store, st, &error)) == STORE_ROW) {
             g_autofree char *at = timefmt_rfc3339(sqlite3_column_int64(st, 1));
             json_builder_begin_object(b);
             jsonutil_add_string(b, "message_id", (const char *)sqlite3_column_text(st, 0));
@@ -495,21 +514,26 @@ int cli_show(CliContext *ctx, int argc, char **argv)
             if (reply_to)
                 g_string_append_printf(text, "      reply-to: %s\n", reply_to);
         }
-        sqlite3_reset(st);
     }
+    if (rc_step == STORE_ERROR)
+        return cli_fail("show", error);
     json_builder_end_array(b);
 
-    add_clocks(store, b, text, c->id, ctx->now);
+    if (!add_clocks(store, b, text, c->id, ctx->now, ctx->cfg->audit_backfill_slack_seconds,
+                    &error))
+        return cli_fail("show", error);
 
     st = store_prepare(store,
-                       "SELECT id, at, actor, type, details FROM events WHERE case_id = ? "
-                       "ORDER BY id", NULL);
+                       "SELECT id, at, actor, type, details, recorded_at FROM events "
+                       "WHERE case_id = ? ORDER BY id", &error);
+    if (!st)
+        return cli_fail("show", error);
     json_builder_set_member_name(b, "events");
     json_builder_begin_array(b);
     g_string_append(text, "events\n");
-    if (st) {
+    {
         sqlite3_bind_int64(st, 1, c->id);
-        while (sqlite3_step(st) == SQLITE_ROW) {
+        while ((rc_step = store_step(store, st, &error)) == STORE_ROW) {
             g_autofree char *at = timefmt_rfc3339(sqlite3_column_int64(st, 1));
             json_builder_begin_object(b);
             jsonutil_add_int(b, "id", sqlite3_column_int64(st, 0));
@@ -518,16 +542,27 @@ int cli_show(CliContext *ctx, int argc, char **argv)
             jsonutil_add_string(b, "by", (const char *)sqlite3_column_text(st, 2));
             jsonutil_add_string(b, "actor", (const char *)sqlite3_column_text(st, 2));
             jsonutil_add_string(b, "details", (const char *)sqlite3_column_text(st, 4));
+            /* when the row was written (null for rows from before schema 4),
+             * and whether that was after the fact */
+            gboolean has_recorded = sqlite3_column_type(st, 5) != SQLITE_NULL;
+            gint64 recorded = sqlite3_column_int64(st, 5);
+            gboolean back = has_recorded &&
+                            recorded - sqlite3_column_int64(st, 1) > ctx->cfg->audit_backfill_slack_seconds;
+            jsonutil_add_time(b, "recorded_at", recorded, TRUE);
+            jsonutil_add_bool(b, "backfilled", back);
             g_autofree char *note = cli_event_note((const char *)sqlite3_column_text(st, 4));
             jsonutil_add_string(b, "note", note);
             json_builder_end_object(b);
-            g_string_append_printf(text, "  %s  %-26s by %s\n", at, sqlite3_column_text(st, 3),
-                                   sqlite3_column_text(st, 2));
+            g_autofree char *rec = back ? timefmt_rfc3339(recorded) : NULL;
+            g_string_append_printf(text, "  %s  %-26s by %s%s%s%s\n", at, sqlite3_column_text(st, 3),
+                                   sqlite3_column_text(st, 2), back ? "  (back-filled: recorded " : "",
+                                   back ? rec : "", back ? ")" : "");
             if (note)
                 g_string_append_printf(text, "      note: %s\n", note);
         }
-        sqlite3_reset(st);
     }
+    if (rc_step == STORE_ERROR)
+        return cli_fail("show", error);
     json_builder_end_array(b);
     json_builder_end_object(b);
     if (json)
@@ -567,7 +602,7 @@ int cli_deadlines(CliContext *ctx, int argc, char **argv)
         printf("%-20s %-14s %-34s %-8s %-16s %s\n", "DUE (UTC)", "CASE", "CLOCK", "STATUS",
                "TIME LEFT", "RULE");
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = store_step(store, st, &error)) == STORE_ROW) {
         gint64 due = sqlite3_column_int64(st, 3);
         const char *clock = (const char *)sqlite3_column_text(st, 2);
         const char *rule = (const char *)sqlite3_column_text(st, 4);
@@ -598,11 +633,8 @@ int cli_deadlines(CliContext *ctx, int argc, char **argv)
                    status, left, rule ? rule : "");
         }
     }
-    if (rc != SQLITE_DONE) {
-        sqlite3_reset(st);
-        cli_error("deadlines: %s", sqlite3_errmsg(store_db(store)));
-        return CLI_STORE;
-    }
+    if (rc == STORE_ERROR)
+        return cli_fail("deadlines", error);
     sqlite3_reset(st);
     json_builder_end_array(b);
     if (json)

@@ -4,6 +4,7 @@
 
 #include "cli.h"
 #include "cpr_error.h"
+#include "logging.h"
 #include "obligations.h"
 
 void cli_error(const char *fmt, ...)
@@ -12,7 +13,7 @@ void cli_error(const char *fmt, ...)
     va_start(ap, fmt);
     g_autofree char *msg = g_strdup_vprintf(fmt, ap);
     va_end(ap);
-    fprintf(stderr, "cpr-intake: %s\n", msg);
+    logging_error_line(msg);
 }
 
 int cli_status_for(const GError *error)
@@ -72,6 +73,7 @@ Store *cli_store(CliContext *ctx)
         g_error_free(error);
         return NULL;
     }
+    clocks_set_backfill_slack(ctx->cfg->audit_backfill_slack_seconds);
     /* Cases stored before the obligations model get their reasons and
      * clocks once, on first open by this version (obligations.h). */
     if (!obligations_upgrade(ctx->store, ctx->cfg, ctx->now, &error)) {

@@ -20,6 +20,7 @@
 #include "cases.h"
 #include "cli.h"
 #include "clocks.h"
+#include "testhooks.h"
 #include "cpr_error.h"
 #include "drafts.h"
 #include "jsonutil.h"
@@ -183,16 +184,15 @@ static char *body_with_marker(const char *draft, const char *marker, GError **er
         return NULL;
     }
     json_object_set_string_member(o, "whiteboard", value);
-    g_autoptr(JsonGenerator) gen = json_generator_new();
-    json_generator_set_root(gen, root);
-    return json_generator_to_data(gen, NULL);
+    return jsonutil_node_to_string(root, FALSE);
 }
 
-/* Tests shorten the timeout to provoke "created, but the answer was lost". */
+/* Tests shorten the timeout to provoke "created, but the answer was lost"
+ * (test builds only, testhooks.h). */
 static BugzillaOptions client_options(void)
 {
     BugzillaOptions o = bugzilla_options_default();
-    const char *ms = g_getenv("CPR_INTAKE_BUGZILLA_TIMEOUT_MS");
+    const char *ms = testhooks_getenv("CPR_INTAKE_BUGZILLA_TIMEOUT_MS");
     guint64 v = 0;
     if (ms && g_ascii_string_to_unsigned(ms, 10, 100, 600000, &v, NULL)) {
         o.timeout_ms = (glong)v;

@@ -6,10 +6,12 @@
 #include <string.h>
 
 #include "cli.h"
+#include "testhooks.h"
 #include "cpr_error.h"
 #include "jsonutil.h"
 #include "notify.h"
 #include "report.h"
+#include "report_html.h"
 #include "timefmt.h"
 
 #define LOOP_SECONDS 5
@@ -22,10 +24,12 @@ static void on_signal(int sig)
     stop_requested = 1;
 }
 
-/* CPR_INTAKE_NOW pins the clock in tests; the loop otherwise reads it anew. */
+/* CPR_INTAKE_NOW pins the clock in test builds; the loop otherwise reads it
+ * anew. */
 static gint64 loop_now(const CliContext *ctx)
 {
-    return g_getenv("CPR_INTAKE_NOW") ? ctx->now : g_get_real_time() / G_USEC_PER_SEC;
+    (void)ctx;
+    return testhooks_now();
 }
 
 int cli_notify_run(CliContext *ctx, int argc, char **argv)
@@ -139,17 +143,30 @@ int cli_outbox(CliContext *ctx, int argc, char **argv)
 
 int cli_audit_report(CliContext *ctx, int argc, char **argv)
 {
-    g_autofree char *since_text = NULL, *until_text = NULL;
+    g_autofree char *since_text = NULL, *until_text = NULL, *format = NULL, *output = NULL;
     gboolean json = FALSE;
     GOptionEntry entries[] = {
         {"since", 0, 0, G_OPTION_ARG_STRING, &since_text, "cases aware at or after DATE (UTC)",
          "DATE"},
         {"until", 0, 0, G_OPTION_ARG_STRING, &until_text, "cases aware before DATE (UTC)", "DATE"},
-        {"json", 0, 0, G_OPTION_ARG_NONE, &json, "one JSON object", NULL},
+        {"json", 0, 0, G_OPTION_ARG_NONE, &json, "one JSON object (--format json)", NULL},
+        {"format", 0, 0, G_OPTION_ARG_STRING, &format, "text (default), json or html", "FORMAT"},
+        {"output", 0, 0, G_OPTION_ARG_FILENAME, &output, "write to FILE, not stdout", "FILE"},
         {NULL},
     };
     if (!cli_parse_options("audit report", "", entries, &argc, &argv))
         return CLI_USAGE;
+    if (format && strcmp(format, "text") && strcmp(format, "json") && strcmp(format, "html")) {
+        cli_error("audit report: --format: expected text, json or html, got \"%s\"", format);
+        return CLI_USAGE;
+    }
+    if (json && format && strcmp(format, "json")) {
+        cli_error("audit report: --json is --format json, not --format %s", format);
+        return CLI_USAGE;
+    }
+    if (format && !strcmp(format, "json"))
+        json = TRUE;
+    gboolean html = format && !strcmp(format, "html");
     GError *error = NULL;
     gint64 since = 0, until = 0;
     if (since_text && !timefmt_parse(since_text, &since)) {
@@ -172,12 +189,30 @@ int cli_audit_report(CliContext *ctx, int argc, char **argv)
     }
     g_autoptr(GPtrArray) stats =
         report_compute((const ReportSample *)(void *)samples->data, samples->len, ctx->now);
-    g_autofree char *out = json ? report_format_json(stats, since, until, ctx->now)
-                                : report_format_text(stats, since, until, ctx->now);
-    fputs(out, stdout);
-    if (json)
-        fputc('\n', stdout);
+    g_autofree char *out = json || html ? report_format_json(stats, since, until, ctx->now)
+                                        : report_format_text(stats, since, until, ctx->now);
     g_array_unref(samples);
     g_string_chunk_free(chunk);
+    if (json) {
+        char *line = g_strconcat(out, "\n", NULL);
+        g_free(out);
+        out = line;
+    }
+    if (html) { /* the page shows the figures of the JSON report (report_html.h) */
+        char *page = report_html_render(store, out, since, until, ctx->now, &error);
+        if (!page)
+            return cli_fail("audit report", error);
+        g_free(out);
+        out = page;
+    }
+    if (output) {
+        if (!g_file_set_contents(output, out, -1, &error)) {
+            cli_error("audit report: %s", error->message);
+            g_error_free(error);
+            return CLI_FAILED;
+        }
+        return CLI_OK;
+    }
+    fputs(out, stdout);
     return CLI_OK;
 }

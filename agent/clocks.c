@@ -146,15 +146,29 @@ static gint cmp_event(gconstpointer a, gconstpointer b)
     return x->id < y->id ? -1 : x->id > y->id;
 }
 
-/* The first event (in time) of one of `types`, at or after `from`; 0 none. */
-static gint64 first_of(GPtrArray *sorted, const char *types, gint64 from)
+/* The first event (in time) of one of `types`, at or after `from`; NULL none. */
+static const ClockEvent *first_event(GPtrArray *sorted, const char *types, gint64 from)
 {
     for (guint i = 0; i < sorted->len; i++) {
         const ClockEvent *e = sorted->pdata[i];
         if (e->at >= from && word_in(types, e->type))
-            return e->at;
+            return e;
     }
-    return 0;
+    return NULL;
+}
+
+static gint64 first_of(GPtrArray *sorted, const char *types, gint64 from)
+{
+    const ClockEvent *e = first_event(sorted, types, from);
+    return e ? e->at : 0;
+}
+
+/* Written after the fact: later than the time it claims by more than the
+ * slack. A flag beside the status, never a status of its own. */
+static gboolean backfilled(const ClockFacts *f, const ClockEvent *e)
+{
+    gint64 slack = f->backfill_slack > 0 ? f->backfill_slack : 3600;
+    return e && e->recorded_at && e->recorded_at - e->at > slack;
 }
 
 /* The revocation rule of the facts; FALSE when no revocation clock runs. */
@@ -218,7 +232,8 @@ static gboolean incident_start(const ClockFacts *f, gint64 *at_r, gboolean *with
     }
 }
 
-static void add_questions(GPtrArray *out, const ClockDef *d, GPtrArray *sorted)
+static void add_questions(GPtrArray *out, const ClockDef *d, const ClockFacts *f,
+                          GPtrArray *sorted)
 {
     g_autoptr(GHashTable) seen = g_hash_table_new(g_int64_hash, g_int64_equal);
     g_autoptr(GPtrArray) qs = g_ptr_array_new();
@@ -244,8 +259,10 @@ static void add_questions(GPtrArray *out, const ClockDef *d, GPtrArray *sorted)
                                      : a->ref == -e->id || (a->ref == 0 && a->at >= e->at);
             else if (!strcmp(a->type, "bug_comment_by_ca"))
                 answers = a->at >= e->at;
-            if (answers)
+            if (answers) {
                 c->met_at = MAX(a->at, e->at);
+                c->backfilled = backfilled(f, a);
+            }
         }
         g_ptr_array_add(qs, c);
     }
@@ -265,6 +282,7 @@ static void add_bug_update(GPtrArray *out, const ClockDef *d, const ClockFacts *
     if (!start)
         return;
     gint64 last = start, next_day = 0;
+    gboolean next_confirmed = FALSE;
     for (guint i = 0; i < sorted->len; i++) {
         const ClockEvent *e = sorted->pdata[i];
         if (e->at >= last && word_in(d->met_by, e->type)) {
@@ -272,11 +290,19 @@ static void add_bug_update(GPtrArray *out, const ClockDef *d, const ClockFacts *
             next_day = 0; /* a new update starts a new rhythm */
         } else if (!strcmp(e->type, "bug_update_due_set") && e->at >= last && e->value > 0) {
             next_day = e->value;
+            next_confirmed = !e->unconfirmed;
         }
     }
     /* "Next update YYYY-MM-DD" is due at the end of that day (this product's
-     * convention: 23:59:59 UTC). */
-    gint64 due = next_day ? next_day + DAYS(1) - 1 : last + d->window;
+     * convention: 23:59:59 UTC). A date only seen in mail, not yet read back
+     * from Bugzilla, may make the update due earlier, never later: anyone can
+     * send mail that looks like Bugzilla's. */
+    gint64 rhythm = last + d->window;
+    gint64 due = rhythm;
+    if (next_day) {
+        gint64 end_of_day = next_day + DAYS(1) - 1;
+        due = next_confirmed ? end_of_day : MIN(end_of_day, rhythm);
+    }
     Clock *c = clock_new(d->clock, 0, last, due,
                          delayed ? "CCADB IRG, update every 3 days (at most 7)" : d->rule);
     if (delayed && !next_day)
@@ -327,11 +353,13 @@ GPtrArray *clocks_compute(const ClockFacts *f, const ClockEvent *events, gsize n
             break;
         case START_QUESTION:
             /* A question on a public bug is answered whatever the CA decides. */
-            add_questions(out, d, sorted);
+            add_questions(out, d, f, sorted);
             break;
         }
         if (c) {
-            c->met_at = first_of(sorted, d->met_by, 0);
+            const ClockEvent *met = first_event(sorted, d->met_by, 0);
+            c->met_at = met ? met->at : 0;
+            c->backfilled = backfilled(f, met);
             g_ptr_array_add(out, c);
         }
     }
@@ -339,6 +367,13 @@ GPtrArray *clocks_compute(const ClockFacts *f, const ClockEvent *events, gsize n
 }
 
 /* ---- the store side --------------------------------------------------------- */
+
+static gint64 backfill_slack_seconds = 3600;
+
+void clocks_set_backfill_slack(gint64 seconds)
+{
+    backfill_slack_seconds = seconds > 0 ? seconds : 3600;
+}
 
 static gboolean step_error(Store *store, int rc, GError **error, const char *what)
 {
@@ -416,6 +451,7 @@ gboolean clocks_load_facts(Store *store, gint64 case_id, ClockFacts *f, char **k
     clocks_incident_from_name((const char *)sqlite3_column_text(st, 5), &s);
     f->incident = s;
     f->incident_aware_at = sqlite3_column_int64(st, 6);
+    f->backfill_slack = backfill_slack_seconds;
     /* a reason a person set is the case's whole story */
     guint32 candidates = g_strcmp0(source, "set") ? (guint32)sqlite3_column_int64(st, 7) : 0;
     for (int n = 1; n <= REASON_ROWS; n++)
@@ -459,6 +495,10 @@ static void event_details(const char *json, ClockEvent *e)
     JsonNode *n = json_object_get_member(o, "next_update");
     if (n && JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_STRING)
         e->value = day_start(json_node_get_string(n));
+    n = json_object_get_member(o, "confirmed");
+    /* only a date read back from Bugzilla itself counts as confirmed */
+    e->unconfirmed = !(n && JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_STRING &&
+                       !g_strcmp0(json_node_get_string(n), "rest"));
 }
 
 typedef struct {
@@ -469,7 +509,10 @@ typedef struct {
 static gboolean load_events(Store *store, gint64 case_id, EventList *l, GError **error)
 {
     sqlite3_stmt *st = store_prepare(
-        store, "SELECT id, type, at, details FROM events WHERE case_id = ? ORDER BY id", error);
+        store,
+        "SELECT id, type, at, details, coalesce(recorded_at, 0) FROM events WHERE case_id = ? "
+        "ORDER BY id",
+        error);
     if (!st)
         return FALSE;
     sqlite3_bind_int64(st, 1, case_id);
@@ -482,6 +525,7 @@ static gboolean load_events(Store *store, gint64 case_id, EventList *l, GError *
             .id = sqlite3_column_int64(st, 0),
             .type = g_string_chunk_insert_const(l->strs, type),
             .at = sqlite3_column_int64(st, 2),
+            .recorded_at = sqlite3_column_int64(st, 4),
         };
         event_details((const char *)sqlite3_column_text(st, 3), &e);
         g_array_append_val(l->events, e);
@@ -540,7 +584,7 @@ gboolean clocks_refresh(Store *store, gint64 case_id, GPtrArray **newly_met_r, G
         const Clock *c = clocks->pdata[i];
         st = store_prepare(store,
                            "INSERT INTO clocks (case_id, clock, ref, starts_at, due_at, met_at, "
-                           "page_at, withdrawn, rule) VALUES (?,?,?,?,?,?,?,?,?)",
+                           "page_at, withdrawn, rule, backfilled) VALUES (?,?,?,?,?,?,?,?,?,?)",
                            error);
         if (!st) {
             g_ptr_array_unref(newly);
@@ -555,6 +599,7 @@ gboolean clocks_refresh(Store *store, gint64 case_id, GPtrArray **newly_met_r, G
         bind_or_null(st, 7, c->page_at);
         sqlite3_bind_int(st, 8, c->withdrawn);
         sqlite3_bind_text(st, 9, c->rule, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int(st, 10, c->backfilled);
         if (!store_step_done(store, st, error)) {
             g_ptr_array_unref(newly);
             goto out;

@@ -65,6 +65,7 @@ static const KeySpec KEY_SPECS[] = {
     {"notify.*", "to", K_STRING, FALSE},
     {"notify.*", "from", K_STRING, FALSE},
     {"clocks", "escalate_at", K_LIST, FALSE},
+    {"audit", "backfill_slack_seconds", K_INT, FALSE},
     /* acknowledgement mail to reporters and intake health pages (issue 5) */
     {"ack", "enabled", K_BOOL, FALSE},
     {"ack", "from", K_STRING, FALSE},
@@ -353,7 +354,7 @@ static gboolean validate_structure(GKeyFile *kf, const char *file, GError **erro
         if (!group_known(groups[g]))
             return fail(error, file, groups[g], NULL,
                         "unknown section; expected ca, store, imap, bugzilla, drafts, clocks, "
-                        "ack, health or notify.NAME");
+                        "audit, ack, health or notify.NAME");
         g_auto(GStrv) keys = g_key_file_get_keys(kf, groups[g], NULL, NULL);
         for (gsize k = 0; keys && keys[k]; k++) {
             const KeySpec *spec = key_spec_find(groups[g], keys[k]);
@@ -447,6 +448,9 @@ static gboolean load_imap(Config *c, GKeyFile *kf, const char *file, GError **er
         c->imap_processed = g_strcmp0(processed, "none") == 0 ? PROCESSED_NONE : PROCESSED_KEYWORD;
     }
     c->imap_keyword = get_string(kf, "imap", "keyword", "$CprIntake");
+    c->audit_backfill_slack_seconds =
+        g_key_file_has_key(kf, "audit", "backfill_slack_seconds", NULL)
+            ? g_key_file_get_integer(kf, "audit", "backfill_slack_seconds", NULL) : 3600;
     c->imap_poll_seconds = g_key_file_has_key(kf, "imap", "poll_seconds", NULL)
                                ? g_key_file_get_integer(kf, "imap", "poll_seconds", NULL) : 60;
     c->imap_timeout_seconds = g_key_file_has_key(kf, "imap", "timeout_seconds", NULL)

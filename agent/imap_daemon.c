@@ -148,22 +148,28 @@ static gboolean nap(Daemon *d, gint64 ms, GError **error)
     return TRUE;
 }
 
+/* One log line per SIGHUP: "event=reloaded config=PATH", or
+ * "event=reload_failed config=PATH error=..." keeping the running one. The
+ * path is copied first: the configuration that holds it is freed below. */
 static void daemon_reload(Daemon *d)
 {
     reload_requested = 0;
-    const char *path = d->cfg->path;
+    g_autofree char *path = g_strdup(d->cfg->path);
+    g_autofree char *path_v = imap_log_value(path ? path : "");
     GError *e = NULL;
     Config *fresh = path ? config_load(path, &e) : NULL;
     if (!fresh) {
         g_autofree char *why = imap_log_value(e ? e->message : "configuration has no path");
-        g_warning("event=reload_failed error=%s action=\"keeping the running configuration\"",
-                  why);
+        g_warning("event=reload_failed config=%s error=%s "
+                  "action=\"keeping the running configuration\"",
+                  path_v, why);
         g_clear_error(&e);
         return;
     }
     if (!fresh->imap_url) {
-        g_warning("event=reload_failed error=\"the new configuration has no [imap] url\" "
-                  "action=\"keeping the running configuration\"");
+        g_warning("event=reload_failed config=%s error=\"the new configuration has no [imap] url\" "
+                  "action=\"keeping the running configuration\"",
+                  path_v);
         config_free(&fresh);
         return;
     }
@@ -175,7 +181,7 @@ static void daemon_reload(Daemon *d)
     d->own_intake = fresh_intake;
     d->cfg = fresh;
     d->intake = fresh_intake;
-    g_message("event=reloaded config=%s", path);
+    g_message("event=reloaded config=%s", path_v);
 }
 
 /* The first folder is caught up last so that it stays selected for IDLE. */

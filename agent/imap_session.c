@@ -99,13 +99,83 @@ void imap_session_set_error(ImapSession *s, int r, CprErrorCode code, GError **e
         if (code != CPR_ERROR_TLS)
             code = CPR_ERROR_CONNECTION;
     }
+    /* No reply was read for this command when the stream failed: what
+     * libetpan holds is the text of an earlier one ("Mailbox doesn't exist"
+     * from another folder), which would blame the wrong thing. */
+    gboolean answered = r != MAILIMAP_ERROR_STREAM && r != MAILIMAP_ERROR_CONNECTION_REFUSED &&
+                        r != MAILIMAP_ERROR_SSL && r != MAILIMAP_ERROR_MEMORY &&
+                        r != MAILIMAP_ERROR_PARSE;
     if (refused) /* the response guard cut the connection: say why */
         g_set_error(error, CPR_ERROR, code, "%s: bad response from the server: %s", what,
                     refused->message);
-    else if (server && *server)
+    else if (answered && server && *server)
         g_set_error(error, CPR_ERROR, code, "%s: %s (server: %s)", what, imap_strerror(r), server);
     else
         g_set_error(error, CPR_ERROR, code, "%s: %s", what, imap_strerror(r));
+}
+
+char *imap_mailbox_name(const char *folder, char delimiter, const char *personal_prefix)
+{
+    if (!g_ascii_strcasecmp(folder, "INBOX"))
+        return g_strdup(folder);
+    if (delimiter && delimiter != '/' && strchr(folder, delimiter))
+        return g_strdup(folder); /* already the server's own spelling */
+    g_autofree char *name = g_strdup(folder);
+    if (delimiter)
+        g_strdelimit(name, "/", delimiter);
+    gsize plen = personal_prefix ? strlen(personal_prefix) : 0;
+    if (plen && g_ascii_strncasecmp(name, personal_prefix, plen) != 0)
+        return g_strconcat(personal_prefix, name, NULL);
+    return g_steal_pointer(&name);
+}
+
+char *imap_session_mailbox(const ImapSession *s, const char *folder)
+{
+    return imap_mailbox_name(folder, s->delimiter, s->personal_prefix);
+}
+
+/* The hierarchy delimiter and personal prefix, from NAMESPACE (RFC 2342)
+ * when offered, else the delimiter of LIST "" "" (RFC 3501 6.3.8). A server
+ * that refuses both keeps "/" and no prefix; only a lost connection fails. */
+static gboolean discover_hierarchy(ImapSession *s, GError **error)
+{
+    s->delimiter = '/';
+    if (mailimap_has_namespace(s->imap)) {
+        struct mailimap_namespace_data *ns = NULL;
+        int r = mailimap_namespace(s->imap, &ns);
+        if (r == MAILIMAP_NO_ERROR && ns) {
+            struct mailimap_namespace_item *personal = ns->ns_personal;
+            clistiter *it = personal && personal->ns_data_list
+                                ? clist_begin(personal->ns_data_list)
+                                : NULL;
+            struct mailimap_namespace_info *info = it ? clist_content(it) : NULL;
+            if (info) {
+                s->delimiter = info->ns_delimiter;
+                s->personal_prefix = info->ns_prefix && *info->ns_prefix
+                                         ? g_strdup(info->ns_prefix)
+                                         : NULL;
+            }
+            mailimap_namespace_data_free(ns);
+            if (info)
+                return TRUE;
+        } else if (imap_result_is_fatal(r)) {
+            imap_session_set_error(s, r, CPR_ERROR_CONNECTION, error, "NAMESPACE");
+            return FALSE;
+        }
+    }
+    clist *list = NULL;
+    int r = mailimap_list(s->imap, "", "", &list);
+    if (r == MAILIMAP_NO_ERROR && list) {
+        clistiter *it = clist_begin(list);
+        struct mailimap_mailbox_list *mb = it ? clist_content(it) : NULL;
+        if (mb)
+            s->delimiter = mb->mb_delimiter;
+        mailimap_list_result_free(list);
+    } else if (imap_result_is_fatal(r)) {
+        imap_session_set_error(s, r, CPR_ERROR_CONNECTION, error, "LIST \"\" \"\"");
+        return FALSE;
+    }
+    return TRUE;
 }
 
 static gboolean refresh_capabilities(ImapSession *s, GError **error)
@@ -285,9 +355,10 @@ ImapSession *imap_session_open(const Config *cfg, GError **error)
     mailimap_set_timeout(s->imap, timeout);
 
     if (!connect_tls(s, cfg, timeout, error) || !authenticate(s, cfg, error) ||
-        !refresh_capabilities(s, error)) {
+        !refresh_capabilities(s, error) || !discover_hierarchy(s, error)) {
         drop_stream(s->imap);
         mailimap_free(s->imap);
+        g_free(s->personal_prefix);
         g_free(s);
         return NULL;
     }
@@ -308,6 +379,7 @@ void imap_session_free(ImapSession **sp)
         mailimap_free(s->imap);
     }
     g_free(s->selected);
+    g_free(s->personal_prefix);
     g_free(s);
     *sp = NULL;
 }
@@ -321,9 +393,12 @@ void imap_session_free(ImapSession **sp)
 gboolean imap_session_select(ImapSession *s, const char *folder, GError **error)
 {
     g_clear_pointer(&s->selected, g_free);
-    int r = mailimap_select(s->imap, folder);
+    g_autofree char *mailbox = imap_session_mailbox(s, folder);
+    int r = mailimap_select(s->imap, mailbox);
     if (r != MAILIMAP_NO_ERROR) {
-        g_autofree char *what = g_strdup_printf("SELECT %s", folder);
+        g_autofree char *what = strcmp(mailbox, folder)
+                                    ? g_strdup_printf("SELECT %s (on the server %s)", folder, mailbox)
+                                    : g_strdup_printf("SELECT %s", folder);
         imap_session_set_error(s, r, CPR_ERROR_FOLDER, error, what);
         return FALSE;
     }

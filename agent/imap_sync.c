@@ -22,6 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonutil.h"
+
 #define BATCH_BYTES (8u * 1024u * 1024u) /* bodies held at once, besides one big message */
 #define MAX_FETCH_FAILURES 3             /* then the message is skipped, with an event */
 
@@ -275,10 +277,7 @@ static gboolean skip_message(ImapSync *sync, ImapSession *s, const char *folder,
     json_builder_set_member_name(b, "reason");
     json_builder_add_string_value(b, g_utf8_validate(reason, -1, NULL) ? reason : "?");
     json_builder_end_object(b);
-    g_autoptr(JsonGenerator) gen = json_generator_new();
-    g_autoptr(JsonNode) root = json_builder_get_root(b);
-    json_generator_set_root(gen, root);
-    g_autofree char *details = json_generator_to_data(gen, NULL);
+    g_autofree char *details = jsonutil_builder_to_string(b, FALSE);
 
     if (!store_begin(sync->store, error))
         return FALSE;
@@ -327,7 +326,7 @@ static gboolean mark_processed(ImapSync *sync, ImapSession *s, const char *folde
         what = "UID STORE +FLAGS.SILENT";
     } else if (cfg->imap_processed == PROCESSED_MOVE && cfg->imap_move_folder &&
                strcmp(cfg->imap_move_folder, folder) != 0) {
-        const char *dest = cfg->imap_move_folder;
+        g_autofree char *dest = imap_session_mailbox(s, cfg->imap_move_folder);
         if (s->has_move) {
             r = mailimap_uid_move(s->imap, set, dest);
             what = "UID MOVE";

@@ -13,6 +13,7 @@
 #include "clocks.h"
 #include "cpr_error.h"
 #include "certinfo.h"
+#include "content_digest.h"
 #include "extract.h"
 #include "jsonutil.h"
 #include "mime.h"
@@ -137,6 +138,7 @@ char *intake_result_to_json(const IntakeResult *r)
     jsonutil_add_strv(b, "crtsh_ids", r->crtsh_ids);
     jsonutil_add_strv(b, "domains", r->domains);
     jsonutil_add_bool(b, "duplicate", r->duplicate);
+    jsonutil_add_bool(b, "message_id_reused", r->message_id_reused);
     jsonutil_add_string(b, "source", r->source);
     jsonutil_add_bool(b, "quarantined", r->problems && r->problems->len > 0);
     jsonutil_add_strv(b, "parse_problems", r->problems);
@@ -247,28 +249,60 @@ static gboolean opens_case(const Classification *cls, const Said *s)
     }
 }
 
-/* Find the stored copy of this message: same Message-ID, or, for mail without
- * one, the same bytes. */
-static gboolean find_duplicate(Store *store, const char *message_id, const char *sha,
-                               gint64 *row_r, gint64 *case_id_r, GError **error)
+/* Find the stored copy of this message: the same content once trace headers
+ * are left out (content_digest.h), under the same Message-ID (or, for mail
+ * without one, among messages without one). *reused_r: the Message-ID is
+ * known but with other content, which is then stored as its own message: a
+ * reused or forged Message-ID must never make a report disappear. Rows from
+ * before content digests were stored are digested from their raw bytes. */
+static gboolean find_duplicate(Store *store, const char *message_id, const char *content,
+                               const char *sha, gint64 *row_r, gint64 *case_id_r,
+                               gboolean *reused_r, GError **error)
 {
+    *row_r = *case_id_r = 0;
+    *reused_r = FALSE;
     sqlite3_stmt *st = store_prepare(
         store,
-        message_id ? "SELECT id, coalesce(case_id, 0) FROM messages WHERE message_id = ?"
-                   : "SELECT id, coalesce(case_id, 0) FROM messages WHERE raw_sha256 = ? "
-                     "AND message_id IS NULL",
+        message_id
+            ? "SELECT id, coalesce(case_id, 0), content_sha256, raw_sha256, "
+              "CASE WHEN content_sha256 IS NULL THEN raw END FROM messages WHERE message_id = ?1 "
+              "ORDER BY id"
+            : "SELECT id, coalesce(case_id, 0), content_sha256, raw_sha256, "
+              "CASE WHEN content_sha256 IS NULL THEN raw END FROM messages "
+              "WHERE message_id IS NULL AND (content_sha256 = ?2 OR (content_sha256 IS NULL "
+              "AND raw_sha256 = ?3)) ORDER BY id",
         error);
     if (!st)
         return FALSE;
-    sqlite3_bind_text(st, 1, message_id ? message_id : sha, -1, SQLITE_TRANSIENT);
-    int rc = sqlite3_step(st);
-    *row_r = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-    *case_id_r = rc == SQLITE_ROW ? sqlite3_column_int64(st, 1) : 0;
+    if (message_id)
+        sqlite3_bind_text(st, 1, message_id, -1, SQLITE_TRANSIENT);
+    else {
+        sqlite3_bind_text(st, 2, content, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 3, sha, -1, SQLITE_TRANSIENT);
+    }
+    int rc;
+    gboolean any = FALSE;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        any = TRUE;
+        const char *stored = (const char *)sqlite3_column_text(st, 2);
+        g_autofree char *computed = NULL;
+        if (!stored) {
+            computed = content_digest_sha256(sqlite3_column_blob(st, 4),
+                                             (gsize)sqlite3_column_bytes(st, 4));
+            stored = computed;
+        }
+        if (!g_strcmp0(stored, content) || !g_strcmp0((const char *)sqlite3_column_text(st, 3), sha)) {
+            *row_r = sqlite3_column_int64(st, 0);
+            *case_id_r = sqlite3_column_int64(st, 1);
+            break;
+        }
+    }
     sqlite3_reset(st);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
         store_set_error(store, error, "duplicate lookup failed");
         return FALSE;
     }
+    *reused_r = any && !*row_r && message_id;
     return TRUE;
 }
 
@@ -320,7 +354,8 @@ static char *join_refs(const GPtrArray *refs)
  * afterwards would make SQLite rewrite the whole row, raw message included
  * (twice its size in memory, and all its overflow pages again in the WAL). */
 static gboolean insert_message(Store *store, const guint8 *raw, gsize len, const char *sha,
-                               const MimeMessage *msg, const Classification *cls, gint64 aware_at,
+                               const char *content, gboolean reused, const MimeMessage *msg,
+                               const Classification *cls, gint64 aware_at,
                                const char *aware_source, const IntakeOrigin *o, gint64 case_id,
                                guint32 reasons, gint64 *row_r, GError **error)
 {
@@ -330,8 +365,8 @@ static gboolean insert_message(Store *store, const guint8 *raw, gsize len, const
         store,
         "INSERT INTO messages (message_id, raw_sha256, raw, size, aware_at, aware_source, "
         "ingested_at, source, kind, list, problem, subject, from_email, in_reply_to, refs, "
-        "quarantined, parse_problems, case_id, reason_candidates) "
-        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        "quarantined, parse_problems, case_id, reason_candidates, content_sha256, "
+        "message_id_reused) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         error);
     if (!st)
         return FALSE;
@@ -358,6 +393,8 @@ static gboolean insert_message(Store *store, const guint8 *raw, gsize len, const
     if (case_id)
         sqlite3_bind_int64(st, 18, case_id);
     sqlite3_bind_int64(st, 19, reasons);
+    sqlite3_bind_text(st, 20, content, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(st, 21, reused);
     if (!store_step_done(store, st, error))
         return FALSE;
     *row_r = sqlite3_last_insert_rowid(store_db(store));
@@ -458,9 +495,14 @@ static gboolean join_case(Intake *in, gint64 case_id, gint64 row, const Classifi
         return FALSE;
 
     /* The clock starts at the first report: a message ingested late that the
-     * server received earlier moves awareness back. A case opened as "other"
-     * takes the first specific problem a report names. */
-    gboolean earlier = aware_at < c->aware_at;
+     * server received earlier moves awareness back, but only on a receipt
+     * time the CA's own servers wrote (INTERNALDATE, the topmost Received:):
+     * a sender's Date: is the sender's word and could move a case to 2020.
+     * A case opened as "other" takes the first specific problem a report
+     * names. */
+    gboolean trusted = !g_strcmp0(aware_source, "imap_internaldate") ||
+                       !g_strcmp0(aware_source, "received");
+    gboolean earlier = trusted && aware_at < c->aware_at;
     const char *new_problem = c->problem;
     if (g_strcmp0(c->problem, "other") == 0 && cls->problem != PROBLEM_NONE &&
         cls->problem != PROBLEM_OTHER && cls->kind != KIND_AUTO_REPLY)
@@ -530,6 +572,7 @@ gboolean intake_message(Intake *in, const guint8 *raw, gsize len, const IntakeOr
                         IntakeResult **result_r, GError **error)
 {
     g_autofree char *sha = raw_sha256(raw ? raw : (const guint8 *)"", len);
+    g_autofree char *content = content_digest_sha256(raw, len);
     g_autoptr(MimeMessage) msg = mime_message_parse(raw, len, &in->bounds);
     g_autoptr(Identifiers) ids = extract_identifiers(msg, (const char *const *)in->ignore_domains);
     /* The decoded attachments (up to max_attachment_bytes each) served only
@@ -561,7 +604,8 @@ gboolean intake_message(Intake *in, const guint8 *raw, gsize len, const IntakeOr
     if (!(batched ? store_savepoint(store, "intake_message", error) : store_begin(store, error)))
         goto err;
     gint64 dup_row = 0, dup_case = 0;
-    if (!find_duplicate(store, msg->message_id, sha, &dup_row, &dup_case, error))
+    if (!find_duplicate(store, msg->message_id, content, sha, &dup_row, &dup_case,
+                        &r->message_id_reused, error))
         goto rollback;
     if (dup_row) {
         /* Seen before (another folder, a second ingest, a re-scan after a
@@ -591,8 +635,9 @@ gboolean intake_message(Intake *in, const guint8 *raw, gsize len, const IntakeOr
                 goto rollback;
             r->new_case = TRUE;
         }
-        if (!insert_message(store, raw, len, sha, msg, cls, r->aware_at, aware_source, origin,
-                            r->case_id, said.reasons, &r->message_row, error) ||
+        if (!insert_message(store, raw, len, sha, content, r->message_id_reused, msg, cls,
+                            r->aware_at, aware_source, origin, r->case_id, said.reasons,
+                            &r->message_row, error) ||
             !add_source(store, r->message_row, origin, error) ||
             !insert_identifiers(store, in->cfg, r->message_row, ids, error))
             goto rollback;
@@ -604,6 +649,16 @@ gboolean intake_message(Intake *in, const guint8 *raw, gsize len, const IntakeOr
         if (!store_event_append(store, origin->now, "intake", 0, "message_received", details,
                                 error))
             goto rollback;
+        if (r->message_id_reused) {
+            g_autofree char *d = jsonutil_object_of_strings(
+                "message_row", row_s, "message_id", msg->message_id, "why",
+                "a stored message has this Message-ID with other content; kept as its own message",
+                NULL);
+            g_warning("event=message_id_reused message_id=%s row=%s", msg->message_id, row_s);
+            if (!store_event_append(store, origin->now, "intake", r->case_id, "message_id_reused",
+                                    d, error))
+                goto rollback;
+        }
         if (joined) {
             if (!join_case(in, r->case_id, r->message_row, cls, r->aware_at, aware_source, how,
                            origin, &r->case_reference, error))

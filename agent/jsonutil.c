@@ -2,6 +2,8 @@
 #include "jsonutil.h"
 #include "timefmt.h"
 
+#include <string.h>
+
 void jsonutil_add_string(JsonBuilder *b, const char *key, const char *value)
 {
     if (key)
@@ -45,13 +47,49 @@ void jsonutil_add_strv(JsonBuilder *b, const char *key, const GPtrArray *values)
     json_builder_end_array(b);
 }
 
-char *jsonutil_builder_to_string(JsonBuilder *b, gboolean pretty)
+char *jsonutil_escape_controls(const char *json)
 {
-    g_autoptr(JsonNode) root = json_builder_get_root(b);
+    if (!json)
+        return NULL;
+    GString *out = g_string_sized_new(strlen(json) + 16);
+    gboolean in_string = FALSE, escaped = FALSE;
+    for (const unsigned char *p = (const unsigned char *)json; *p; p++) {
+        unsigned char c = *p;
+        if (in_string && (c < 0x20 || c == 0x7f)) {
+            /* Also ends a pending backslash: "\" then a raw control byte is
+             * not something a generator writes, but never leave it raw. */
+            g_string_append_printf(out, "\\u%04x", c);
+            escaped = FALSE;
+            continue;
+        }
+        g_string_append_c(out, (char)c);
+        if (!in_string) {
+            if (c == '"')
+                in_string = TRUE;
+        } else if (escaped) {
+            escaped = FALSE;
+        } else if (c == '\\') {
+            escaped = TRUE;
+        } else if (c == '"') {
+            in_string = FALSE;
+        }
+    }
+    return g_string_free(out, FALSE);
+}
+
+char *jsonutil_node_to_string(JsonNode *root, gboolean pretty)
+{
     g_autoptr(JsonGenerator) gen = json_generator_new();
     json_generator_set_pretty(gen, pretty);
     json_generator_set_root(gen, root);
-    return json_generator_to_data(gen, NULL);
+    g_autofree char *raw = json_generator_to_data(gen, NULL);
+    return jsonutil_escape_controls(raw);
+}
+
+char *jsonutil_builder_to_string(JsonBuilder *b, gboolean pretty)
+{
+    g_autoptr(JsonNode) root = json_builder_get_root(b);
+    return jsonutil_node_to_string(root, pretty);
 }
 
 char *jsonutil_object_of_strings(const char *first_key, ...)

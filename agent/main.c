@@ -8,6 +8,10 @@
 #include <gmime/gmime.h>
 
 #include "cli.h"
+#include "cli_help.h"
+#include "logging.h"
+#include "testhooks.h"
+#include "version.h"
 
 #define DEFAULT_CONFIG "/etc/cpr-intake/cpr-intake.conf"
 
@@ -33,7 +37,7 @@ static const Command COMMANDS[] = {
     {"file", cli_file, "file CASE                       create the Bugzilla bug (never twice)"},
     {"status", cli_status, "status [--json]                 intake health"},
     {"audit", cli_audit, "audit verify | audit export [--case N] [--format csv|json|markdown] [--since DATE]\n"
-                         "        | audit report [--since DATE] [--until DATE] [--json]"},
+                         "        | audit report [--since DATE] [--until DATE] [--json | --format text|json|html] [--output FILE]"},
     {"notify-run", cli_notify_run, "notify-run [--once]             escalations, health pages, outbox delivery"},
     {"outbox", cli_outbox, "outbox [--json]                 notifications: pending, delivered, failed"},
     {"quarantine", cli_quarantine, "quarantine list [--json] | show ID [--json] | export ID [--output FILE]"},
@@ -45,18 +49,9 @@ static void usage(FILE *out)
     fprintf(out, "usage: cpr-intake [--config FILE] [--db FILE] COMMAND ...\n\ncommands:\n");
     for (gsize i = 0; i < G_N_ELEMENTS(COMMANDS); i++)
         fprintf(out, "  %s\n", COMMANDS[i].usage);
+    fprintf(out, "  help [COMMAND] | COMMAND --help   what a command does and its options\n");
     fprintf(out, "\nThe configuration is read from --config, $CPR_INTAKE_CONFIG or %s.\n",
             DEFAULT_CONFIG);
-}
-
-/* Tests pin "now" so that deadlines and time left are reproducible. */
-static gint64 current_time(void)
-{
-    const char *pinned = g_getenv("CPR_INTAKE_NOW");
-    guint64 v = 0;
-    if (pinned && g_ascii_string_to_unsigned(pinned, 10, 1, G_MAXINT64, &v, NULL))
-        return (gint64)v;
-    return g_get_real_time() / G_USEC_PER_SEC;
 }
 
 int main(int argc, char **argv)
@@ -66,6 +61,7 @@ int main(int argc, char **argv)
     umask(077);
     /* A peer that hangs up must be an error return, not a dead daemon. */
     signal(SIGPIPE, SIG_IGN);
+    logging_init(); /* one log format for every command (logging.h) */
 
     CliContext ctx = {0};
     int i = 1;
@@ -73,6 +69,10 @@ int main(int argc, char **argv)
         const char *opt = argv[i];
         if (!strcmp(opt, "--help") || !strcmp(opt, "-h")) {
             usage(stdout);
+            return CLI_OK;
+        }
+        if (!strcmp(opt, "--version")) { /* SPEC 3.2: reads no configuration */
+            printf("cpr-intake %s\n", cpr_version());
             return CLI_OK;
         }
         if ((!strcmp(opt, "--config") || !strcmp(opt, "--db")) && i + 1 < argc) {
@@ -94,14 +94,25 @@ int main(int argc, char **argv)
         usage(stderr);
         return CLI_USAGE;
     }
+    /* help [COMMAND] and COMMAND --help read no configuration (cli_help.h) */
+    gboolean help = !strcmp(argv[i], "help");
+    if (help && i + 1 >= argc) {
+        usage(stdout);
+        return CLI_OK;
+    }
+    const char *name = help ? argv[i + 1] : argv[i];
     const Command *cmd = NULL;
     for (gsize c = 0; c < G_N_ELEMENTS(COMMANDS); c++)
-        if (!strcmp(argv[i], COMMANDS[c].name))
+        if (!strcmp(name, COMMANDS[c].name))
             cmd = &COMMANDS[c];
     if (!cmd) {
-        cli_error("unknown command \"%s\"", argv[i]);
+        cli_error("unknown command \"%s\"", name);
         usage(stderr);
         return CLI_USAGE;
+    }
+    if (help || cli_help_requested(argc - i, argv + i)) {
+        cli_help_print(stdout, cmd->name, cmd->usage);
+        return CLI_OK;
     }
     if (!ctx.config_path)
         ctx.config_path = g_getenv("CPR_INTAKE_CONFIG");
@@ -115,7 +126,7 @@ int main(int argc, char **argv)
         g_error_free(error);
         return CLI_USAGE;
     }
-    ctx.now = current_time();
+    ctx.now = testhooks_now();
     g_mime_init();
     int status = cmd->func(&ctx, argc - i, argv + i);
     store_free(&ctx.store);

@@ -9,17 +9,18 @@
 #include "cpr_error.h"
 #include "obligations.h"
 #include "outbox.h"
+#include "testhooks.h"
 
 /* Rows delivered per target per tick: keeps one busy target from holding up
  * the daemon's loop. */
 #define DELIVER_PER_TARGET 100
 
 /* Fault injection for the crash tests (tests/t_notify_crash.sh): the process
- * kills itself at the named point, as `kill -9` would. Never set in
- * production. */
+ * kills itself at the named point, as `kill -9` would. Test builds only
+ * (testhooks.h). */
 static void fault_point(const char *name)
 {
-    const char *want = g_getenv("CPR_INTAKE_FAULT");
+    const char *want = testhooks_getenv("CPR_INTAKE_FAULT");
     if (want && !strcmp(want, name))
         raise(SIGKILL);
 }

@@ -99,7 +99,8 @@ gboolean report_load(Store *store, gint64 since, gint64 until, GArray **samples_
 {
     sqlite3_stmt *st = store_prepare(
         store,
-        "SELECT k.clock, k.starts_at, k.due_at, coalesce(k.met_at, 0), k.withdrawn FROM clocks k "
+        "SELECT k.clock, k.starts_at, k.due_at, coalesce(k.met_at, 0), k.withdrawn, k.backfilled "
+        "FROM clocks k "
         "JOIN cases c ON c.id = k.case_id WHERE c.aware_at >= ?1 AND (?2 = 0 OR c.aware_at < ?2) "
         "ORDER BY k.case_id, k.clock, k.ref",
         error);
@@ -117,6 +118,7 @@ gboolean report_load(Store *store, gint64 since, gint64 until, GArray **samples_
             .due_at = sqlite3_column_int64(st, 2),
             .met_at = sqlite3_column_int64(st, 3),
             .withdrawn = sqlite3_column_int(st, 4) != 0,
+            .backfilled = sqlite3_column_int(st, 5) != 0,
         };
         g_array_append_val(samples, s);
     }

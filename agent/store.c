@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "store.h"
+#include "testhooks.h"
 #include "store_schema.h"
 #include "cpr_error.h"
 #include "jsonutil.h"
@@ -124,6 +125,20 @@ sqlite3_stmt *store_prepare(Store *store, const char *sql, GError **error)
     }
     g_hash_table_insert(store->stmts, g_strdup(sql), st);
     return st;
+}
+
+int store_step(Store *store, sqlite3_stmt *stmt, GError **error)
+{
+    int rc = sqlite3_step(stmt);
+    if (rc == SQLITE_ROW)
+        return STORE_ROW;
+    sqlite3_reset(stmt);
+    if (rc == SQLITE_DONE)
+        return STORE_DONE;
+    /* the statement's own error, not the connection's last one */
+    g_set_error(error, CPR_ERROR, CPR_ERROR_STORE, "database read failed: %s",
+                sqlite3_errmsg(store->db));
+    return STORE_ERROR;
 }
 
 gboolean store_step_done(Store *store, sqlite3_stmt *stmt, GError **error)
@@ -343,12 +358,15 @@ gboolean store_event_append(Store *store, gint64 at, const char *actor, gint64 c
     if (!prev_hash)
         prev_hash = g_strdup(STORE_GENESIS_HASH);
     gint64 id = prev_id + 1;
+    /* When the row was written, beside the time it claims: the two differ
+     * for an event recorded after the fact, which evidence must show. */
+    gint64 recorded_at = testhooks_now();
     g_autofree char *hash =
-        store_event_hash(prev_hash, id, at, actor, case_id, type, details_json);
+        store_event_hash2(prev_hash, id, at, actor, case_id, type, details_json, recorded_at);
 
     st = store_prepare(store,
-                       "INSERT INTO events (id, at, actor, case_id, type, details, prev_hash, hash)"
-                       " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                       "INSERT INTO events (id, at, actor, case_id, type, details, prev_hash, hash,"
+                       " recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                        error);
     if (!st)
         return FALSE;
@@ -366,6 +384,7 @@ gboolean store_event_append(Store *store, gint64 at, const char *actor, gint64 c
         sqlite3_bind_null(st, 6);
     sqlite3_bind_text(st, 7, prev_hash, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 8, hash, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 9, recorded_at);
     if (!store_step_done(store, st, error))
         return FALSE;
     /* The head (count and last hash) lets audit verify notice a cut-off tail,
@@ -379,10 +398,24 @@ gboolean store_event_append(Store *store, gint64 at, const char *actor, gint64 c
 char *store_event_hash(const char *prev_hash, gint64 id, gint64 at, const char *actor,
                        gint64 case_id, const char *type, const char *details_json)
 {
+    return store_event_hash2(prev_hash, id, at, actor, case_id, type, details_json, 0);
+}
+
+/* Rows written since schema 4 also cover recorded_at ("v2"); older rows keep
+ * the v1 form, so a chain from before the upgrade still verifies. */
+char *store_event_hash2(const char *prev_hash, gint64 id, gint64 at, const char *actor,
+                        gint64 case_id, const char *type, const char *details_json,
+                        gint64 recorded_at)
+{
     g_autoptr(GChecksum) sum = g_checksum_new(G_CHECKSUM_SHA256);
-    g_autofree char *head = g_strdup_printf("cpr-intake-event-v1\n%s\n%" G_GINT64_FORMAT
-                                            "\n%" G_GINT64_FORMAT "\n%" G_GINT64_FORMAT "\n",
-                                            prev_hash, id, at, case_id);
+    g_autofree char *head =
+        recorded_at
+            ? g_strdup_printf("cpr-intake-event-v2\n%s\n%" G_GINT64_FORMAT "\n%" G_GINT64_FORMAT
+                              "\n%" G_GINT64_FORMAT "\n%" G_GINT64_FORMAT "\n",
+                              prev_hash, id, at, case_id, recorded_at)
+            : g_strdup_printf("cpr-intake-event-v1\n%s\n%" G_GINT64_FORMAT "\n%" G_GINT64_FORMAT
+                              "\n%" G_GINT64_FORMAT "\n",
+                              prev_hash, id, at, case_id);
     g_checksum_update(sum, (const guchar *)head, -1);
     const char *fields[] = {actor ? actor : "", type ? type : "",
                             details_json ? details_json : ""};

@@ -183,7 +183,21 @@ static const char *const MIGRATIONS[] = {
     "CREATE TABLE clocks_upgrade_pending (case_id INTEGER PRIMARY KEY);"
     "INSERT INTO clocks_upgrade_pending SELECT id FROM cases;",
 
-    /* 3 -> 4: consent keeps its history (issue 18). `consent` stays the
+    /* 3 -> 4: evidence that holds up (issue 13). Each event records when it
+     * was written (covered by its hash from now on; NULL for older rows,
+     * which keep their v1 hash); a clock met by an event written after the
+     * fact says so. A Message-ID no longer makes two messages one: a copy is
+     * a duplicate only when its content (trace headers aside) is the same;
+     * other content under a known Message-ID is its own message. */
+    "ALTER TABLE events ADD COLUMN recorded_at INTEGER;"
+    "ALTER TABLE clocks ADD COLUMN backfilled INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE messages ADD COLUMN content_sha256 TEXT;"   /* SHA-256 without trace headers */
+    "ALTER TABLE messages ADD COLUMN message_id_reused INTEGER NOT NULL DEFAULT 0;"
+    "DROP INDEX messages_message_id;"
+    "CREATE INDEX messages_message_id ON messages(message_id) WHERE message_id IS NOT NULL;"
+    "CREATE INDEX messages_content ON messages(content_sha256);",
+
+    /* 4 -> 5: consent keeps its history (issue 18). `consent` stays the
      * current state per address; every grant and revocation is also a row
      * of consent_history, so a second grant no longer erases the evidence of
      * the first. Existing rows become their grant (and revocation). */

@@ -131,13 +131,32 @@ static Template *template_read(const char *path, GError **error)
     return g_steal_pointer(&t);
 }
 
+/* <directory of this program>/../share/cpr-intake/templates: where `make
+ * install` put them whatever PREFIX the binary was compiled for, and where a
+ * DESTDIR-staged binary finds its own. NULL when /proc/self/exe is unreadable. */
+static char *templates_beside_program(void)
+{
+    g_autofree char *exe = g_file_read_link("/proc/self/exe", NULL);
+    if (!exe || !g_path_is_absolute(exe))
+        return NULL;
+    g_autofree char *bindir = g_path_get_dirname(exe);
+    g_autofree char *prefix = g_path_get_dirname(bindir);
+    return g_build_filename(prefix, "share", "cpr-intake", "templates", NULL);
+}
+
 static char *template_dir(const char *configured)
 {
     if (configured)
         return g_strdup(configured);
     if (g_file_test("conf/templates", G_FILE_TEST_IS_DIR))
         return g_strdup("conf/templates");
-    return g_build_filename(CPR_SHARE_DIR, "templates", NULL);
+    g_autofree char *compiled_in = g_build_filename(CPR_SHARE_DIR, "templates", NULL);
+    if (g_file_test(compiled_in, G_FILE_TEST_IS_DIR))
+        return g_steal_pointer(&compiled_in);
+    g_autofree char *beside = templates_beside_program();
+    if (beside && g_file_test(beside, G_FILE_TEST_IS_DIR))
+        return g_steal_pointer(&beside);
+    return g_steal_pointer(&compiled_in); /* named by the error that follows */
 }
 
 static gint template_order(gconstpointer a, gconstpointer b)

@@ -55,6 +55,7 @@ typedef struct {
     IncidentState incident;
     gint64 incident_aware_at; /* yes: incident awareness; no: when the clocks
                                  ran before they were withdrawn (0 = never) */
+    gint64 backfill_slack;    /* [audit] backfill_slack_seconds; 0 = 3600 */
 } ClockFacts;
 
 /* One recorded event, as the clocks see it. */
@@ -64,6 +65,9 @@ typedef struct {
     gint64 at;
     gint64 ref;      /* question_asked / question_answered: comment number, 0 = none */
     gint64 value;    /* bug_update_due_set: 00:00 UTC of the "Next update" day */
+    gint64 recorded_at; /* when the row was written; 0 for rows from before */
+    gboolean unconfirmed; /* bug_update_due_set from mail not yet read back from
+                             Bugzilla: it may tighten a clock, never relax one */
 } ClockEvent;
 
 typedef struct {
@@ -76,6 +80,8 @@ typedef struct {
     gint64 page_at;   /* an extra paging time inside the window, 0 = none (rows
                          6-16: 24 h; delayed-revocation updates: 3 days) */
     gboolean withdrawn;
+    gboolean backfilled; /* met by an event recorded after the fact (recorded_at
+                            later than its time by more than the slack) */
     char *rule;       /* "BR 4.9.1.1 #5, 24 h" */
 } Clock;
 
@@ -95,6 +101,9 @@ gboolean clocks_event_matters(const char *type);
 
 const char *clocks_incident_name(IncidentState s);
 gboolean clocks_incident_from_name(const char *name, IncidentState *s_r);
+
+/* [audit] backfill_slack_seconds, for clocks_refresh() (default 3600). */
+void clocks_set_backfill_slack(gint64 seconds);
 
 /* Recompute case `case_id`'s clocks from the database and rewrite its rows
  * (inside the caller's transaction). `newly_met_r` (may be NULL) gets the

@@ -75,6 +75,10 @@ typedef struct {
     /* [notify.NAME] */
     GPtrArray *notify; /* NotifyTarget* */
 
+    /* [audit] */
+    int audit_backfill_slack_seconds; /* an event written later than this after
+                                         its time is back-filled; default 3600 */
+
     /* [clocks] */
     guint escalate_at[8]; /* percentages, ascending; 100 = overdue */
     guint n_escalate_at;

@@ -101,6 +101,8 @@ typedef struct {
     guint32 sel_exists;
     gboolean sel_keywords;  /* PERMANENTFLAGS allows new keywords (\*) */
     gboolean broken;        /* a fatal error happened: no LOGOUT on free */
+    char delimiter;         /* the server's hierarchy delimiter; 0: flat (NIL) */
+    char *personal_prefix;  /* NAMESPACE's personal prefix ("INBOX." on Cyrus), or NULL */
 } ImapSession;
 
 /* Connect, secure, verify, authenticate. CPR_ERROR_CONNECTION, _TLS, _AUTH or
@@ -113,11 +115,21 @@ void imap_session_free(ImapSession **s);
  * server refuses, CPR_ERROR_CONNECTION when the connection failed. */
 gboolean imap_session_select(ImapSession *s, const char *folder, GError **error);
 gboolean imap_session_noop(ImapSession *s, GError **error);
+/* The server's name of a configured folder. `folders=` is written with "/"
+ * (INBOX;Lists/ccadb); the server may use another hierarchy delimiter (from
+ * NAMESPACE, else LIST "" "") and a personal prefix: on Cyrus IMAP
+ * "Lists/ccadb" is "INBOX.Lists.ccadb". INBOX, and a name already written with
+ * the server's delimiter, are kept. Caller frees. */
+char *imap_session_mailbox(const ImapSession *s, const char *folder);
+/* The same from the delimiter and prefix alone (pure; for tests). */
+char *imap_mailbox_name(const char *folder, char delimiter, const char *personal_prefix);
 
 /* TRUE when libetpan's result means the connection is unusable. */
 gboolean imap_result_is_fatal(int r);
 /* Set *error from a libetpan result: CPR_ERROR_CONNECTION when the connection
- * is gone, else `code`; the message is "<what>: <libetpan error> (<server text>)". */
+ * is gone, else `code`; the message is "<what>: <libetpan error> (<server text>)",
+ * the server text only when the server answered this command (after a lost
+ * connection libetpan still holds the text of an earlier, unrelated reply). */
 void imap_session_set_error(ImapSession *s, int r, CprErrorCode code, GError **error,
                             const char *what);
 const char *imap_strerror(int r);

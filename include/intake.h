@@ -38,6 +38,7 @@ typedef struct {
     char *case_reference;
     gboolean new_case;
     gboolean duplicate;  /* already stored: nothing was added */
+    gboolean message_id_reused; /* its Message-ID is known with other content */
     gint64 aware_at;
     char *aware_source;  /* imap_internaldate | received | date | ingest */
     char *source;

@@ -36,6 +36,12 @@ void store_rollback_to(Store *store, const char *name);
 /* A cached prepared statement for `sql`, reset and with bindings cleared. Lent:
  * valid until store_free(). NULL with error on a bad statement. */
 sqlite3_stmt *store_prepare(Store *store, const char *sql, GError **error);
+/* One step of a read: STORE_ROW (a row is ready), STORE_DONE (no more rows;
+ * the statement is reset) or STORE_ERROR (reset, *error set with SQLite's
+ * message). Every read loop uses it, so that a damaged database is an error
+ * (exit 3), never an empty answer. */
+enum { STORE_ERROR = -1, STORE_DONE = 0, STORE_ROW = 1 };
+int store_step(Store *store, sqlite3_stmt *stmt, GError **error);
 /* Step a statement to completion expecting no rows (SQLITE_DONE). */
 gboolean store_step_done(Store *store, sqlite3_stmt *stmt, GError **error);
 /* Set *error from the connection's last error, prefixed with `what`. */
@@ -77,5 +83,10 @@ gboolean store_event_append(Store *store, gint64 at, const char *actor, gint64 c
  * recomputes it for every row. */
 char *store_event_hash(const char *prev_hash, gint64 id, gint64 at, const char *actor,
                        gint64 case_id, const char *type, const char *details_json);
+/* The same for a row with recorded_at (schema 4 on; 0 = a row from before,
+ * hashed as store_event_hash()). */
+char *store_event_hash2(const char *prev_hash, gint64 id, gint64 at, const char *actor,
+                        gint64 case_id, const char *type, const char *details_json,
+                        gint64 recorded_at);
 
 #endif

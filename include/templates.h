@@ -18,7 +18,8 @@ typedef struct Template Template;
 
 /* The template to use at `now` (Unix seconds). `configured_dir` is [drafts]
  * template_dir; NULL: conf/templates under the current directory, else
- * CPR_SHARE_DIR/templates (make install). `want` is [drafts]
+ * CPR_SHARE_DIR/templates (make install's PREFIX), else ../share/cpr-intake/
+ * templates next to the program's own directory. `want` is [drafts]
  * template_version; NULL: the newest found. NULL with CPR_ERROR_CONFIG when it
  * is missing, unreadable or superseded too long. Caller frees. */
 Template *templates_choose(const char *configured_dir, const char *want, gint64 now,

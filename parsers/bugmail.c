@@ -329,12 +329,11 @@ BugmailFacts *bugmail_parse(const BugmailInput *in)
     else if (has_comment && !f->by_ca && asks_ca(comment))
         f->question = BUGMAIL_QUESTION_COMMENT;
 
-    /* Next update: from the whiteboard as this mail changed it. */
+    /* Next update: from the whiteboard as this mail's change table shows it
+     * changed. BMO sends no whiteboard header; one that claims to be it is
+     * not read (SPEC 2.3). */
     g_autofree char *wb_added = added_for(table, "whiteboard");
-    const char *wb = wb_added;
-    if (!wb && in->whiteboard && ci_contains(in->changed_fields, "whiteboard"))
-        wb = in->whiteboard;
-    f->has_next_update = next_update_in(wb, &f->next_update, &f->next_update_date);
+    f->has_next_update = next_update_in(wb_added, &f->next_update, &f->next_update_date);
     return f;
 }
 

@@ -36,12 +36,15 @@ import argparse
 import json
 import os
 import socket
-import ssl
 import sys
 import threading
 import time
 import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+sys.dont_write_bytecode = True  # no tests/__pycache__ in the tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tls_server import TLSServer, serve  # noqa: E402
 
 LOCK = threading.Lock()
 
@@ -192,40 +195,6 @@ class Handler(BaseHTTPRequestHandler):
         self.handle_one("POST")
 
 
-class Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, state, tls):
-        self.state = state
-        self.tls = tls
-        super().__init__(("127.0.0.1", 0), Handler)
-
-    def finish_request(self, request, client_address):
-        # The handshake runs in the request's thread, so a slow or refusing
-        # client never blocks accept().
-        request.settimeout(30)
-        try:
-            conn = self.tls.wrap_socket(request, server_side=True)
-        except (ssl.SSLError, OSError) as e:
-            with LOCK:
-                self.state.log({"tls_error": str(e), "at": time.time()})
-            return
-        try:
-            super().finish_request(conn, client_address)
-        finally:
-            try:
-                conn.close()
-            except OSError:
-                pass
-
-    def handle_error(self, request, client_address):
-        # A client that hung up (the timeout test) or refused our certificate
-        # after the handshake (TLS 1.3 clients verify last) is logged, not
-        # printed.
-        with LOCK:
-            self.state.log({"connection_error": repr(sys.exc_info()[1]), "at": time.time()})
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--dir", required=True)
@@ -235,14 +204,8 @@ def main():
     a = ap.parse_args()
     with open(a.api_key_file) as f:
         api_key = f.read().strip()
-    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    tls.load_cert_chain(a.cert, a.key)
-    server = Server(State(a.dir, api_key), tls)
-    print(server.server_address[1], flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
+    state = State(a.dir, api_key)
+    serve(TLSServer(Handler, a.cert, a.key, state=state, log=state.log, lock=LOCK))
 
 
 if __name__ == "__main__":

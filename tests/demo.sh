@@ -60,7 +60,9 @@ daemon=$!
 i=0
 while [ "$(count)" -lt "$n" ] && [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done
 echo "  caught up: $(count) of $n messages stored"
-sleep 0.5
+# until the daemon idles (Dovecot's process title says IDLE)
+i=0
+while ! dovecot_idling "$DOVECOT_DIR" && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
 
 say "Delivering one more report while the daemon idles"
 before=$(count)

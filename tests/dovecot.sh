@@ -13,6 +13,11 @@
 #   DOVECOT_SSL=required|no       no: no TLS at all (no STARTTLS, no imaps)
 #   DOVECOT_CERT_NAMES="localhost 127.0.0.1"
 #                                 the server certificate's names (DNS or IP)
+#   DOVECOT_SEPARATOR=/           the hierarchy separator of the mailboxes
+#   DOVECOT_PREFIX=               the personal namespace's prefix; with
+#                                 DOVECOT_SEPARATOR=. DOVECOT_PREFIX=INBOX. the
+#                                 folders are named as on Cyrus IMAP
+#                                 (INBOX.Lists.ccadb)
 #   DOVECOT_OAUTH2_URL=https://127.0.0.1:PORT/introspect
 #   DOVECOT_OAUTH2_CA=FILE        also accept XOAUTH2/OAUTHBEARER: a passdb
 #                                 oauth2 that checks bearer tokens at this RFC 7662
@@ -117,11 +122,14 @@ verbose_ssl = no
 first_valid_uid = 1000
 mail_location = maildir:~/Maildir
 mailbox_idle_check_interval = 1 secs
+# process titles show each session's state: tests wait for "IDLE" (dovecot_idling)
+verbose_proctitle = yes
 # tests only: no fsync per APPEND (thousands of messages are delivered per test)
 mail_fsync = never
 namespace inbox {
   inbox = yes
-  separator = /
+  separator = ${DOVECOT_SEPARATOR:-/}
+  prefix = ${DOVECOT_PREFIX:-}
 }
 $oauth2_passdb
 passdb {
@@ -182,6 +190,15 @@ dovecot_pids() { # DIR
     inst=$(sed -n 's/^DOVECOT_INSTANCE=//p' "$1/env" 2>/dev/null)
     [ -n "$inst" ] || return 0
     ps -eo pid=,args= | awk -v p="^dovecot-$inst/" '$2 ~ p { print $1 }'
+}
+
+# A client of this instance is in IDLE right now (the imap process's title,
+# verbose_proctitle): what a test waits for before it appends a message that
+# must be pushed, instead of sleeping.
+dovecot_idling() { # DIR
+    inst=$(sed -n 's/^DOVECOT_INSTANCE=//p' "$1/env" 2>/dev/null)
+    [ -n "$inst" ] || return 1
+    ps -eo args= | grep -q "^dovecot-$inst/imap .*IDLE\]"
 }
 
 # Stop the master, then whatever it left behind: Dovecot lets running imap

@@ -11,7 +11,6 @@ usage: http_sink.py PORT_FILE LOG STATUS_FILE [--tls CERT KEY]
 import http.server
 import json
 import os
-import ssl
 import sys
 import threading
 
@@ -45,11 +44,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pass
 
 
-server = http.server.ThreadingHTTPServer(("127.0.0.1", int(os.environ.get("SINK_PORT", "0"))), Handler)
+port = int(os.environ.get("SINK_PORT", "0"))
 if len(sys.argv) > 4 and sys.argv[4] == "--tls":
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    ctx.load_cert_chain(sys.argv[5], sys.argv[6])
-    server.socket = ctx.wrap_socket(server.socket, server_side=True)
+    sys.dont_write_bytecode = True  # no tests/__pycache__ in the tree
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from tls_server import TLSServer
+    server = TLSServer(Handler, sys.argv[5], sys.argv[6], port=port)
+else:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
 with open(port_file + ".tmp", "w") as f:
     f.write(str(server.server_address[1]))
 os.rename(port_file + ".tmp", port_file)

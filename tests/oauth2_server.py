@@ -52,12 +52,15 @@ import hashlib
 import json
 import os
 import secrets
-import ssl
 import sys
 import threading
 import time
 import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+sys.dont_write_bytecode = True  # no tests/__pycache__ in the tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tls_server import TLSServer, serve  # noqa: E402
 
 LOCK = threading.Lock()
 
@@ -227,35 +230,6 @@ class Handler(BaseHTTPRequestHandler):
         return self.reply(200, {"active": False, "username": ""})
 
 
-class Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, state, tls):
-        self.state = state
-        self.tls = tls
-        super().__init__(("127.0.0.1", 0), Handler)
-
-    def finish_request(self, request, client_address):
-        request.settimeout(30)
-        try:
-            conn = self.tls.wrap_socket(request, server_side=True)
-        except (ssl.SSLError, OSError) as e:
-            with LOCK:
-                self.state.log({"tls_error": str(e)})
-            return
-        try:
-            super().finish_request(conn, client_address)
-        finally:
-            try:
-                conn.close()
-            except OSError:
-                pass
-
-    def handle_error(self, request, client_address):
-        with LOCK:
-            self.state.log({"connection_error": repr(sys.exc_info()[1])})
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--dir", required=True)
@@ -267,14 +241,8 @@ def main():
     ap.add_argument("--user", required=True)
     ap.add_argument("--expires-in", type=int, default=3600)
     a = ap.parse_args()
-    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    tls.load_cert_chain(a.cert, a.key)
-    server = Server(State(a), tls)
-    print(server.server_address[1], flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
+    state = State(a)
+    serve(TLSServer(Handler, a.cert, a.key, state=state, log=state.log, lock=LOCK))
 
 
 if __name__ == "__main__":

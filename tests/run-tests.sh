@@ -1,7 +1,10 @@
 #!/bin/sh
 # Run every test program and shell test, each speaking TAP, and end with one line
-# "N passed, N failed" over all of them. A program that crashes or exits non-zero
-# without reporting a failure counts as one failure. Usage: run-tests.sh BUILD_DIR
+# "N passed, N failed, N skipped" over all of them. A program that crashes or
+# exits non-zero without reporting a failure counts as one failure; a test that
+# reports "ok ... # SKIP reason" is listed and counted as skipped, never as
+# passed. Each program's wall time is shown, so that the slow ones stand out.
+# Usage: run-tests.sh BUILD_DIR
 build=${1:-build/san}
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 2
@@ -16,24 +19,35 @@ export G_DEBUG="${G_DEBUG:-}"
 
 passed=0
 failed=0
+skipped=0
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
 run_one() { # name, command...
     name=$1; shift
+    t0=$(now_ms)
     "$@" >"$log" 2>&1
     rc=$?
-    p=$(grep -c '^ok ' "$log")
+    secs=$(( ($(now_ms) - t0 + 500) / 1000 ))
+    # TAP: a directive "# SKIP" (any case) after an "ok" line is a skip.
+    s=$(grep -ci '^ok .*#[[:space:]]*skip' "$log")
+    p=$(( $(grep -c '^ok ' "$log") - s ))
     f=$(grep -c '^not ok ' "$log")
     if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+    line="== $name: $p passed"
+    [ "$s" -eq 0 ] || line="$line, $s skipped"
     if [ "$f" -ne 0 ]; then
-        echo "== $name: $p passed, $f failed (exit $rc)"
+        echo "$line, $f failed (exit $rc, ${secs} s)"
         grep -v '^ok ' "$log" | tail -n 60
     else
-        echo "== $name: $p passed"
+        echo "$line (${secs} s)"
     fi
+    [ "$s" -eq 0 ] || grep -i '^ok .*#[[:space:]]*skip' "$log" | sed 's/^/   /'
     passed=$((passed + p))
     failed=$((failed + f))
+    skipped=$((skipped + s))
 }
 
 for t in "$build"/tests/test_*; do
@@ -46,5 +60,5 @@ for t in tests/t_*.sh; do
     run_one "$(basename "$t")" sh "$t"
 done
 
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

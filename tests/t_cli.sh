@@ -15,6 +15,17 @@ cpr() { "$bin" --config "$conf" --db "$db" "$@"; }
 q() { sqlite3 "$db" "$1"; }
 jq_py() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 
+# --- --version: first line "cpr-intake <version>", no configuration read ---
+CPR_INTAKE_CONFIG="$tmp/no-such.conf" "$bin" --version >"$tmp/version.out" 2>"$tmp/version.err"
+check "--version exits 0 without reading a configuration" [ $? -eq 0 ]
+check "--version: first line 'cpr-intake' and a version starting with a digit" \
+    grep -Eq '^cpr-intake [0-9][0-9A-Za-z.+~-]*$' "$tmp/version.out"
+check "--version: the line is the first on stdout, nothing on stderr" \
+    sh -c "head -n 1 '$tmp/version.out' | grep -q '^cpr-intake ' && [ ! -s '$tmp/version.err' ]"
+printf '[no such section\n' >"$tmp/broken.conf"
+check "--version even before --config names a broken file" \
+    sh -c "'$bin' --version --config '$tmp/broken.conf' | grep -q '^cpr-intake [0-9]'"
+
 # --- ingest every sample file ---
 cpr ingest --json "$samples"/*.eml >"$tmp/ingest.out" 2>"$tmp/ingest.err"
 check "ingest of the samples exits 0" [ $? -eq 0 ]

@@ -1,10 +1,13 @@
 #!/bin/sh
-# t_fuzz.sh - the fuzz targets in `make check`: build them (clang, libFuzzer,
-# ASan+UBSan), replay every saved crash input of tests/fixtures/fuzz-regressions
-# through its target (file name <target>-<what>), then fuzz each target briefly
-# from its seeds: FUZZ_RUNS inputs (default 3000) or FUZZ_SMOKE_SECONDS (default
-# 10), whichever ends first, with a fixed seed so a failure reproduces.
-# Long runs: `make fuzz FUZZ_SECONDS=N` (tests/fuzz/run.sh). Inputs named
+# t_fuzz.sh - the fuzz targets in `make check`, without clang: each target of
+# tests/fuzz/fuzz_*.c built by gcc with the test sanitizers around a plain
+# main() (tests/fuzz/replay.c, build/san/fuzz/<target>) replays
+#   - every saved crash input of tests/fixtures/fuzz-regressions (file name
+#     <target>-<what>), one test each: a fixed bug that comes back fails here;
+#   - every seed input of the target (tests/fuzz/seeds.sh), cut to the
+#     target's -max_len as libFuzzer cuts its corpus.
+# The libFuzzer build and a short fuzzing run from the seeds: `make fuzz-smoke`
+# (tests/fuzz/smoke.sh); long runs: `make fuzz FUZZ_SECONDS=N`. Inputs named
 # *-libetpan-crash-* crash inside libetpan itself, past the response guard
 # (agent/imap_guard_stream.c), and are skipped unless FUZZ_LIBETPAN=1; there
 # are none at present: the guard's own inputs are *-guard-* and always replay.
@@ -12,61 +15,28 @@ top=${CPR_TOP:-$(cd "$(dirname "$0")/.." && pwd)}
 cd "$top" || exit 2
 . tests/tap.sh
 . tests/fuzz/seeds.sh
-runs=${FUZZ_RUNS:-3000}
-secs=${FUZZ_SMOKE_SECONDS:-10}
+bindir=$(dirname "${CPR_INTAKE:-$top/build/san/cpr-intake}")/fuzz
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 # The project's leak suppressions plus libetpan's own parser leaks.
 cat tests/lsan.supp tests/fuzz/lsan.supp >"$tmp/lsan.supp"
 export LSAN_OPTIONS="suppressions=$tmp/lsan.supp:print_suppressions=0"
 
-if ! command -v "${FUZZ_CC:-clang}" >/dev/null 2>&1; then
-    ok "# SKIP clang not installed (make deps installs it)"
-    tap_done
-    exit 0
-fi
-if make -s fuzz-bins >"$tmp/build.log" 2>&1; then
-    ok "fuzz targets build"
-else
-    not_ok "fuzz targets build"
-    grep -E 'error|Error' "$tmp/build.log" | head -n 20
-    tap_done
-    exit 1
-fi
-
 for src in tests/fuzz/fuzz_*.c; do
     name=$(basename "$src" .c)
-    bin=build/fuzz/$name
-    for f in tests/fixtures/fuzz-regressions/"$name"-*; do
-        [ -f "$f" ] || continue
-        case $f in
-        *-libetpan-crash-*)
-            # A crash inside Debian's libetpan 1.9.4 that the response guard
-            # cannot stop: kept so that a fixed or patched libetpan can be
-            # checked with FUZZ_LIBETPAN=1.
-            if [ -z "$FUZZ_LIBETPAN" ]; then
-                ok "# SKIP $name $(basename "$f"): known libetpan crash (tests/fuzz/README.md)"
-                continue
-            fi ;;
-        esac
-        if "$bin" "$f" >"$tmp/replay.log" 2>&1; then
-            ok "$name replays $(basename "$f")"
-        else
-            not_ok "$name replays $(basename "$f")"
-            grep -E '^(fuzz_|  [a-z]+: |==[0-9]+==ERROR|SUMMARY|    #[0-9] |.*runtime error)' "$tmp/replay.log" | head -n 30
-        fi
-    done
-    mkdir -p "$tmp/$name"
-    # shellcheck disable=SC2046 # word splitting of the option and seed lists is wanted
-    if "$bin" -runs="$runs" -max_total_time="$secs" -seed=1 -timeout=20 -rss_limit_mb=2048 \
-        $(fuzz_options "$name") -artifact_prefix="$tmp/$name-" \
-        "$tmp/$name" $(fuzz_seeds "$name") >"$tmp/run.log" 2>&1; then
-        ok "$name: $(grep -o 'Done [0-9]* runs in [0-9]* second(s)' "$tmp/run.log" || echo done)"
+    bin=$bindir/$name
+    if [ ! -x "$bin" ]; then
+        not_ok "$name: no $bin (make test-bins builds it)"
+        continue
+    fi
+    fuzz_replay_regressions "$name" "$bin" "$tmp/replay.log"
+    max=$(fuzz_options "$name" | tr ' ' '\n' | grep '^-max_len=')
+    # shellcheck disable=SC2046 # word splitting of the seed list is wanted
+    if "$bin" $max $(fuzz_seeds "$name") >"$tmp/seeds.log" 2>&1; then
+        ok "$name: every seed input ($(sed -n 's/^replayed \([0-9]*\) inputs$/\1/p' "$tmp/seeds.log"))"
     else
-        not_ok "$name: short fuzz run found a problem (input kept in build/fuzz/smoke-artifacts)"
-        mkdir -p build/fuzz/smoke-artifacts
-        cp "$tmp/$name"-* build/fuzz/smoke-artifacts/ 2>/dev/null
-        grep -E '^(fuzz_|  [a-z]+: |==[0-9]+==ERROR|SUMMARY|    #[0-9]+ |.*runtime error)' "$tmp/run.log" | head -n 40
+        not_ok "$name: a seed input fails"
+        fuzz_report "$tmp/seeds.log"
     fi
 done
 tap_done

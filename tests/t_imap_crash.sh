@@ -32,21 +32,49 @@ check "SIGTERM during catch-up: last UID matches what was stored" \
     [ "$(sql "$DB" "SELECT last_uid FROM folders WHERE folder = 'INBOX'")" = "$n" ]
 
 stored() { n=$(sql "$DB" 'SELECT count(*) FROM messages'); echo "${n:-0}"; }
+# crash_round COUNT MS: start `run --once`, and once the store holds more than
+# COUNT messages (it is committing, not starting up), wait MS milliseconds and
+# SIGKILL it. Exit 0 when the kill landed (the run was still going), 1 when
+# the run had already ended. One Python process starts the run, polls the
+# store every 2 ms and kills: a shell loop starting sqlite3 every 50 ms (or a
+# watcher that starts after the daemon) saw the first commit so late that runs
+# had stored a hundred messages before their kill, and the catch-up was over
+# long before the 20th.
+crash_round() {
+    python3 - "$DB" "$1" "$2" "$CPR_INTAKE" --config "$C" --db "$DB" run --once <<'EOF' >>"$T/runs.log" 2>&1
+import signal, sqlite3, subprocess, sys, time
+db, before, ms, cmd = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4:]
+con = sqlite3.connect("file:%s?mode=ro" % db, uri=True, timeout=5)
+run = subprocess.Popen(cmd, stdout=sys.stdout, stderr=sys.stderr)
+end = time.monotonic() + 10
+while time.monotonic() < end and run.poll() is None:
+    try:
+        if con.execute("SELECT count(*) FROM messages").fetchone()[0] > before:
+            break
+    except sqlite3.OperationalError:
+        pass
+    time.sleep(0.002)
+time.sleep(ms / 1000)
+landed = run.poll() is None
+if landed:
+    run.send_signal(signal.SIGKILL)
+run.wait()
+sys.exit(0 if landed else 1)
+EOF
+}
 mid=0
+seen=
 for _ in $(seq 1 "$ROUNDS"); do
     before=$(stored)
-    "$CPR_INTAKE" --config "$C" --db "$DB" run --once >>"$T/runs.log" 2>&1 &
-    pid=$!
-    # Kill at a random moment once this run is committing (not while it starts up).
-    wait_until 10 sh -c "[ \$(sqlite3 -cmd '.timeout 5000' '$DB' 'SELECT count(*) FROM messages' 2>/dev/null || echo 0) -gt $before ]"
-    ms=$(rand_ms 0 20)
-    sleep "$(printf '0.%03d' "$ms")"
-    # A kill counts as landing mid-catch-up when the process was still running
-    # (kill succeeded) and the folder was not yet caught up; how far a run gets
-    # before it dies depends on the machine's speed, not on correctness.
-    if kill -9 "$pid" 2>/dev/null && [ "$before" -lt "$N" ]; then mid=$((mid + 1)); fi
-    wait "$pid" 2>/dev/null
+    # Nothing left to interrupt: more rounds would only wait for commits that never come.
+    [ "$before" -lt "$N" ] || break
+    # A kill counts as landing mid-catch-up when the run was still going and the
+    # folder was not yet caught up; how far a run gets before it dies depends
+    # on the machine's speed, not on correctness.
+    if crash_round "$before" "$(rand_ms 0 20)"; then mid=$((mid + 1)); fi
+    seen="$seen $before"
 done
+echo "# stored when each round started:$seen"
 echo "# $mid of $ROUNDS kills landed mid-catch-up; $(sql "$DB" 'SELECT count(*) FROM messages') stored before the final run"
 check "most kills landed during the catch-up" [ "$mid" -ge $((ROUNDS / 2)) ]
 

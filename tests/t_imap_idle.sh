@@ -18,7 +18,7 @@ has() { n=$(count "$1"); [ "${n:-0}" -ge "${2:-1}" ]; }
 start_daemon "$T/daemon.log" --config "$C" --db "$DB" run
 check "daemon catches up the backlog" wait_until 20 has before- 3
 wait_until 5 grep -q "event=connected" "$T/daemon.log"
-sleep 0.5 # let it enter IDLE
+wait_until 10 dovecot_idling "$DOVECOT_DIR" # it has entered IDLE
 
 # (c) push latency, three times; each measured from the end of the APPEND.
 for k in 1 2 3; do
@@ -30,7 +30,7 @@ for k in 1 2 3; do
     else
         not_ok "pushed message $k stored within one second (not stored after 3 s)"
     fi
-    sleep 0.3
+    wait_until 10 dovecot_idling "$DOVECOT_DIR" # back in IDLE
 done
 
 # Another folder is polled (poll_seconds=5 in the test config).
@@ -50,7 +50,8 @@ for i in 1 2; do
     touch -d "@$AT" "$f"
     chown 1000:1000 "$f"
 done
-sleep 1
+check "daemon retries while the server is down" \
+    wait_until 10 grep -q "event=connect_failed" "$T/daemon.log"
 dovecot -c "$DOVECOT_DIR/dovecot.conf" || not_ok "Dovecot restarts"
 check "daemon reconnects and picks up the mail that arrived meanwhile" wait_until 20 has down- 2
 check "aware_at of that mail = INTERNALDATE (file mtime), not the ingest time" \
@@ -58,7 +59,7 @@ check "aware_at of that mail = INTERNALDATE (file mtime), not the ingest time" \
 check "reconnected" [ "$(grep -c 'event=connected' "$T/daemon.log")" -ge 2 ]
 check "status shows connected again" \
     wait_until 5 sh -c "[ \"\$(sqlite3 -cmd '.timeout 5000' '$DB' \"SELECT value FROM health WHERE key = 'imap.connection'\")\" = connected ]"
-sleep 0.5
+wait_until 10 dovecot_idling "$DOVECOT_DIR"
 imapctl gen INBOX 1 --prefix after-
 t0=$(date +%s%N)
 if wait_until 3 has after-; then

@@ -91,6 +91,15 @@ stored() { sql "$DB" 'SELECT count(*) FROM messages'; }
 ino() { stat -c %i "$1"; }
 stored_is() { [ "$(stored)" = "$1" ]; }
 connected_ge() { [ "$(grep -c 'event=connected' "$2")" -ge "$1" ]; }
+# The newest access token the server issued has expired by the server's clock
+# (logged "at" + "expires_in" is past: "at" is written after the grant).
+last_token_expired() {
+    python3 -c "
+import json, sys, time
+rows = [json.loads(l) for l in open('$O2/requests.log') if '\"expires_in\"' in l]
+sys.exit(0 if rows and rows[-1]['at'] + rows[-1]['expires_in'] < time.time() else 1)"
+}
+failed_ge() { [ "$(grep -c 'event=connect_failed' "$2")" -ge "$1" ]; }
 
 # ============ (a) run --once: XOAUTH2 with a token obtained by refresh ============
 imapctl gen INBOX 3 --prefix oa
@@ -139,7 +148,8 @@ check "(c) daemon connected after one refresh" [ "$(token_requests)" = $((t0 + 1
 check "(c) ... for a short-lived token" grep -q 'expires_in=6 ' "$T/daemon.log"
 imapctl gen INBOX 1 --prefix oc1
 check "(c) a message appended while idling is stored" wait_until 10 stored_is 5
-sleep 7 # the access token expires while the daemon idles
+# the access token expires while the daemon idles
+check "(c) the 6-second access token expires" wait_until 20 last_token_expired
 imapctl gen INBOX 1 --prefix oc2
 check "(c) the session outlives the token: intake continues" wait_until 10 stored_is 6
 # The server ends the session after expiry (Exchange Online sends "BYE Session
@@ -155,7 +165,8 @@ check "(c) ... and a new message still arrives" wait_until 10 stored_is 7
 # A valid cached token is reused on reconnect (no request); one the server
 # refuses (revoked) is refreshed once and the login goes through.
 echo 3600 >"$O2/expires_in"
-sleep 6 # the 6-second token in hand expires: the next connection gets a long one
+# the 6-second token in hand expires: the next connection gets a long one
+wait_until 20 last_token_expired
 doveadm -c "$DOVECOT_DIR/dovecot.conf" kick cpr >/dev/null 2>&1
 wait_until 30 connected_ge 3 "$T/daemon.log"
 check "(c) reconnect after expiry: a long-lived token now" grep -q 'expires_in=3600 ' "$T/daemon.log"
@@ -204,7 +215,7 @@ sys.exit(0 if len(ok) == 1 else 1)"
 pages_before=$(wc -l <"$T/hook.log")
 t3=$(token_requests)
 start_daemon "$T/dead2.log" --config "$C" --db "$DB" run
-sleep 8
+wait_until 30 failed_ge 3 "$T/dead2.log"
 fails=$(grep -c 'event=connect_failed' "$T/dead2.log")
 check "(d) the daemon keeps retrying (connect_failed x$fails >= 3)" [ "$fails" -ge 3 ]
 check "(d) ... but asked the token endpoint once: the dead refresh token is not re-sent" \

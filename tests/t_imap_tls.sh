@@ -70,8 +70,8 @@ check "no STARTTLS: the password never appears in any log" \
 
 # --- the daemon (not --once) keeps retrying with backoff instead of giving up ---
 start_daemon "$T/retry.log" --config "$C" --db "$DB" run
-sleep 2.5
-check "daemon retries a refused server" [ "$(grep -c 'event=connect_failed' "$T/retry.log")" -ge 2 ]
+failed_ge() { [ "$(grep -c 'event=connect_failed' "$T/retry.log")" -ge "$1" ]; }
+check "daemon retries a refused server" wait_until 10 failed_ge 2
 kill -TERM "$DAEMON_PID"
 wait "$DAEMON_PID"
 check "daemon exits 0 on SIGTERM while backing off" [ $? -eq 0 ]
@@ -83,15 +83,16 @@ python3 -c "
 import socket, sys, time
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(('127.0.0.1', int(sys.argv[1]))); s.listen(5)
+open(sys.argv[2], 'w').write('listening')
 conns = []
 end = time.time() + 30
 while time.time() < end:
     s.settimeout(1)
     try: conns.append(s.accept()[0])
     except socket.timeout: pass
-" "$port" &
+" "$port" "$T/silent.ready" &
 DAEMON_PIDS="$DAEMON_PIDS $!"
-sleep 0.3
+wait_until 10 test -s "$T/silent.ready"
 imap_config "$C" "imaps://127.0.0.1:$port" "INBOX" "ca_file=$CA_FILE" "timeout_seconds=1"
 t0=$(date +%s)
 "$CPR_INTAKE" --config "$C" --db "$DB" run --once >"$T/stall.log" 2>&1

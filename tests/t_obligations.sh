@@ -66,12 +66,14 @@ check "misissuance (#12): 5 days, paging at 24 h" [ \
 
 # --- a key compromise handled in time: no incident clock, nothing missed ---
 kc=$(case_of kw-20261102-7731@keywatch.test)
-export CPR_INTAKE_NOW=$(ts 2026-11-06T00:00:00Z)
-cpr event "$kc" preliminary_report_sent --at 2026-11-02T16:02:00Z >/dev/null &&
-cpr event "$kc" subscriber_notified --at 2026-11-02T16:05:00Z >/dev/null &&
-cpr event "$kc" revoked --at 2026-11-03T07:00:00Z >/dev/null &&
-cpr event "$kc" closed --at 2026-11-03T08:00:00Z >/dev/null
+# recorded as they happen (the time of recording is the pinned clock)
+at() { CPR_INTAKE_NOW=$(ts "$1") cpr event "$kc" "$2" --at "$1" >/dev/null; }
+at 2026-11-02T16:02:00Z preliminary_report_sent &&
+at 2026-11-02T16:05:00Z subscriber_notified &&
+at 2026-11-03T07:00:00Z revoked &&
+at 2026-11-03T08:00:00Z closed
 check "events on the key compromise recorded" [ $? -eq 0 ]
+export CPR_INTAKE_NOW=$(ts 2026-11-06T00:00:00Z)
 cpr audit report --json --since 2026-11-02T11:00:00Z --until 2026-11-02T12:00:00Z >"$tmp/report.json"
 check "audit report: the key compromise met every clock, 0 missed, no incident clock" python3 -c "
 import json
@@ -84,6 +86,28 @@ for c in by.values():
 "
 check "--json and --format json are the same report" sh -c \
     "'$bin' --config '$conf' --db '$db' audit report --since 2026-11-02T11:00:00Z --until 2026-11-02T12:00:00Z --format json 2>/dev/null | cmp -s - '$tmp/report.json' || '$bin' --config '$conf' --db '$db' audit report --since 2026-11-02T11:00:00Z --until 2026-11-02T12:00:00Z --json | cmp -s - '$tmp/report.json'"
+
+# --- back-filled: an event written days after the time it claims ---
+wk=$(case_of fermat-scan-55@cryptolab.test)
+cpr event "$wk" preliminary_report_sent --at 2026-11-02T20:00:00Z >/dev/null
+cpr show "$wk" --json >"$tmp/wk.json"
+check "a back-filled event is marked (recorded_at, backfilled) and its clock met, flagged, never missed" python3 -c "
+import json
+d=json.load(open('$tmp/wk.json'))
+e=[x for x in d['events'] if x['type']=='preliminary_report_sent'][0]
+assert e['at']=='2026-11-02T20:00:00Z' and e['recorded_at']=='2026-11-06T00:00:00Z' and e['backfilled'] is True, e
+c=[k for k in d['clocks'] if k['clock']=='cpr_preliminary_report'][0]
+assert c['status']=='met' and c['backfilled'] is True, c
+o=[x for x in d['events'] if x['type']=='case_opened'][0]
+assert o['backfilled'] is False and o['recorded_at'] is not None, o
+"
+cpr audit report --json --since 2026-11-02T13:00:00Z --until 2026-11-02T14:00:00Z >"$tmp/wkr.json"
+check "audit report counts it in met_backfilled, not met and not missed" python3 -c "
+import json
+d=json.load(open('$tmp/wkr.json'))
+c=[x for x in d['clocks'] if x['clock']=='cpr_preliminary_report'][0]
+assert c['met_backfilled']==1 and c['met']==0 and c['missed']==0, c
+"
 
 # --- case incident no: withdraws met and unmet incident clocks ---
 cpr event "$mis" disclosed --at 2026-11-03T20:00:00Z >/dev/null

@@ -8,6 +8,7 @@
 #include "audit.h"
 #include "cpr_error.h"
 #include "store.h"
+#include "testutil.h"
 
 static char *tmpdir;
 
@@ -233,7 +234,7 @@ int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_set_nonfatal_assertions();
-    tmpdir = g_dir_make_tmp("cpr-audit-XXXXXX", NULL);
+    tmpdir = tu_tmpdir_new("cpr-audit");
     g_test_add_func("/audit/untouched", test_untouched);
     g_test_add_func("/audit/empty", test_empty);
     g_test_add_func("/audit/edited-row", test_edited);
@@ -247,8 +248,6 @@ int main(int argc, char **argv)
     g_test_add_func("/store/reopen-and-refuse", test_reopen_migrated);
     g_test_add_func("/audit/export", test_export);
     int rc = g_test_run();
-    g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", tmpdir);
-    (void)!system(cmd);
-    g_free(tmpdir);
+    tu_tmpdir_remove(tmpdir);
     return rc;
 }

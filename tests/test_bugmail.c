@@ -108,9 +108,10 @@ static const Row rows[] = {
     {"next-update-removed-column-ignored", "", "Whiteboard", "bwilson@mozilla.example", NULL,
      TABLE_HEAD "         Whiteboard|Next update 2025-06-01      |[ca-compliance]\n" FOOTER,
      BUGMAIL_QUESTION_NONE, FALSE, NULL},
-    {"next-update-header-when-changed", "", "Whiteboard CC", "bwilson@mozilla.example",
-     "[ca-compliance] [dv-misissuance] Next update 2025-07-01", "", BUGMAIL_QUESTION_NONE, FALSE,
-     "2025-07-01"},
+    /* BMO sends no whiteboard header: one that claims to be it is forged */
+    {"next-update-header-is-not-read", "", "Whiteboard CC", "bwilson@mozilla.example",
+     "[ca-compliance] [dv-misissuance] Next update 9999-12-31", "", BUGMAIL_QUESTION_NONE, FALSE,
+     NULL},
     {"next-update-header-stale", "", "CC", "bwilson@mozilla.example",
      "[ca-compliance] Next update 2025-07-01", "", BUGMAIL_QUESTION_NONE, FALSE, NULL},
     {"next-update-variant-spelling", "", "Whiteboard", "bwilson@mozilla.example", NULL,

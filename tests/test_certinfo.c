@@ -8,6 +8,7 @@
 
 #include "certinfo.h"
 #include "cpr_error.h"
+#include "testutil.h"
 
 #define S003_SERIAL "5e0c6024e790530851af5a5e33a2da55"
 #define S003_SHA256 "2b93bdff010e7f319d979d865c292702348abeeffcf72bab344179aa94338937"
@@ -16,40 +17,6 @@
 #define CA_SHA256 "4258bd11dda76897ba43dc468468ec861c79c0cfe45de90f323e90decc3bbd25"
 #define PRECERT_SERIAL "1f2e3d4c5b6a7988"
 #define PRECERT_SHA256 "4f044d233bb958efb24d0d49b5568b814530fb0496b3e35ac9bf742009b81ca6"
-
-static char *fixture_path(const char *rel)
-{
-    const char *dir = g_getenv("CPR_FIXTURES");
-    if (dir && *dir)
-        return g_build_filename(dir, rel, NULL);
-    return g_build_filename("tests", "fixtures", rel, NULL);
-}
-
-static GBytes *read_fixture(const char *rel)
-{
-    g_autofree char *path = fixture_path(rel);
-    char *data = NULL;
-    gsize len = 0;
-    GError *error = NULL;
-    if (!g_file_get_contents(path, &data, &len, &error)) {
-        g_test_message("cannot read %s: %s", path, error->message);
-        g_error_free(error);
-        return NULL;
-    }
-    return g_bytes_new_take(data, len);
-}
-
-static char *read_fixture_text(const char *rel)
-{
-    GBytes *b = read_fixture(rel);
-    if (b == NULL)
-        return NULL;
-    gsize len = 0;
-    const char *d = g_bytes_get_data(b, &len);
-    char *s = g_strndup(d, len);
-    g_bytes_unref(b);
-    return s;
-}
 
 static gboolean sans_equal(const GPtrArray *sans, const char *const *expected)
 {
@@ -64,7 +31,7 @@ static gboolean sans_equal(const GPtrArray *sans, const char *const *expected)
 
 static void test_sample_003(void)
 {
-    g_autofree char *text = read_fixture_text("samples/003-misissuance-pem-attachment.eml");
+    g_autofree char *text = tu_read_fixture_text("samples/003-misissuance-pem-attachment.eml");
     g_assert_nonnull(text);
     if (!text)
         return;
@@ -87,7 +54,7 @@ static void test_sample_003(void)
 
 static void test_leaf_der(void)
 {
-    GBytes *der = read_fixture("certs/leaf.der");
+    GBytes *der = tu_read_fixture("certs/leaf.der");
     g_assert_nonnull(der);
     if (!der)
         return;
@@ -120,7 +87,7 @@ static void test_leaf_der(void)
 
 static void test_precert(void)
 {
-    g_autofree char *text = read_fixture_text("certs/precert.pem");
+    g_autofree char *text = tu_read_fixture_text("certs/precert.pem");
     g_assert_nonnull(text);
     if (!text)
         return;
@@ -141,7 +108,7 @@ static void test_precert(void)
 
 static void test_bundle(void)
 {
-    g_autofree char *text = read_fixture_text("certs/bundle.pem");
+    g_autofree char *text = tu_read_fixture_text("certs/bundle.pem");
     g_assert_nonnull(text);
     if (!text)
         return;
@@ -160,7 +127,7 @@ static void test_bundle(void)
 /* The leaf's base64 lines, for building PEM variants. */
 static char **leaf_b64_lines(void)
 {
-    g_autofree char *pem = read_fixture_text("certs/leaf.pem");
+    g_autofree char *pem = tu_read_fixture_text("certs/leaf.pem");
     if (pem == NULL)
         return g_new0(char *, 1);
     GPtrArray *lines = g_ptr_array_new();
@@ -314,7 +281,7 @@ static void test_pem_variants(void)
 
 static void test_der_hostile(void)
 {
-    GBytes *der = read_fixture("certs/leaf.der");
+    GBytes *der = tu_read_fixture("certs/leaf.der");
     g_assert_nonnull(der);
     if (!der)
         return;
@@ -419,7 +386,7 @@ static void test_pem_hostile(void)
     g_ptr_array_unref(certs);
 
     /* a valid block cut off by `len` is not read past its end */
-    g_autofree char *pem = read_fixture_text("certs/leaf.pem");
+    g_autofree char *pem = tu_read_fixture_text("certs/leaf.pem");
     if (pem) {
         certs = certinfo_from_pem_text(pem, strlen(pem) - 10);
         g_assert_cmpuint(certs->len, ==, 0);

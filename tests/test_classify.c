@@ -6,6 +6,8 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
+#include "testutil.h"
+
 /* The CA of the sample README (test data). */
 static const char *const ca_aliases[] = {"AcmeTrust", "Acme Trust", NULL};
 static const char *const ca_names[] = {"AcmeTrust TLS RSA CA 2024", "AcmeTrust ECC DV CA R3", NULL};
@@ -19,22 +21,11 @@ static const CaIdentity acme = {
     .report_addresses = ca_report,
 };
 
-static char *fixture_path(const char *dir, const char *file)
-{
-    const char *top = g_getenv("CPR_FIXTURES");
-    return g_build_filename(top ? top : "tests/fixtures", dir, file, NULL);
-}
-
+/* DIR/FILE of the fixtures; a file that cannot be read fails the test. */
 static MimeMessage *parse_file(const char *dir, const char *file)
 {
-    g_autofree char *path = fixture_path(dir, file);
-    g_autofree char *data = NULL;
-    gsize len = 0;
-    if (!g_file_get_contents(path, &data, &len, NULL)) {
-        g_test_message("cannot read %s", path);
-        g_test_fail();
-    }
-    return mime_message_parse((const guint8 *)data, len, NULL);
+    g_autofree char *rel = g_build_filename(dir, file, NULL);
+    return tu_parse_fixture(rel, NULL);
 }
 
 static MimeMessage *parse_str(const char *s)
@@ -42,22 +33,13 @@ static MimeMessage *parse_str(const char *s)
     return mime_message_parse((const guint8 *)s, strlen(s), NULL);
 }
 
-static GPtrArray *strings_of(JsonObject *o, const char *member)
-{
-    GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
-    JsonArray *a = json_object_has_member(o, member) ? json_object_get_array_member(o, member) : NULL;
-    for (guint i = 0; a && i < json_array_get_length(a); i++)
-        g_ptr_array_add(out, g_strdup(json_array_get_string_element(a, i)));
-    return out;
-}
-
 static Identifiers *ids_from_manifest(JsonObject *o)
 {
     Identifiers *ids = g_new0(Identifiers, 1);
-    ids->serials = strings_of(o, "serials");
-    ids->sha256 = strings_of(o, "sha256");
-    ids->crtsh_ids = strings_of(o, "crtsh_ids");
-    ids->domains = strings_of(o, "domains");
+    ids->serials = tu_json_strings(o, "serials");
+    ids->sha256 = tu_json_strings(o, "sha256");
+    ids->crtsh_ids = tu_json_strings(o, "crtsh_ids");
+    ids->domains = tu_json_strings(o, "domains");
     ids->certs = g_ptr_array_new();
     return ids;
 }
@@ -72,32 +54,21 @@ static void ids_free(Identifiers *ids)
     g_free(ids);
 }
 
-static const char *nullable_string(JsonObject *o, const char *member)
-{
-    JsonNode *n = json_object_get_member(o, member);
-    return n && !JSON_NODE_HOLDS_NULL(n) ? json_node_get_string(n) : NULL;
-}
-
 /* Every sample against its manifest row, with the manifest's identifiers and
  * again without any (the kind must not depend on extract.c finding them). */
 static void test_manifest(void)
 {
-    g_autofree char *path = fixture_path("samples", "manifest.json");
     g_autoptr(JsonParser) parser = json_parser_new();
-    g_autoptr(GError) error = NULL;
-    g_assert_true(json_parser_load_from_file(parser, path, &error));
-    g_assert_no_error(error);
-    JsonNode *root = json_parser_get_root(parser);
-    g_assert_true(root && JSON_NODE_HOLDS_ARRAY(root));
-    JsonArray *rows = json_node_get_array(root);
+    JsonArray *rows = tu_load_manifest("samples/manifest.json", parser);
+    g_assert_nonnull(rows);
     g_assert_cmpuint(json_array_get_length(rows), ==, 12);
 
     for (guint i = 0; i < json_array_get_length(rows); i++) {
         JsonObject *row = json_array_get_object_element(rows, i);
         const char *file = json_object_get_string_member(row, "file");
         const char *kind = json_object_get_string_member(row, "kind");
-        const char *list = nullable_string(row, "list");
-        const char *problem = nullable_string(row, "problem");
+        const char *list = tu_json_nullable_string(row, "list");
+        const char *problem = tu_json_nullable_string(row, "problem");
         gboolean opens = json_object_get_boolean_member(row, "opens_case");
         g_test_message("sample %s", file);
 

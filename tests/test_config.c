@@ -7,6 +7,7 @@
 
 #include "config.h"
 #include "cpr_error.h"
+#include "testutil.h"
 
 static char *tmpdir;
 
@@ -148,13 +149,11 @@ int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_set_nonfatal_assertions();
-    tmpdir = g_dir_make_tmp("cpr-config-XXXXXX", NULL);
+    tmpdir = tu_tmpdir_new("cpr-config");
     g_test_add_func("/config/table", test_table);
     g_test_add_func("/config/values", test_values);
     g_test_add_func("/config/secret-errors", test_secret_errors);
     int rc = g_test_run();
-    g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", tmpdir);
-    (void)!system(cmd);
-    g_free(tmpdir);
+    tu_tmpdir_remove(tmpdir);
     return rc;
 }

@@ -22,9 +22,9 @@
 #include "obligations.h"
 #include "intake.h"
 #include "redact.h"
+#include "testutil.h"
 
-#define SAMPLES "tests/fixtures/samples"
-#define HOSTILE "tests/fixtures/mail-hostile/hostile-markdown.eml"
+#define HOSTILE "mail-hostile/hostile-markdown.eml"
 #define TEMPLATES "conf/templates"
 #define INGEST_NOW 1750000000  /* 2025-06-15, after every sample */
 #define DRAFT_NOW 1750000000
@@ -40,39 +40,31 @@ typedef struct {
     JsonParser *manifest;
 } Fixture;
 
-static void ingest_path(Store *store, const char *path, gint64 *case_id_r)
+/* The fixture REL (e.g. "samples/001-kc-csr-proof.eml") by an intake of its own. */
+static void ingest_fixture(Store *store, const char *rel, gint64 *case_id_r)
 {
-    g_autofree char *data = NULL;
-    gsize len = 0;
-    g_assert_true(g_file_get_contents(path, &data, &len, NULL));
     Intake *in = intake_new(store, cfg, NULL);
-    IntakeOrigin o = {.source = path, .now = INGEST_NOW};
-    IntakeResult *r = NULL;
-    GError *error = NULL;
-    g_assert_true(intake_message(in, (const guint8 *)data, len, &o, &r, &error));
-    g_assert_no_error(error);
+    IntakeResult *r = tu_ingest_fixture(in, rel, INGEST_NOW);
     if (case_id_r)
         *case_id_r = r ? r->case_id : 0;
     intake_result_free(&r);
     intake_free(&in);
 }
 
+/* A store NAME in tmpdir with every sample of the manifest ingested. */
 static void fixture_open(Fixture *f, const char *name)
 {
-    g_autofree char *path = g_build_filename(tmpdir, name, NULL);
-    GError *error = NULL;
-    f->store = store_open(path, &error);
-    g_assert_no_error(error);
+    f->store = tu_store_open(tmpdir, name);
     f->case_of = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     f->manifest = json_parser_new();
-    g_assert_true(json_parser_load_from_file(f->manifest, SAMPLES "/manifest.json", NULL));
-    JsonArray *m = json_node_get_array(json_parser_get_root(f->manifest));
-    for (guint i = 0; i < json_array_get_length(m); i++) {
+    JsonArray *m = tu_load_manifest("samples/manifest.json", f->manifest);
+    g_assert_nonnull(m);
+    for (guint i = 0; m && i < json_array_get_length(m); i++) {
         const char *file =
             json_object_get_string_member(json_array_get_object_element(m, i), "file");
-        g_autofree char *p = g_build_filename(SAMPLES, file, NULL);
+        g_autofree char *rel = g_build_filename("samples", file, NULL);
         gint64 case_id = 0;
-        ingest_path(f->store, p, &case_id);
+        ingest_fixture(f->store, rel, &case_id);
         g_hash_table_insert(f->case_of, g_strdup(file), GINT_TO_POINTER((gint)case_id));
     }
 }
@@ -563,7 +555,7 @@ static void test_hostile(void)
     Fixture f;
     fixture_open(&f, "hostile.db");
     gint64 case_id = 0;
-    ingest_path(f.store, HOSTILE, &case_id);
+    ingest_fixture(f.store, HOSTILE, &case_id);
     g_assert_cmpint(case_id, >, 0);
     GError *error = NULL;
     for (int v = 0; v < 2; v++) {
@@ -732,10 +724,8 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_set_nonfatal_assertions();
     g_mime_init();
-    tmpdir = g_dir_make_tmp("cpr-drafts-XXXXXX", NULL);
-    GError *error = NULL;
-    cfg = config_load("tests/fixtures/conf/samples.conf", &error);
-    g_assert_no_error(error);
+    tmpdir = tu_tmpdir_new("cpr-drafts");
+    cfg = tu_load_config("conf/samples.conf");
     g_test_add_func("/drafts/samples", test_samples);
     g_test_add_func("/drafts/bugzilla-fields", test_bugzilla_fields);
     g_test_add_func("/drafts/consent", test_consent);
@@ -746,9 +736,7 @@ int main(int argc, char **argv)
     g_test_add_func("/drafts/unknown-case", test_unknown_case);
     int rc = g_test_run();
     config_free(&cfg);
-    g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", tmpdir);
-    (void)!system(cmd);
-    g_free(tmpdir);
+    tu_tmpdir_remove(tmpdir);
     g_mime_shutdown();
     return rc;
 }

@@ -12,6 +12,7 @@
 #include "certinfo.h"
 #include "extract.h"
 #include "mime.h"
+#include "testutil.h"
 
 #define LEAF_SERIAL "8a6b3c4d5e6f70819293a4b5c6d7e8f9"
 #define LEAF_SHA256 "f897c65c024aa7985737fcd3031d987a58a7a0228d330d3d9e53151204f796c6"
@@ -21,28 +22,6 @@
 static const char *const sample_ignore[] = { "acmetrust.test", "acme-trust.test", NULL };
 
 /* ------------------------------------------------------------- helpers */
-
-static char *fixture_path(const char *rel)
-{
-    const char *dir = g_getenv("CPR_FIXTURES");
-    if (dir && *dir)
-        return g_build_filename(dir, rel, NULL);
-    return g_build_filename("tests", "fixtures", rel, NULL);
-}
-
-static GBytes *read_fixture(const char *rel)
-{
-    g_autofree char *path = fixture_path(rel);
-    char *data = NULL;
-    gsize len = 0;
-    GError *error = NULL;
-    if (!g_file_get_contents(path, &data, &len, &error)) {
-        g_test_message("cannot read %s: %s", path, error->message);
-        g_error_free(error);
-        return NULL;
-    }
-    return g_bytes_new_take(data, len);
-}
 
 static void attachment_free(gpointer p)
 {
@@ -418,7 +397,7 @@ static void test_order_and_dedup(void)
 
 static void test_der_attachment(void)
 {
-    GBytes *der = read_fixture("certs/leaf.der");
+    GBytes *der = tu_read_fixture("certs/leaf.der");
     g_assert_nonnull(der);
     if (!der)
         return;
@@ -470,8 +449,8 @@ static void test_der_attachment(void)
 
 static void test_pem_attachments(void)
 {
-    GBytes *bundle = read_fixture("certs/bundle.pem");
-    GBytes *precert = read_fixture("certs/precert.pem");
+    GBytes *bundle = tu_read_fixture("certs/bundle.pem");
+    GBytes *precert = tu_read_fixture("certs/precert.pem");
     g_assert_nonnull(bundle);
     g_assert_nonnull(precert);
     if (!bundle || !precert)
@@ -650,29 +629,16 @@ static void check_against(const char *file, JsonObject *o, const Identifiers *id
     g_ptr_array_unref(want);
 }
 
-static JsonArray *load_manifest(const char *rel, JsonParser *parser)
-{
-    g_autofree char *path = fixture_path(rel);
-    GError *error = NULL;
-    if (!json_parser_load_from_file(parser, path, &error)) {
-        g_test_message("%s: %s", path, error->message);
-        g_error_free(error);
-        return NULL;
-    }
-    JsonNode *root = json_parser_get_root(parser);
-    return JSON_NODE_HOLDS_ARRAY(root) ? json_node_get_array(root) : NULL;
-}
-
 static void test_text_fixtures(void)
 {
     JsonParser *parser = json_parser_new();
-    JsonArray *rows = load_manifest("text/manifest.json", parser);
+    JsonArray *rows = tu_load_manifest("text/manifest.json", parser);
     g_assert_nonnull(rows);
     for (guint i = 0; rows && i < json_array_get_length(rows); i++) {
         JsonObject *o = json_array_get_object_element(rows, i);
         const char *file = json_object_get_string_member(o, "file");
         g_autofree char *rel = g_build_filename("text", file, NULL);
-        GBytes *b = read_fixture(rel);
+        GBytes *b = tu_read_fixture(rel);
         g_assert_nonnull(b);
         if (!b)
             continue;
@@ -696,14 +662,14 @@ static void test_text_fixtures(void)
 static void test_samples(void)
 {
     JsonParser *parser = json_parser_new();
-    JsonArray *rows = load_manifest("samples/manifest.json", parser);
+    JsonArray *rows = tu_load_manifest("samples/manifest.json", parser);
     g_assert_nonnull(rows);
     Bounds bounds = bounds_default();
     for (guint i = 0; rows && i < json_array_get_length(rows); i++) {
         JsonObject *o = json_array_get_object_element(rows, i);
         const char *file = json_object_get_string_member(o, "file");
         g_autofree char *rel = g_build_filename("samples", file, NULL);
-        GBytes *b = read_fixture(rel);
+        GBytes *b = tu_read_fixture(rel);
         g_assert_nonnull(b);
         if (!b)
             continue;

@@ -13,9 +13,9 @@
 #include "clocks.h"
 #include "config.h"
 #include "intake.h"
+#include "testutil.h"
 #include "timefmt.h"
 
-#define SAMPLES "tests/fixtures/samples"
 #define NOW 1790000000 /* 2026-09-21, after every sample */
 
 static char *tmpdir;
@@ -28,10 +28,7 @@ typedef struct {
 
 static void fixture_open(Fixture *f, const char *name)
 {
-    g_autofree char *path = g_build_filename(tmpdir, name, NULL);
-    GError *error = NULL;
-    f->store = store_open(path, &error);
-    g_assert_no_error(error);
+    f->store = tu_store_open(tmpdir, name);
     f->intake = intake_new(f->store, cfg, NULL);
 }
 
@@ -53,11 +50,8 @@ static IntakeResult *ingest_bytes(Fixture *f, const void *data, gsize len, const
 
 static IntakeResult *ingest_file(Fixture *f, const char *file)
 {
-    g_autofree char *path = g_build_filename(SAMPLES, file, NULL);
-    g_autofree char *data = NULL;
-    gsize len = 0;
-    g_assert_true(g_file_get_contents(path, &data, &len, NULL));
-    return ingest_bytes(f, data, len, path);
+    g_autofree char *rel = g_build_filename("samples", file, NULL);
+    return tu_ingest_fixture(f->intake, rel, NOW);
 }
 
 static gboolean same_set(JsonArray *expected, GPtrArray *got, gboolean subset_ok)
@@ -96,8 +90,8 @@ static void test_samples_manifest(void)
     Fixture f;
     fixture_open(&f, "samples.db");
     g_autoptr(JsonParser) p = json_parser_new();
-    g_assert_true(json_parser_load_from_file(p, SAMPLES "/manifest.json", NULL));
-    JsonArray *manifest = json_node_get_array(json_parser_get_root(p));
+    JsonArray *manifest = tu_load_manifest("samples/manifest.json", p);
+    g_assert_nonnull(manifest);
     g_autoptr(GHashTable) case_of = g_hash_table_new(g_str_hash, g_str_equal);
     for (guint i = 0; i < json_array_get_length(manifest); i++) {
         JsonObject *m = json_array_get_object_element(manifest, i);
@@ -215,12 +209,13 @@ static void test_aware_and_clocks(void)
     intake_result_free(&r);
 
     /* IMAP: INTERNALDATE beats every header */
-    g_autofree char *data = NULL;
+    g_autoptr(GBytes) raw = tu_read_fixture("samples/012-misissuance-backdated-cc.eml");
+    g_assert_nonnull(raw);
     gsize len = 0;
-    g_assert_true(g_file_get_contents(SAMPLES "/012-misissuance-backdated-cc.eml", &data, &len, NULL));
+    const guint8 *data = g_bytes_get_data(raw, &len);
     IntakeOrigin o = {.source = "INBOX/7", .has_server_time = TRUE, .server_time = 1749425000,
                       .folder = "INBOX", .uidvalidity = 99, .uid = 7, .now = NOW};
-    g_assert_true(intake_message(f.intake, (const guint8 *)data, len, &o, &r, &error));
+    g_assert_true(intake_message(f.intake, data, len, &o, &r, &error));
     g_assert_cmpint(r->aware_at, ==, 1749425000);
     g_assert_cmpstr(r->aware_source, ==, "imap_internaldate");
     intake_result_free(&r);
@@ -408,10 +403,8 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_set_nonfatal_assertions();
     g_mime_init();
-    tmpdir = g_dir_make_tmp("cpr-intake-XXXXXX", NULL);
-    GError *error = NULL;
-    cfg = config_load("tests/fixtures/conf/samples.conf", &error);
-    g_assert_no_error(error);
+    tmpdir = tu_tmpdir_new("cpr-intake");
+    cfg = tu_load_config("conf/samples.conf");
     g_test_add_func("/intake/samples-manifest", test_samples_manifest);
     g_test_add_func("/intake/aware-and-clocks", test_aware_and_clocks);
     g_test_add_func("/intake/same-certificate-joins", test_same_certificate_joins);
@@ -420,9 +413,7 @@ int main(int argc, char **argv)
     g_test_add_func("/intake/json-line", test_json_line);
     int rc = g_test_run();
     config_free(&cfg);
-    g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", tmpdir);
-    (void)!system(cmd);
-    g_free(tmpdir);
+    tu_tmpdir_remove(tmpdir);
     g_mime_shutdown();
     return rc;
 }

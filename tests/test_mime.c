@@ -4,25 +4,14 @@
 
 #include <string.h>
 
-static char *fixture_path(const char *dir, const char *file)
-{
-    const char *top = g_getenv("CPR_FIXTURES");
-    return g_build_filename(top ? top : "tests/fixtures", dir, file, NULL);
-}
+#include "testutil.h"
 
+/* DIR/FILE of the fixtures; a file that cannot be read fails the test. */
 static MimeMessage *parse_file(const char *dir, const char *file)
 {
-    g_autofree char *path = fixture_path(dir, file);
-    g_autofree char *data = NULL;
-    gsize len = 0;
-    g_autoptr(GError) error = NULL;
-    if (!g_file_get_contents(path, &data, &len, &error)) {
-        g_test_message("%s: %s", path, error->message);
-        g_test_fail();
-        return mime_message_parse(NULL, 0, NULL);
-    }
+    g_autofree char *rel = g_build_filename(dir, file, NULL);
     Bounds b = bounds_default();
-    return mime_message_parse((const guint8 *)data, len, &b);
+    return tu_parse_fixture(rel, &b);
 }
 
 static MimeMessage *parse_str(const char *s)

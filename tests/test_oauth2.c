@@ -11,6 +11,7 @@
 #include "config.h"
 #include "cpr_error.h"
 #include "oauth2.h"
+#include "testutil.h"
 
 static char *tmpdir;
 
@@ -293,15 +294,13 @@ int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_set_nonfatal_assertions();
-    tmpdir = g_dir_make_tmp("cpr-oauth2-XXXXXX", NULL);
+    tmpdir = tu_tmpdir_new("cpr-oauth2");
     g_test_add_func("/oauth2/parse", test_parse);
     g_test_add_func("/oauth2/parse-bounded", test_parse_bounded);
     g_test_add_func("/oauth2/form", test_form);
     g_test_add_func("/oauth2/write-atomic", test_write_atomic);
     g_test_add_func("/oauth2/config", test_config);
     int rc = g_test_run();
-    g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", tmpdir);
-    (void)!system(cmd);
-    g_free(tmpdir);
+    tu_tmpdir_remove(tmpdir);
     return rc;
 }

@@ -10,6 +10,7 @@
 #include "cpr_error.h"
 #include "mime.h"
 #include "redact.h"
+#include "testutil.h"
 
 static const char *const CA_ADDRESSES[] = { "problems@acmetrust.test",
                                             "dev-security-policy@mozilla.org",
@@ -339,31 +340,12 @@ static void test_fold(void)
 
 /* ---- the samples -------------------------------------------------------- */
 
-static char *fixtures_dir(void)
+/* A sample by file name; a file that cannot be read fails the test. */
+static MimeMessage *parse_sample(const char *file)
 {
-    const char *env = g_getenv("CPR_FIXTURES");
-    return g_strdup(env ? env : "tests/fixtures");
-}
-
-static MimeMessage *parse_file(const char *dir, const char *file)
-{
-    g_autofree char *path = g_build_filename(dir, "samples", file, NULL);
-    g_autofree char *data = NULL;
-    gsize len = 0;
-    if (!g_file_get_contents(path, &data, &len, NULL))
-        return NULL;
+    g_autofree char *rel = g_build_filename("samples", file, NULL);
     Bounds b = bounds_default();
-    return mime_message_parse((const guint8 *)data, len, &b);
-}
-
-static JsonObject *manifest_entry(JsonArray *all, const char *file)
-{
-    for (guint i = 0; i < json_array_get_length(all); i++) {
-        JsonObject *o = json_array_get_object_element(all, i);
-        if (g_strcmp0(json_object_get_string_member(o, "file"), file) == 0)
-            return o;
-    }
-    return NULL;
+    return tu_parse_fixture(rel, &b);
 }
 
 static void add_strings(GPtrArray *to, JsonObject *o, const char *member)
@@ -481,10 +463,9 @@ static void check_redacted(const char *file, JsonObject *entry, const IdentitySe
 static void test_sample(gconstpointer data)
 {
     const SampleCase *sc = data;
-    g_autofree char *dir = fixtures_dir();
-    JsonObject *entry = manifest_entry(sc->manifest, sc->file);
+    JsonObject *entry = tu_manifest_row(sc->manifest, sc->file);
     g_assert_nonnull(entry);
-    MimeMessage *msg = parse_file(dir, sc->file);
+    MimeMessage *msg = parse_sample(sc->file);
     g_assert_nonnull(msg);
     if (!msg || !entry)
         return;
@@ -495,7 +476,7 @@ static void test_sample(gconstpointer data)
                              ? NULL
                              : json_object_get_string_member(entry, "reply_to");
     if (parent) {
-        MimeMessage *pm = parse_file(dir, parent);
+        MimeMessage *pm = parse_sample(parent);
         g_assert_nonnull(pm);
         identity_set_add_message(set, pm, CA_ADDRESSES, CA_DOMAINS);
         mime_message_free(&pm);
@@ -528,8 +509,7 @@ static void test_sample(gconstpointer data)
 /* The samples of tests/fixtures/redact: a message and the names it hides. */
 static void test_redact_fixtures(void)
 {
-    g_autofree char *dir = fixtures_dir();
-    g_autofree char *rdir = g_build_filename(dir, "redact", NULL);
+    g_autofree char *rdir = tu_fixture_path("redact");
     GDir *d = g_dir_open(rdir, 0, NULL);
     g_assert_nonnull(d);
     if (!d)
@@ -587,12 +567,10 @@ int main(int argc, char **argv)
     g_test_add_func("/redact/fold", test_fold);
     g_test_add_func("/redact/fixtures", test_redact_fixtures);
 
-    g_autofree char *dir = fixtures_dir();
-    g_autofree char *mpath = g_build_filename(dir, "samples", "manifest.json", NULL);
     JsonParser *parser = json_parser_new();
     GPtrArray *cases = g_ptr_array_new();
-    if (json_parser_load_from_file(parser, mpath, NULL)) {
-        JsonArray *all = json_node_get_array(json_parser_get_root(parser));
+    JsonArray *all = tu_load_manifest("samples/manifest.json", parser);
+    if (all) {
         for (guint i = 0; i < json_array_get_length(all); i++) {
             JsonObject *o = json_array_get_object_element(all, i);
             SampleCase *sc = g_new0(SampleCase, 1);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "sources.h"
+#include "testutil.h"
 
 static char *tmpdir;
 
@@ -167,14 +168,12 @@ int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_set_nonfatal_assertions();
-    tmpdir = g_dir_make_tmp("cpr-sources-XXXXXX", NULL);
+    tmpdir = tu_tmpdir_new("cpr-sources");
     g_test_add_func("/sources/single-file", test_single_file);
     g_test_add_func("/sources/mbox", test_mbox);
     g_test_add_func("/sources/mbox-bound", test_mbox_bound);
     g_test_add_func("/sources/maildir-and-errors", test_maildir_and_errors);
     int rc = g_test_run();
-    g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", tmpdir);
-    (void)!system(cmd);
-    g_free(tmpdir);
+    tu_tmpdir_remove(tmpdir);
     return rc;
 }
