@@ -1,8 +1,9 @@
-/* cli_admin.c - `status` (intake health) and `audit` (evidence). */
+/* cli_admin.c - `status` (intake health) and `audit` (evidence, checkpoints). */
 #include <stdio.h>
 #include <string.h>
 
 #include "audit.h"
+#include "checkpoint.h"
 #include "cli.h"
 #include "cpr_error.h"
 #include "daemon_lock.h"
@@ -125,7 +126,8 @@ int cli_status(CliContext *ctx, int argc, char **argv)
     if (!json)
         printf("%-24s %-12s %-10s %-10s %s\n", "FOLDER", "UIDVALIDITY", "LAST UID", "MESSAGES",
                "LAST SYNC (UTC)");
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    int rc;
+    while ((rc = store_step(store, st, &error)) == STORE_ROW) {
         const char *folder = (const char *)sqlite3_column_text(st, 0);
         gint64 sync = sqlite3_column_int64(st, 3);
         json_builder_begin_object(b);
@@ -142,7 +144,8 @@ int cli_status(CliContext *ctx, int argc, char **argv)
                    (long long)sqlite3_column_int64(st, 4), sync_s);
         }
     }
-    sqlite3_reset(st);
+    if (rc == STORE_ERROR) /* unknown (3): the database cannot say */
+        return cli_fail("status", error);
     json_builder_end_array(b);
 
     g_autofree char *connection = NULL, *last_error = NULL;
@@ -215,20 +218,90 @@ int cli_status(CliContext *ctx, int argc, char **argv)
     return (int)v.state;
 }
 
-static int audit_verify_cmd(CliContext *ctx)
+/* `audit verify` reads and never writes: it opens the database read-only,
+ * so that an auditor can check a copy in a read-only place. */
+static int audit_verify_cmd(CliContext *ctx, int argc, char **argv)
 {
+    g_autofree char *checkpoints = NULL, *public_key = NULL;
+    GOptionEntry entries[] = {
+        {"checkpoints", 0, 0, G_OPTION_ARG_FILENAME, &checkpoints,
+         "also check the signed checkpoints in FILE", "FILE"},
+        {"public-key", 0, 0, G_OPTION_ARG_FILENAME, &public_key,
+         "the PEM public key of [audit] signing_key_file", "FILE"},
+        {NULL},
+    };
+    if (!cli_parse_options("audit verify", "", entries, &argc, &argv))
+        return CLI_USAGE;
+    if (argc > 1 || !checkpoints != !public_key) {
+        cli_error("audit verify: expected no arguments, or --checkpoints FILE --public-key FILE");
+        return CLI_USAGE;
+    }
+    GError *error = NULL;
+    if (!ctx->store) {
+        ctx->store = store_open_readonly(ctx->db_path ? ctx->db_path : ctx->cfg->store_path,
+                                         &error);
+        if (!ctx->store)
+            return cli_fail("audit verify", error);
+    }
+    gint64 rows = 0;
+    gboolean chain_ok = audit_verify(ctx->store, &rows, &error);
+    if (!chain_ok) { /* exit 1, after the checkpoints had their say */
+        cli_error("audit verify: %s", error->message);
+        g_clear_error(&error);
+    }
+    if (!checkpoints) {
+        if (!chain_ok)
+            return CLI_FAILED;
+        printf("audit trail intact: %lld events verified\n", (long long)rows);
+        return CLI_OK;
+    }
+    g_auto(CheckpointVerify) v = {0};
+    if (!checkpoint_verify(ctx->store, checkpoints, public_key, &v, &error))
+        return cli_fail("audit verify", error);
+    if (v.warning)
+        cli_error("audit verify: warning: %s", v.warning);
+    if (v.failure) {
+        if (g_str_has_prefix(v.failure, "line "))
+            cli_error("audit verify: checkpoint %s in %s", v.failure, checkpoints);
+        else
+            cli_error("audit verify: %s", v.failure);
+        return CLI_FAILED;
+    }
+    if (!chain_ok)
+        return CLI_FAILED;
+    g_autofree char *last_at = timefmt_rfc3339(v.last_at);
+    printf("audit trail intact: %lld events verified\n"
+           "checkpoints: %u verified in %s; the last anchors event %lld at %s\n",
+           (long long)rows, v.verified, checkpoints, (long long)v.last_event_id, last_at);
+    if (v.log_last_id > v.last_event_id)
+        printf("events after event %lld (%lld) are not anchored by a checkpoint yet\n",
+               (long long)v.last_event_id, (long long)(v.log_last_id - v.last_event_id));
+    return CLI_OK;
+}
+
+/* `audit checkpoint`: sign the chain's head now (checkpoint.h). */
+static int audit_checkpoint_cmd(CliContext *ctx, int argc, char **argv)
+{
+    GOptionEntry entries[] = {{NULL}};
+    if (!cli_parse_options("audit checkpoint", "", entries, &argc, &argv))
+        return CLI_USAGE;
+    if (argc > 1) {
+        cli_error("audit checkpoint: unexpected argument \"%s\"", argv[1]);
+        return CLI_USAGE;
+    }
+    GError *error = NULL;
+    /* Without a key there is nothing to do: say so before opening anything. */
+    if (!checkpoint_key_check(ctx->cfg, &error))
+        return cli_fail("audit checkpoint", error);
     Store *store = cli_store(ctx);
     if (!store)
         return CLI_STORE;
-    GError *error = NULL;
-    gint64 rows = 0;
-    if (!audit_verify(store, &rows, &error)) {
-        cli_error("audit verify: %s", error->message);
-        g_error_free(error);
-        return CLI_FAILED;
-    }
-    printf("audit trail intact: %lld events verified\n", (long long)rows);
-    return CLI_OK;
+    g_autofree char *line = NULL;
+    gboolean ok = checkpoint_take(store, ctx->cfg, ctx->now, CHECKPOINT_COMMAND, &line, &error);
+    if (line)
+        printf("%s\n", line);
+    /* A refusal (CHECKPOINT_ERROR: the chain is broken or rewritten) exits 1. */
+    return ok ? CLI_OK : cli_fail("audit checkpoint", error);
 }
 
 static int audit_export_cmd(CliContext *ctx, int argc, char **argv)
@@ -293,11 +366,13 @@ static int audit_export_cmd(CliContext *ctx, int argc, char **argv)
 int cli_audit(CliContext *ctx, int argc, char **argv)
 {
     if (argc >= 2 && !strcmp(argv[1], "verify"))
-        return audit_verify_cmd(ctx);
+        return audit_verify_cmd(ctx, argc - 1, argv + 1);
+    if (argc >= 2 && !strcmp(argv[1], "checkpoint"))
+        return audit_checkpoint_cmd(ctx, argc - 1, argv + 1);
     if (argc >= 2 && !strcmp(argv[1], "export"))
         return audit_export_cmd(ctx, argc - 1, argv + 1);
     if (argc >= 2 && !strcmp(argv[1], "report"))
         return cli_audit_report(ctx, argc - 1, argv + 1);
-    cli_error("audit: expected \"verify\", \"export\" or \"report\"");
+    cli_error("audit: expected \"verify\", \"checkpoint\", \"export\" or \"report\"");
     return CLI_USAGE;
 }

@@ -145,7 +145,7 @@ static void print_opt(const char *key, const char *value)
 
 /* doveconf -n style: every key with its effective value; secret files by
  * path only (never read here). */
-static void print_config(const Config *c)
+static void print_config(const Config *c, const char *db_path)
 {
     printf("# %s\n[ca]\n", c->path);
     printf("owner=%s\n", c->ca_owner);
@@ -223,6 +223,14 @@ static void print_config(const Config *c)
     print_opt("password_file", c->ack_password_file);
     printf("\n[health]\nconnection_down_seconds=%d\nheartbeat_seconds=%d\n",
            c->health_down_seconds, c->health_heartbeat_seconds);
+    printf("\n[audit]\n");
+    print_opt("signing_key_file", c->audit_signing_key_file);
+    if (c->audit_checkpoint_file)
+        printf("checkpoint_file=%s\n", c->audit_checkpoint_file);
+    else
+        printf("# checkpoint_file=(unset: %s.checkpoints)\n", db_path);
+    printf("checkpoint_seconds=%d\nbackfill_slack_seconds=%d\n", c->audit_checkpoint_seconds,
+           c->audit_backfill_slack_seconds);
 }
 
 int cli_check_config(CliContext *ctx, int argc, char **argv)
@@ -241,7 +249,7 @@ int cli_check_config(CliContext *ctx, int argc, char **argv)
     }
     const Config *cfg = ctx->cfg;
     if (print) {
-        print_config(cfg);
+        print_config(cfg, cli_db_path(ctx));
         return CLI_OK;
     }
     printf("ok   configuration: %s\n", cfg->path);

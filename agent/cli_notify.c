@@ -106,7 +106,8 @@ int cli_outbox(CliContext *ctx, int argc, char **argv)
     if (!json)
         printf("%-5s %-14s %-14s %-12s %-9s %-8s %s\n", "ID", "TARGET", "CASE", "KIND", "STATE",
                "ATTEMPTS", "LAST ERROR");
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    int rc;
+    while ((rc = store_step(store, st, &error)) == STORE_ROW) {
         gint64 delivered = sqlite3_column_int64(st, 9), failed = sqlite3_column_int64(st, 10);
         const char *state = delivered ? "delivered" : failed ? "failed" : "pending";
         const char *last_error = (const char *)sqlite3_column_text(st, 8);
@@ -132,7 +133,8 @@ int cli_outbox(CliContext *ctx, int argc, char **argv)
                    (long long)sqlite3_column_int64(st, 6), last_error ? last_error : "");
         }
     }
-    sqlite3_reset(st);
+    if (rc == STORE_ERROR)
+        return cli_fail("outbox", error);
     json_builder_end_array(b);
     if (json) {
         g_autofree char *s = jsonutil_builder_to_string(b, TRUE);

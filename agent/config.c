@@ -65,7 +65,6 @@ static const KeySpec KEY_SPECS[] = {
     {"notify.*", "to", K_STRING, FALSE},
     {"notify.*", "from", K_STRING, FALSE},
     {"clocks", "escalate_at", K_LIST, FALSE},
-    {"audit", "backfill_slack_seconds", K_INT, FALSE},
     /* acknowledgement mail to reporters and intake health pages (issue 5) */
     {"ack", "enabled", K_BOOL, FALSE},
     {"ack", "from", K_STRING, FALSE},
@@ -76,6 +75,13 @@ static const KeySpec KEY_SPECS[] = {
     {"ack", "password_file", K_SECRET, FALSE},
     {"health", "connection_down_seconds", K_INT, FALSE},
     {"health", "heartbeat_seconds", K_INT, FALSE},
+    /* signed checkpoints of the audit chain (issue 13). The key is a secret
+     * file, but only the commands that sign read it (checkpoint.h): K_STRING
+     * here, so that `audit verify` on an auditor's machine needs no key. */
+    {"audit", "signing_key_file", K_STRING, FALSE},
+    {"audit", "checkpoint_file", K_STRING, FALSE},
+    {"audit", "checkpoint_seconds", K_INT, FALSE},
+    {"audit", "backfill_slack_seconds", K_INT, FALSE},
 };
 
 static const char *const NOTIFY_TYPES[] = {"webhook", "slack", "pagerduty", "email", NULL};
@@ -239,6 +245,8 @@ void config_free(Config **cfg)
     g_free(c->ack_ca_file);
     g_free(c->ack_user);
     g_free(c->ack_password_file);
+    g_free(c->audit_signing_key_file);
+    g_free(c->audit_checkpoint_file);
     if (c->notify)
         g_ptr_array_unref(c->notify);
     g_free(c);
@@ -448,9 +456,6 @@ static gboolean load_imap(Config *c, GKeyFile *kf, const char *file, GError **er
         c->imap_processed = g_strcmp0(processed, "none") == 0 ? PROCESSED_NONE : PROCESSED_KEYWORD;
     }
     c->imap_keyword = get_string(kf, "imap", "keyword", "$CprIntake");
-    c->audit_backfill_slack_seconds =
-        g_key_file_has_key(kf, "audit", "backfill_slack_seconds", NULL)
-            ? g_key_file_get_integer(kf, "audit", "backfill_slack_seconds", NULL) : 3600;
     c->imap_poll_seconds = g_key_file_has_key(kf, "imap", "poll_seconds", NULL)
                                ? g_key_file_get_integer(kf, "imap", "poll_seconds", NULL) : 60;
     c->imap_timeout_seconds = g_key_file_has_key(kf, "imap", "timeout_seconds", NULL)
@@ -600,6 +605,14 @@ Config *config_load(const char *path, GError **error)
     if (!load_notify(c, kf, path, error) || !load_clocks(c, kf, path, error) ||
         !load_ack_health(c, kf, path, error))
         goto err;
+    c->audit_signing_key_file = get_string(kf, "audit", "signing_key_file", NULL);
+    c->audit_checkpoint_file = get_string(kf, "audit", "checkpoint_file", NULL);
+    c->audit_checkpoint_seconds =
+        g_key_file_has_key(kf, "audit", "checkpoint_seconds", NULL)
+            ? g_key_file_get_integer(kf, "audit", "checkpoint_seconds", NULL) : 3600;
+    c->audit_backfill_slack_seconds =
+        g_key_file_has_key(kf, "audit", "backfill_slack_seconds", NULL)
+            ? g_key_file_get_integer(kf, "audit", "backfill_slack_seconds", NULL) : 3600;
     return c;
 err:
     config_free(&c);
@@ -624,7 +637,8 @@ gboolean config_check_secrets(const Config *c, GError **error)
         !secret_check(c, "imap", "oauth2_client_secret_file", c->imap_oauth2_client_secret_file,
                       error) ||
         !secret_check(c, "bugzilla", "api_key_file", c->bugzilla_api_key_file, error) ||
-        !secret_check(c, "ack", "password_file", c->ack_password_file, error))
+        !secret_check(c, "ack", "password_file", c->ack_password_file, error) ||
+        !secret_check(c, "audit", "signing_key_file", c->audit_signing_key_file, error))
         return FALSE;
     for (guint i = 0; i < c->notify->len; i++) {
         const NotifyTarget *t = g_ptr_array_index(c->notify, i);

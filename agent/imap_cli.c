@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "checkpoint.h"
 #include "cli.h"
 #include "cpr_error.h"
 #include "daemon_lock.h"
@@ -43,6 +44,9 @@ int cli_run(CliContext *ctx, int argc, char **argv)
     }
     if (!cli_secrets_ok(ctx, "run"))
         return CLI_USAGE;
+    /* The daemon signs checkpoints: a key it cannot use is a start-up error. */
+    if (ctx->cfg->audit_signing_key_file && !checkpoint_key_check(ctx->cfg, &error))
+        return cli_fail("run", error);
     /* One daemon per database: a second one would fetch the same mail and
      * write the same health keys, and `status` could not tell them apart. */
     gboolean busy = FALSE;

@@ -13,7 +13,9 @@
  * The rest of the daemon's work (SPEC 3.2 `run`: clocks, escalation, outbox)
  * is notify_tick(): after every catch-up that stored mail (the first page goes
  * out at once), and every TICK_SECONDS while idling or waiting to reconnect,
- * so a mailbox outage never delays an escalation. */
+ * so a mailbox outage never delays an escalation. The same tick signs a
+ * checkpoint of the audit chain every [audit] checkpoint_seconds, and one
+ * more is signed at shutdown (checkpoint.h). */
 #define G_LOG_DOMAIN "imap"
 #include "imap.h"
 #include "imap_internal.h"
@@ -21,6 +23,7 @@
 #include <signal.h>
 #include <string.h>
 
+#include "checkpoint.h"
 #include "notify.h"
 
 /* A CA's clocks run while the mailbox is unread: after an outage the daemon
@@ -106,6 +109,7 @@ typedef struct {
     ImapSync *sync;
     Bounds bounds;
     gint64 last_tick;    /* monotonic, microseconds */
+    gint64 next_checkpoint; /* wall clock, seconds; 0 = not yet known */
 } Daemon;
 
 /* notify_tick() at most every TICK_SECONDS unless forced. */
@@ -124,6 +128,7 @@ static gboolean daemon_tick_now(Daemon *d, gboolean force, GError **error)
                   "failed=%u missed=%u incidents=%u delayed_revocation_cases=%u",
                   st.escalations, st.health_pages, st.delivered, st.retrying, st.failed,
                   st.missed, st.incidents, st.delayed_cases);
+    checkpoint_daemon_tick(d->store, d->cfg, now_s(), &d->next_checkpoint);
     return TRUE;
 }
 
@@ -378,6 +383,8 @@ gboolean imap_daemon_run(const Config *cfg, Store *store, Intake *intake, gboole
         note_health(store, "imap.connection", once ? "disconnected: run --once finished" : "stopped");
     if (should_stop())
         g_message("event=stopped reason=signal");
+    /* Anchor the chain as this process leaves it (issue 13). */
+    checkpoint_daemon_stop(store, d.cfg, now_s());
     imap_sync_free(&d.sync);
     intake_free(&d.own_intake);
     config_free(&d.own_cfg);

@@ -36,7 +36,8 @@ static const Command COMMANDS[] = {
     {"consent", cli_consent, "consent grant EMAIL [--name N] --evidence TEXT | revoke EMAIL | list [--json]"},
     {"file", cli_file, "file CASE                       create the Bugzilla bug (never twice)"},
     {"status", cli_status, "status [--json]                 intake health"},
-    {"audit", cli_audit, "audit verify | audit export [--case N] [--format csv|json|markdown] [--since DATE]\n"
+    {"audit", cli_audit, "audit verify [--checkpoints FILE --public-key FILE] | audit checkpoint\n"
+                         "        | audit export [--case N] [--format csv|json|markdown] [--since DATE]\n"
                          "        | audit report [--since DATE] [--until DATE] [--json | --format text|json|html] [--output FILE]"},
     {"notify-run", cli_notify_run, "notify-run [--once]             escalations, health pages, outbox delivery"},
     {"outbox", cli_outbox, "outbox [--json]                 notifications: pending, delivered, failed"},

@@ -273,6 +273,9 @@ static char *slack_body(JsonObject *o)
     const char *title = doc_string(o, "title");
     if (title)
         g_string_append_printf(text, "\n%s", title);
+    const char *checkpoint = doc_string(o, "checkpoint"); /* audit checkpoints */
+    if (checkpoint)
+        g_string_append_printf(text, "\n`%s`", checkpoint);
     const char *show = doc_string(o, "show");
     if (show)
         g_string_append_printf(text, "\n`%s`", show);
@@ -289,7 +292,7 @@ static char *email_text(JsonObject *o)
     g_string_append_printf(text, "%s\n\n", doc_string(o, "summary"));
     static const char *const fields[] = {"reference", "kind", "problem", "title", "aware_at",
                                          "clock", "rule", "due_at", "time_left", "by", "show",
-                                         "dedup_key", NULL};
+                                         "dedup_key", "checkpoint", NULL};
     for (gsize i = 0; fields[i]; i++) {
         const char *v = doc_string(o, fields[i]);
         if (v)

@@ -150,7 +150,8 @@ static void case_svg(GString *out, const HtmlCase *c, gint64 now)
         g_string_append_printf(out, ": %s, due %s", status, due);
         if (k->met_at) {
             g_autofree char *met = timefmt_rfc3339(k->met_at);
-            g_string_append_printf(out, ", met %s", met);
+            g_string_append_printf(out, ", met %s%s", met,
+                                   k->backfilled ? " (recorded after the fact)" : "");
         }
         g_string_append_printf(out, "</title><text x=\"4\" y=\"%.1f\" class=\"label\">", y + 12);
         esc(out, k->clock);

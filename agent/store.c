@@ -1,6 +1,7 @@
 /* store.c - the SQLite connection, transactions, the statement cache, folder
  * state and the hash-chained event log (see store.h). */
 #include <string.h>
+#include <sys/stat.h>
 
 #include "store.h"
 #include "testhooks.h"
@@ -87,6 +88,57 @@ Store *store_open(const char *path, GError **error)
     if (!migrate(store, error))
         goto err;
     return store;
+err:
+    store_free(&store);
+    return NULL;
+}
+
+/* Read-only, for `audit verify` on an auditor's copy (issue 13): no
+ * migration, no journal-mode change, nothing written. A WAL database in a
+ * directory we cannot write has no -shm file to share: it is then opened
+ * immutable, which is only right when no -wal file holds newer pages. */
+Store *store_open_readonly(const char *path, GError **error)
+{
+    Store *store = g_new0(Store, 1);
+    store->path = g_strdup(path);
+    store->stmts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, stmt_finalize);
+    for (int attempt = 0; attempt < 2; attempt++) {
+        g_autofree char *escaped = g_uri_escape_string(path, "/", TRUE);
+        g_autofree char *uri = g_strdup_printf("file:%s?mode=ro%s", escaped,
+                                               attempt ? "&immutable=1" : "");
+        if (sqlite3_open_v2(uri, &store->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL) !=
+            SQLITE_OK) {
+            store_set_error(store, error, "cannot open database read-only");
+            goto err;
+        }
+        sqlite3_extended_result_codes(store->db, 1);
+        sqlite3_busy_timeout(store->db, 30000);
+        sqlite3_stmt *st = store_prepare(store, "PRAGMA user_version", NULL);
+        int rc = st ? sqlite3_step(st) : sqlite3_errcode(store->db);
+        guint version = rc == SQLITE_ROW ? (guint)sqlite3_column_int(st, 0) : 0;
+        if (st)
+            sqlite3_reset(st);
+        if (rc == SQLITE_ROW && version == store_schema_version())
+            return store;
+        if (rc == SQLITE_ROW) {
+            g_set_error(error, CPR_ERROR, CPR_ERROR_STORE,
+                        "%s: database schema version %u, this program reads version %u; "
+                        "open a writable copy with this version once to migrate it", path,
+                        version, store_schema_version());
+            goto err;
+        }
+        g_autofree char *wal = g_strdup_printf("%s-wal", path);
+        struct stat wst;
+        if (attempt > 0 || (stat(wal, &wst) == 0 && wst.st_size > 0)) {
+            store_set_error(store, error, attempt ? "cannot read database"
+                            : "cannot read database read-only (its -wal file needs a writable "
+                              "directory; copy both files somewhere writable)");
+            goto err;
+        }
+        g_hash_table_remove_all(store->stmts);
+        sqlite3_close(store->db);
+        store->db = NULL;
+    }
 err:
     store_free(&store);
     return NULL;

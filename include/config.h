@@ -75,10 +75,6 @@ typedef struct {
     /* [notify.NAME] */
     GPtrArray *notify; /* NotifyTarget* */
 
-    /* [audit] */
-    int audit_backfill_slack_seconds; /* an event written later than this after
-                                         its time is back-filled; default 3600 */
-
     /* [clocks] */
     guint escalate_at[8]; /* percentages, ascending; 100 = overdue */
     guint n_escalate_at;
@@ -95,6 +91,12 @@ typedef struct {
     /* [health]: intake health pages (SPEC 2.6) */
     int health_down_seconds;      /* page when IMAP is down this long; default 900 */
     int health_heartbeat_seconds; /* page when no catch-up/NOOP this long; default 3600 */
+
+    /* [audit]: signed checkpoints of the event chain (checkpoint.h; issue 13) */
+    char *audit_signing_key_file;  /* Ed25519 PEM key; NULL: no checkpoints */
+    char *audit_checkpoint_file;   /* NULL: the database's path + ".checkpoints" */
+    int audit_checkpoint_seconds;  /* daemon: a checkpoint this often; default 3600 */
+    int audit_backfill_slack_seconds; /* events recorded later than this are back-filled */
 } Config;
 
 /* Load and validate `path`. NULL with CPR_ERROR_CONFIG naming file and key. */

@@ -36,7 +36,7 @@ typedef struct {
     gint64 id;
     char *target;    /* notify.NAME without "notify.", or OUTBOX_TARGET_ACK */
     gint64 case_id;  /* 0 = none (health pages) */
-    char *kind;      /* page | escalation | acknowledge | resolve | ack_mail | health */
+    char *kind;      /* page | escalation | acknowledge | resolve | ack_mail | health | checkpoint */
     char *dedup_key;
     char *payload;
     gint64 created_at;

@@ -15,6 +15,10 @@
 typedef struct Store Store;
 
 Store *store_open(const char *path, GError **error);
+/* Open an existing database read-only (an auditor's copy, a read-only
+ * directory): nothing is migrated or written. CPR_ERROR_STORE when the file is
+ * missing or its schema version is not this program's. */
+Store *store_open_readonly(const char *path, GError **error);
 void store_free(Store **store);
 
 /* The connection, for modules that keep their own tables (audit, outbox).

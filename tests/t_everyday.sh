@@ -49,7 +49,7 @@ for cmd in "list" "show 1" "deadlines" "audit verify" "audit export" "audit repo
     cpr $cmd >/dev/null 2>"$tmp/err"
     rc=$?
     check "$cmd on a missing database: exit 3, nothing created" \
-        sh -c "[ $rc -eq 3 ] && [ ! -e '$db' ] && grep -q 'no database' '$tmp/err'"
+        sh -c "[ $rc -eq 3 ] && [ ! -e '$db' ] && grep -q '$db' '$tmp/err'"
 done
 cpr status --json >"$tmp/status.json" 2>/dev/null
 rc=$?
@@ -61,7 +61,11 @@ check "status without a database: unknown, exit 3, nothing created" sh -c "
 check "ingest creates the database 0600 (umask 022)" [ "$(stat -c %a "$db")" = 600 ]
 
 # --- read-only commands read no secret file ---
-for cmd in "list" "list --json" "show 1" "show 1 --json" "deadlines" "status" "audit verify" \
+cpr status >/dev/null 2>"$tmp/err"
+rc=$?
+check "status reads no secret file (its monitoring verdict, no error)" sh -c "
+    [ $rc -le 2 ] && ! grep -q secret '$tmp/err'"
+for cmd in "list" "list --json" "show 1" "show 1 --json" "deadlines" "audit verify" \
     "audit export" "audit report" "consent list" "quarantine list" "draft 1"; do
     # shellcheck disable=SC2086
     cpr $cmd >/dev/null 2>"$tmp/err"

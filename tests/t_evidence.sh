@@ -95,6 +95,12 @@ for c in deadlines list "show $bug"; do
     check "$c on a damaged database exits 3 with SQLite's message" sh -c "[ $? -eq 3 ] && grep -q 'integer overflow' '$tmp/err'"
 done
 
+sqlite3 "$tmp/damaged.db" "INSERT INTO folders (folder) VALUES ('INBOX'); INSERT INTO outbox (target, kind, dedup_key, payload, created_at, next_attempt_at) VALUES ('hook', 'page', 'k1', '{}', 1, 1); ALTER TABLE outbox RENAME TO outbox_kept; CREATE VIEW outbox AS SELECT id, target, case_id, kind, dedup_key, payload, abs(-9223372036854775808) + created_at AS created_at, attempts, next_attempt_at, last_error, delivered_at, failed_at FROM outbox_kept; ALTER TABLE folders RENAME TO folders_kept; CREATE VIEW folders AS SELECT folder, uidvalidity, abs(-9223372036854775808) + last_uid AS last_uid, last_sync FROM folders_kept"
+for c in outbox status; do
+    "$bin" --config "$conf" --db "$tmp/damaged.db" $c >/dev/null 2>"$tmp/err"
+    check "$c on a damaged database exits 3 with SQLite's message" sh -c "[ $? -eq 3 ] && grep -q 'integer overflow' '$tmp/err'"
+done
+
 # --- migration from schema 2: old rows keep their v1 hashes ---
 cp "$CPR_FIXTURES/migration/v2.db" "$tmp/old.db"
 CPR_INTAKE_NOW=1749000000 "$bin" --config "$conf" --db "$tmp/old.db" event 1 note --note "after the upgrade" >/dev/null

@@ -14,9 +14,13 @@ cpr() { "$bin" --config "$CPR_FIXTURES/conf/samples.conf" --db "$db" "$@"; }
 
 export CPR_INTAKE_NOW=1749513600 # 2025-06-10T00:00:00Z
 cpr ingest "$CPR_FIXTURES"/samples/*.eml >/dev/null 2>&1
-# one clock met in time, one met late; the rest missed or still open
-cpr event CPR-2025-0001 preliminary_report_sent --at 2025-05-12T20:00:00Z --by alice >/dev/null
-cpr event CPR-2025-0002 revoked --at 2025-05-27T12:00:00Z --by bob >/dev/null
+# one clock met in time, one met late (each recorded when it happened), one met
+# in time but recorded days later (back-filled), one case found not to be an
+# incident (withdrawn); the rest missed or still open
+CPR_INTAKE_NOW=1747080000 cpr event CPR-2025-0001 preliminary_report_sent --at 2025-05-12T20:00:00Z --by alice >/dev/null
+CPR_INTAKE_NOW=1748347200 cpr event CPR-2025-0002 revoked --at 2025-05-27T12:00:00Z --by bob >/dev/null
+cpr event CPR-2025-0004 preliminary_report_sent --at "$(sqlite3 "$db" "SELECT strftime('%Y-%m-%dT%H:%M:%SZ', aware_at + 3600, 'unixepoch') FROM cases WHERE reference='CPR-2025-0004'")" --by carol >/dev/null
+cpr case incident CPR-2025-0002 no --rationale "the CAA record was added after issuance" >/dev/null
 cases=$(cpr list --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
 
 cpr audit report --format html >"$tmp/stdout.html" 2>"$tmp/err"
@@ -30,9 +34,10 @@ check "no script, no link or source, nothing from the network" \
     sh -c "! grep -Eiq '<script|https?:|src=|href=|@import|url\\(' '$tmp/report.html'"
 check "an inline <svg> timeline per case ($cases)" \
     [ "$(grep -c '<svg class="timeline"' "$tmp/report.html")" = "$cases" ]
-for s in met met_late missed open; do
+for s in met met_late missed withdrawn open; do
     check "status $s at a glance" grep -q "class=\"badge b-$s\">[a-z_]*: $s<" "$tmp/report.html"
 done
+check "a clock met by a back-filled event says so" grep -q "class=\"badge b-met\">[a-z_]*: met (back-filled)<" "$tmp/report.html"
 check "the receipt is on each timeline" [ "$(grep -c 'class="receipt"' "$tmp/report.html")" = "$cases" ]
 
 cpr audit report --json >"$tmp/report.json"

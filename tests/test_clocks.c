@@ -298,6 +298,31 @@ static void test_next_update_end_of_day(void)
                         {3, "bug_updated", T0 + 4 * D, 0, 0}};
     g_autoptr(GPtrArray) c2 = clocks_compute(&f, ev2, G_N_ELEMENTS(ev2));
     g_assert_cmpint(find(c2, "bug_update", 0)->due_at, ==, T0 + 11 * D);
+
+    /* a date only seen in mail (unconfirmed) may tighten, never relax */
+    ClockEvent later[] = {{1, "bug_filed", T0 + D, 0, 0, 0, FALSE},
+                          {2, "bug_update_due_set", T0 + 2 * D, 0, day, 0, TRUE}};
+    g_autoptr(GPtrArray) c3 = clocks_compute(&f, later, G_N_ELEMENTS(later));
+    g_assert_cmpint(find(c3, "bug_update", 0)->due_at, ==, T0 + 8 * D);
+    gint64 soon = T0 + 3 * D;
+    ClockEvent earlier[] = {{1, "bug_filed", T0 + D, 0, 0, 0, FALSE},
+                            {2, "bug_update_due_set", T0 + 2 * D, 0, soon, 0, TRUE}};
+    g_autoptr(GPtrArray) c4 = clocks_compute(&f, earlier, G_N_ELEMENTS(earlier));
+    g_assert_cmpint(find(c4, "bug_update", 0)->due_at, ==, soon + D - 1);
+}
+
+/* Back-filled: an answer written long after the time it claims marks the
+ * clock, whose status stays met. */
+static void test_backfilled(void)
+{
+    ClockFacts f = cpr(3);
+    ClockEvent ev[] = {{1, "preliminary_report_sent", T0 + 2 * H, 0, 0, T0 + 2 * H + 60, FALSE},
+                       {2, "revoked", T0 + 20 * H, 0, 0, T0 + 4 * D, FALSE}};
+    g_autoptr(GPtrArray) c = clocks_compute(&f, ev, G_N_ELEMENTS(ev));
+    const Clock *p = find(c, "cpr_preliminary_report", 0), *r = find(c, "revocation", 0);
+    g_assert_false(p->backfilled);
+    g_assert_true(r->backfilled);
+    g_assert_cmpint(clocks_status(r->due_at, r->met_at, r->withdrawn, T0 + 5 * D), ==, CLOCK_MET);
 }
 
 static void test_short_lived_and_foreign(void)
@@ -328,5 +353,6 @@ int main(int argc, char **argv)
     g_test_add_func("/clocks/questions", test_questions);
     g_test_add_func("/clocks/next-update-end-of-day", test_next_update_end_of_day);
     g_test_add_func("/clocks/short-lived-and-foreign", test_short_lived_and_foreign);
+    g_test_add_func("/clocks/backfilled", test_backfilled);
     return g_test_run();
 }

@@ -62,6 +62,14 @@ static const ConfigCase CASES[] = {
      "plain http:// is refused"},
     {"pagerduty key", CA "[notify.pd]\ntype=pagerduty\n", "routing_key_file: required"},
     {"not a key file", "this is not ini\n", "not a key-value pair"},
+    /* the signing key is read only by the commands that sign (issue 13) */
+    {"audit", CA "[audit]\nsigning_key_file=/nonexistent/audit.key\ncheckpoint_file=/tmp/x.cp\n"
+              "checkpoint_seconds=60\nbackfill_slack_seconds=600\n", NULL},
+    {"audit interval", CA "[audit]\ncheckpoint_seconds=0\n",
+     "[audit] checkpoint_seconds: expected a whole number"},
+    {"audit slack", CA "[audit]\nbackfill_slack_seconds=an hour\n",
+     "[audit] backfill_slack_seconds: expected a whole number"},
+    {"audit key", CA "[audit]\nkey=x\n", "[audit] key: unknown key"},
 };
 
 static void test_table(void)
@@ -120,6 +128,10 @@ static void test_values(void)
     g_assert_cmpint(cfg->n_escalate_at, ==, 4);
     g_assert_cmpuint(cfg->escalate_at[3], ==, 100);
     g_assert_cmpstr(cfg->bugzilla_product, ==, "CA Program");
+    g_assert_null(cfg->audit_signing_key_file);
+    g_assert_null(cfg->audit_checkpoint_file);
+    g_assert_cmpint(cfg->audit_checkpoint_seconds, ==, 3600);
+    g_assert_cmpint(cfg->audit_backfill_slack_seconds, ==, 3600);
     char *s = config_read_secret(secret, &error);
     g_assert_no_error(error);
     g_assert_cmpstr(s, ==, "s3cret");
