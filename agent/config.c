@@ -637,8 +637,7 @@ gboolean config_check_secrets(const Config *c, GError **error)
         !secret_check(c, "imap", "oauth2_client_secret_file", c->imap_oauth2_client_secret_file,
                       error) ||
         !secret_check(c, "bugzilla", "api_key_file", c->bugzilla_api_key_file, error) ||
-        !secret_check(c, "ack", "password_file", c->ack_password_file, error) ||
-        !secret_check(c, "audit", "signing_key_file", c->audit_signing_key_file, error))
+        !secret_check(c, "ack", "password_file", c->ack_password_file, error))
         return FALSE;
     for (guint i = 0; i < c->notify->len; i++) {
         const NotifyTarget *t = g_ptr_array_index(c->notify, i);
