@@ -97,6 +97,23 @@ int cli_status(CliContext *ctx, int argc, char **argv)
     if (!cli_parse_options("status", "", entries, &argc, &argv))
         return STATE_UNKNOWN; /* monitoring-plugins: a bad call is "unknown" */
     GError *error = NULL;
+    if (!g_file_test(cli_db_path(ctx), G_FILE_TEST_EXISTS)) {
+        /* No database: the daemon has never run, so nothing reads the
+         * mailbox: down (2). No database is made by looking. */
+        g_autoptr(JsonBuilder) nb = json_builder_new();
+        json_builder_begin_object(nb);
+        jsonutil_add_string(nb, "state", "down");
+        g_autofree char *why = g_strdup_printf("the daemon has never run (no database at %s)",
+                                               cli_db_path(ctx));
+        jsonutil_add_string(nb, "reason", why);
+        json_builder_end_object(nb);
+        g_autofree char *doc = jsonutil_builder_to_string(nb, TRUE);
+        if (json)
+            printf("%s\n", doc);
+        else
+            printf("state: down: %s\n", why);
+        return STATE_DOWN;
+    }
     Store *store = cli_store(ctx);
     if (!store)
         return CLI_STORE;

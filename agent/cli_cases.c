@@ -153,9 +153,12 @@ static void add_reason_json(JsonBuilder *b, const CaseFacts *f)
 int cli_list(CliContext *ctx, int argc, char **argv)
 {
     gboolean json = FALSE, open_only = FALSE, triage = FALSE;
+    g_autofree char *sort = NULL;
     GOptionEntry entries[] = {
         {"json", 0, 0, G_OPTION_ARG_NONE, &json, "a JSON array", NULL},
         {"open", 0, 0, G_OPTION_ARG_NONE, &open_only, "open cases only", NULL},
+        {"sort", 0, 0, G_OPTION_ARG_STRING, &sort, "deadline | aware (default) | reference",
+         "KEY"},
         {"triage", 0, 0, G_OPTION_ARG_NONE, &triage, "mail to a report address that opened no case, unreviewed", NULL},
         {NULL},
     };
@@ -163,13 +166,30 @@ int cli_list(CliContext *ctx, int argc, char **argv)
         return CLI_USAGE;
     if (triage)
         return cli_triage_list(ctx, json);
+    /* issue 18: the soonest next deadline first (cases without one last) */
+    static const char *const SORTS[][2] = {
+        {"aware", "SELECT id FROM cases WHERE (?1 = 0 OR status = 'open') ORDER BY aware_at, id"},
+        {"reference", "SELECT id FROM cases WHERE (?1 = 0 OR status = 'open') "
+                      "ORDER BY year, seq, id"},
+        {"deadline", "SELECT id, CASE WHEN status = 'open' THEN (SELECT min(k.due_at) FROM clocks k "
+                     "WHERE k.case_id = cases.id AND k.met_at IS NULL AND k.withdrawn = 0) END AS d "
+                     "FROM cases WHERE (?1 = 0 OR status = 'open') "
+                     "ORDER BY d IS NULL, d, aware_at, id"},
+    };
+    const char *sql = NULL;
+    for (gsize i = 0; i < G_N_ELEMENTS(SORTS); i++)
+        if (!g_strcmp0(sort ? sort : "aware", SORTS[i][0]))
+            sql = SORTS[i][1];
+    if (!sql) {
+        cli_error("list: --sort must be deadline, aware or reference, not \"%s\"", sort);
+        return CLI_USAGE;
+    }
+    gboolean colour = !json && cli_colour();
     Store *store = cli_store(ctx);
     if (!store)
         return CLI_STORE;
     GError *error = NULL;
-    sqlite3_stmt *st = store_prepare(
-        store,
-        "SELECT id FROM cases WHERE (?1 = 0 OR status = 'open') ORDER BY aware_at, id", &error);
+    sqlite3_stmt *st = store_prepare(store, sql, &error);
     if (!st) {
         cli_error("%s", error->message);
         g_error_free(error);
@@ -239,6 +259,7 @@ int cli_list(CliContext *ctx, int argc, char **argv)
             } else {
                 json_builder_add_null_value(b);
             }
+            jsonutil_add_bool(b, "overdue", has_next && !g_strcmp0(status, "missed"));
             json_builder_end_object(b);
         } else {
             g_autofree char *left = has_next ? timefmt_left(due - ctx->now) : g_strdup("-");
@@ -249,9 +270,12 @@ int cli_list(CliContext *ctx, int argc, char **argv)
                                                                g_strcmp0(status, "missed") ? ""
                                                                                            : " (MISSED)")
                                              : g_strdup("-");
-            printf("%-4" G_GINT64_FORMAT " %-14s %-18s %-15s %-22s %-12s %-20s %-6s %-29s %s\n",
-                   c->id, c->reference, c->kind, c->problem, reason, f.incident, aware, c->status,
-                   next, left);
+            /* overdue: marked in the text, and red on a terminal without NO_COLOR */
+            gboolean overdue = has_next && !g_strcmp0(status, "missed");
+            printf("%s%-4" G_GINT64_FORMAT " %-14s %-18s %-15s %-22s %-12s %-20s %-6s %-29s %s%s\n",
+                   colour && overdue ? "\033[1;31m" : "", c->id, c->reference, c->kind,
+                   c->problem, reason, f.incident, aware, c->status, next, left,
+                   colour && overdue ? "\033[0m" : "");
         }
         case_facts_clear(&f);
     }
@@ -351,6 +375,13 @@ static gboolean add_clocks(Store *store, JsonBuilder *b, GString *text, gint64 c
         jsonutil_add_time(b, "met_at", met, TRUE);
         jsonutil_add_string(b, "status", clocks_status_name(status));
         jsonutil_add_bool(b, "backfilled", sqlite3_column_int(st, 7) != 0);
+        gint64 late = status == CLOCK_MET_LATE || status == CLOCK_MISSED
+                          ? cli_clock_lateness(due, met, withdrawn, now) : 0;
+        json_builder_set_member_name(b, "late_seconds"); /* issue 18: how late */
+        if (late > 0)
+            json_builder_add_int_value(b, late);
+        else
+            json_builder_add_null_value(b);
         jsonutil_add_string(b, "rule", rule);
         json_builder_set_member_name(b, "ref");
         if (ref > 0)
@@ -362,10 +393,15 @@ static gboolean add_clocks(Store *store, JsonBuilder *b, GString *text, gint64 c
                                         : g_strdup(clock);
         g_autofree char *due_s = timefmt_rfc3339(due);
         g_autofree char *state = NULL;
-        if (met)
+        if (met && late > 0) {
+            g_autofree char *met_s = timefmt_rfc3339(met);
+            g_autofree char *span = timefmt_left(-late);
+            state = g_strdup_printf("%s (late %s)", met_s, span + strlen("overdue "));
+        } else if (met) {
             state = timefmt_rfc3339(met);
-        else if (status == CLOCK_OPEN || status == CLOCK_MISSED)
+        } else if (status == CLOCK_OPEN || status == CLOCK_MISSED) {
             state = timefmt_left(due - now);
+        }
         g_string_append_printf(text, "  %-34s due %-20s %-9s %-22s %s%s\n", name, due_s,
                                clocks_status_name(status), state ? state : "",
                                rule ? rule : "",
@@ -403,6 +439,7 @@ int cli_show(CliContext *ctx, int argc, char **argv)
     g_autofree char *aware = timefmt_rfc3339(c->aware_at);
     g_string_append_printf(text, "%s (case %" G_GINT64_FORMAT ")  %s  %s/%s\n", c->reference,
                            c->id, c->status, c->kind, c->problem);
+    g_string_append_printf(text, "subject   %s\n", c->title ? c->title : "-");
     g_string_append_printf(text, "aware     %s (from %s)\n", aware, c->aware_source);
     const ReasonRow *row = reasons_row(f.reason);
     if (row)
@@ -446,7 +483,7 @@ int cli_show(CliContext *ctx, int argc, char **argv)
 
     sqlite3_stmt *st = store_prepare(
         store,
-        "SELECT message_id, aware_at, kind, source, quarantined, subject, rules FROM messages "
+        "SELECT message_id, aware_at, kind, source, quarantined, subject, rules, raw FROM messages "
         "WHERE case_id = ? ORDER BY aware_at, id", &error);
     if (!st)
         return cli_fail("show", error);
@@ -467,9 +504,20 @@ int cli_show(CliContext *ctx, int argc, char **argv)
             jsonutil_add_string(b, "subject", (const char *)sqlite3_column_text(st, 5));
             /* issue 11: the classification rules that fired (none stored before) */
             jsonutil_add_array_text(b, "rules", (const char *)sqlite3_column_text(st, 6));
+            /* senders: the CA's own terminal sees who wrote (issue 18) */
+            g_autofree char *from = NULL, *reply_to = NULL;
+            cli_message_senders(sqlite3_column_blob(st, 7), (gsize)sqlite3_column_bytes(st, 7),
+                                &from, &reply_to);
+            jsonutil_add_string(b, "from", from);
+            jsonutil_add_string(b, "reply_to", reply_to);
             json_builder_end_object(b);
             g_string_append_printf(text, "  %s  %-10s %s\n", at, sqlite3_column_text(st, 2),
                                    sqlite3_column_text(st, 3));
+            const char *subject = (const char *)sqlite3_column_text(st, 5);
+            g_string_append_printf(text, "      subject: %s\n      from: %s\n",
+                                   subject ? subject : "-", from ? from : "-");
+            if (reply_to)
+                g_string_append_printf(text, "      reply-to: %s\n", reply_to);
         }
     }
     if (rc_step == STORE_ERROR)
@@ -507,11 +555,15 @@ int cli_show(CliContext *ctx, int argc, char **argv)
                             recorded - sqlite3_column_int64(st, 1) > ctx->cfg->audit_backfill_slack_seconds;
             jsonutil_add_time(b, "recorded_at", recorded, TRUE);
             jsonutil_add_bool(b, "backfilled", back);
+            g_autofree char *note = cli_event_note((const char *)sqlite3_column_text(st, 4));
+            jsonutil_add_string(b, "note", note);
             json_builder_end_object(b);
             g_autofree char *rec = back ? timefmt_rfc3339(recorded) : NULL;
             g_string_append_printf(text, "  %s  %-26s by %s%s%s%s\n", at, sqlite3_column_text(st, 3),
                                    sqlite3_column_text(st, 2), back ? "  (back-filled: recorded " : "",
                                    back ? rec : "", back ? ")" : "");
+            if (note)
+                g_string_append_printf(text, "      note: %s\n", note);
         }
     }
     if (rc_step == STORE_ERROR)

@@ -39,11 +39,33 @@ int cli_fail(const char *cmd, GError *error)
     return rc;
 }
 
+const char *cli_db_path(const CliContext *ctx)
+{
+    return ctx->db_path ? ctx->db_path : ctx->cfg->store_path;
+}
+
+gboolean cli_secrets_ok(CliContext *ctx, const char *cmd)
+{
+    GError *error = NULL;
+    if (config_check_secrets(ctx->cfg, &error))
+        return TRUE;
+    cli_error("%s: %s", cmd, error->message);
+    g_error_free(error);
+    return FALSE;
+}
+
 Store *cli_store(CliContext *ctx)
 {
     if (ctx->store)
         return ctx->store;
-    const char *path = ctx->db_path ? ctx->db_path : ctx->cfg->store_path;
+    const char *path = cli_db_path(ctx);
+    /* Only the commands that store something create the database; the others
+     * read: a missing file is an error, never a new empty database. */
+    if (!ctx->create_db && !g_file_test(path, G_FILE_TEST_EXISTS)) {
+        cli_error("%s: no database (ingest or run creates it; --db or [store] path names it)",
+                  path);
+        return NULL;
+    }
     GError *error = NULL;
     ctx->store = store_open(path, &error);
     if (!ctx->store) {

@@ -11,7 +11,7 @@
 
 static const char CONSENT_USAGE[] =
     "consent grant EMAIL [--name N] --evidence TEXT | consent revoke EMAIL | "
-    "consent list [--json]";
+    "consent list [--all] [--json]";
 
 static int consent_grant_cmd(CliContext *ctx, int argc, char **argv)
 {
@@ -34,9 +34,12 @@ static int consent_grant_cmd(CliContext *ctx, int argc, char **argv)
                   "being named)");
         return CLI_USAGE;
     }
+    ctx->create_db = TRUE; /* consent may be recorded before any mail */
     Store *store = cli_store(ctx);
     if (!store)
         return CLI_STORE;
+    if (!by)
+        by = cli_user_name();
     GError *error = NULL;
     if (!consent_grant(store, argv[1], name, evidence, by, ctx->now, &error))
         return cli_fail("consent grant", error);
@@ -61,6 +64,8 @@ static int consent_revoke_cmd(CliContext *ctx, int argc, char **argv)
     Store *store = cli_store(ctx);
     if (!store)
         return CLI_STORE;
+    if (!by)
+        by = cli_user_name();
     GError *error = NULL;
     if (!consent_revoke(store, argv[1], by, ctx->now, &error))
         return cli_fail("consent revoke", error);
@@ -69,11 +74,55 @@ static int consent_revoke_cmd(CliContext *ctx, int argc, char **argv)
     return CLI_OK;
 }
 
+/* `consent list --all`: every grant and revocation with its evidence. */
+static int consent_history_print(Store *store, gboolean json)
+{
+    GError *error = NULL;
+    g_autoptr(GPtrArray) list = consent_history(store, &error);
+    if (!list)
+        return cli_fail("consent list", error);
+    if (json) {
+        g_autoptr(JsonBuilder) b = json_builder_new();
+        json_builder_begin_array(b);
+        for (guint i = 0; i < list->len; i++) {
+            const ConsentChange *c = g_ptr_array_index(list, i);
+            json_builder_begin_object(b);
+            jsonutil_add_int(b, "id", c->id);
+            jsonutil_add_string(b, "email", c->email);
+            jsonutil_add_string(b, "action", c->action);
+            jsonutil_add_string(b, "name", c->name);
+            jsonutil_add_string(b, "evidence", c->evidence);
+            jsonutil_add_time(b, "at", c->at, TRUE);
+            jsonutil_add_string(b, "by", c->actor);
+            json_builder_end_object(b);
+        }
+        json_builder_end_array(b);
+        g_autofree char *s = jsonutil_builder_to_string(b, TRUE);
+        printf("%s\n", s);
+        return CLI_OK;
+    }
+    printf("%-36s %-7s %-20s %-12s %s\n", "EMAIL", "ACTION", "AT (UTC)", "BY",
+           "NAME / EVIDENCE");
+    for (guint i = 0; i < list->len; i++) {
+        const ConsentChange *c = g_ptr_array_index(list, i);
+        g_autofree char *at = timefmt_rfc3339(c->at);
+        if (!strcmp(c->action, "grant"))
+            printf("%-36s %-7s %-20s %-12s %s / %s\n", c->email, c->action, at,
+                   c->actor ? c->actor : "-", c->name ? c->name : "-",
+                   c->evidence ? c->evidence : "-");
+        else
+            printf("%-36s %-7s %-20s %-12s\n", c->email, c->action, at,
+                   c->actor ? c->actor : "-");
+    }
+    return CLI_OK;
+}
+
 static int consent_list_cmd(CliContext *ctx, int argc, char **argv)
 {
-    gboolean json = FALSE;
+    gboolean json = FALSE, all = FALSE;
     GOptionEntry entries[] = {
         {"json", 0, 0, G_OPTION_ARG_NONE, &json, "a JSON array", NULL},
+        {"all", 0, 0, G_OPTION_ARG_NONE, &all, "every grant and revocation, with evidence", NULL},
         {NULL},
     };
     if (!cli_parse_options("consent list", "", entries, &argc, &argv))
@@ -85,6 +134,8 @@ static int consent_list_cmd(CliContext *ctx, int argc, char **argv)
     Store *store = cli_store(ctx);
     if (!store)
         return CLI_STORE;
+    if (all)
+        return consent_history_print(store, json);
     GError *error = NULL;
     g_autoptr(GPtrArray) list = consent_list(store, &error);
     if (!list)

@@ -280,6 +280,8 @@ int cli_file(CliContext *ctx, int argc, char **argv)
         cli_error("file: expected one CASE (number or CPR-YYYY-NNNN)");
         return CLI_USAGE;
     }
+    if (!cli_secrets_ok(ctx, "file"))
+        return CLI_USAGE;
     Store *store = cli_store(ctx);
     if (!store)
         return CLI_STORE;

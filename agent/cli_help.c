@@ -24,11 +24,14 @@ static const HelpText HELP[] = {
      "failed or was quarantined.\n\n"
      "  --json             one JSON object per message, one per line\n"},
     {"list", "Cases with kind, problem, BR 4.9.1.1 reason, incident state, aware_at, next\n"
-             "deadline (marked when missed) and time left.\n\n"
+             "deadline (marked (MISSED) when overdue, in red on a terminal unless NO_COLOR is\n"
+             "set) and time left.\n\n"
              "  --json             a JSON array\n"
-             "  --open             open cases only\n"},
-    {"show", "One case (number or CPR-YYYY-NNNN): reason, incident state, bug, linked cases,\n"
-             "messages, identifiers, clocks (status, rule), events (recorded_at, back-filled).\n\n"
+             "  --open             open cases only\n"
+             "  --sort KEY         deadline (soonest first) | aware (default) | reference\n"},
+    {"show", "One case (number or CPR-YYYY-NNNN): subject, reason, incident state, bug,\n"
+             "linked cases, messages with their senders (From, Reply-To), identifiers, clocks\n"
+             "(status, rule, how late), events (recorded_at, back-filled, note).\n\n"
              "  --json             one JSON object\n"},
     {"deadlines", "Open and missed clocks of open cases, soonest first (never a withdrawn one).\n\n"
                   "  --json             a JSON array\n"},
@@ -62,7 +65,21 @@ static const HelpText HELP[] = {
      "The registry of reporters who agreed to be named in public reports.\n\n"
      "  consent grant EMAIL [--name N] --evidence TEXT [--by NAME]\n"
      "  consent revoke EMAIL [--by NAME]\n"
-     "  consent list [--json]\n"},
+     "  consent list [--all] [--json]   the current state; --all: every grant and\n"
+     "                                  revocation with its evidence\n"},
+    {"quarantine",
+     "Messages kept whole because they could not be parsed cleanly.\n\n"
+     "  quarantine list [--json]\n"
+     "  quarantine show ID [--json]\n"
+     "  quarantine export ID [--output FILE]   the raw bytes; FILE is new, mode 0600\n"},
+    {"check-config",
+     "Validate the configuration and its secret files (exit 2 when invalid), then try\n"
+     "every connection without side effects, one line per check: IMAP login and\n"
+     "EXAMINE of each folder, Bugzilla GET /rest/whoami, each notify target (DNS, TCP,\n"
+     "TLS, an HTTP HEAD or SMTP EHLO; nothing is sent), the [ack] SMTP server. Exit 0\n"
+     "when all pass, 1 naming what failed.\n\n"
+     "  --print            the effective configuration, defaults included, without\n"
+     "                     secrets (secret files by path only)\n"},
     {"status",
      "Intake health: per folder the last UID and sync, the connection, the last error,\n"
      "the outbox backlog, quarantined messages; and a verdict `state` with its\n"

@@ -106,6 +106,7 @@ int cli_ingest(CliContext *ctx, int argc, char **argv)
         cli_error("ingest: expected at least one PATH (a file, Maildir, mbox, directory or -)");
         return CLI_USAGE;
     }
+    ctx->create_db = TRUE;
     Store *store = cli_store(ctx);
     if (!store)
         return CLI_STORE;

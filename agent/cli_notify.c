@@ -47,6 +47,9 @@ int cli_notify_run(CliContext *ctx, int argc, char **argv)
     /* delivers with secrets (keys, SMTP passwords) in memory: no core dump */
     if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
         g_warning("event=set_dumpable_failed error=\"%s\"", g_strerror(errno));
+    if (!cli_secrets_ok(ctx, "notify-run"))
+        return CLI_USAGE;
+    ctx->create_db = TRUE;
     /* disk nearly full: paged without the database, before anything else;
      * pending deliveries still go out (they write little) */
     const char *db_path = ctx->db_path ? ctx->db_path : ctx->cfg->store_path;

@@ -417,10 +417,8 @@ static gboolean check_value(GKeyFile *kf, const char *file, const char *group, c
         break;
     }
     case K_SECRET:
-        if (!secret_file_ok(v, error)) {
-            g_prefix_error(error, "%s: [%s] %s: ", file, group, key);
-            return FALSE;
-        }
+        /* Read lazily: only the commands that use a secret check its file
+         * (config_check_secrets), so read-only commands need none. */
         break;
     case K_FILE:
         if (!g_file_test(v, G_FILE_TEST_IS_REGULAR) || access(v, R_OK) != 0)
@@ -756,4 +754,34 @@ Config *config_load(const char *path, GError **error)
 err:
     config_free(&c);
     return NULL;
+}
+
+static gboolean secret_check(const Config *c, const char *group, const char *key,
+                             const char *path, GError **error)
+{
+    if (!path || secret_file_ok(path, error))
+        return TRUE;
+    g_prefix_error(error, "%s: [%s] %s: ", c->path, group, key);
+    return FALSE;
+}
+
+gboolean config_check_secrets(const Config *c, GError **error)
+{
+    if (!secret_check(c, "imap", "password_file", c->imap_password_file, error) ||
+        !secret_check(c, "imap", "oauth2_token_file", c->imap_oauth2_token_file, error) ||
+        !secret_check(c, "imap", "oauth2_refresh_token_file", c->imap_oauth2_refresh_token_file,
+                      error) ||
+        !secret_check(c, "imap", "oauth2_client_secret_file", c->imap_oauth2_client_secret_file,
+                      error) ||
+        !secret_check(c, "bugzilla", "api_key_file", c->bugzilla_api_key_file, error) ||
+        !secret_check(c, "ack", "password_file", c->ack_password_file, error))
+        return FALSE;
+    for (guint i = 0; i < c->notify->len; i++) {
+        const NotifyTarget *t = g_ptr_array_index(c->notify, i);
+        g_autofree char *group = g_strdup_printf("notify.%s", t->name);
+        const char *key = g_strcmp0(t->type, "pagerduty") == 0 ? "routing_key_file" : "secret_file";
+        if (!secret_check(c, group, key, t->key_file, error))
+            return FALSE;
+    }
+    return TRUE;
 }

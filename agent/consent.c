@@ -1,8 +1,9 @@
 /* consent.c - the consent registry (see consent.h).
  *
- * The consent table keeps one row per address; a grant after a revocation
- * overwrites the row, and the events table keeps the history (who granted
- * what, when, on which evidence), hash-chained like every other change. */
+ * The consent table keeps the current state, one row per address; every
+ * grant and revocation is also a row of consent_history (who, when, on which
+ * evidence), so a later grant never erases the evidence of an earlier one.
+ * The events table records the same changes, hash-chained. */
 #include <string.h>
 
 #include "consent.h"
@@ -105,6 +106,26 @@ static char *event_details(const char *email, const char *name, const char *evid
     return jsonutil_builder_to_string(b, FALSE);
 }
 
+static gboolean history_add(Store *store, const char *email, const char *action,
+                            const char *name, const char *evidence, const char *actor,
+                            gint64 now, GError **error)
+{
+    sqlite3_stmt *st = store_prepare(
+        store,
+        "INSERT INTO consent_history (email, action, name, evidence, at, actor) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        error);
+    if (!st)
+        return FALSE;
+    sqlite3_bind_text(st, 1, email, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, action, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, name, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 4, evidence, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 5, now);
+    sqlite3_bind_text(st, 6, actor, -1, SQLITE_TRANSIENT);
+    return store_step_done(store, st, error);
+}
+
 gboolean consent_grant(Store *store, const char *email, const char *name, const char *evidence,
                        const char *actor, gint64 now, GError **error)
 {
@@ -144,6 +165,8 @@ gboolean consent_grant(Store *store, const char *email, const char *name, const 
         sqlite3_bind_text(st, 3, clean_evidence, -1, SQLITE_TRANSIENT);
         sqlite3_bind_int64(st, 4, now);
         ok = store_step_done(store, st, error) &&
+             history_add(store, addr, "grant", clean_name, clean_evidence,
+                         actor ? actor : "operator", now, error) &&
              store_event_append(store, now, actor ? actor : "operator", 0, "consent_granted",
                                 details, error);
     }
@@ -176,7 +199,8 @@ gboolean consent_revoke(Store *store, const char *email, const char *actor, gint
         g_set_error(error, CPR_ERROR, CPR_ERROR_INPUT, "no consent in force for %s", addr);
         goto out;
     }
-    ok = store_event_append(store, now, actor ? actor : "operator", 0, "consent_revoked", details,
+    ok = history_add(store, addr, "revoke", NULL, NULL, actor ? actor : "operator", now, error) &&
+         store_event_append(store, now, actor ? actor : "operator", 0, "consent_revoked", details,
                             error);
 out:
     if (!ok) {
@@ -257,4 +281,52 @@ ConsentEntry *consent_lookup(Store *store, const char *email, GError **error)
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         store_set_error(store, error, "cannot read consent");
     return e;
+}
+
+void consent_change_free(ConsentChange **change)
+{
+    if (!change || !*change)
+        return;
+    g_free((*change)->email);
+    g_free((*change)->action);
+    g_free((*change)->name);
+    g_free((*change)->evidence);
+    g_free((*change)->actor);
+    g_free(*change);
+    *change = NULL;
+}
+
+static void consent_change_destroy(gpointer p)
+{
+    ConsentChange *c = p;
+    consent_change_free(&c);
+}
+
+GPtrArray *consent_history(Store *store, GError **error)
+{
+    sqlite3_stmt *st = store_prepare(
+        store, "SELECT id, email, action, name, evidence, at, actor FROM consent_history "
+               "ORDER BY email, id", error);
+    if (!st)
+        return NULL;
+    GPtrArray *list = g_ptr_array_new_with_free_func(consent_change_destroy);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        ConsentChange *c = g_new0(ConsentChange, 1);
+        c->id = sqlite3_column_int64(st, 0);
+        c->email = column_dup(st, 1);
+        c->action = column_dup(st, 2);
+        c->name = column_dup(st, 3);
+        c->evidence = column_dup(st, 4);
+        c->at = sqlite3_column_int64(st, 5);
+        c->actor = column_dup(st, 6);
+        g_ptr_array_add(list, c);
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) {
+        store_set_error(store, error, "cannot read consent history");
+        g_ptr_array_unref(list);
+        return NULL;
+    }
+    return list;
 }

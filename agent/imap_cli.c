@@ -49,6 +49,8 @@ int cli_run(CliContext *ctx, int argc, char **argv)
         cli_error("run: %s has no [imap] section with a url", ctx->config_path);
         return CLI_USAGE;
     }
+    if (!cli_secrets_ok(ctx, "run"))
+        return CLI_USAGE;
     /* Before the store is opened and before connecting anywhere: with the
      * disk nearly full, page through a path that writes nothing (SPEC 3.3). */
     guint64 free_mb = 0;
@@ -71,6 +73,7 @@ int cli_run(CliContext *ctx, int argc, char **argv)
         g_error_free(error);
         return busy ? CLI_FAILED : CLI_STORE;
     }
+    ctx->create_db = TRUE;
     Store *store = cli_store(ctx);
     if (!store) {
         close(lock_fd);

@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <gmime/gmime.h>
 
@@ -43,6 +44,8 @@ static const Command COMMANDS[] = {
     {"classify", cli_classify, "classify [--explain] FILE...     kind, problem, reason and the rules that fired; stores nothing"},
     {"triage", cli_triage, "triage done MESSAGE_ID... [--note T]  record the review of mail that opened no case"},
     {"outbox", cli_outbox, "outbox [--json]                 notifications: pending, delivered, failed"},
+    {"quarantine", cli_quarantine, "quarantine list [--json] | show ID [--json] | export ID [--output FILE]"},
+    {"check-config", cli_check_config, "check-config [--print]          validate, then try every connection"},
 };
 
 static void usage(FILE *out)
@@ -58,6 +61,8 @@ static void usage(FILE *out)
 int main(int argc, char **argv)
 {
     setlocale(LC_ALL, "");
+    /* Databases, exports and checkpoints hold reporters' mail: 0600. */
+    umask(077);
     /* A peer that hangs up must be an error return, not a dead daemon. */
     signal(SIGPIPE, SIG_IGN);
     logging_init(); /* one log format for every command (logging.h) */

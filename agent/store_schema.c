@@ -214,6 +214,25 @@ static const char *const MIGRATIONS[] = {
     "  reviewed_at INTEGER NOT NULL,"
     "  by TEXT NOT NULL,"
     "  note TEXT);",
+
+    /* 6 -> 7: consent keeps its history (issue 18). `consent` stays the
+     * current state per address; every grant and revocation is also a row
+     * of consent_history, so a second grant no longer erases the evidence of
+     * the first. Existing rows become their grant (and revocation). */
+    "CREATE TABLE consent_history ("
+    "  id INTEGER PRIMARY KEY,"
+    "  email TEXT NOT NULL,"
+    "  action TEXT NOT NULL CHECK (action IN ('grant','revoke')),"
+    "  name TEXT,"
+    "  evidence TEXT,"                          /* NULL for revocations */
+    "  at INTEGER NOT NULL,"
+    "  actor TEXT);"                            /* NULL: rows from before the history */
+    "CREATE INDEX consent_history_email ON consent_history(email, id);"
+    "INSERT INTO consent_history (email, action, name, evidence, at)"
+    "  SELECT email, 'grant', name, evidence, granted_at FROM consent ORDER BY granted_at, email;"
+    "INSERT INTO consent_history (email, action, at)"
+    "  SELECT email, 'revoke', revoked_at FROM consent WHERE revoked_at IS NOT NULL"
+    "  ORDER BY revoked_at, email;",
 };
 
 guint store_schema_version(void)

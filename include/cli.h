@@ -23,10 +23,18 @@ typedef struct {
     Config *cfg;         /* loaded by main before dispatch */
     Store *store;        /* opened on first use by cli_store() */
     gint64 now;          /* CPR_INTAKE_NOW (tests) or the real time */
+    gboolean create_db;  /* set by commands that store (ingest, run, ...) */
 } CliContext;
 
-/* Open the store on first use; NULL after printing the error. */
+/* Open the store on first use; NULL after printing the error. A missing
+ * database is an error unless ctx->create_db (read-only commands never make
+ * one). */
 Store *cli_store(CliContext *ctx);
+/* --db, else [store] path. */
+const char *cli_db_path(const CliContext *ctx);
+/* config_check_secrets() for a command that reads secrets; FALSE after
+ * printing "<cmd>: <why>" (the caller returns CLI_USAGE). */
+gboolean cli_secrets_ok(CliContext *ctx, const char *cmd);
 /* Print an error for people: "cpr-intake: <message>". */
 void cli_error(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
 /* The exit status for an error from a lower layer. */
@@ -41,6 +49,18 @@ gboolean cli_parse_options(const char *cmd, const char *params, GOptionEntry *en
 /* cases_load() for command `cmd`: NULL after printing the error, with the
  * exit status in *status_r. */
 CaseRow *cli_case_load(Store *store, const char *cmd, const char *key, int *status_r);
+
+/* cli_show_extra.c: From and Reply-To of a raw message as display text
+ * ("Name <addr>"), NULL when absent; callers free. For the CA's terminal
+ * only: public outputs are redacted elsewhere. */
+void cli_message_senders(const guint8 *raw, gsize len, char **from_r, char **reply_to_r);
+/* The "note" of an event's details JSON, or NULL. Caller frees. */
+char *cli_event_note(const char *details_json);
+/* How late a clock is or was: met_at (or now while unmet) past due_at, in
+ * seconds; 0 when on time or withdrawn unmet. */
+gint64 cli_clock_lateness(gint64 due_at, gint64 met_at, gboolean withdrawn, gint64 now);
+/* TRUE when stdout is a terminal and NO_COLOR is not set. */
+gboolean cli_colour(void);
 
 int cli_ingest(CliContext *ctx, int argc, char **argv);
 int cli_list(CliContext *ctx, int argc, char **argv);
@@ -64,6 +84,8 @@ int cli_classify(CliContext *ctx, int argc, char **argv); /* cli_classify.c */
 int cli_triage(CliContext *ctx, int argc, char **argv);    /* cli_triage.c: `triage done` */
 int cli_triage_list(CliContext *ctx, gboolean json);       /* cli_triage.c: `list --triage` */
 int cli_case_open(CliContext *ctx, int argc, char **argv); /* cli_triage.c: `case open` */
+int cli_quarantine(CliContext *ctx, int argc, char **argv);   /* cli_quarantine.c */
+int cli_check_config(CliContext *ctx, int argc, char **argv); /* cli_check.c */
 int cli_audit_report(CliContext *ctx, int argc, char **argv); /* cli_notify.c: `audit report` */
 
 #endif

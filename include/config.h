@@ -119,6 +119,12 @@ typedef struct {
 Config *config_load(const char *path, GError **error);
 void config_free(Config **cfg);
 
+/* Check every configured secret file (exists, regular, not group- or
+ * world-readable). config_load() reads none: the commands that use secrets
+ * (run, file, notify-run, check-config) call this first (SPEC 3.3).
+ * CPR_ERROR_CONFIG naming the file and [section] key. */
+gboolean config_check_secrets(const Config *cfg, GError **error);
+
 /* The [ca] section as classify.h wants it; lent from cfg. */
 CaIdentity config_ca_identity(const Config *cfg);
 

@@ -25,8 +25,9 @@ void consent_entry_free(ConsentEntry **entry);
  * dotted domain, no spaces or brackets, at most 254 bytes). */
 gboolean consent_email_valid(const char *email);
 
-/* Record consent for `email` (normalised to lower case), replacing an earlier
- * or revoked grant. `evidence` is required (non-blank); `name` may be NULL.
+/* Record consent for `email` (normalised to lower case): the current state
+ * becomes this grant; the earlier grants and revocations stay in the
+ * history. `evidence` is required (non-blank); `name` may be NULL.
  * CPR_ERROR_INPUT on a bad address, a missing evidence or an over-long field;
  * CPR_ERROR_STORE otherwise. Runs its own transaction. */
 gboolean consent_grant(Store *store, const char *email, const char *name, const char *evidence,
@@ -48,5 +49,23 @@ GStrv consent_active_emails(Store *store, GError **error);
 /* The consent in force for `email`, or NULL (with *error unset) when none.
  * Caller frees. */
 ConsentEntry *consent_lookup(Store *store, const char *email, GError **error);
+
+/* One row of the history: a grant (with its name and evidence) or a
+ * revocation, never changed once written. */
+typedef struct {
+    gint64 id;
+    char *email;
+    char *action;   /* "grant" | "revoke" */
+    char *name;     /* grants: NULL = as in their mail */
+    char *evidence; /* grants */
+    gint64 at;
+    char *actor;    /* NULL for rows carried over from before the history */
+} ConsentChange;
+
+void consent_change_free(ConsentChange **change);
+
+/* Every grant and revocation, by address then in the order recorded. Caller
+ * frees the array. NULL with error. */
+GPtrArray *consent_history(Store *store, GError **error);
 
 #endif

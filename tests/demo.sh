@@ -50,7 +50,7 @@ sed -e "s|^url=.*|url=imaps://127.0.0.1:$IMAPS_PORT|" \
     -e "s|^user=.*|user=$IMAP_USER|" \
     -e "s|^password_file=.*|password_file=$IMAP_PASSWORD_FILE|" \
     -e "s|^#ca_file=.*|ca_file=$CA_FILE|" \
-    -e "s|^path=.*|path=$T/cpr-intake.db|" \
+    -e "s|^#*path=.*|path=$T/cpr-intake.db|" \
     "$top/conf/cpr-intake.conf" >"$T/cpr-intake.conf"
 grep -A8 '^\[imap\]' "$T/cpr-intake.conf" | sed 's/^/  /'
 

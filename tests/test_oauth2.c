@@ -264,6 +264,9 @@ static void test_config(void)
         g_autofree char *path = write_file(name, body->str, 0644);
         GError *error = NULL;
         Config *cfg = config_load(path, &error);
+        /* secret files are checked by the commands that read them (issue 18) */
+        if (cfg && CONFIGS[i].error && !config_check_secrets(cfg, &error))
+            config_free(&cfg);
         g_test_message("%s: %s", CONFIGS[i].name, error ? error->message : "loads");
         if (!CONFIGS[i].error) {
             g_assert_no_error(error);
