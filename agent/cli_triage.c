@@ -84,6 +84,39 @@ int cli_triage_list(CliContext *ctx, gboolean json)
         cli_error("list --triage: %s", sqlite3_errmsg(store_db(store)));
         return CLI_STORE;
     }
+    /* Deadlines that had passed before the database was upgraded to the
+     * obligations model (issue 10): they opened nothing and paged no one, so
+     * a person sees them here. */
+    st = store_prepare(store,
+                       "SELECT c.reference, x.clock, x.ref, x.due_at FROM clock_misses x "
+                       "JOIN cases c ON c.id = x.case_id WHERE x.premigration = 1 "
+                       "AND c.status = 'open' ORDER BY x.due_at, c.id, x.clock",
+                       &error);
+    if (!st)
+        return cli_fail("list --triage", error);
+    gboolean header = FALSE;
+    while ((rc = store_step(store, st, &error)) == STORE_ROW) {
+        g_autofree char *due = timefmt_rfc3339(sqlite3_column_int64(st, 3));
+        const char *ref = (const char *)sqlite3_column_text(st, 0);
+        const char *clock = (const char *)sqlite3_column_text(st, 1);
+        if (json) {
+            json_builder_begin_object(b);
+            jsonutil_add_string(b, "item", "deadline_passed_before_upgrade");
+            jsonutil_add_string(b, "case_reference", ref);
+            jsonutil_add_string(b, "clock", clock);
+            if (sqlite3_column_int64(st, 2) > 0)
+                jsonutil_add_int(b, "ref", sqlite3_column_int64(st, 2));
+            jsonutil_add_string(b, "due_at", due);
+            json_builder_end_object(b);
+        } else {
+            if (!header)
+                printf("\ndeadlines that had passed before the upgrade (they opened nothing):\n");
+            header = TRUE;
+            printf("%s  %-14s %s\n", due, ref, clock);
+        }
+    }
+    if (rc == STORE_ERROR)
+        return cli_fail("list --triage", error);
     json_builder_end_array(b);
     if (json) {
         g_autofree char *out = jsonutil_builder_to_string(b, TRUE);

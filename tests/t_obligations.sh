@@ -255,6 +255,13 @@ assert any(e['type']=='clocks_migrated' for e in d['events'])
 old notify-run --once >/dev/null 2>&1
 check "migration: deadlines passed before the upgrade open nothing and page no one" sh -c \
     "[ $(sqlite3 "$tmp/old.db" "SELECT count(*) FROM cases WHERE kind='delayed_revocation'") -eq 0 ] && [ $(sqlite3 "$tmp/old.db" "SELECT count(*) FROM events WHERE type IN ('clock_missed','incident_declared')") -eq 0 ] && [ $(sqlite3 "$tmp/old.db" "SELECT count(*) FROM events WHERE type='escalation_fired' AND json_extract(details, '$.due_at') < '2025-06-04T01:20:00Z'") -eq 0 ] && [ $(sqlite3 "$tmp/old.db" 'SELECT count(*) FROM clock_misses WHERE premigration=1') -gt 0 ]"
+old list --triage --json >"$tmp/triage.json"
+check "migration: the deadlines passed before the upgrade are listed for a person (list --triage)" python3 -c "
+import json
+d=[x for x in json.load(open('$tmp/triage.json')) if x.get('item')=='deadline_passed_before_upgrade']
+assert len(d)==int('$(sqlite3 "$tmp/old.db" 'SELECT count(*) FROM clock_misses WHERE premigration=1')') and d, d
+assert {'case_reference','clock','due_at'} <= set(d[0]), d[0]
+"
 check "migration: clocks still running page as usual" [ \
     "$(sqlite3 "$tmp/old.db" "SELECT count(*) FROM events WHERE type='escalation_fired'")" -gt 0 ]
 tap_done
