@@ -346,7 +346,7 @@ static gboolean add_linked(Store *store, JsonBuilder *b, GString *text, gint64 c
 }
 
 static gboolean add_clocks(Store *store, JsonBuilder *b, GString *text, gint64 case_id,
-                           gint64 now, gint64 slack, GError **error)
+                           gint64 now, GError **error)
 {
     sqlite3_stmt *st = store_prepare(
         store,
@@ -355,7 +355,6 @@ static gboolean add_clocks(Store *store, JsonBuilder *b, GString *text, gint64 c
         error);
     if (!st)
         return FALSE;
-    (void)slack;
     json_builder_set_member_name(b, "clocks");
     json_builder_begin_array(b);
     g_string_append(text, "clocks\n");
@@ -524,8 +523,7 @@ int cli_show(CliContext *ctx, int argc, char **argv)
         return cli_fail("show", error);
     json_builder_end_array(b);
 
-    if (!add_clocks(store, b, text, c->id, ctx->now, ctx->cfg->audit_backfill_slack_seconds,
-                    &error))
+    if (!add_clocks(store, b, text, c->id, ctx->now, &error))
         return cli_fail("show", error);
 
     st = store_prepare(store,
@@ -668,15 +666,12 @@ static gboolean open_questions(Store *store, gint64 case_id, GArray *refs, GErro
         return FALSE;
     sqlite3_bind_int64(st, 1, case_id);
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = store_step(store, st, error)) == STORE_ROW) {
         gint64 ref = sqlite3_column_int64(st, 0);
         g_array_append_val(refs, ref);
     }
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE) {
-        store_set_error(store, error, "cannot read the case's questions");
+    if (rc == STORE_ERROR)
         return FALSE;
-    }
     return TRUE;
 }
 

@@ -375,14 +375,6 @@ void clocks_set_backfill_slack(gint64 seconds)
     backfill_slack_seconds = seconds > 0 ? seconds : 3600;
 }
 
-static gboolean step_error(Store *store, int rc, GError **error, const char *what)
-{
-    if (rc == SQLITE_DONE)
-        return FALSE;
-    store_set_error(store, error, what);
-    return TRUE;
-}
-
 /* What the certificates of the case are: each flag holds only when every
  * certificate the case names is a parsed one with that property (a serial
  * or link without a parsed certificate is unknown, and unknown never
@@ -517,7 +509,7 @@ static gboolean load_events(Store *store, gint64 case_id, EventList *l, GError *
         return FALSE;
     sqlite3_bind_int64(st, 1, case_id);
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = store_step(store, st, error)) == STORE_ROW) {
         const char *type = (const char *)sqlite3_column_text(st, 1);
         if (!clocks_event_matters(type))
             continue;
@@ -530,8 +522,7 @@ static gboolean load_events(Store *store, gint64 case_id, EventList *l, GError *
         event_details((const char *)sqlite3_column_text(st, 3), &e);
         g_array_append_val(l->events, e);
     }
-    sqlite3_reset(st);
-    return !step_error(store, rc, error, "clocks: cannot read the case's events");
+    return rc == STORE_DONE;
 }
 
 /* clock name + ref of each clock met now, to tell which became met. */
@@ -543,11 +534,10 @@ static gboolean load_met(Store *store, gint64 case_id, GHashTable *met, GError *
         return FALSE;
     sqlite3_bind_int64(st, 1, case_id);
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+    while ((rc = store_step(store, st, error)) == STORE_ROW)
         g_hash_table_add(met, g_strdup_printf("%s/%" G_GINT64_FORMAT, sqlite3_column_text(st, 0),
                                               (gint64)sqlite3_column_int64(st, 1)));
-    sqlite3_reset(st);
-    return !step_error(store, rc, error, "clocks: cannot read the case's clocks");
+    return rc == STORE_DONE;
 }
 
 static void bind_or_null(sqlite3_stmt *st, int col, gint64 v)

@@ -46,14 +46,11 @@ gboolean obligations_foreign_issuer(const char *issuer_dn, const char *const *ca
 static gboolean step_row(Store *store, sqlite3_stmt *st, GError **error, const char *what,
                          gboolean *row_r)
 {
-    int rc = sqlite3_step(st);
-    *row_r = rc == SQLITE_ROW;
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-        sqlite3_reset(st);
-        store_set_error(store, error, what);
-        return FALSE;
-    }
-    return TRUE;
+    int rc = store_step(store, st, error);
+    *row_r = rc == STORE_ROW;
+    if (rc == STORE_ERROR)
+        g_prefix_error(error, "%s: ", what);
+    return rc != STORE_ERROR;
 }
 
 typedef struct {
@@ -399,7 +396,7 @@ static gboolean load_missed(Store *store, gint64 now, GPtrArray *out, GError **e
         return FALSE;
     sqlite3_bind_int64(st, 1, now);
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = store_step(store, st, error)) == STORE_ROW) {
         Missed *m = g_new0(Missed, 1);
         m->case_id = sqlite3_column_int64(st, 0);
         m->clock = g_strdup((const char *)sqlite3_column_text(st, 1));
@@ -411,11 +408,8 @@ static gboolean load_missed(Store *store, gint64 now, GPtrArray *out, GError **e
         m->auto_incident_at = sqlite3_column_int64(st, 7);
         g_ptr_array_add(out, m);
     }
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE) {
-        store_set_error(store, error, "sweep: cannot read the clocks");
+    if (rc == STORE_ERROR)
         return FALSE;
-    }
     return TRUE;
 }
 
@@ -542,15 +536,12 @@ static gboolean pending_cases(Store *store, GArray *ids, GError **error)
     if (!st)
         return FALSE;
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = store_step(store, st, error)) == STORE_ROW) {
         gint64 id = sqlite3_column_int64(st, 0);
         g_array_append_val(ids, id);
     }
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE) {
-        store_set_error(store, error, "upgrade: cannot read pending cases");
+    if (rc == STORE_ERROR)
         return FALSE;
-    }
     return TRUE;
 }
 
@@ -572,7 +563,7 @@ static gboolean upgrade_messages(Store *store, gint64 case_id, guint32 *candidat
     g_autoptr(GArray) rows = g_array_new(FALSE, FALSE, sizeof(gint64));
     g_autoptr(GArray) masks = g_array_new(FALSE, FALSE, sizeof(guint32));
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = store_step(store, st, error)) == STORE_ROW) {
         gint64 row = sqlite3_column_int64(st, 0);
         const guint8 *raw = sqlite3_column_blob(st, 1);
         gsize len = (gsize)sqlite3_column_bytes(st, 1);
@@ -586,11 +577,8 @@ static gboolean upgrade_messages(Store *store, gint64 case_id, guint32 *candidat
         g_array_append_val(rows, row);
         g_array_append_val(masks, mask);
     }
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE) {
-        store_set_error(store, error, "upgrade: cannot read the case's messages");
+    if (rc == STORE_ERROR)
         return FALSE;
-    }
     for (guint i = 0; i < rows->len; i++) {
         st = store_prepare(store, "UPDATE messages SET reason_candidates = ? WHERE id = ?", error);
         if (!st)
@@ -605,8 +593,7 @@ static gboolean upgrade_messages(Store *store, gint64 case_id, guint32 *candidat
 
 /* An old preliminary_report_sent went to reporter and Subscriber alike (the
  * old model had one clock for both): it meets the new subscriber clock too. */
-static gboolean upgrade_subscriber_events(Store *store, gint64 case_id, gint64 now,
-                                          GError **error)
+static gboolean upgrade_subscriber_events(Store *store, gint64 case_id, GError **error)
 {
     sqlite3_stmt *st = store_prepare(
         store,
@@ -628,7 +615,6 @@ static gboolean upgrade_subscriber_events(Store *store, gint64 case_id, gint64 n
     g_autofree char *details = jsonutil_object_of_strings(
         "migrated", "from preliminary_report_sent (one report to reporter and Subscriber)",
         "from_event", from, NULL);
-    (void)now;
     return store_event_append(store, at, "migration", case_id, "subscriber_notified", details,
                               error);
 }
@@ -653,7 +639,7 @@ static gboolean upgrade_case(Store *store, const Config *cfg, gint64 case_id, gi
     g_autoptr(GArray) rowids = g_array_new(FALSE, FALSE, sizeof(gint64));
     g_autoptr(GArray) flags = g_array_new(FALSE, FALSE, sizeof(int));
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = store_step(store, st, error)) == STORE_ROW) {
         gint64 rowid = sqlite3_column_int64(st, 0);
         int f = obligations_short_lived(sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3)) |
                 obligations_foreign_issuer((const char *)sqlite3_column_text(st, 1),
@@ -661,11 +647,8 @@ static gboolean upgrade_case(Store *store, const Config *cfg, gint64 case_id, gi
         g_array_append_val(rowids, rowid);
         g_array_append_val(flags, f);
     }
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE) {
-        store_set_error(store, error, "upgrade: cannot read certificates");
+    if (rc == STORE_ERROR)
         return FALSE;
-    }
     for (guint i = 0; i < rowids->len; i++) {
         st = store_prepare(
             store, "UPDATE certificates SET short_lived = ?, foreign_issuer = ? WHERE rowid = ?",
@@ -683,7 +666,7 @@ static gboolean upgrade_case(Store *store, const Config *cfg, gint64 case_id, gi
     guint32 candidates = 0;
     gboolean concerns = FALSE;
     if (!upgrade_messages(store, case_id, &candidates, &concerns, error) ||
-        !upgrade_subscriber_events(store, case_id, now, error))
+        !upgrade_subscriber_events(store, case_id, error))
         return FALSE;
     gboolean owed = !strcmp(c->kind, "cpr") ||
                     (concerns && g_strcmp0(c->problem, "other") && g_strcmp0(c->kind, "delayed_revocation"));
@@ -705,7 +688,7 @@ static gboolean upgrade_case(Store *store, const Config *cfg, gint64 case_id, gi
     sqlite3_bind_int64(st, 1, case_id);
     sqlite3_bind_int64(st, 2, now);
     g_autoptr(GPtrArray) overdue = g_ptr_array_new_with_free_func(missed_free);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = store_step(store, st, error)) == STORE_ROW) {
         Missed *o = g_new0(Missed, 1);
         o->case_id = case_id;
         o->clock = g_strdup((const char *)sqlite3_column_text(st, 0));
@@ -714,11 +697,8 @@ static gboolean upgrade_case(Store *store, const Config *cfg, gint64 case_id, gi
         o->rule = g_strdup((const char *)sqlite3_column_text(st, 3));
         g_ptr_array_add(overdue, o);
     }
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE) {
-        store_set_error(store, error, "upgrade: cannot read clocks");
+    if (rc == STORE_ERROR)
         return FALSE;
-    }
     for (guint i = 0; i < overdue->len; i++) {
         const Missed *o = overdue->pdata[i];
         if (!record_miss(store, o, now, TRUE, error))
