@@ -193,6 +193,25 @@ gboolean bugmail_apply(Store *store, const CaIdentity *ca, const char *const *ca
             goto out;
         changed = changed || !too_far;
     }
+    if (f->resolution || f->reopened) {
+        /* A reopened bug owes updates again at once; a resolution ends them
+         * only once the bug, read through the REST API, is resolved
+         * (bugzilla_confirm.c): until then it is recorded, unconfirmed. */
+        g_autoptr(JsonBuilder) b = json_builder_new();
+        json_builder_begin_object(b);
+        jsonutil_add_string(b, "bug_id", bug_id);
+        jsonutil_add_string(b, "message_id", msg->message_id);
+        if (f->resolution) {
+            jsonutil_add_string(b, "resolution", f->resolution);
+            jsonutil_add_string(b, "confirmed", "no");
+        }
+        json_builder_end_object(b);
+        g_autofree char *d = jsonutil_builder_to_string(b, FALSE);
+        if (!store_event_append(store, at, "intake", case_id,
+                                f->reopened ? "bug_reopened" : "bug_resolved", d, error))
+            goto out;
+        changed = changed || f->reopened;
+    }
     if (changed && !clocks_refresh(store, case_id, NULL, error))
         goto out;
     ok = TRUE;

@@ -11,6 +11,7 @@
 #include "bugzilla.h"
 #include "cpr_error.h"
 #include "curlutil.h"
+#include "testhooks.h"
 
 #define KEY_HEADER "X-BUGZILLA-API-KEY: "
 
@@ -441,6 +442,65 @@ GArray *bugzilla_find_filed(BugzillaClient *client, const char *creator, const c
             g_array_append_val(ids, id);
     }
     return g_steal_pointer(&ids);
+}
+
+/* A copy of a string member, "" when absent. */
+static char *string_copy(JsonNode *node, const char *name)
+{
+    const char *v = string_member(node, name);
+    return g_utf8_make_valid(v ? v : "", -1);
+}
+
+gboolean bugzilla_get_bug(BugzillaClient *client, gint64 bug_id, BugzillaBug *bug_r,
+                          GError **error)
+{
+    memset(bug_r, 0, sizeof *bug_r);
+    g_autofree char *path = g_strdup_printf(
+        "/rest/bug/%" G_GINT64_FORMAT "?include_fields=id,whiteboard,status,resolution", bug_id);
+    g_autoptr(JsonNode) root = request(client, "read bug", path, NULL, error);
+    if (!root)
+        return FALSE;
+    JsonArray *a = bugs_array(root, error);
+    if (!a)
+        return FALSE;
+    for (guint i = 0; i < json_array_get_length(a); i++) {
+        JsonNode *bug = json_array_get_element(a, i);
+        gint64 id = 0;
+        if (!node_int(member(bug, "id"), &id) || id != bug_id)
+            continue;
+        bug_r->whiteboard = string_copy(bug, "whiteboard");
+        bug_r->status = string_copy(bug, "status");
+        bug_r->resolution = string_copy(bug, "resolution");
+        return TRUE;
+    }
+    g_set_error(error, CPR_ERROR, CPR_ERROR_REMOTE,
+                "Bugzilla read bug: the answer does not carry bug %" G_GINT64_FORMAT, bug_id);
+    return FALSE;
+}
+
+void bugzilla_bug_clear(BugzillaBug *bug)
+{
+    g_clear_pointer(&bug->whiteboard, g_free);
+    g_clear_pointer(&bug->status, g_free);
+    g_clear_pointer(&bug->resolution, g_free);
+}
+
+/* Tests shorten the timeout to provoke "created, but the answer was lost"
+ * (test builds only, testhooks.h). */
+BugzillaOptions bugzilla_options_from_config(const Config *cfg)
+{
+    BugzillaOptions o = bugzilla_options_default();
+    if (cfg->bugzilla_timeout_seconds > 0) {
+        o.timeout_ms = (glong)cfg->bugzilla_timeout_seconds * 1000;
+        o.connect_timeout_ms = MIN(o.connect_timeout_ms, o.timeout_ms);
+    }
+    const char *ms = testhooks_getenv("CPR_INTAKE_BUGZILLA_TIMEOUT_MS");
+    guint64 v = 0;
+    if (ms && g_ascii_string_to_unsigned(ms, 10, 100, 600000, &v, NULL)) {
+        o.timeout_ms = (glong)v;
+        o.connect_timeout_ms = MIN(o.connect_timeout_ms, (glong)v);
+    }
+    return o;
 }
 
 BugzillaOutcome bugzilla_create_outcome(const BugzillaClient *client, const GError *error)

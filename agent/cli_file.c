@@ -25,7 +25,6 @@
 #include "cases.h"
 #include "cli.h"
 #include "clocks.h"
-#include "testhooks.h"
 #include "cpr_error.h"
 #include "drafts.h"
 #include "jsonutil.h"
@@ -220,24 +219,6 @@ static GArray *find_earlier(BugzillaClient *client, const Config *cfg, const Cas
     return bugzilla_find_by_whiteboard(client, s->marker, error);
 }
 
-/* Tests shorten the timeout to provoke "created, but the answer was lost"
- * (test builds only, testhooks.h). */
-static BugzillaOptions client_options(const Config *cfg)
-{
-    BugzillaOptions o = bugzilla_options_default();
-    if (cfg->bugzilla_timeout_seconds > 0) {
-        o.timeout_ms = (glong)cfg->bugzilla_timeout_seconds * 1000;
-        o.connect_timeout_ms = MIN(o.connect_timeout_ms, o.timeout_ms);
-    }
-    const char *ms = testhooks_getenv("CPR_INTAKE_BUGZILLA_TIMEOUT_MS");
-    guint64 v = 0;
-    if (ms && g_ascii_string_to_unsigned(ms, 10, 100, 600000, &v, NULL)) {
-        o.timeout_ms = (glong)v;
-        o.connect_timeout_ms = MIN(o.connect_timeout_ms, (glong)v);
-    }
-    return o;
-}
-
 /* Record why filing stopped. A 306 or 429 is "bug_filing_blocked" (on-call
  * is paged for it); anything else "bug_filing_failed". */
 static void record_failure(Store *store, const CaseRow *c, const BugzillaClient *client,
@@ -311,7 +292,7 @@ int cli_file(CliContext *ctx, int argc, char **argv)
         rc = fail_with(c, error);
         goto out;
     }
-    BugzillaOptions opt = client_options(ctx->cfg);
+    BugzillaOptions opt = bugzilla_options_from_config(ctx->cfg);
     client = bugzilla_client_new(ctx->cfg, &opt, &error);
     if (!client) {
         rc = fail_with(c, error);

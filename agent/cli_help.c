@@ -95,7 +95,8 @@ static const HelpText HELP[] = {
      "                                   self-contained page with a timeline per case\n"},
     {"notify-run",
      "Without the daemon: deliver pending pages and mails, run the clock sweep and\n"
-     "escalations.\n\n"
+     "escalations; read back through Bugzilla's REST API the mail that would relax a\n"
+     "clock.\n\n"
      "  --once             one round, then exit\n"},
     {"outbox", "Notifications: pending, delivered, failed.\n\n"
                "  --json             a JSON array\n"},

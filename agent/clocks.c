@@ -91,7 +91,8 @@ gboolean clocks_event_matters(const char *type)
     for (gsize i = 0; i < G_N_ELEMENTS(CLOCK_DEFS); i++)
         if (word_in(CLOCK_DEFS[i].met_by, type))
             return TRUE;
-    return !strcmp(type, "question_asked") || !strcmp(type, "bug_update_due_set");
+    return !strcmp(type, "question_asked") || !strcmp(type, "bug_update_due_set") ||
+           !strcmp(type, "bug_resolved") || !strcmp(type, "bug_reopened");
 }
 
 static const char *const STATUS_NAMES[] = {"open", "met", "met_late", "missed", "withdrawn"};
@@ -283,6 +284,7 @@ static void add_bug_update(GPtrArray *out, const ClockDef *d, const ClockFacts *
         return;
     gint64 last = start, next_day = 0;
     gboolean next_confirmed = FALSE;
+    gint64 resolved_at = 0;
     for (guint i = 0; i < sorted->len; i++) {
         const ClockEvent *e = sorted->pdata[i];
         if (e->at >= last && word_in(d->met_by, e->type)) {
@@ -291,6 +293,10 @@ static void add_bug_update(GPtrArray *out, const ClockDef *d, const ClockFacts *
         } else if (!strcmp(e->type, "bug_update_due_set") && e->at >= last && e->value > 0) {
             next_day = e->value;
             next_confirmed = !e->unconfirmed;
+        } else if (!strcmp(e->type, "bug_resolved") && !e->unconfirmed && e->at >= start) {
+            resolved_at = e->at; /* read back from Bugzilla: the bug is closed */
+        } else if (!strcmp(e->type, "bug_reopened") && e->at >= resolved_at) {
+            resolved_at = 0; /* owes updates again, at once */
         }
     }
     /* "Next update YYYY-MM-DD" is due at the end of that day (this product's
@@ -307,7 +313,8 @@ static void add_bug_update(GPtrArray *out, const ClockDef *d, const ClockFacts *
                          delayed ? "CCADB IRG, update every 3 days (at most 7)" : d->rule);
     if (delayed && !next_day)
         c->page_at = last + DELAY_UPDATE_PAGE;
-    c->withdrawn = withdrawn;
+    /* a resolved bug owes no more updates, unless one was already overdue */
+    c->withdrawn = withdrawn || (resolved_at && resolved_at <= due);
     g_ptr_array_add(out, c);
 }
 

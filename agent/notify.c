@@ -6,6 +6,7 @@
 
 #include "notify.h"
 #include "notify_internal.h"
+#include "bugzilla_confirm.h"
 #include "cpr_error.h"
 #include "obligations.h"
 #include "outbox.h"
@@ -103,6 +104,10 @@ gboolean notify_tick(Store *store, const Config *cfg, gint64 now, NotifyTickStat
     /* The clock sweep first: a missed deadline's consequences (an incident,
      * a delayed-revocation case and its page) go out in this same tick. It
      * runs whether or not any target is configured. */
+    /* Bugzilla mail that would relax a clock, read back first (never at
+     * intake: no mail waits for the network) */
+    if (!bugzilla_confirm_run(store, cfg, now, NULL, error))
+        return FALSE;
     SweepStats sweep = {0};
     if (!obligations_sweep(store, cfg, now, &sweep, error))
         return FALSE;

@@ -38,6 +38,8 @@ typedef struct {
     gboolean has_next_update;
     gint64 next_update;      /* 00:00 UTC of the whiteboard's "Next update" date */
     char *next_update_date;  /* "YYYY-MM-DD", or NULL */
+    char *resolution;        /* the resolution this mail set ("FIXED"), or NULL */
+    gboolean reopened;       /* this mail reopened the bug (or cleared its resolution) */
 } BugmailFacts;
 
 /* Never returns NULL. Caller frees with bugmail_facts_free(). */
@@ -48,6 +50,9 @@ void bugmail_facts_free(BugmailFacts **facts);
  * starts with one of `ca_names` and a colon (SPEC 2.1)? */
 gboolean bugmail_summary_names_ca(const char *subject, const char *const *ca_names);
 
+/* The first "Next update YYYY-MM-DD" in `text` (a whiteboard): 00:00 UTC of
+ * that day and the date as "YYYY-MM-DD" (caller frees). FALSE when none. */
+gboolean bugmail_next_update(const char *text, gint64 *at_r, char **date_r);
 /* "needinfo", "comment" or NULL. */
 const char *bugmail_question_name(BugmailQuestion q);
 

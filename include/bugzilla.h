@@ -80,6 +80,22 @@ GArray *bugzilla_find_filed(BugzillaClient *client, const char *creator, const c
                             const char *component, const char *summary, gint64 since,
                             const char *reference, GError **error);
 
+/* A bug's state as Bugzilla itself has it (GET /rest/bug/ID), to confirm
+ * what notification mail claims (SPEC 2.3): anyone can send mail that looks
+ * like Bugzilla's. Strings empty when the answer lacks them. */
+typedef struct {
+    char *whiteboard;
+    char *status;     /* e.g. "ASSIGNED", "RESOLVED" */
+    char *resolution; /* e.g. "FIXED"; empty while open */
+} BugzillaBug;
+gboolean bugzilla_get_bug(BugzillaClient *client, gint64 bug_id, BugzillaBug *bug_r,
+                          GError **error);
+void bugzilla_bug_clear(BugzillaBug *bug);
+
+/* The options [bugzilla] timeout_seconds asks for (and, in test builds only,
+ * CPR_INTAKE_BUGZILLA_TIMEOUT_MS). */
+BugzillaOptions bugzilla_options_from_config(const Config *cfg);
+
 /* cfg->bugzilla_url + "/show_bug.cgi?id=N". Caller frees. */
 char *bugzilla_bug_url(const Config *cfg, gint64 bug_id);
 

@@ -22,6 +22,7 @@ void bugmail_facts_free(BugmailFacts **facts)
     if (!facts || !*facts)
         return;
     g_free((*facts)->next_update_date);
+    g_free((*facts)->resolution);
     g_free(*facts);
     *facts = NULL;
 }
@@ -151,8 +152,7 @@ static gboolean needinfo_on_ca(const char *flags, const char *const *ca_domains)
     return FALSE;
 }
 
-/* The first "Next update YYYY-MM-DD" in `text`. */
-static gboolean next_update_in(const char *text, gint64 *at_r, char **date_r)
+gboolean bugmail_next_update(const char *text, gint64 *at_r, char **date_r)
 {
     if (!text)
         return FALSE;
@@ -333,7 +333,20 @@ BugmailFacts *bugmail_parse(const BugmailInput *in)
      * changed. BMO sends no whiteboard header; one that claims to be it is
      * not read (SPEC 2.3). */
     g_autofree char *wb_added = added_for(table, "whiteboard");
-    f->has_next_update = next_update_in(wb_added, &f->next_update, &f->next_update_date);
+    f->has_next_update = bugmail_next_update(wb_added, &f->next_update, &f->next_update_date);
+
+    /* Status and resolution, as the change table shows them changed (the
+     * X-Bugzilla-Status header only tells the current state). */
+    const char *status = g_hash_table_lookup(table, "status");
+    const char *resolution = g_hash_table_lookup(table, "resolution");
+    if (resolution && !strcmp(resolution, "---"))
+        f->reopened = TRUE;
+    else if (resolution && *resolution)
+        f->resolution = g_strndup(resolution, strcspn(resolution, " "));
+    if (status && g_str_has_prefix(status, "REOPENED"))
+        f->reopened = TRUE;
+    if (f->reopened)
+        g_clear_pointer(&f->resolution, g_free);
     return f;
 }
 

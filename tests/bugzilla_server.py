@@ -10,6 +10,9 @@ Implements what cpr-intake uses of Bugzilla's REST API:
     POST /rest/bug                        {"id": N}; the bug is kept in DIR/bugs.json
     GET  /rest/bug?whiteboard=S[&...]     {"bugs": [{"id", "whiteboard"}], "faults": []}
                                           (substring match, as Bugzilla does)
+    GET  /rest/bug/ID                     {"bugs": [{"id", "whiteboard", "status",
+                                          "resolution"}], "faults": []}; code 101
+                                          (HTTP 404) for an unknown bug
 
 Errors look like Bugzilla's: HTTP 400/401/... with
 {"error": true, "code": N, "message": "..."}. A wrong or missing
@@ -189,6 +192,17 @@ class Handler(BaseHTTPRequestHandler):
                      "summary": b.get("summary", ""), "creator": b.get("creator", ""),
                      "creation_time": b.get("creation_time", "")} for b in bugs if match(b)]
             return self.reply(200, {"bugs": hits, "faults": []})
+        m = re.match(r"^/rest/bug/(\d+)$", path)
+        if method == "GET" and m:
+            with LOCK:
+                bugs = st.bugs()
+            for b in bugs:
+                if b["id"] == int(m.group(1)):
+                    return self.reply(200, {"bugs": [{
+                        "id": b["id"], "whiteboard": b.get("whiteboard", ""),
+                        "status": b.get("status", "NEW"),
+                        "resolution": b.get("resolution", "")}], "faults": []})
+            return self.error(404, 101, "Bug #%s does not exist." % m.group(1))
         m = re.match(r"^/rest/bug/(\d+)/comment$", path)
         if method == "GET" and m:
             with LOCK:

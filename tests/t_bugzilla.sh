@@ -7,7 +7,11 @@
 # travels only in X-BUGZILLA-API-KEY and never reaches stdout/stderr, an
 # untrusted certificate is refused. Then Bugzilla mail: a notification about
 # the filed bug joins its case, a question starts the 7-day clock, a "Next
-# update" date on the whiteboard sets the bug_update due time.
+# update" date on the whiteboard sets the bug_update due time. Then relaxing
+# mail read back through GET /rest/bug/ID by notify-run (SPEC 2.3): a date or
+# a resolution the bug does not have changes no clock, one it has does; with
+# Bugzilla unreachable the claim stays pending; a reopening and a question
+# count at once.
 . "$CPR_TOP/tests/tap.sh"
 . "$CPR_TOP/tests/dovecot.sh" # dovecot_make_certs: a test CA and a server certificate
 bin=${CPR_INTAKE:?}
@@ -373,5 +377,114 @@ cpr ingest --json "$tmp/bug-other.eml"
 check "mail about another bug does not join case 1" python3 -c "
 import json; o=json.loads(open('$tmp/out').readline()); assert o['case_id']!=1, o"
 check "audit chain intact after Bugzilla mail" sh -c "'$bin' --config '$conf' --db '$db' audit verify >/dev/null"
+
+# --- 10. relaxing mail counts only once the bug, read through REST, says so ---
+bu() { q "SELECT due_at || ' ' || withdrawn FROM clocks WHERE case_id = 1 AND clock = 'bug_update'"; }
+pending() { q "SELECT count(*) FROM events e WHERE case_id = 1 AND json_extract(details, '\$.confirmed') = 'no' \
+    AND type IN ('bug_update_due_set', 'bug_resolved') AND NOT EXISTS (SELECT 1 FROM events c \
+    WHERE json_extract(c.details, '\$.confirms') = e.id)"; }
+set_bug() { # WHITEBOARD STATUS RESOLUTION: bug 1900001 as Bugzilla has it
+    python3 - "$srv/bugs.json" "$1" "$2" "$3" <<'PY'
+import json, sys
+path, wb, status, res = sys.argv[1:5]
+bugs = json.load(open(path))
+for b in bugs:
+    if b["id"] == 1900001:
+        b.update(whiteboard=wb, status=status, resolution=res)
+json.dump(bugs, open(path, "w"))
+PY
+}
+rest_reads() { grep -c '"path": "/rest/bug/1900001"' "$srv/requests.log"; }
+week="$((1750000000 + 7 * 86400)) 0"
+check "before any REST read the forged date has changed nothing" [ "$(bu)" = "$week" ]
+# the bug has no such whiteboard: the mail was forged
+reads=$(rest_reads)
+cpr notify-run --once
+check "notify-run reads the bug through the REST API" sh -c "[ $rc -eq 0 ] && [ $(rest_reads) -eq $((reads + 1)) ]"
+check "a whiteboard date the REST bug does not have changes no clock" [ "$(bu)" = "$week" ]
+check "... and is recorded as not confirmed, with what the bug says" sh -c "sqlite3 '$db' \
+    \"SELECT details FROM events WHERE case_id = 1 AND type = 'bug_claim_not_confirmed'\" | grep -q '\"bug_next_update\":null'"
+check "... once: nothing is left pending" [ "$(pending)" -eq 0 ]
+reads=$(rest_reads)
+cpr notify-run --once
+check "an answered claim is not read again" [ "$(rest_reads)" -eq "$reads" ]
+
+# Bugzilla is unreachable: the claim stays unconfirmed, no clock moves
+set_bug "[ca-compliance] Next update 2025-07-01" ASSIGNED ""
+sed 's/-w1@/-w2@/' "$tmp/bug-whiteboard.eml" >"$tmp/bug-whiteboard2.eml"
+cpr ingest "$tmp/bug-whiteboard2.eml"
+sed "s|^url=.*|url=https://127.0.0.1:1|" "$conf" >"$tmp/down.conf"
+"$bin" --config "$tmp/down.conf" --db "$db" notify-run --once >"$tmp/out" 2>"$tmp/err"
+rc=$?
+check "REST unreachable: notify-run still succeeds, the failure is logged" sh -c \
+    "[ $rc -eq 0 ] && grep -q 'event=bugzilla_confirm_failed' '$tmp/err'"
+check "REST unreachable: the claim stays unconfirmed and pending" [ "$(pending)" -eq 1 ]
+check "REST unreachable: no clock change" [ "$(bu)" = "$week" ]
+mode "500 - all"
+cpr notify-run --once
+check "REST answering 500: still pending, no clock change" sh -c "[ $(pending) -eq 1 ] && [ '$(bu)' = '$week' ]"
+mode "ok"
+# a later run reaches Bugzilla, whose whiteboard has the date: it counts
+cpr notify-run --once
+check "a date the REST bug confirms moves the weekly update to the end of that day" [ \
+    "$(bu)" = "$(date -u -d 2025-07-01T23:59:59Z +%s) 0" ]
+check "... recorded as confirmed through REST, pointing at the mail's event" [ "$(q "SELECT count(*) \
+    FROM events WHERE case_id = 1 AND type = 'bug_update_due_set' AND json_extract(details, '\$.confirmed') = 'rest' \
+    AND json_extract(details, '\$.confirms') IS NOT NULL")" -eq 1 ]
+check "... nothing pending" [ "$(pending)" -eq 0 ]
+
+# a resolution: forged first, then genuine; a reopening counts at once
+cat >"$tmp/bug-resolved.eml" <<'EOF2'
+From: bugzilla-daemon@bugzilla.example
+To: problems@acmetrust.test
+Subject: [Bug 1900001] Acme Trust Services: Key compromise reported for 1 certificate
+Date: Wed, 18 Jun 2025 09:30:00 +0000
+X-Bugzilla-Product: CA Program
+X-Bugzilla-Component: CA Certificate Compliance
+X-Bugzilla-Who: bwilson@mozilla.example
+X-Bugzilla-Status: RESOLVED
+X-Bugzilla-Changed-Fields: bug_status resolution
+Message-ID: <bug-1900001-4242-r1@bugzilla.example>
+Auto-Submitted: auto-generated
+MIME-Version: 1.0
+Content-Type: text/plain; charset="utf-8"
+
+https://bugzilla.example/show_bug.cgi?id=1900001
+
+Ben Wilson <bwilson@mozilla.example> changed:
+
+           What    |Removed                     |Added
+----------------------------------------------------------------------------
+             Status|ASSIGNED                    |RESOLVED
+         Resolution|---                         |FIXED
+
+-- 
+You are receiving this mail because:
+You are the assignee for the bug.
+EOF2
+cpr ingest "$tmp/bug-resolved.eml"
+check "a resolution in mail is recorded unconfirmed and changes no clock" sh -c \
+    "[ $(pending) -eq 1 ] && [ \"\$(sqlite3 '$db' \"SELECT due_at || ' ' || withdrawn FROM clocks WHERE case_id = 1 AND clock = 'bug_update'\")\" = '$(date -u -d 2025-07-01T23:59:59Z +%s) 0' ]"
+cpr notify-run --once
+check "a resolution the REST bug does not have (still ASSIGNED) withdraws nothing" sh -c \
+    "[ $(pending) -eq 0 ] && [ \"\$(sqlite3 '$db' \"SELECT withdrawn FROM clocks WHERE case_id = 1 AND clock = 'bug_update'\")\" = 0 ]"
+set_bug "[ca-compliance] Next update 2025-07-01" RESOLVED FIXED
+sed 's/-r1@/-r2@/' "$tmp/bug-resolved.eml" >"$tmp/bug-resolved2.eml"
+cpr ingest "$tmp/bug-resolved2.eml"
+cpr notify-run --once
+check "a resolution the REST bug confirms ends the weekly updates (withdrawn)" [ \
+    "$(q "SELECT withdrawn FROM clocks WHERE case_id = 1 AND clock = 'bug_update'")" = 1 ]
+sed -e 's/-r1@/-r3@/' -e 's/|ASSIGNED                    |RESOLVED/|RESOLVED                    |REOPENED/' \
+    -e 's/|---                         |FIXED/|FIXED                       |---/' "$tmp/bug-resolved.eml" >"$tmp/bug-reopened.eml"
+reads=$(rest_reads)
+cpr ingest "$tmp/bug-reopened.eml"
+check "a reopening (it adds an obligation) takes effect at once, without REST" sh -c \
+    "[ \"\$(sqlite3 '$db' \"SELECT withdrawn FROM clocks WHERE case_id = 1 AND clock = 'bug_update'\")\" = 0 ] && [ $(rest_reads) -eq $reads ]"
+cpr ingest "$tmp/bug-question.eml"
+sed -e 's/-q1@/-q2@/' -e 's/Comment #1 /Comment #7 /' "$tmp/bug-question.eml" >"$tmp/bug-question2.eml"
+cpr ingest "$tmp/bug-question2.eml"
+check "a question (even unconfirmed) still opens its clock at once" [ \
+    "$(q "SELECT count(*) FROM clocks WHERE case_id = 1 AND clock = 'question_response' AND ref = 7")" -eq 1 ]
+check "audit chain intact after the REST confirmations" sh -c "'$bin' --config '$conf' --db '$db' audit verify >/dev/null"
 
 tap_done

@@ -184,6 +184,33 @@ static void test_comment_number(void)
     bugmail_facts_free(&f); /* NULL-safe */
 }
 
+/* Status and resolution as the change table shows them changed: the
+ * X-Bugzilla-Status header and a "Status Whiteboard" row are not a status. */
+static void test_resolution(void)
+{
+    const struct {
+        const char *text, *resolution;
+        gboolean reopened;
+    } cases[] = {
+        {TABLE_HEAD "             Status|ASSIGNED                    |RESOLVED\n"
+                    "         Resolution|---                         |FIXED\n" FOOTER,
+         "FIXED", FALSE},
+        {TABLE_HEAD "             Status|RESOLVED                    |REOPENED\n"
+                    "         Resolution|FIXED                       |---\n" FOOTER,
+         NULL, TRUE},
+        {TABLE_HEAD "  Status Whiteboard|[ca-compliance]             |[ca-compliance] RESOLVED\n" FOOTER,
+         NULL, FALSE},
+        {"Status: RESOLVED\nResolution: FIXED\n", NULL, FALSE},
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+        BugmailInput in = {.text = cases[i].text, .ca_names = ca_names, .ca_domains = ca_domains};
+        BugmailFacts *f = bugmail_parse(&in);
+        g_assert_cmpstr(f->resolution, ==, cases[i].resolution);
+        g_assert_cmpint(f->reopened, ==, cases[i].reopened);
+        bugmail_facts_free(&f);
+    }
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -192,5 +219,6 @@ int main(int argc, char **argv)
         g_test_add_data_func(name, &rows[i], test_row);
     }
     g_test_add_func("/bugmail/comment-number", test_comment_number);
+    g_test_add_func("/bugmail/resolution", test_resolution);
     return g_test_run();
 }
