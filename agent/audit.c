@@ -45,7 +45,7 @@ static gboolean audit_verify_snapshot(Store *store, gint64 *rows_r, GError **err
     gint64 expect_id = 1, rows = 0;
     int rc;
     gboolean ok = TRUE;
-    while (ok && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while (ok && (rc = store_step(store, st, error)) == STORE_ROW) {
         gint64 id = sqlite3_column_int64(st, 0);
         const char *prev_hash = (const char *)sqlite3_column_text(st, 6);
         const char *hash = (const char *)sqlite3_column_text(st, 7);
@@ -70,8 +70,8 @@ static gboolean audit_verify_snapshot(Store *store, gint64 *rows_r, GError **err
     sqlite3_reset(st);
     if (!ok)
         return FALSE;
-    if (rc != SQLITE_DONE) {
-        store_set_error(store, error, "cannot read events");
+    if (rc != STORE_DONE) {
+        g_prefix_error(error, "cannot read events: ");
         return FALSE;
     }
     /* The head recorded with the last append catches a cut-off tail. */
@@ -120,7 +120,7 @@ gboolean audit_export(Store *store, gint64 case_id, gint64 since, AuditFormat fo
     if (format == AUDIT_FORMAT_CSV)
         g_string_append(out, "id,at,actor,case_id,case_reference,type,details,hash\n");
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = store_step(store, st, error)) == STORE_ROW) {
         gint64 id = sqlite3_column_int64(st, 0);
         g_autofree char *at = timefmt_rfc3339(sqlite3_column_int64(st, 1));
         const char *actor = (const char *)sqlite3_column_text(st, 2);
@@ -168,8 +168,8 @@ gboolean audit_export(Store *store, gint64 case_id, gint64 since, AuditFormat fo
         json_builder_end_object(b);
     }
     sqlite3_reset(st);
-    if (rc != SQLITE_DONE) {
-        store_set_error(store, error, "cannot read events");
+    if (rc != STORE_DONE) {
+        g_prefix_error(error, "cannot read events: ");
         return FALSE;
     }
     json_builder_end_array(b);

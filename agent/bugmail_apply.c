@@ -20,12 +20,12 @@ gboolean bugmail_find_case(Store *store, const char *bug_id, gint64 *case_id_r, 
     if (!st)
         return FALSE;
     sqlite3_bind_int64(st, 1, (gint64)id);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
+    int rc = store_step(store, st, error);
+    if (rc == STORE_ROW)
         *case_id_r = sqlite3_column_int64(st, 0);
     sqlite3_reset(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-        store_set_error(store, error, "case lookup by bug id failed");
+    if (rc == STORE_ERROR) {
+        g_prefix_error(error, "case lookup by bug id failed: ");
         return FALSE;
     }
     return TRUE;
@@ -85,11 +85,11 @@ static gboolean seen_comment(Store *store, gint64 case_id, const char *type, int
     sqlite3_bind_int64(st, 1, case_id);
     sqlite3_bind_text(st, 2, type, -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 3, ref);
-    int rc = sqlite3_step(st);
-    *seen_r = rc == SQLITE_ROW;
+    int rc = store_step(store, st, error);
+    *seen_r = rc == STORE_ROW;
     sqlite3_reset(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-        store_set_error(store, error, "cannot look up the bug's comments");
+    if (rc == STORE_ERROR) {
+        g_prefix_error(error, "cannot look up the bug's comments: ");
         return FALSE;
     }
     return TRUE;
@@ -104,11 +104,11 @@ static gboolean has_event(Store *store, gint64 case_id, const char *type, gboole
         return FALSE;
     sqlite3_bind_int64(st, 1, case_id);
     sqlite3_bind_text(st, 2, type, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    *seen_r = rc == SQLITE_ROW;
+    int rc = store_step(store, st, error);
+    *seen_r = rc == STORE_ROW;
     sqlite3_reset(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-        store_set_error(store, error, "cannot read the case's events");
+    if (rc == STORE_ERROR) {
+        g_prefix_error(error, "cannot read the case's events: ");
         return FALSE;
     }
     return TRUE;

@@ -46,12 +46,12 @@ static gboolean add_column(Store *store, const char *sql, gint64 case_id, GPtrAr
     if (case_id)
         sqlite3_bind_int64(st, 1, case_id);
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+    while ((rc = store_step(store, st, error)) == STORE_ROW)
         if (sqlite3_column_text(st, 0))
             g_ptr_array_add(into, g_strdup((const char *)sqlite3_column_text(st, 0)));
     sqlite3_reset(st);
-    if (rc != SQLITE_DONE) {
-        store_set_error(store, error, "redaction: cannot read the case");
+    if (rc != STORE_DONE) {
+        g_prefix_error(error, "redaction: cannot read the case: ");
         return FALSE;
     }
     return TRUE;
@@ -71,14 +71,15 @@ static gboolean check_message_count(Store *store, gint64 case_id, GError **error
     sqlite3_bind_int64(st, 1, case_id);
     gint64 n = -1;
     g_autofree char *reference = NULL;
-    if (sqlite3_step(st) == SQLITE_ROW) {
+    int rc = store_step(store, st, error);
+    if (rc == STORE_ROW) {
         n = sqlite3_column_int64(st, 0);
         if (sqlite3_column_text(st, 1))
             reference = g_strdup((const char *)sqlite3_column_text(st, 1));
     }
     sqlite3_reset(st);
-    if (n < 0) {
-        store_set_error(store, error, "redaction: cannot count the case's messages");
+    if (rc == STORE_ERROR) {
+        g_prefix_error(error, "redaction: cannot count the case's messages: ");
         return FALSE;
     }
     if (n > CASE_REDACTION_MAX_MESSAGES) {
@@ -108,7 +109,7 @@ static gboolean add_messages(Store *store, gint64 case_id, IdentitySet *ids,
     sqlite3_bind_int64(st, 1, case_id);
     Bounds bounds = bounds_default();
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = store_step(store, st, error)) == STORE_ROW) {
         const guint8 *raw = sqlite3_column_blob(st, 0);
         gsize len = (gsize)sqlite3_column_bytes(st, 0);
         MimeMessage *msg = mime_message_parse(raw ? raw : (const guint8 *)"", len, &bounds);
@@ -116,8 +117,8 @@ static gboolean add_messages(Store *store, gint64 case_id, IdentitySet *ids,
         mime_message_free(&msg);
     }
     sqlite3_reset(st);
-    if (rc != SQLITE_DONE) {
-        store_set_error(store, error, "redaction: cannot read the case's messages");
+    if (rc != STORE_DONE) {
+        g_prefix_error(error, "redaction: cannot read the case's messages: ");
         return FALSE;
     }
     return TRUE;

@@ -17,9 +17,12 @@ gboolean cases_create(Store *store, const char *kind, const char *list, const ch
     if (!st)
         return FALSE;
     sqlite3_bind_int(st, 1, year);
-    if (sqlite3_step(st) != SQLITE_ROW) {
-        store_set_error(store, error, "cannot number case");
-        sqlite3_reset(st);
+    int rc = store_step(store, st, error);
+    if (rc != STORE_ROW) {
+        if (rc == STORE_DONE)
+            g_set_error(error, CPR_ERROR, CPR_ERROR_STORE, "cannot number case: no row");
+        else
+            g_prefix_error(error, "cannot number case: ");
         return FALSE;
     }
     gint64 seq = sqlite3_column_int64(st, 0);
@@ -53,11 +56,11 @@ gboolean cases_create(Store *store, const char *kind, const char *list, const ch
 /* Run a one-column integer query; *value_r = 0 when it returns no row. */
 static gboolean query_id(Store *store, sqlite3_stmt *st, gint64 *value_r, GError **error)
 {
-    int rc = sqlite3_step(st);
-    *value_r = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    int rc = store_step(store, st, error);
+    *value_r = rc == STORE_ROW ? sqlite3_column_int64(st, 0) : 0;
     sqlite3_reset(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-        store_set_error(store, error, "case lookup failed");
+    if (rc == STORE_ERROR) {
+        g_prefix_error(error, "case lookup failed: ");
         return FALSE;
     }
     return TRUE;
@@ -146,12 +149,12 @@ CaseRow *cases_load_id(Store *store, gint64 id, GError **error)
     if (!st)
         return NULL;
     sqlite3_bind_int64(st, 1, id);
-    int rc = sqlite3_step(st);
-    if (rc != SQLITE_ROW) {
-        if (rc == SQLITE_DONE)
+    int rc = store_step(store, st, error);
+    if (rc != STORE_ROW) {
+        if (rc == STORE_DONE)
             g_set_error(error, CPR_ERROR, CPR_ERROR_INPUT, "no case %" G_GINT64_FORMAT, id);
         else
-            store_set_error(store, error, "cannot read case");
+            g_prefix_error(error, "cannot read case: ");
         sqlite3_reset(st);
         return NULL;
     }

@@ -307,14 +307,14 @@ static gboolean chain_hash_at(Store *store, gint64 id, char **hash_r, gboolean *
     if (!st)
         return FALSE;
     sqlite3_bind_int64(st, 1, id);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
+    int rc = store_step(store, st, error);
+    if (rc == STORE_ROW) {
         *hash_r = g_strdup((const char *)sqlite3_column_text(st, 0));
         *found_r = TRUE;
     }
     sqlite3_reset(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-        store_set_error(store, error, "cannot read events");
+    if (rc == STORE_ERROR) {
+        g_prefix_error(error, "cannot read events: ");
         return FALSE;
     }
     return TRUE;
@@ -613,11 +613,14 @@ static gboolean verify_lines(Store *store, gnutls_pubkey_t key, const char *path
     sqlite3_stmt *st = store_prepare(store, "SELECT coalesce(max(id), 0) FROM events", error);
     if (!st)
         return FALSE;
-    int rc = sqlite3_step(st);
-    v->log_last_id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    int rc = store_step(store, st, error);
+    v->log_last_id = rc == STORE_ROW ? sqlite3_column_int64(st, 0) : 0;
     sqlite3_reset(st);
-    if (rc != SQLITE_ROW) {
-        store_set_error(store, error, "cannot read events");
+    if (rc != STORE_ROW) {
+        if (rc == STORE_DONE)
+            g_set_error(error, CPR_ERROR, CPR_ERROR_STORE, "cannot read events: no row");
+        else
+            g_prefix_error(error, "cannot read events: ");
         return FALSE;
     }
     guint lineno = 0;

@@ -11,16 +11,33 @@
 #include "timefmt.h"
 #include "timeline.h"
 
-static gboolean table_exists(Store *store, const char *name)
+static gboolean table_exists(Store *store, const char *name, gboolean *found_r, GError **error)
 {
     sqlite3_stmt *st =
-        store_prepare(store, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", NULL);
+        store_prepare(store, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", error);
     if (!st)
         return FALSE;
     sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-    gboolean found = sqlite3_step(st) == SQLITE_ROW;
+    int rc = store_step(store, st, error);
+    *found_r = rc == STORE_ROW;
     sqlite3_reset(st);
-    return found;
+    return rc != STORE_ERROR;
+}
+
+/* One row of up to two counts (`sql` selects one or two columns). */
+static gboolean read_counts(Store *store, const char *sql, gint64 *a_r, gint64 *b_r, GError **error)
+{
+    sqlite3_stmt *st = store_prepare(store, sql, error);
+    if (!st)
+        return FALSE;
+    int rc = store_step(store, st, error);
+    if (rc == STORE_ROW) {
+        *a_r = sqlite3_column_int64(st, 0);
+        if (b_r)
+            *b_r = sqlite3_column_int64(st, 1);
+    }
+    sqlite3_reset(st);
+    return rc != STORE_ERROR;
 }
 
 /* `status`'s verdict, in the monitoring-plugins convention (SPEC 3.2): the
@@ -161,38 +178,26 @@ int cli_status(CliContext *ctx, int argc, char **argv)
     gint64 conn_at = 0, err_at = 0;
     store_health_get(store, "imap.connection", &connection, &conn_at, NULL);
     store_health_get(store, "imap.last_error", &last_error, &err_at, NULL);
-    gint64 backlog = 0, outbox_failed = 0;
-    if (table_exists(store, "outbox")) {
-        /* pending = not yet delivered and not given up; failed rows are
-         * reported apart (issue 5: a dead target is reported, not retried) */
-        st = store_prepare(store,
-                           "SELECT count(*) FILTER (WHERE failed_at IS NULL), "
-                           "count(*) FILTER (WHERE failed_at IS NOT NULL) FROM outbox "
-                           "WHERE delivered_at IS NULL", NULL);
-        if (st && sqlite3_step(st) == SQLITE_ROW) {
-            backlog = sqlite3_column_int64(st, 0);
-            outbox_failed = sqlite3_column_int64(st, 1);
-        }
-        if (st)
-            sqlite3_reset(st);
-    }
-    st = store_prepare(store, "SELECT count(*) FROM messages WHERE quarantined = 1", NULL);
-    gint64 quarantined = 0;
-    if (st && sqlite3_step(st) == SQLITE_ROW)
-        quarantined = sqlite3_column_int64(st, 0);
-    if (st)
-        sqlite3_reset(st);
-
-    gint64 outbox_retrying = 0;
-    if (table_exists(store, "outbox")) {
-        st = store_prepare(store,
-                           "SELECT count(*) FROM outbox WHERE delivered_at IS NULL AND "
-                           "failed_at IS NULL AND last_error IS NOT NULL", NULL);
-        if (st && sqlite3_step(st) == SQLITE_ROW)
-            outbox_retrying = sqlite3_column_int64(st, 0);
-        if (st)
-            sqlite3_reset(st);
-    }
+    gint64 backlog = 0, outbox_failed = 0, quarantined = 0, outbox_retrying = 0;
+    gboolean has_outbox = FALSE;
+    if (!table_exists(store, "outbox", &has_outbox, &error))
+        return cli_fail("status", error);
+    /* pending = not yet delivered and not given up; failed rows are
+     * reported apart (issue 5: a dead target is reported, not retried) */
+    if (has_outbox &&
+        (!read_counts(store,
+                      "SELECT count(*) FILTER (WHERE failed_at IS NULL), "
+                      "count(*) FILTER (WHERE failed_at IS NOT NULL) FROM outbox "
+                      "WHERE delivered_at IS NULL",
+                      &backlog, &outbox_failed, &error) ||
+         !read_counts(store,
+                      "SELECT count(*) FROM outbox WHERE delivered_at IS NULL AND "
+                      "failed_at IS NULL AND last_error IS NOT NULL",
+                      &outbox_retrying, NULL, &error)))
+        return cli_fail("status", error);
+    if (!read_counts(store, "SELECT count(*) FROM messages WHERE quarantined = 1", &quarantined,
+                     NULL, &error))
+        return cli_fail("status", error);
     Verdict v = {STATE_HEALTHY, NULL};
     judge_intake(&v, ctx, connection, conn_at, last_error, err_at);
     if (outbox_failed)
@@ -347,13 +352,17 @@ static int audit_export_cmd(CliContext *ctx, int argc, char **argv)
         if (g_ascii_string_to_unsigned(case_key, 10, 1, G_MAXINT64, &n, NULL)) {
             case_id = (gint64)n;
         } else {
-            sqlite3_stmt *st = store_prepare(store, "SELECT id FROM cases WHERE reference = ?", NULL);
-            if (st) {
-                sqlite3_bind_text(st, 1, case_key, -1, SQLITE_TRANSIENT);
-                if (sqlite3_step(st) == SQLITE_ROW)
-                    case_id = sqlite3_column_int64(st, 0);
-                sqlite3_reset(st);
-            }
+            sqlite3_stmt *st =
+                store_prepare(store, "SELECT id FROM cases WHERE reference = ?", &error);
+            if (!st)
+                return cli_fail("audit export", error);
+            sqlite3_bind_text(st, 1, case_key, -1, SQLITE_TRANSIENT);
+            int rc = store_step(store, st, &error);
+            if (rc == STORE_ROW)
+                case_id = sqlite3_column_int64(st, 0);
+            sqlite3_reset(st);
+            if (rc == STORE_ERROR)
+                return cli_fail("audit export", error);
             if (!case_id) {
                 cli_error("audit export: no case \"%s\"", case_key);
                 return CLI_USAGE;

@@ -150,7 +150,10 @@ static int case_link_bug(CliContext *ctx, int argc, char **argv)
         return cli_fail("case link-bug", error);
     sqlite3_bind_int64(st, 1, (gint64)bug);
     sqlite3_bind_int64(st, 2, c->id);
-    if (sqlite3_step(st) == SQLITE_ROW) {
+    int step = store_step(store, st, &error);
+    if (step == STORE_ERROR)
+        return cli_fail("case link-bug", error);
+    if (step == STORE_ROW) {
         g_autofree char *other = g_strdup((const char *)sqlite3_column_text(st, 0));
         gboolean same = sqlite3_column_int64(st, 1) == c->id;
         sqlite3_reset(st);

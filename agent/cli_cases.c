@@ -98,10 +98,13 @@ static gboolean load_case_facts(Store *store, gint64 id, CaseFacts *f, GError **
     if (!st)
         return FALSE;
     sqlite3_bind_int64(st, 1, id);
-    int rc = sqlite3_step(st);
-    if (rc != SQLITE_ROW) {
+    int rc = store_step(store, st, error);
+    if (rc != STORE_ROW) {
         sqlite3_reset(st);
-        store_set_error(store, error, "cannot read the case");
+        if (rc == STORE_DONE)
+            g_set_error(error, CPR_ERROR, CPR_ERROR_STORE, "cannot read the case: no row");
+        else
+            g_prefix_error(error, "cannot read the case: ");
         return FALSE;
     }
     const char *source = (const char *)sqlite3_column_text(st, 1);

@@ -55,16 +55,19 @@ static gboolean bug_state_load(Store *store, gint64 case_id, BugState *s, GError
     if (!st)
         return FALSE;
     sqlite3_bind_int64(st, 1, case_id);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
+    int rc = store_step(store, st, error);
+    if (rc == STORE_ROW) {
         s->bug_id = sqlite3_column_int64(st, 0);
         s->bug_url = g_strdup((const char *)sqlite3_column_text(st, 1));
         s->marker = g_strdup((const char *)sqlite3_column_text(st, 2));
         s->attempt_at = sqlite3_column_int64(st, 3);
     }
     sqlite3_reset(st);
-    if (rc != SQLITE_ROW) {
-        store_set_error(store, error, "reading the case's bug state failed");
+    if (rc != STORE_ROW) {
+        if (rc == STORE_DONE)
+            g_set_error(error, CPR_ERROR, CPR_ERROR_STORE, "reading the case's bug state failed: no row");
+        else
+            g_prefix_error(error, "reading the case's bug state failed: ");
         return FALSE;
     }
     return TRUE;

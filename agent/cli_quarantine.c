@@ -87,7 +87,8 @@ static int q_list(Store *store, gboolean json)
     json_builder_begin_array(b);
     if (!json)
         printf("%-6s %-20s %-24s %s\n", "ID", "AWARE (UTC)", "SOURCE", "PROBLEMS");
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    int rc;
+    while ((rc = store_step(store, st, &error)) == STORE_ROW) {
         if (json) {
             add_row_json(b, st);
             continue;
@@ -98,7 +99,8 @@ static int q_list(Store *store, gboolean json)
         printf("%-6lld %-20s %-24s %s\n", (long long)sqlite3_column_int64(st, 0), at,
                col(st, 3) ? col(st, 3) : "-", problems->str);
     }
-    sqlite3_reset(st);
+    if (rc == STORE_ERROR)
+        return cli_fail("quarantine list", error);
     json_builder_end_array(b);
     if (json) {
         g_autofree char *s = jsonutil_builder_to_string(b, TRUE);
@@ -114,8 +116,10 @@ static int q_show(Store *store, gint64 id, gboolean json)
     if (!st)
         return cli_fail("quarantine show", error);
     sqlite3_bind_int64(st, 1, id);
-    if (sqlite3_step(st) != SQLITE_ROW) {
-        sqlite3_reset(st);
+    int rc = store_step(store, st, &error);
+    if (rc == STORE_ERROR)
+        return cli_fail("quarantine show", error);
+    if (rc != STORE_ROW) {
         cli_error("quarantine show: no quarantined message %lld", (long long)id);
         return CLI_FAILED;
     }
@@ -162,8 +166,10 @@ static int q_export(Store *store, gint64 id, const char *output)
     if (!st)
         return cli_fail("quarantine export", error);
     sqlite3_bind_int64(st, 1, id);
-    if (sqlite3_step(st) != SQLITE_ROW) {
-        sqlite3_reset(st);
+    int rc = store_step(store, st, &error);
+    if (rc == STORE_ERROR)
+        return cli_fail("quarantine export", error);
+    if (rc != STORE_ROW) {
         cli_error("quarantine export: no quarantined message %lld", (long long)id);
         return CLI_FAILED;
     }

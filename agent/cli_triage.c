@@ -55,7 +55,7 @@ int cli_triage_list(CliContext *ctx, gboolean json)
     g_autoptr(JsonBuilder) b = json_builder_new();
     json_builder_begin_array(b);
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = store_step(store, st, &error)) == STORE_ROW) {
         const guint8 *raw = sqlite3_column_blob(st, 8);
         gsize len = (gsize)sqlite3_column_bytes(st, 8);
         if (!raw || !to_report_address(raw, len, ctx->cfg->ca_report_addresses))
@@ -79,11 +79,8 @@ int cli_triage_list(CliContext *ctx, gboolean json)
                    subject ? subject : "");
         }
     }
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE) {
-        cli_error("list --triage: %s", sqlite3_errmsg(store_db(store)));
-        return CLI_STORE;
-    }
+    if (rc == STORE_ERROR)
+        return cli_fail("list --triage", error);
     /* Deadlines that had passed before the database was upgraded to the
      * obligations model (issue 10): they opened nothing and paged no one, so
      * a person sees them here. */
@@ -142,12 +139,13 @@ static gint64 message_row(Store *store, const char *id, gint64 *case_id_r, GErro
         return -1;
     sqlite3_bind_text(st, 1, bare, -1, SQLITE_TRANSIENT);
     gint64 row = 0;
-    if (sqlite3_step(st) == SQLITE_ROW) {
+    int rc = store_step(store, st, error);
+    if (rc == STORE_ROW) {
         row = sqlite3_column_int64(st, 0);
         *case_id_r = sqlite3_column_int64(st, 1);
     }
     sqlite3_reset(st);
-    return row;
+    return rc == STORE_ERROR ? -1 : row;
 }
 
 static gboolean mark_reviewed(Store *store, gint64 row, const char *by, const char *note, gint64 now,
@@ -262,9 +260,11 @@ int cli_case_open(CliContext *ctx, int argc, char **argv)
         return cli_fail("case open", error);
     }
     sqlite3_bind_int64(st, 1, row);
-    if (sqlite3_step(st) != SQLITE_ROW) {
-        sqlite3_reset(st);
+    int rc = store_step(store, st, &error);
+    if (rc != STORE_ROW) {
         store_rollback(store);
+        if (rc == STORE_ERROR)
+            return cli_fail("case open", error);
         cli_error("case open: cannot read message %s", argv[1]);
         return CLI_STORE;
     }

@@ -404,10 +404,13 @@ static gboolean load_cert_scope(Store *store, gint64 case_id, ClockFacts *f, GEr
     if (!st)
         return FALSE;
     sqlite3_bind_int64(st, 1, case_id);
-    int rc = sqlite3_step(st);
-    if (rc != SQLITE_ROW) {
+    int rc = store_step(store, st, error);
+    if (rc != STORE_ROW) {
         sqlite3_reset(st);
-        store_set_error(store, error, "clocks: cannot read the case's certificates");
+        if (rc == STORE_DONE)
+            g_set_error(error, CPR_ERROR, CPR_ERROR_STORE, "clocks: cannot read the case's certificates: no row");
+        else
+            g_prefix_error(error, "clocks: cannot read the case's certificates: ");
         return FALSE;
     }
     gint64 n = sqlite3_column_int64(st, 0), unknown = sqlite3_column_int64(st, 4);
@@ -431,13 +434,13 @@ gboolean clocks_load_facts(Store *store, gint64 case_id, ClockFacts *f, char **k
     if (!st)
         return FALSE;
     sqlite3_bind_int64(st, 1, case_id);
-    int rc = sqlite3_step(st);
-    if (rc != SQLITE_ROW) {
+    int rc = store_step(store, st, error);
+    if (rc != STORE_ROW) {
         sqlite3_reset(st);
-        if (rc == SQLITE_DONE)
+        if (rc == STORE_DONE)
             g_set_error(error, CPR_ERROR, CPR_ERROR_INPUT, "no case %" G_GINT64_FORMAT, case_id);
         else
-            store_set_error(store, error, "clocks: cannot read the case");
+            g_prefix_error(error, "clocks: cannot read the case: ");
         return FALSE;
     }
     *kind_r = g_strdup((const char *)sqlite3_column_text(st, 0));

@@ -236,11 +236,11 @@ GPtrArray *consent_list(Store *store, GError **error)
         return NULL;
     GPtrArray *list = g_ptr_array_new_with_free_func(consent_entry_destroy);
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+    while ((rc = store_step(store, st, error)) == STORE_ROW)
         g_ptr_array_add(list, entry_from_row(st));
     sqlite3_reset(st);
-    if (rc != SQLITE_DONE) {
-        store_set_error(store, error, "cannot read consent");
+    if (rc != STORE_DONE) {
+        g_prefix_error(error, "cannot read consent: ");
         g_ptr_array_unref(list);
         return NULL;
     }
@@ -255,11 +255,11 @@ GStrv consent_active_emails(Store *store, GError **error)
         return NULL;
     g_autoptr(GStrvBuilder) b = g_strv_builder_new();
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+    while ((rc = store_step(store, st, error)) == STORE_ROW)
         g_strv_builder_add(b, (const char *)sqlite3_column_text(st, 0));
     sqlite3_reset(st);
-    if (rc != SQLITE_DONE) {
-        store_set_error(store, error, "cannot read consent");
+    if (rc != STORE_DONE) {
+        g_prefix_error(error, "cannot read consent: ");
         return NULL;
     }
     return g_strv_builder_end(b);
@@ -275,11 +275,11 @@ ConsentEntry *consent_lookup(Store *store, const char *email, GError **error)
     if (!st)
         return NULL;
     sqlite3_bind_text(st, 1, email, -1, SQLITE_TRANSIENT);
-    int rc = sqlite3_step(st);
-    ConsentEntry *e = rc == SQLITE_ROW ? entry_from_row(st) : NULL;
+    int rc = store_step(store, st, error);
+    ConsentEntry *e = rc == STORE_ROW ? entry_from_row(st) : NULL;
     sqlite3_reset(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        store_set_error(store, error, "cannot read consent");
+    if (rc == STORE_ERROR)
+        g_prefix_error(error, "cannot read consent: ");
     return e;
 }
 
@@ -311,7 +311,7 @@ GPtrArray *consent_history(Store *store, GError **error)
         return NULL;
     GPtrArray *list = g_ptr_array_new_with_free_func(consent_change_destroy);
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = store_step(store, st, error)) == STORE_ROW) {
         ConsentChange *c = g_new0(ConsentChange, 1);
         c->id = sqlite3_column_int64(st, 0);
         c->email = column_dup(st, 1);
@@ -323,8 +323,8 @@ GPtrArray *consent_history(Store *store, GError **error)
         g_ptr_array_add(list, c);
     }
     sqlite3_reset(st);
-    if (rc != SQLITE_DONE) {
-        store_set_error(store, error, "cannot read consent history");
+    if (rc != STORE_DONE) {
+        g_prefix_error(error, "cannot read consent history: ");
         g_ptr_array_unref(list);
         return NULL;
     }

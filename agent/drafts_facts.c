@@ -55,8 +55,8 @@ static gboolean in_array(const GPtrArray *a, const char *s)
 static gboolean step_failed(Store *store, sqlite3_stmt *st, int rc, GError **error)
 {
     sqlite3_reset(st);
-    if (rc != SQLITE_DONE) {
-        store_set_error(store, error, "cannot read the case");
+    if (rc != STORE_DONE) {
+        g_prefix_error(error, "cannot read the case: ");
         return TRUE;
     }
     return FALSE;
@@ -76,7 +76,7 @@ static gboolean load_identifiers(Store *store, const CaseRedaction *cr, DraftsFa
         return FALSE;
     sqlite3_bind_int64(st, 1, f->row->id);
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = store_step(store, st, error)) == STORE_ROW) {
         const char *type = (const char *)sqlite3_column_text(st, 0);
         const char *value = (const char *)sqlite3_column_text(st, 1);
         /* A domain under a person's address would point at the reporter:
@@ -106,7 +106,7 @@ static gboolean load_identifiers(Store *store, const CaseRedaction *cr, DraftsFa
     if (!st)
         return FALSE;
     sqlite3_bind_int64(st, 1, f->row->id);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = store_step(store, st, error)) == STORE_ROW) {
         DraftsCert *c = g_new0(DraftsCert, 1);
         c->serial = column_dup(st, 0);
         c->sha256 = column_dup(st, 1);
@@ -154,14 +154,14 @@ static gboolean load_case_columns(Store *store, DraftsFacts *f, GError **error)
     if (!st)
         return FALSE;
     sqlite3_bind_int64(st, 1, f->row->id);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
+    int rc = store_step(store, st, error);
+    if (rc == STORE_ROW) {
         f->security_sensitive = sqlite3_column_int(st, 0) != 0;
         f->reason_number = sqlite3_column_int(st, 1);
         f->reason_source = column_dup(st, 2);
         f->incident = column_dup(st, 3);
         f->incident_rationale = column_dup(st, 4);
-        rc = sqlite3_step(st);
+        rc = store_step(store, st, error);
     }
     if (step_failed(store, st, rc, error))
         return FALSE;
@@ -173,7 +173,7 @@ static gboolean load_case_columns(Store *store, DraftsFacts *f, GError **error)
     if (!st)
         return FALSE;
     sqlite3_bind_int64(st, 1, f->row->id);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = store_step(store, st, error)) == STORE_ROW) {
         const char *clock = (const char *)sqlite3_column_text(st, 0);
         if (!g_strcmp0(clock, "full_report")) {
             f->full_report_due = sqlite3_column_int64(st, 1);
@@ -204,7 +204,7 @@ static gboolean load_messages(Store *store, DraftsFacts *f, GError **error)
     sqlite3_bind_int64(st, 1, f->row->id);
     gint64 first_row = 0, first_report_row = 0;
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = store_step(store, st, error)) == STORE_ROW) {
         char *kind = column_dup(st, 1);
         if (!first_row)
             first_row = sqlite3_column_int64(st, 0);
@@ -223,15 +223,15 @@ static gboolean load_messages(Store *store, DraftsFacts *f, GError **error)
     if (!st)
         return FALSE;
     sqlite3_bind_int64(st, 1, row);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
+    rc = store_step(store, st, error);
+    if (rc == STORE_ROW) {
         const guint8 *raw = sqlite3_column_blob(st, 0);
         gsize len = (gsize)sqlite3_column_bytes(st, 0);
         Bounds bounds = bounds_default();
         MimeMessage *msg = mime_message_parse(raw ? raw : (const guint8 *)"", len, &bounds);
         f->first_report_text = g_strdup(msg->text);
         mime_message_free(&msg);
-        rc = sqlite3_step(st);
+        rc = store_step(store, st, error);
     }
     return !step_failed(store, st, rc, error);
 }

@@ -117,7 +117,7 @@ DraftsRecipient *drafts_mail_reporter(Store *store, const Config *cfg, const Dra
     DraftsRecipient *r = NULL;
     gboolean list_post = FALSE;
     int rc;
-    while (!r && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while (!r && (rc = store_step(store, st, error)) == STORE_ROW) {
         const char *kind = (const char *)sqlite3_column_text(st, 0);
         if (!drafts_facts_is_report(kind))
             continue;
@@ -136,6 +136,10 @@ DraftsRecipient *drafts_mail_reporter(Store *store, const Config *cfg, const Dra
         mime_message_free(&msg);
     }
     sqlite3_reset(st);
+    if (rc == STORE_ERROR) {
+        drafts_recipient_free(&r);
+        return NULL;
+    }
     if (!r) {
         g_set_error(error, CPR_ERROR, CPR_ERROR_INPUT,
                     "case %s: no report in the case names a reporter to write to",
@@ -161,15 +165,15 @@ DraftsRecipient *drafts_mail_subscriber(Store *store, const DraftsFacts *f, GErr
         return NULL;
     sqlite3_bind_int64(st, 1, f->row->id);
     DraftsRecipient *r = NULL;
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
+    int rc = store_step(store, st, error);
+    if (rc == STORE_ROW) {
         MimeAddress a = {.email = (char *)sqlite3_column_text(st, 0),
                          .name = (char *)sqlite3_column_text(st, 1)};
         r = from_address(&a);
     }
     sqlite3_reset(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-        store_set_error(store, error, "reading the case's Subscriber failed");
+    if (rc == STORE_ERROR) {
+        g_prefix_error(error, "reading the case's Subscriber failed: ");
         return NULL;
     }
     if (!r)

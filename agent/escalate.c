@@ -63,7 +63,7 @@ static gboolean load_open_clocks(Store *store, GPtrArray *out, GError **error)
     if (!st)
         return FALSE;
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = store_step(store, st, error)) == STORE_ROW) {
         OpenClock *c = g_new0(OpenClock, 1);
         c->case_id = sqlite3_column_int64(st, 0);
         c->clock = g_strdup((const char *)sqlite3_column_text(st, 1));
@@ -75,8 +75,8 @@ static gboolean load_open_clocks(Store *store, GPtrArray *out, GError **error)
         g_ptr_array_add(out, c);
     }
     sqlite3_reset(st);
-    if (rc != SQLITE_DONE) {
-        store_set_error(store, error, "escalation: cannot read open clocks");
+    if (rc != STORE_DONE) {
+        g_prefix_error(error, "escalation: cannot read open clocks: ");
         return FALSE;
     }
     return TRUE;

@@ -570,12 +570,12 @@ static gboolean stored_markable(ImapSync *sync, const char *folder, guint32 uid,
         return FALSE;
     g_autofree char *source = g_strdup_printf("%s/%u", folder, uid);
     sqlite3_bind_text(st, 1, source, -1, SQLITE_TRANSIENT);
-    int rc = sqlite3_step(st);
-    *yes_r = rc == SQLITE_ROW &&
+    int rc = store_step(sync->store, st, error);
+    *yes_r = rc == STORE_ROW &&
              (guint64)sqlite3_column_int64(st, 0) <= (guint64)sync->bounds.max_message_bytes;
     sqlite3_reset(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-        store_set_error(sync->store, error, "cannot read the stored sources");
+    if (rc == STORE_ERROR) {
+        g_prefix_error(error, "cannot read the stored sources: ");
         return FALSE;
     }
     return TRUE;

@@ -285,7 +285,7 @@ static gboolean find_duplicate(Store *store, const char *message_id, const char 
     }
     int rc;
     gboolean any = FALSE;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = store_step(store, st, error)) == STORE_ROW) {
         any = TRUE;
         const char *stored = (const char *)sqlite3_column_text(st, 2);
         g_autofree char *computed = NULL;
@@ -301,8 +301,8 @@ static gboolean find_duplicate(Store *store, const char *message_id, const char 
         }
     }
     sqlite3_reset(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-        store_set_error(store, error, "duplicate lookup failed");
+    if (rc == STORE_ERROR) {
+        g_prefix_error(error, "duplicate lookup failed: ");
         return FALSE;
     }
     *reused_r = any && !*row_r && message_id;

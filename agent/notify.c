@@ -162,11 +162,11 @@ static gboolean open_pages(Store *store, const char *target, gint64 case_id, GPt
     sqlite3_bind_text(st, 1, target, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 2, case_id);
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+    while ((rc = store_step(store, st, error)) == STORE_ROW)
         g_ptr_array_add(clocks, g_strdup((const char *)sqlite3_column_text(st, 0)));
     sqlite3_reset(st);
-    if (rc != SQLITE_DONE) {
-        store_set_error(store, error, "notify: cannot read the case's pages");
+    if (rc != STORE_DONE) {
+        g_prefix_error(error, "notify: cannot read the case's pages: ");
         return FALSE;
     }
     return TRUE;

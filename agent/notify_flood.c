@@ -32,11 +32,14 @@ static gboolean count_query(Store *store, const char *sql, const char *text, gin
     sqlite3_bind_int64(st, 1, since);
     if (text)
         sqlite3_bind_text(st, 2, text, -1, SQLITE_TRANSIENT);
-    int rc = sqlite3_step(st);
-    *n_r = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    int rc = store_step(store, st, error);
+    *n_r = rc == STORE_ROW ? sqlite3_column_int64(st, 0) : 0;
     sqlite3_reset(st);
-    if (rc != SQLITE_ROW) {
-        store_set_error(store, error, "flood limits: cannot count");
+    if (rc != STORE_ROW) {
+        if (rc == STORE_DONE)
+            g_set_error(error, CPR_ERROR, CPR_ERROR_STORE, "flood limits: cannot count: no row");
+        else
+            g_prefix_error(error, "flood limits: cannot count: ");
         return FALSE;
     }
     return TRUE;
@@ -104,14 +107,14 @@ static gboolean summary_maybe(Store *store, const Config *cfg, gint64 now, guint
     if (!st)
         return FALSE;
     gint64 last = 0, through = 0;
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
+    int rc = store_step(store, st, error);
+    if (rc == STORE_ROW) {
         last = sqlite3_column_int64(st, 0);
         through = sqlite3_column_int64(st, 1);
     }
     sqlite3_reset(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-        store_set_error(store, error, "flood limits: cannot read the last summary");
+    if (rc == STORE_ERROR) {
+        g_prefix_error(error, "flood limits: cannot read the last summary: ");
         return FALSE;
     }
     if (last && now - last < HOUR)
@@ -125,15 +128,18 @@ static gboolean summary_maybe(Store *store, const Config *cfg, gint64 now, guint
         return FALSE;
     sqlite3_bind_int64(st, 1, through);
     gint64 pages = 0, acks = 0, upto = 0;
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
+    rc = store_step(store, st, error);
+    if (rc == STORE_ROW) {
         pages = sqlite3_column_int64(st, 0);
         acks = sqlite3_column_int64(st, 1);
         upto = sqlite3_column_int64(st, 2);
     }
     sqlite3_reset(st);
-    if (rc != SQLITE_ROW) {
-        store_set_error(store, error, "flood limits: cannot count what was held");
+    if (rc != STORE_ROW) {
+        if (rc == STORE_DONE)
+            g_set_error(error, CPR_ERROR, CPR_ERROR_STORE, "flood limits: cannot count what was held: no row");
+        else
+            g_prefix_error(error, "flood limits: cannot count what was held: ");
         return FALSE;
     }
     if (pages + acks == 0)

@@ -40,8 +40,8 @@ static gboolean page_clock(Store *store, const PageSpec *spec, char **clock_r, g
         return FALSE;
     sqlite3_bind_int64(st, 1, spec->case_id);
     sqlite3_bind_text(st, 2, spec->clock, -1, SQLITE_TRANSIENT);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
+    int rc = store_step(store, st, error);
+    if (rc == STORE_ROW) {
         *clock_r = g_strdup((const char *)sqlite3_column_text(st, 0));
         *due_r = spec->due_at ? spec->due_at : sqlite3_column_int64(st, 1);
         *rule_r = g_strdup((const char *)sqlite3_column_text(st, 2));
@@ -51,8 +51,8 @@ static gboolean page_clock(Store *store, const PageSpec *spec, char **clock_r, g
         *rule_r = NULL;
     }
     sqlite3_reset(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-        store_set_error(store, error, "page: cannot read the case's clocks");
+    if (rc == STORE_ERROR) {
+        g_prefix_error(error, "page: cannot read the case's clocks: ");
         return FALSE;
     }
     return TRUE;

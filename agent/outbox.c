@@ -59,13 +59,13 @@ gboolean outbox_exists(Store *store, const char *target, const char *dedup_key,
         return FALSE;
     sqlite3_bind_text(st, 1, target, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 2, dedup_key, -1, SQLITE_TRANSIENT);
-    int rc = sqlite3_step(st);
+    int rc = store_step(store, st, error);
     sqlite3_reset(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-        store_set_error(store, error, "outbox lookup failed");
+    if (rc == STORE_ERROR) {
+        g_prefix_error(error, "outbox lookup failed: ");
         return FALSE;
     }
-    *exists_r = rc == SQLITE_ROW;
+    *exists_r = rc == STORE_ROW;
     return TRUE;
 }
 
@@ -93,11 +93,11 @@ gboolean outbox_pending_targets(Store *store, GPtrArray **targets_r, GError **er
         return FALSE;
     g_autoptr(GPtrArray) targets = g_ptr_array_new_with_free_func(g_free);
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+    while ((rc = store_step(store, st, error)) == STORE_ROW)
         g_ptr_array_add(targets, g_strdup((const char *)sqlite3_column_text(st, 0)));
     sqlite3_reset(st);
-    if (rc != SQLITE_DONE) {
-        store_set_error(store, error, "outbox: cannot list targets");
+    if (rc != STORE_DONE) {
+        g_prefix_error(error, "outbox: cannot list targets: ");
         return FALSE;
     }
     *targets_r = g_steal_pointer(&targets);
@@ -119,15 +119,18 @@ gboolean outbox_claim_next(Store *store, const char *target, gint64 now, OutboxR
     if (!st)
         goto rollback;
     sqlite3_bind_text(st, 1, target, -1, SQLITE_TRANSIENT);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_DONE || (rc == SQLITE_ROW && sqlite3_column_int64(st, 7) > now)) {
+    int rc = store_step(store, st, error);
+    if (rc == STORE_DONE || (rc == STORE_ROW && sqlite3_column_int64(st, 7) > now)) {
         sqlite3_reset(st);
         store_rollback(store);
         return TRUE;
     }
-    if (rc != SQLITE_ROW) {
+    if (rc != STORE_ROW) {
         sqlite3_reset(st);
-        store_set_error(store, error, "outbox: cannot read the next row");
+        if (rc == STORE_DONE)
+            g_set_error(error, CPR_ERROR, CPR_ERROR_STORE, "outbox: cannot read the next row: no row");
+        else
+            g_prefix_error(error, "outbox: cannot read the next row: ");
         goto rollback;
     }
     OutboxRow *row = g_new0(OutboxRow, 1);
@@ -237,14 +240,17 @@ gboolean outbox_counts(Store *store, gint64 *pending_r, gint64 *failed_r, GError
         error);
     if (!st)
         return FALSE;
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
+    int rc = store_step(store, st, error);
+    if (rc == STORE_ROW) {
         *pending_r = sqlite3_column_int64(st, 0);
         *failed_r = sqlite3_column_int64(st, 1);
     }
     sqlite3_reset(st);
-    if (rc != SQLITE_ROW) {
-        store_set_error(store, error, "outbox: cannot count rows");
+    if (rc != STORE_ROW) {
+        if (rc == STORE_DONE)
+            g_set_error(error, CPR_ERROR, CPR_ERROR_STORE, "outbox: cannot count rows: no row");
+        else
+            g_prefix_error(error, "outbox: cannot count rows: ");
         return FALSE;
     }
     return TRUE;

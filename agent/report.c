@@ -111,7 +111,7 @@ gboolean report_load(Store *store, gint64 since, gint64 until, GArray **samples_
     GArray *samples = g_array_new(FALSE, FALSE, sizeof(ReportSample));
     GStringChunk *chunk = g_string_chunk_new(256);
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = store_step(store, st, error)) == STORE_ROW) {
         ReportSample s = {
             .clock = g_string_chunk_insert_const(chunk, (const char *)sqlite3_column_text(st, 0)),
             .starts_at = sqlite3_column_int64(st, 1),
@@ -123,10 +123,10 @@ gboolean report_load(Store *store, gint64 since, gint64 until, GArray **samples_
         g_array_append_val(samples, s);
     }
     sqlite3_reset(st);
-    if (rc != SQLITE_DONE) {
+    if (rc != STORE_DONE) {
         g_array_unref(samples);
         g_string_chunk_free(chunk);
-        store_set_error(store, error, "report: cannot read clocks");
+        g_prefix_error(error, "report: cannot read clocks: ");
         return FALSE;
     }
     *samples_r = samples;

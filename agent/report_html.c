@@ -64,7 +64,7 @@ static GPtrArray *load_cases(Store *store, gint64 since, gint64 until, GError **
     GPtrArray *cases = g_ptr_array_new_with_free_func(html_case_free);
     HtmlCase *cur = NULL;
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = store_step(store, st, error)) == STORE_ROW) {
         gint64 id = sqlite3_column_int64(st, 0);
         if (!cur || cur->id != id) {
             cur = g_new0(HtmlCase, 1);
@@ -88,9 +88,9 @@ static GPtrArray *load_cases(Store *store, gint64 since, gint64 until, GError **
         g_array_append_val(cur->clocks, k);
     }
     sqlite3_reset(st);
-    if (rc != SQLITE_DONE) {
+    if (rc != STORE_DONE) {
         g_ptr_array_unref(cases);
-        store_set_error(store, error, "report: cannot read the clocks of the cases");
+        g_prefix_error(error, "report: cannot read the clocks of the cases: ");
         return NULL;
     }
     return cases;

@@ -44,8 +44,11 @@ static gboolean migrate(Store *store, GError **error)
     sqlite3_stmt *st = store_prepare(store, "PRAGMA user_version", error);
     if (!st)
         return FALSE;
-    guint version = sqlite3_step(st) == SQLITE_ROW ? (guint)sqlite3_column_int(st, 0) : 0;
+    int rc = store_step(store, st, error);
+    guint version = rc == STORE_ROW ? (guint)sqlite3_column_int(st, 0) : 0;
     sqlite3_reset(st);
+    if (rc == STORE_ERROR)
+        return FALSE;
     if (version > store_schema_version()) {
         g_set_error(error, CPR_ERROR, CPR_ERROR_STORE,
                     "%s: database schema version %u is newer than this program (%u)", store->path,
@@ -267,13 +270,12 @@ gboolean store_folder_get(Store *store, const char *folder, guint32 *uidvalidity
     sqlite3_bind_text(st, 1, folder, -1, SQLITE_TRANSIENT);
     *uidvalidity_r = 0;
     *last_uid_r = 0;
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
+    int rc = store_step(store, st, error);
+    if (rc == STORE_ROW) {
         *uidvalidity_r = (guint32)sqlite3_column_int64(st, 0);
         *last_uid_r = (guint32)sqlite3_column_int64(st, 1);
-    } else if (rc != SQLITE_DONE) {
-        store_set_error(store, error, "cannot read folder state");
-        sqlite3_reset(st);
+    } else if (rc == STORE_ERROR) {
+        g_prefix_error(error, "cannot read folder state: ");
         return FALSE;
     }
     sqlite3_reset(st);
@@ -376,14 +378,13 @@ gboolean store_health_get(Store *store, const char *key, char **value_r, gint64 
     *value_r = NULL;
     if (at_r)
         *at_r = 0;
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
+    int rc = store_step(store, st, error);
+    if (rc == STORE_ROW) {
         *value_r = g_strdup((const char *)sqlite3_column_text(st, 0));
         if (at_r)
             *at_r = sqlite3_column_int64(st, 1);
-    } else if (rc != SQLITE_DONE) {
-        store_set_error(store, error, "cannot read health");
-        sqlite3_reset(st);
+    } else if (rc == STORE_ERROR) {
+        g_prefix_error(error, "cannot read health: ");
         return FALSE;
     }
     sqlite3_reset(st);
@@ -402,11 +403,14 @@ gboolean store_event_append(Store *store, gint64 at, const char *actor, gint64 c
         return FALSE;
     gint64 prev_id = 0;
     g_autofree char *prev_hash = NULL;
-    if (sqlite3_step(st) == SQLITE_ROW) {
+    int rc = store_step(store, st, error);
+    if (rc == STORE_ROW) {
         prev_id = sqlite3_column_int64(st, 0);
         prev_hash = g_strdup((const char *)sqlite3_column_text(st, 1));
     }
     sqlite3_reset(st);
+    if (rc == STORE_ERROR) /* never chain onto a head we could not read */
+        return FALSE;
     if (!prev_hash)
         prev_hash = g_strdup(STORE_GENESIS_HASH);
     gint64 id = prev_id + 1;

@@ -174,7 +174,7 @@ static gboolean case_timeline(Store *store, const Config *cfg, gint64 case_id, g
     g_autoptr(GString) targets = g_string_new(NULL);
     int rc;
     gboolean ok = TRUE;
-    while (ok && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while (ok && (rc = store_step(store, st, error)) == STORE_ROW) {
         const char *type = (const char *)sqlite3_column_text(st, 2);
         const char *details = (const char *)sqlite3_column_text(st, 3);
         g_autofree char *at = timefmt_minute(sqlite3_column_int64(st, 0));
@@ -205,12 +205,14 @@ static gboolean case_timeline(Store *store, const Config *cfg, gint64 case_id, g
         g_string_append(md, " |\n");
     }
     sqlite3_reset(st);
+    if (ok && rc == STORE_ERROR)
+        ok = FALSE; /* store_step() set the error */
     if (ok && group->len)
         ok = flush_group(md, cr, group, targets, name, error);
     if (!ok)
         return FALSE;
-    if (rc != SQLITE_DONE) {
-        store_set_error(store, error, "timeline: cannot read events");
+    if (rc != STORE_DONE) {
+        g_prefix_error(error, "timeline: cannot read events: ");
         return FALSE;
     }
 
@@ -222,7 +224,7 @@ static gboolean case_timeline(Store *store, const Config *cfg, gint64 case_id, g
     if (!st)
         return FALSE;
     sqlite3_bind_int64(st, 1, case_id);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = store_step(store, st, error)) == STORE_ROW) {
         const char *clock = (const char *)sqlite3_column_text(st, 0);
         const char *rule = (const char *)sqlite3_column_text(st, 3);
         gint64 due = sqlite3_column_int64(st, 1), met = sqlite3_column_int64(st, 2);
@@ -235,8 +237,8 @@ static gboolean case_timeline(Store *store, const Config *cfg, gint64 case_id, g
                                met_s, clocks_status_name(status));
     }
     sqlite3_reset(st);
-    if (rc != SQLITE_DONE) {
-        store_set_error(store, error, "timeline: cannot read clocks");
+    if (rc != STORE_DONE) {
+        g_prefix_error(error, "timeline: cannot read clocks: ");
         return FALSE;
     }
     /* Fail closed over the whole table too. */
@@ -261,13 +263,13 @@ gboolean timeline_markdown(Store *store, const Config *cfg, gint64 case_id, gint
     sqlite3_bind_int64(st, 1, since);
     g_autoptr(GArray) ids = g_array_new(FALSE, FALSE, sizeof(gint64));
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = store_step(store, st, error)) == STORE_ROW) {
         gint64 id = sqlite3_column_int64(st, 0);
         g_array_append_val(ids, id);
     }
     sqlite3_reset(st);
-    if (rc != SQLITE_DONE) {
-        store_set_error(store, error, "timeline: cannot list cases");
+    if (rc != STORE_DONE) {
+        g_prefix_error(error, "timeline: cannot list cases: ");
         return FALSE;
     }
     for (guint i = 0; i < ids->len; i++)

@@ -4,8 +4,9 @@
 # whiteboard, in a header or in a change table, relaxes no clock while a
 # forged question still opens one; a follow-up's old Date: moves no aware
 # time; a re-delivered copy is a duplicate and a reused Message-ID is kept as
-# its own message; a damaged database is an error (exit 3), never "nothing
-# due"; a schema-2 database migrates and its old events still verify.
+# its own message; a damaged database is an error (exit 3) for every
+# reader (show, draft, list --triage, audit report, quarantine, status),
+# never "nothing due"; a schema-2 database migrates and its old events still verify.
 . "$CPR_TOP/tests/tap.sh"
 bin=${CPR_INTAKE:?}
 rel="$CPR_TOP/bin/cpr-intake"
@@ -99,6 +100,23 @@ sqlite3 "$tmp/damaged.db" "INSERT INTO folders (folder) VALUES ('INBOX'); INSERT
 for c in outbox status; do
     "$bin" --config "$conf" --db "$tmp/damaged.db" $c >/dev/null 2>"$tmp/err"
     check "$c on a damaged database exits 3 with SQLite's message" sh -c "[ $? -eq 3 ] && grep -q 'integer overflow' '$tmp/err'"
+done
+
+for c in "audit report" "audit report --format html"; do
+    "$bin" --config "$conf" --db "$tmp/damaged.db" $c >/dev/null 2>"$tmp/err"
+    check "$c on a damaged database exits 3 with SQLite's message" sh -c "[ $? -eq 3 ] && grep -q 'integer overflow' '$tmp/err'"
+done
+# every integer of every message overflows when read: each reader says so
+cp "$db" "$tmp/damaged-messages.db"
+cols=$(sqlite3 "$db" "SELECT group_concat(CASE WHEN type LIKE 'INT%' THEN 'abs(-9223372036854775808) + ' || name || ' AS ' || name ELSE name END, ', ') FROM pragma_table_info('messages')")
+sqlite3 "$tmp/damaged-messages.db" "PRAGMA legacy_alter_table=ON; ALTER TABLE messages RENAME TO messages_kept; CREATE VIEW messages AS SELECT $cols FROM messages_kept"
+{ cat "$conf"; printf '\n[drafts]\ntemplate_dir=%s\n' "$CPR_TOP/conf/templates"; } >"$tmp/drafts.conf"
+"$bin" --config "$tmp/drafts.conf" --db "$db" draft "$r2" >/dev/null 2>&1
+check "draft works on the intact database (so the next check can fail)" [ $? -eq 0 ]
+for c in "show $r2" "show $r2 --json" "draft $r2" "draft $r2 --report full" "list --triage" \
+    "list --triage --json" "quarantine list" "status"; do
+    "$bin" --config "$tmp/drafts.conf" --db "$tmp/damaged-messages.db" $c >/dev/null 2>"$tmp/err"
+    check "$c on a damaged messages table exits 3 with SQLite's message" sh -c "[ $? -eq 3 ] && grep -q 'integer overflow' '$tmp/err'"
 done
 
 # --- migration from schema 2: old rows keep their v1 hashes ---
