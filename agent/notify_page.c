@@ -232,7 +232,8 @@ static const char *pagerduty_severity(JsonObject *o)
 {
     const char *event = doc_string(o, "event");
     gint64 point = json_object_get_int_member_with_default(o, "point", 0);
-    if (!g_strcmp0(event, "intake_health") || !g_strcmp0(event, "disk_low") || point >= 100 ||
+    if (!g_strcmp0(event, "intake_health") || !g_strcmp0(event, "disk_low") ||
+        !g_strcmp0(event, "audit_checkpoint_failed") || point >= 100 ||
         !g_strcmp0(doc_string(o, "problem"), "key_compromise"))
         return "critical";
     return point >= 75 || !g_strcmp0(event, "new_case") ? "error" : "warning";

@@ -6,7 +6,7 @@
 # a consistent rewrite of the chain (which plain `audit verify` cannot see),
 # after a cut tail, on a tampered line and with another key; the daemon signs
 # checkpoints on its schedule and at shutdown (SIGTERM against a real Dovecot,
-# and `run --once`).
+# and `run --once`), and pages on-call once when it cannot sign.
 . "$(dirname "$0")/fixtures/imap/lib.sh"
 bin=$CPR_INTAKE
 samples="$CPR_FIXTURES/samples"
@@ -196,5 +196,45 @@ check "(e) run --once also signs a checkpoint as it exits" sh -c \
     "[ $? -eq 0 ] && [ \$(wc -l <'$DCP') -gt $before ] && grep -q 'event=audit_checkpoint .*reason=shutdown' '$T/once.log'"
 "$bin" --config "$T/d.conf" --db "$D" audit verify --checkpoints "$DCP" --public-key "$T/audit.pub" >/dev/null 2>"$T/err"
 check "(e) the daemon's checkpoints verify" [ $? -eq 0 ]
-[ "$tap_fail" -eq 0 ] || { diag "$T/daemon.log"; diag "$T/err"; }
+
+# (f) the daemon cannot sign (the key became unreadable): on-call is paged
+# once for the run of failures, again after a success and a new failure
+cp "$T/audit.key" "$T/f.key"
+F="$T/f.db"
+imap_config "$T/f.conf" "imaps://127.0.0.1:$IMAPS_PORT" "INBOX" "ca_file=$CA_FILE" \
+    "[audit]" "signing_key_file=$T/f.key" "checkpoint_seconds=1" \
+    "[notify.hook]" "type=webhook" "url=http://127.0.0.1:9/hook"
+pages() { sql "$F" "SELECT count(*) FROM outbox WHERE kind = 'health' AND json_extract(payload, '\$.event') = 'audit_checkpoint_failed'"; }
+attempts() { grep -c 'event=audit_checkpoint\(_failed\)\? .*reason=periodic' "$T/f.log"; }
+# attempt: new mail, once the clock has passed the retry time (1 s): the
+# daemon ingests it and tries a checkpoint at once
+attempt() {
+    n=$(attempts); s=$(date +%s)
+    wait_until 5 sh -c "[ \$(date +%s) -ge $((s + 2)) ]"
+    imapctl gen INBOX 1 --prefix "f-$n-" >/dev/null
+    wait_until 20 sh -c "[ \$(grep -c 'event=audit_checkpoint\\(_failed\\)\\? .*reason=periodic' '$T/f.log') -gt $n ]"
+}
+start_daemon "$T/f.log" --config "$T/f.conf" --db "$F" run
+check "(f) the daemon signs while the key is readable" wait_until 20 test -s "$F.checkpoints"
+printf 'not a key\n' >"$T/f.key"
+attempt
+attempt
+check "(f) an unreadable key: the periodic checkpoint fails, and is retried" \
+    [ "$(grep -c 'event=audit_checkpoint_failed reason=periodic' "$T/f.log")" -ge 2 ]
+check "(f) on-call is paged once, not at every retry" [ "$(pages)" -eq 1 ]
+check "(f) the page names the failure and is audited" sh -c "[ \"\$(sqlite3 '$F' \"SELECT count(*) FROM events \
+    WHERE type = 'audit_checkpoint_failed'\")\" -eq 1 ] && sqlite3 '$F' \"SELECT payload FROM outbox WHERE kind = 'health'\" | \
+    grep -q 'Audit checkpoint could not be signed (periodic)'"
+cp "$T/audit.key" "$T/f.key"
+attempt
+check "(f) a readable key again: the next checkpoint clears the failure" \
+    [ -z "$(sql "$F" "SELECT value FROM health WHERE key = 'audit.checkpoint_failing'")" ]
+printf 'not a key\n' >"$T/f.key"
+attempt
+check "(f) a new failure after a success pages again" [ "$(pages)" -eq 2 ]
+kill -TERM "$DAEMON_PID"
+wait "$DAEMON_PID"
+check "(f) the failed shutdown checkpoint of the same run pages no more" sh -c \
+    "[ $(pages) -eq 2 ] && grep -q 'event=audit_checkpoint_failed reason=shutdown' '$T/f.log'"
+[ "$tap_fail" -eq 0 ] || { diag "$T/daemon.log"; diag "$T/f.log"; diag "$T/err"; }
 tap_done
