@@ -17,6 +17,7 @@ static gint64 retry_after;
 
 typedef struct {
     gint64 event_id, case_id, at, bug_id;
+    gint64 case_bug_id; /* the bug linked to the case; 0 when none */
     char *type;        /* bug_update_due_set | bug_resolved */
     char *next_update; /* "YYYY-MM-DD" for bug_update_due_set */
     char *message_id;
@@ -43,7 +44,8 @@ static gboolean pending_claims(Store *store, GPtrArray *out, GError **error)
     sqlite3_stmt *st = store_prepare(
         store,
         "SELECT e.id, e.case_id, e.at, e.type, json_extract(e.details, '$.bug_id'), "
-        "json_extract(e.details, '$.next_update'), json_extract(e.details, '$.message_id') "
+        "json_extract(e.details, '$.next_update'), json_extract(e.details, '$.message_id'), "
+        "coalesce((SELECT bug_id FROM cases k WHERE k.id = e.case_id), 0) "
         "FROM events e WHERE e.type IN ('bug_update_due_set', 'bug_resolved') "
         "AND json_extract(e.details, '$.confirmed') = 'no' AND e.case_id IS NOT NULL "
         "AND NOT EXISTS (SELECT 1 FROM events c WHERE c.case_id = e.case_id "
@@ -67,6 +69,7 @@ static gboolean pending_claims(Store *store, GPtrArray *out, GError **error)
         c->bug_id = (gint64)bug_id;
         c->next_update = column_dup(st, 5);
         c->message_id = column_dup(st, 6);
+        c->case_bug_id = sqlite3_column_int64(st, 7);
         g_ptr_array_add(out, c);
     }
     return rc == STORE_DONE;
@@ -79,7 +82,8 @@ static gboolean is_resolved(const BugzillaBug *b)
            b->resolution && *b->resolution;
 }
 
-/* What the bug says about the claim: the event to record and its details. */
+/* What the bug says about the claim: the event to record and its details.
+ * `b` NULL: the claim is about a bug the case is not linked to. */
 static const char *answer(const Claim *c, const BugzillaBug *b, JsonBuilder *jb)
 {
     json_builder_begin_object(jb);
@@ -88,7 +92,13 @@ static const char *answer(const Claim *c, const BugzillaBug *b, JsonBuilder *jb)
     jsonutil_add_string(jb, "message_id", c->message_id);
     jsonutil_add_int(jb, "confirms", c->event_id);
     const char *type;
-    if (!strcmp(c->type, "bug_update_due_set")) {
+    if (!b) {
+        /* mail that joined the case by its thread, about another bug: that
+         * bug's state says nothing about this case's obligations */
+        type = "bug_claim_not_confirmed";
+        jsonutil_add_string(jb, "claim", c->type);
+        jsonutil_add_string(jb, "reason", "the case is not linked to this bug");
+    } else if (!strcmp(c->type, "bug_update_due_set")) {
         gint64 day = 0;
         g_autofree char *date = NULL;
         gboolean has = bugmail_next_update(b->whiteboard, &day, &date);
@@ -174,6 +184,12 @@ gboolean bugzilla_confirm_run(Store *store, const Config *cfg, gint64 now,
     gint64 cached = 0;
     for (guint i = 0; i < claims->len && ok; i++) {
         const Claim *c = claims->pdata[i];
+        gboolean confirmed = FALSE;
+        if (c->bug_id != c->case_bug_id) {
+            ok = record(store, c, NULL, &confirmed, error);
+            stats->not_confirmed += ok;
+            continue;
+        }
         if (c->bug_id != cached) {
             bugzilla_bug_clear(cache);
             cached = 0;
@@ -188,7 +204,6 @@ gboolean bugzilla_confirm_run(Store *store, const Config *cfg, gint64 now,
             }
             cached = c->bug_id;
         }
-        gboolean confirmed = FALSE;
         ok = record(store, c, cache, &confirmed, error);
         if (ok && confirmed)
             stats->confirmed++;

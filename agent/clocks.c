@@ -282,17 +282,22 @@ static void add_bug_update(GPtrArray *out, const ClockDef *d, const ClockFacts *
         start = incident_at;
     if (!start)
         return;
-    gint64 last = start, next_day = 0;
-    gboolean next_confirmed = FALSE;
+    /* confirmed_day: the last date read back from Bugzilla; unconfirmed_day:
+     * the earliest date seen only in mail since then */
+    gint64 last = start, confirmed_day = 0, unconfirmed_day = 0;
     gint64 resolved_at = 0;
     for (guint i = 0; i < sorted->len; i++) {
         const ClockEvent *e = sorted->pdata[i];
         if (e->at >= last && word_in(d->met_by, e->type)) {
             last = e->at;
-            next_day = 0; /* a new update starts a new rhythm */
+            confirmed_day = unconfirmed_day = 0; /* a new update starts a new rhythm */
         } else if (!strcmp(e->type, "bug_update_due_set") && e->at >= last && e->value > 0) {
-            next_day = e->value;
-            next_confirmed = !e->unconfirmed;
+            if (!e->unconfirmed) {
+                confirmed_day = e->value; /* the bug's own state, as of then */
+                unconfirmed_day = 0;
+            } else if (!unconfirmed_day || e->value < unconfirmed_day) {
+                unconfirmed_day = e->value;
+            }
         } else if (!strcmp(e->type, "bug_resolved") && !e->unconfirmed && e->at >= start) {
             resolved_at = e->at; /* read back from Bugzilla: the bug is closed */
         } else if (!strcmp(e->type, "bug_reopened") && e->at >= resolved_at) {
@@ -303,12 +308,10 @@ static void add_bug_update(GPtrArray *out, const ClockDef *d, const ClockFacts *
      * convention: 23:59:59 UTC). A date only seen in mail, not yet read back
      * from Bugzilla, may make the update due earlier, never later: anyone can
      * send mail that looks like Bugzilla's. */
-    gint64 rhythm = last + d->window;
-    gint64 due = rhythm;
-    if (next_day) {
-        gint64 end_of_day = next_day + DAYS(1) - 1;
-        due = next_confirmed ? end_of_day : MIN(end_of_day, rhythm);
-    }
+    gint64 due = confirmed_day ? confirmed_day + DAYS(1) - 1 : last + d->window;
+    if (unconfirmed_day)
+        due = MIN(due, unconfirmed_day + DAYS(1) - 1);
+    gint64 next_day = confirmed_day ? confirmed_day : unconfirmed_day;
     Clock *c = clock_new(d->clock, 0, last, due,
                          delayed ? "CCADB IRG, update every 3 days (at most 7)" : d->rule);
     if (delayed && !next_day)

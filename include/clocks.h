@@ -66,8 +66,9 @@ typedef struct {
     gint64 ref;      /* question_asked / question_answered: comment number, 0 = none */
     gint64 value;    /* bug_update_due_set: 00:00 UTC of the "Next update" day */
     gint64 recorded_at; /* when the row was written; 0 for rows from before */
-    gboolean unconfirmed; /* bug_update_due_set from mail not yet read back from
-                             Bugzilla: it may tighten a clock, never relax one */
+    gboolean unconfirmed; /* bug_update_due_set or bug_resolved from mail, not read
+                             back from Bugzilla (REST): it may tighten a clock,
+                             never relax one */
 } ClockEvent;
 
 typedef struct {

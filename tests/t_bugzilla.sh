@@ -433,6 +433,30 @@ check "... recorded as confirmed through REST, pointing at the mail's event" [ "
     AND json_extract(details, '\$.confirms') IS NOT NULL")" -eq 1 ]
 check "... nothing pending" [ "$(pending)" -eq 0 ]
 
+# mail about another bug that joins case 1 by its thread: that bug's real
+# whiteboard says nothing about case 1's updates
+python3 - "$srv/bugs.json" <<'PY'
+import json, sys
+bugs = json.load(open(sys.argv[1]))
+bugs.append({"id": 1900777, "product": "CA Program", "component": "Other", "summary": "unrelated",
+             "whiteboard": "Next update 2025-07-20", "status": "ASSIGNED", "resolution": ""})
+json.dump(bugs, open(sys.argv[1], "w"))
+PY
+sed -e 's/\[Bug 1900001\]/[Bug 1900777]/' -e 's/-w1@/-w9@/' -e 's/2025-07-01/2025-07-20/' \
+    -e 's/^Auto-Submitted:/In-Reply-To: <bug-1900001-4242-q1@bugzilla.example>\nAuto-Submitted:/' \
+    "$tmp/bug-whiteboard.eml" >"$tmp/bug-other-thread.eml"
+cpr ingest --json "$tmp/bug-other-thread.eml"
+check "mail about an unlinked bug joins case 1 by its thread" python3 -c "
+import json; o=json.loads(open('$tmp/out').readline()); assert o['case_id']==1, o"
+reads=$(grep -c '"path": "/rest/bug/1900777"' "$srv/requests.log")
+cpr notify-run --once
+check "a date confirmed by another bug than the case's changes no clock" [ \
+    "$(bu)" = "$(date -u -d 2025-07-01T23:59:59Z +%s) 0" ]
+check "... recorded as not confirmed (not the case's bug), without reading that bug" sh -c "[ \
+    \"\$(sqlite3 '$db' \"SELECT json_extract(details, '\\\$.reason') FROM events WHERE case_id = 1 AND \
+    type = 'bug_claim_not_confirmed' ORDER BY id DESC LIMIT 1\")\" = 'the case is not linked to this bug' ] && \
+    [ \$(grep -c '\"path\": \"/rest/bug/1900777\"' '$srv/requests.log') -eq $reads ]"
+
 # a resolution: forged first, then genuine; a reopening counts at once
 cat >"$tmp/bug-resolved.eml" <<'EOF2'
 From: bugzilla-daemon@bugzilla.example

@@ -309,6 +309,50 @@ static void test_next_update_end_of_day(void)
                             {2, "bug_update_due_set", T0 + 2 * D, 0, soon, 0, TRUE}};
     g_autoptr(GPtrArray) c4 = clocks_compute(&f, earlier, G_N_ELEMENTS(earlier));
     g_assert_cmpint(find(c4, "bug_update", 0)->due_at, ==, soon + D - 1);
+
+    /* read back from Bugzilla (REST), it counts; a later date in mail after
+     * it relaxes nothing more, an earlier one still tightens */
+    gint64 far = T0 + 30 * D;
+    ClockEvent confirmed[] = {{1, "bug_filed", T0 + D, 0, 0, 0, FALSE},
+                              {2, "bug_update_due_set", T0 + 2 * D, 0, day, 0, TRUE},
+                              {3, "bug_update_due_set", T0 + 2 * D, 0, day, 0, FALSE},
+                              {4, "bug_update_due_set", T0 + 3 * D, 0, far, 0, TRUE}};
+    g_autoptr(GPtrArray) c5 = clocks_compute(&f, confirmed, G_N_ELEMENTS(confirmed));
+    g_assert_cmpint(find(c5, "bug_update", 0)->due_at, ==, day + D - 1);
+    confirmed[3].value = T0 + 5 * D;
+    g_autoptr(GPtrArray) c6 = clocks_compute(&f, confirmed, G_N_ELEMENTS(confirmed));
+    g_assert_cmpint(find(c6, "bug_update", 0)->due_at, ==, T0 + 6 * D - 1);
+    /* an earlier date in mail before the confirmation is superseded by it */
+    ClockEvent superseded[] = {{1, "bug_filed", T0 + D, 0, 0, 0, FALSE},
+                               {2, "bug_update_due_set", T0 + 2 * D, 0, soon, 0, TRUE},
+                               {3, "bug_update_due_set", T0 + 3 * D, 0, day, 0, TRUE},
+                               {4, "bug_update_due_set", T0 + 3 * D, 0, day, 0, FALSE}};
+    g_autoptr(GPtrArray) c7 = clocks_compute(&f, superseded, G_N_ELEMENTS(superseded));
+    g_assert_cmpint(find(c7, "bug_update", 0)->due_at, ==, day + D - 1);
+}
+
+/* A resolution read back from Bugzilla withdraws the weekly updates; one
+ * only seen in mail does nothing; a reopening counts at once. */
+static void test_resolution(void)
+{
+    ClockFacts f = cpr(12);
+    ClockEvent ev[] = {{1, "bug_filed", T0 + D, 0, 0, 0, FALSE},
+                       {2, "bug_resolved", T0 + 2 * D, 0, 0, 0, TRUE}};
+    g_autoptr(GPtrArray) c = clocks_compute(&f, ev, G_N_ELEMENTS(ev));
+    g_assert_false(find(c, "bug_update", 0)->withdrawn);
+    ev[1].unconfirmed = FALSE;
+    g_autoptr(GPtrArray) c2 = clocks_compute(&f, ev, G_N_ELEMENTS(ev));
+    g_assert_true(find(c2, "bug_update", 0)->withdrawn);
+    ClockEvent reopened[] = {{1, "bug_filed", T0 + D, 0, 0, 0, FALSE},
+                             {2, "bug_resolved", T0 + 2 * D, 0, 0, 0, FALSE},
+                             {3, "bug_reopened", T0 + 3 * D, 0, 0, 0, TRUE}};
+    g_autoptr(GPtrArray) c3 = clocks_compute(&f, reopened, G_N_ELEMENTS(reopened));
+    g_assert_false(find(c3, "bug_update", 0)->withdrawn);
+    /* resolved after the update was already overdue: it stays missed */
+    ClockEvent late[] = {{1, "bug_filed", T0 + D, 0, 0, 0, FALSE},
+                         {2, "bug_resolved", T0 + 9 * D, 0, 0, 0, FALSE}};
+    g_autoptr(GPtrArray) c4 = clocks_compute(&f, late, G_N_ELEMENTS(late));
+    g_assert_false(find(c4, "bug_update", 0)->withdrawn);
 }
 
 /* Back-filled: an answer written long after the time it claims marks the
@@ -352,6 +396,7 @@ int main(int argc, char **argv)
     g_test_add_func("/clocks/incident-decisions", test_incident_decisions);
     g_test_add_func("/clocks/questions", test_questions);
     g_test_add_func("/clocks/next-update-end-of-day", test_next_update_end_of_day);
+    g_test_add_func("/clocks/bug-resolution", test_resolution);
     g_test_add_func("/clocks/short-lived-and-foreign", test_short_lived_and_foreign);
     g_test_add_func("/clocks/backfilled", test_backfilled);
     return g_test_run();
