@@ -14,7 +14,8 @@
 static gboolean table_exists(Store *store, const char *name, gboolean *found_r, GError **error)
 {
     sqlite3_stmt *st =
-        store_prepare(store, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", error);
+        store_prepare(store, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                      error);
     if (!st)
         return FALSE;
     sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);

@@ -65,7 +65,8 @@ static gboolean bug_state_load(Store *store, gint64 case_id, BugState *s, GError
     sqlite3_reset(st);
     if (rc != STORE_ROW) {
         if (rc == STORE_DONE)
-            g_set_error(error, CPR_ERROR, CPR_ERROR_STORE, "reading the case's bug state failed: no row");
+            g_set_error(error, CPR_ERROR, CPR_ERROR_STORE,
+                        "reading the case's bug state failed: no row");
         else
             g_prefix_error(error, "reading the case's bug state failed: ");
         return FALSE;

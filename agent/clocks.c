@@ -411,7 +411,8 @@ static gboolean load_cert_scope(Store *store, gint64 case_id, ClockFacts *f, GEr
     if (rc != STORE_ROW) {
         sqlite3_reset(st);
         if (rc == STORE_DONE)
-            g_set_error(error, CPR_ERROR, CPR_ERROR_STORE, "clocks: cannot read the case's certificates: no row");
+            g_set_error(error, CPR_ERROR, CPR_ERROR_STORE,
+                        "clocks: cannot read the case's certificates: no row");
         else
             g_prefix_error(error, "clocks: cannot read the case's certificates: ");
         return FALSE;

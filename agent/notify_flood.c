@@ -137,7 +137,8 @@ static gboolean summary_maybe(Store *store, const Config *cfg, gint64 now, guint
     sqlite3_reset(st);
     if (rc != STORE_ROW) {
         if (rc == STORE_DONE)
-            g_set_error(error, CPR_ERROR, CPR_ERROR_STORE, "flood limits: cannot count what was held: no row");
+            g_set_error(error, CPR_ERROR, CPR_ERROR_STORE,
+                        "flood limits: cannot count what was held: no row");
         else
             g_prefix_error(error, "flood limits: cannot count what was held: ");
         return FALSE;

@@ -128,7 +128,8 @@ gboolean outbox_claim_next(Store *store, const char *target, gint64 now, OutboxR
     if (rc != STORE_ROW) {
         sqlite3_reset(st);
         if (rc == STORE_DONE)
-            g_set_error(error, CPR_ERROR, CPR_ERROR_STORE, "outbox: cannot read the next row: no row");
+            g_set_error(error, CPR_ERROR, CPR_ERROR_STORE,
+                        "outbox: cannot read the next row: no row");
         else
             g_prefix_error(error, "outbox: cannot read the next row: ");
         goto rollback;
