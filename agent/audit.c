@@ -9,14 +9,22 @@
 static gboolean tampered(GError **error, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 static gboolean audit_verify_snapshot(Store *store, gint64 *rows_r, GError **error);
 
+#define TAMPER_PREFIX "audit trail broken: "
+
 static gboolean tampered(GError **error, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
     g_autofree char *what = g_strdup_vprintf(fmt, ap);
     va_end(ap);
-    g_set_error(error, CPR_ERROR, CPR_ERROR_STORE, "audit trail broken: %s", what);
+    g_set_error(error, CPR_ERROR, CPR_ERROR_STORE, TAMPER_PREFIX "%s", what);
     return FALSE;
+}
+
+gboolean audit_error_is_tamper(const GError *error)
+{
+    return error && g_error_matches(error, CPR_ERROR, CPR_ERROR_STORE) &&
+           g_str_has_prefix(error->message, TAMPER_PREFIX);
 }
 
 gboolean audit_verify(Store *store, gint64 *rows_r, GError **error)

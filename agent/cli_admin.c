@@ -260,6 +260,8 @@ static int audit_verify_cmd(CliContext *ctx, int argc, char **argv)
     }
     gint64 rows = 0;
     gboolean chain_ok = audit_verify(ctx->store, &rows, &error);
+    if (!chain_ok && !audit_error_is_tamper(error)) /* the log cannot be read: exit 3 */
+        return cli_fail("audit verify", error);
     if (!chain_ok) { /* exit 1, after the checkpoints had their say */
         cli_error("audit verify: %s", error->message);
         g_clear_error(&error);

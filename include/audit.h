@@ -10,6 +10,8 @@
  * ids or prev_hash mismatch), an inserted row (prev_hash mismatch), or a cut-off
  * tail (the recorded head is missing). *rows_r counts the rows checked. */
 gboolean audit_verify(Store *store, gint64 *rows_r, GError **error);
+/* Is an audit_verify() failure a broken chain (not a failure to read it)? */
+gboolean audit_error_is_tamper(const GError *error);
 
 typedef enum { AUDIT_FORMAT_CSV, AUDIT_FORMAT_JSON } AuditFormat;
 

@@ -106,10 +106,19 @@ for c in "audit report" "audit report --format html"; do
     "$bin" --config "$conf" --db "$tmp/damaged.db" $c >/dev/null 2>"$tmp/err"
     check "$c on a damaged database exits 3 with SQLite's message" sh -c "[ $? -eq 3 ] && grep -q 'integer overflow' '$tmp/err'"
 done
+# damage COPY TABLE: a copy of the database in which every integer of TABLE
+# overflows when it is read
+damage() {
+    cp "$db" "$1"
+    cols=$(sqlite3 "$db" "SELECT group_concat(CASE WHEN type LIKE 'INT%' THEN 'abs(-9223372036854775808) + ' || name || ' AS ' || name ELSE name END, ', ') FROM pragma_table_info('$2')")
+    sqlite3 "$1" "PRAGMA legacy_alter_table=ON; ALTER TABLE $2 RENAME TO $2_kept; CREATE VIEW $2 AS SELECT $cols FROM $2_kept"
+}
+damage "$tmp/damaged-events.db" events
+"$bin" --config "$conf" --db "$tmp/damaged-events.db" audit verify >/dev/null 2>"$tmp/err"
+check "audit verify on an unreadable event log exits 3 (not 1: nothing was shown tampered)" sh -c \
+    "[ $? -eq 3 ] && grep -q 'integer overflow' '$tmp/err'"
 # every integer of every message overflows when read: each reader says so
-cp "$db" "$tmp/damaged-messages.db"
-cols=$(sqlite3 "$db" "SELECT group_concat(CASE WHEN type LIKE 'INT%' THEN 'abs(-9223372036854775808) + ' || name || ' AS ' || name ELSE name END, ', ') FROM pragma_table_info('messages')")
-sqlite3 "$tmp/damaged-messages.db" "PRAGMA legacy_alter_table=ON; ALTER TABLE messages RENAME TO messages_kept; CREATE VIEW messages AS SELECT $cols FROM messages_kept"
+damage "$tmp/damaged-messages.db" messages
 { cat "$conf"; printf '\n[drafts]\ntemplate_dir=%s\n' "$CPR_TOP/conf/templates"; } >"$tmp/drafts.conf"
 "$bin" --config "$tmp/drafts.conf" --db "$db" draft "$r2" >/dev/null 2>&1
 check "draft works on the intact database (so the next check can fail)" [ $? -eq 0 ]
