@@ -17,13 +17,16 @@
  * The page holds facts only (message row, received time, kind; never a
  * sender, a subject or a Message-ID, which may name a reporter).
  *
- * State: the health key triage.digest_scan, the highest message row up to
- * which nothing is waiting for a digest (every row at or below it has a case,
- * was reviewed, is not triage mail, or was announced). Each tick reads the
- * rows after it only. The digest, its audit event (triage_digest, with the
- * rows announced) and the new scan mark commit in one transaction; the
- * outbox row key makes it exactly-once per target. Without any [notify.*]
+ * State: the health key triage.digest_scan (ScanState below): the highest
+ * message row up to which nothing is waiting for a digest (every row at or
+ * below it has a case, was reviewed, is not triage mail, or was announced),
+ * the highest row read, and the oldest aware_at of the triage mail read and
+ * not announced. A tick reads each new message's headers once, and the
+ * waiting ones once more when they fall due. The digest, its audit event
+ * (triage_digest, with the rows announced) and the new state commit in one
+ * transaction; the outbox row key makes it exactly-once per target. Without any [notify.*]
  * target nothing is scanned or recorded. */
+#include <stdio.h>
 #include <string.h>
 
 #include "notify_internal.h"
@@ -49,21 +52,22 @@ static void pending_clear(gpointer p)
     g_free(((Pending *)p)->kind);
 }
 
-/* The triage rows after `scan`, not reviewed and without a case. */
-static gboolean read_pending(Store *store, const Config *cfg, gint64 scan, GArray *out,
-                             GError **error)
+/* The triage rows in (after, upto], not reviewed and without a case. */
+static gboolean read_pending(Store *store, const Config *cfg, gint64 after, gint64 upto,
+                             GArray *out, GError **error)
 {
     sqlite3_stmt *st = store_prepare(
         store,
         "SELECT m.id, m.aware_at, m.kind, substr(m.raw, 1, ?2) FROM messages m "
-        "WHERE m.id > ?1 AND m.case_id IS NULL "
+        "WHERE m.id > ?1 AND m.id <= ?3 AND m.case_id IS NULL "
         "AND NOT EXISTS (SELECT 1 FROM triage_reviews t WHERE t.message_row = m.id) "
         "ORDER BY m.id",
         error);
     if (!st)
         return FALSE;
-    sqlite3_bind_int64(st, 1, scan);
+    sqlite3_bind_int64(st, 1, after);
     sqlite3_bind_int64(st, 2, TRIAGE_HEADER_BYTES);
+    sqlite3_bind_int64(st, 3, upto);
     int rc;
     while ((rc = store_step(store, st, error)) == STORE_ROW) {
         const guint8 *raw = sqlite3_column_blob(st, 3);
@@ -147,57 +151,111 @@ static char *event_details(const GArray *pending, gint64 earlier, gint64 oldest,
     return jsonutil_builder_to_string(b, FALSE);
 }
 
+/* The scan state (SCAN_KEY): "S P A". Rows up to S need no digest; rows in
+ * (S, P] have been read, and A is the oldest aware_at of the triage mail
+ * among them (0: none), so a tick without new mail reads no message. */
+typedef struct {
+    gint64 scan, read, oldest;
+} ScanState;
+
+static gboolean state_get(Store *store, ScanState *st, GError **error)
+{
+    g_autofree char *v = NULL;
+    if (!store_health_get(store, SCAN_KEY, &v, NULL, error))
+        return FALSE;
+    *st = (ScanState){0, 0, 0};
+    if (v && sscanf(v, "%" G_GINT64_FORMAT " %" G_GINT64_FORMAT " %" G_GINT64_FORMAT, &st->scan,
+                    &st->read, &st->oldest) < 3)
+        st->read = st->scan, st->oldest = 0;
+    return TRUE;
+}
+
+static gboolean state_set(Store *store, const ScanState *old, const ScanState *st, gint64 now,
+                          GError **error)
+{
+    if (old->scan == st->scan && old->read == st->read && old->oldest == st->oldest)
+        return TRUE;
+    g_autofree char *v = g_strdup_printf("%" G_GINT64_FORMAT " %" G_GINT64_FORMAT " %" G_GINT64_FORMAT,
+                                         st->scan, st->read, st->oldest);
+    return store_health_set(store, SCAN_KEY, v, now, error);
+}
+
+static gint64 pending_oldest(const GArray *pending)
+{
+    gint64 oldest = 0;
+    for (guint i = 0; i < pending->len; i++) {
+        gint64 a = g_array_index(pending, Pending, i).aware_at;
+        oldest = oldest && oldest <= a ? oldest : a;
+    }
+    return oldest;
+}
+
+static gboolean send_digest(Store *store, const Config *cfg, const GArray *pending, gint64 oldest,
+                            gint64 through, gint64 now, GError **error)
+{
+    /* earlier digests' messages that are still unreviewed */
+    gint64 earlier = 0;
+    if (!query_int(store,
+                   "SELECT count(DISTINCT j.value) FROM events e, "
+                   "json_each(e.details, '$.message_rows') j "
+                   "JOIN messages m ON m.id = j.value "
+                   "WHERE e.type = 'triage_digest' AND m.case_id IS NULL "
+                   "AND NOT EXISTS (SELECT 1 FROM triage_reviews t WHERE t.message_row = m.id)",
+                   &earlier, error))
+        return FALSE;
+    g_autofree char *doc = digest_doc(pending, earlier, oldest, through, now);
+    g_autofree char *details = event_details(pending, earlier, oldest, through);
+    g_autofree char *row_key = g_strdup_printf("triage_digest:%" G_GINT64_FORMAT, through);
+    if (!store_event_append(store, now, "notify", 0, "triage_digest", details, error) ||
+        !notify_enqueue_all(store, cfg, 0, "triage_digest", row_key, doc, now, error))
+        return FALSE;
+    g_message("event=triage_digest new=%u earlier_unreviewed=%" G_GINT64_FORMAT
+              " through_row=%" G_GINT64_FORMAT,
+              pending->len, earlier, through);
+    return TRUE;
+}
+
 static gboolean run(Store *store, const Config *cfg, gint64 now, guint *n_r, GError **error)
 {
-    g_autofree char *scan_s = NULL;
-    if (!store_health_get(store, SCAN_KEY, &scan_s, NULL, error))
-        return FALSE;
-    guint64 v = 0;
-    gint64 scan = scan_s && g_ascii_string_to_unsigned(scan_s, 10, 0, G_MAXINT64, &v, NULL)
-                      ? (gint64)v : 0;
+    ScanState old, st;
     gint64 last = 0;
-    if (!query_int(store, "SELECT coalesce(max(id), 0) FROM messages", &last, error))
+    if (!state_get(store, &old, error) ||
+        !query_int(store, "SELECT coalesce(max(id), 0) FROM messages", &last, error))
         return FALSE;
-    if (last <= scan)
-        return TRUE;
-    g_autoptr(GArray) pending = g_array_new(FALSE, FALSE, sizeof(Pending));
-    g_array_set_clear_func(pending, pending_clear);
-    if (!read_pending(store, cfg, scan, pending, error))
-        return FALSE;
-    gint64 oldest = G_MAXINT64;
-    for (guint i = 0; i < pending->len; i++)
-        oldest = MIN(oldest, g_array_index(pending, Pending, i).aware_at);
-    gint64 window = (gint64)cfg->triage_digest_hours * 3600;
-    gint64 next_scan = last;
-    if (pending->len && now - oldest < window) {
-        /* not due yet: keep waiting from the first of them */
-        next_scan = g_array_index(pending, Pending, 0).row - 1;
-    } else if (pending->len) {
-        /* earlier digests' messages that are still unreviewed */
-        gint64 earlier = 0;
-        if (!query_int(store,
-                       "SELECT count(DISTINCT j.value) FROM events e, "
-                       "json_each(e.details, '$.message_rows') j "
-                       "JOIN messages m ON m.id = j.value "
-                       "WHERE e.type = 'triage_digest' AND m.case_id IS NULL "
-                       "AND NOT EXISTS (SELECT 1 FROM triage_reviews t WHERE t.message_row = m.id)",
-                       &earlier, error))
+    st = old;
+    st.read = MAX(st.read, st.scan);
+    if (last > st.read) {
+        /* new mail: read it once */
+        g_autoptr(GArray) fresh = g_array_new(FALSE, FALSE, sizeof(Pending));
+        g_array_set_clear_func(fresh, pending_clear);
+        if (!read_pending(store, cfg, st.read, last, fresh, error))
             return FALSE;
-        g_autofree char *doc = digest_doc(pending, earlier, oldest, last, now);
-        g_autofree char *details = event_details(pending, earlier, oldest, last);
-        g_autofree char *row_key = g_strdup_printf("triage_digest:%" G_GINT64_FORMAT, last);
-        if (!store_event_append(store, now, "notify", 0, "triage_digest", details, error) ||
-            !notify_enqueue_all(store, cfg, 0, "triage_digest", row_key, doc, now, error))
-            return FALSE;
-        g_message("event=triage_digest new=%u earlier_unreviewed=%" G_GINT64_FORMAT
-                  " through_row=%" G_GINT64_FORMAT,
-                  pending->len, earlier, last);
-        (*n_r)++;
+        gint64 a = pending_oldest(fresh);
+        if (a && (!st.oldest || a < st.oldest))
+            st.oldest = a;
+        st.read = last;
     }
-    if (next_scan == scan)
-        return TRUE;
-    g_autofree char *value = g_strdup_printf("%" G_GINT64_FORMAT, next_scan);
-    return store_health_set(store, SCAN_KEY, value, now, error);
+    gint64 window = (gint64)cfg->triage_digest_hours * 3600;
+    if (st.oldest && now - st.oldest >= window) {
+        /* due, as far as we know: what is still unreviewed now */
+        g_autoptr(GArray) pending = g_array_new(FALSE, FALSE, sizeof(Pending));
+        g_array_set_clear_func(pending, pending_clear);
+        if (!read_pending(store, cfg, st.scan, st.read, pending, error))
+            return FALSE;
+        st.oldest = pending_oldest(pending);
+        if (st.oldest && now - st.oldest >= window) {
+            if (!send_digest(store, cfg, pending, st.oldest, st.read, now, error))
+                return FALSE;
+            (*n_r)++;
+            st.oldest = 0;
+        } else if (st.oldest) {
+            /* the oldest was reviewed in time: wait from the first left */
+            st.scan = g_array_index(pending, Pending, 0).row - 1;
+        }
+    }
+    if (!st.oldest)
+        st.scan = st.read; /* nothing waits for a digest */
+    return state_set(store, &old, &st, now, error);
 }
 
 gboolean notify_triage_run(Store *store, const Config *cfg, gint64 now, guint *n_r, GError **error)

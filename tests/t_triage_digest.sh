@@ -116,13 +116,27 @@ CPR_INTAKE_NOW=$((T0 + 7 * H)) cpr triage done d4.digest@pemberton.example --by 
 tick $((T0 + 9 * H))
 tick $((T0 + 30 * H))
 check "reviewed in time: no further digest" [ "$(digests)" -eq 2 ]
+# the oldest reviewed in time, a later one not: the digest waits for the later one
+ingest e5 $((T0 + 31 * H))
+ingest f6 $((T0 + 32 * H))
+CPR_INTAKE_NOW=$((T0 + 32 * H)) cpr triage done e5.digest@pemberton.example --by alice >/dev/null 2>&1
+tick $((T0 + 33 * H))
+check "the oldest reviewed in time: no digest at its due time" [ "$(digests)" -eq 2 ]
+tick $((T0 + 34 * H))
+check "the one left pages at its own due time" [ "$(digests)" -eq 3 ]
+last_digest "$tmp/d3.json"
+check "and announces only itself" python3 -c "
+import json
+d = json.load(open('$tmp/d3.json'))
+assert d['new'] == 1 and d['unreviewed'] == 1 and d['oldest_aware_at'] == '2026-11-08T05:20:00Z', d
+"
 check "each digest is one audit event and one outbox row per target" \
-    [ "$(q "SELECT count(*) FROM events WHERE type = 'triage_digest'")/$(q "SELECT count(*) FROM outbox WHERE kind = 'triage_digest' AND delivered_at IS NOT NULL")" = "2/2" ]
+    [ "$(q "SELECT count(*) FROM events WHERE type = 'triage_digest'")/$(q "SELECT count(*) FROM outbox WHERE kind = 'triage_digest' AND delivered_at IS NOT NULL")" = "3/3" ]
 check "the audit event lists the rows it announced" python3 -c "
 import json, sqlite3
 rows = [json.loads(r[0])['message_rows'] for r in sqlite3.connect('$tmp/t.db').execute(
     \"SELECT details FROM events WHERE type = 'triage_digest' ORDER BY id\")]
-assert [len(r) for r in rows] == [2, 1], rows
+assert [len(r) for r in rows] == [2, 1, 1], rows
 "
 check "nothing failed on the way" [ ! -s "$tmp/ingest.err" ]
 cpr audit verify >/dev/null 2>&1
