@@ -184,7 +184,8 @@ static gint64 pending_oldest(const GArray *pending)
 {
     gint64 oldest = 0;
     for (guint i = 0; i < pending->len; i++) {
-        gint64 a = g_array_index(pending, Pending, i).aware_at;
+        /* 0 means none: a message dated 1970 or before is simply overdue */
+        gint64 a = MAX(g_array_index(pending, Pending, i).aware_at, 1);
         oldest = oldest && oldest <= a ? oldest : a;
     }
     return oldest;
