@@ -220,6 +220,7 @@ static void print_config(const Config *c, const char *db_path)
            "max_acks_per_recipient_day=%u\n",
            c->notify_max_new_case_pages_per_sender_hour, c->notify_max_new_case_pages_hour,
            c->notify_max_acks_per_recipient_day);
+    printf("\n[triage]\ndigest_hours=%u\n", c->triage_digest_hours);
     printf("\n[mail]\n");
     print_opt("smtp_url", c->mail_smtp_url);
     print_opt("from", c->mail_from);

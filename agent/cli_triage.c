@@ -12,30 +12,7 @@
 #include "mime.h"
 #include "obligations.h"
 #include "timefmt.h"
-
-/* Enough bytes for any header block (include/bounds.h: 256 KB). */
-#define TRIAGE_HEADER_BYTES (256u * 1024 + 1024)
-
-static gboolean addr_listed(const char *email, char **list)
-{
-    for (gsize i = 0; email && list && list[i]; i++)
-        if (g_ascii_strcasecmp(email, list[i]) == 0)
-            return TRUE;
-    return FALSE;
-}
-
-/* Sent to one of the CA's report addresses (To, Cc, Delivered-To). */
-static gboolean to_report_address(const guint8 *raw, gsize len, char **report)
-{
-    MimeMessage *m = mime_message_parse(raw, MIN(len, TRIAGE_HEADER_BYTES), NULL);
-    GPtrArray *lists[] = {m->to, m->cc, m->delivered_to};
-    gboolean found = FALSE;
-    for (gsize k = 0; k < G_N_ELEMENTS(lists) && !found; k++)
-        for (guint i = 0; lists[k] && i < lists[k]->len && !found; i++)
-            found = addr_listed(((const MimeAddress *)lists[k]->pdata[i])->email, report);
-    mime_message_free(&m);
-    return found;
-}
+#include "triage.h"
 
 int cli_triage_list(CliContext *ctx, gboolean json)
 {
@@ -58,7 +35,7 @@ int cli_triage_list(CliContext *ctx, gboolean json)
     while ((rc = store_step(store, st, &error)) == STORE_ROW) {
         const guint8 *raw = sqlite3_column_blob(st, 8);
         gsize len = (gsize)sqlite3_column_bytes(st, 8);
-        if (!raw || !to_report_address(raw, len, ctx->cfg->ca_report_addresses))
+        if (!raw || !triage_to_report_address(raw, len, ctx->cfg->ca_report_addresses))
             continue;
         g_autofree char *at = timefmt_rfc3339(sqlite3_column_int64(st, 2));
         const char *mid = (const char *)sqlite3_column_text(st, 1);

@@ -100,6 +100,8 @@ static const KeySpec KEY_SPECS[] = {
     {"notify", "max_new_case_pages_per_sender_hour", K_COUNT, FALSE},
     {"notify", "max_new_case_pages_hour", K_COUNT, FALSE},
     {"notify", "max_acks_per_recipient_day", K_COUNT, FALSE},
+    /* the digest page of unreviewed triage mail (issue 11) */
+    {"triage", "digest_hours", K_COUNT, FALSE},
 };
 
 static const char *const NOTIFY_TYPES[] = {"webhook", "slack", "pagerduty", "email", NULL};
@@ -444,7 +446,7 @@ static gboolean validate_structure(GKeyFile *kf, const char *file, GError **erro
         if (!group_known(groups[g]))
             return fail(error, file, groups[g], NULL,
                         "unknown section; expected ca, store, imap, bugzilla, drafts, clocks, "
-                        "audit, mail, ack, health, notify or notify.NAME");
+                        "audit, mail, ack, health, triage, classify, notify or notify.NAME");
         g_auto(GStrv) keys = g_key_file_get_keys(kf, groups[g], NULL, NULL);
         for (gsize k = 0; keys && keys[k]; k++) {
             const KeySpec *spec = key_spec_find(groups[g], keys[k]);
@@ -648,6 +650,13 @@ static gboolean load_ack_health(Config *c, GKeyFile *kf, const char *file, GErro
         count_or(kf, "notify", "max_new_case_pages_per_sender_hour", 5);
     c->notify_max_new_case_pages_hour = count_or(kf, "notify", "max_new_case_pages_hour", 20);
     c->notify_max_acks_per_recipient_day = count_or(kf, "notify", "max_acks_per_recipient_day", 3);
+    c->triage_digest_hours = count_or(kf, "triage", "digest_hours", 0);
+    if (c->triage_digest_hours > TRIAGE_DIGEST_HOURS_MAX)
+        return fail(error, file, "triage", "digest_hours",
+                    "expected a whole number of hours from 0 to %u (0: the default, 4), got %u",
+                    TRIAGE_DIGEST_HOURS_MAX, c->triage_digest_hours);
+    if (!c->triage_digest_hours)
+        c->triage_digest_hours = 4;
     c->health_down_seconds =
         g_key_file_has_key(kf, "health", "connection_down_seconds", NULL)
             ? g_key_file_get_integer(kf, "health", "connection_down_seconds", NULL) : 900;

@@ -96,6 +96,23 @@ gboolean notify_deliver_due(Store *store, const Config *cfg, gint64 now, NotifyT
     return TRUE;
 }
 
+gboolean notify_job_run(Store *store, const Config *cfg, gint64 now, NotifyJobFunc fn,
+                        guint *n_r, GError **error)
+{
+    guint n = 0;
+    if (!store_begin(store, error))
+        return FALSE;
+    if (!fn(store, cfg, now, &n, error)) {
+        store_rollback(store);
+        return FALSE;
+    }
+    if (!store_commit(store, error))
+        return FALSE;
+    if (n_r)
+        *n_r += n;
+    return TRUE;
+}
+
 gboolean notify_tick(Store *store, const Config *cfg, gint64 now, NotifyTickStats *stats_r,
                      GError **error)
 {
@@ -117,6 +134,7 @@ gboolean notify_tick(Store *store, const Config *cfg, gint64 now, NotifyTickStat
     return notify_health_run(store, cfg, now, &stats->health_pages, error) &&
            escalate_run(store, cfg, now, &stats->escalations, error) &&
            notify_flood_run(store, cfg, now, &stats->health_pages, error) &&
+           notify_triage_run(store, cfg, now, &stats->triage_digests, error) &&
            notify_deliver_due(store, cfg, now, stats, error);
 }
 

@@ -185,11 +185,5 @@ gboolean notify_flood_hold(Store *store, const Config *cfg, gint64 case_id, cons
 
 gboolean notify_flood_run(Store *store, const Config *cfg, gint64 now, guint *n_r, GError **error)
 {
-    if (!store_begin(store, error))
-        return FALSE;
-    if (!summary_maybe(store, cfg, now, n_r, error)) {
-        store_rollback(store);
-        return FALSE;
-    }
-    return store_commit(store, error);
+    return notify_job_run(store, cfg, now, summary_maybe, n_r, error);
 }

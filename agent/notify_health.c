@@ -147,18 +147,7 @@ static gboolean run(Store *store, const Config *cfg, gint64 now, guint *n, GErro
 gboolean notify_health_run(Store *store, const Config *cfg, gint64 now, guint *enqueued_r,
                            GError **error)
 {
-    guint n = 0;
     if (!cfg->imap_url)
         return TRUE;
-    if (!store_begin(store, error))
-        return FALSE;
-    if (!run(store, cfg, now, &n, error)) {
-        store_rollback(store);
-        return FALSE;
-    }
-    if (!store_commit(store, error))
-        return FALSE;
-    if (enqueued_r)
-        *enqueued_r = n;
-    return TRUE;
+    return notify_job_run(store, cfg, now, run, enqueued_r, error);
 }

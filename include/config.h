@@ -113,6 +113,10 @@ typedef struct {
     guint notify_max_new_case_pages_per_sender_hour; /* default 5 */
     guint notify_max_new_case_pages_hour;            /* default 20 */
     guint notify_max_acks_per_recipient_day;         /* default 3 */
+    /* [triage] digest_hours (issue 11): a digest page of unreviewed triage
+     * mail at most this long after the oldest one; 0 or absent: 4 */
+    guint triage_digest_hours;
+#define TRIAGE_DIGEST_HOURS_MAX 720
 } Config;
 
 /* Load and validate `path`. NULL with CPR_ERROR_CONFIG naming file and key. */

@@ -52,6 +52,9 @@ typedef struct {
     GRegex *space_seq;
     GRegex *hex_run;
     GRegex *label;
+    GRegex *label_ignore; /* a hash or key word anywhere in a label ending in ':' */
+    GRegex *site_before;  /* "the site", "phishing": a link's host is the name reported */
+    GRegex *dns_record;   /* a zone-file line ("x. 3600 IN CAA 0 issue \"ca\"") */
     GRegex *domain;
 } Patterns;
 
@@ -93,6 +96,9 @@ void xt_scan_domains(Scan *sc, const Patterns *p);
 void xt_scan_armor(Scan *sc);
 /* extract_crtsh.c */
 void xt_scan_links(Scan *sc, const Patterns *p);
+/* The text right before `pos` on its line names a site ("Le site ",
+ * "Phishing URL: "): a link or a bare name at `pos` is the name reported. */
+gboolean xt_site_before(const Scan *sc, const Patterns *p, gsize pos);
 /* extract_tables.c */
 void xt_scan_tables(Scan *sc);
 

@@ -23,6 +23,7 @@ typedef struct {
     guint missed;          /* clocks found missed by the sweep (one event each) */
     guint incidents;       /* cases declared incidents by a missed BR 4.9.5 deadline */
     guint delayed_cases;   /* delayed-revocation cases opened */
+    guint triage_digests;  /* digest pages of unreviewed triage mail enqueued */
 } NotifyTickStats;
 
 /* The daemon's worker, called from its loop (and by `notify-run`): the clock

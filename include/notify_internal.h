@@ -81,6 +81,14 @@ gboolean notify_enqueue_all(Store *store, const Config *cfg, gint64 case_id, con
 gboolean notify_page_enqueue(Store *store, const Config *cfg, const PageSpec *spec,
                              const char *kind, const char *row_key, gint64 now, GError **error);
 
+/* One periodic job of notify_tick in its own transaction: `fn` enqueues what
+ * is due and counts it in *n (from 0); the count is added to *n_r (may be
+ * NULL) once committed. */
+typedef gboolean (*NotifyJobFunc)(Store *store, const Config *cfg, gint64 now, guint *n,
+                                  GError **error);
+gboolean notify_job_run(Store *store, const Config *cfg, gint64 now, NotifyJobFunc fn,
+                        guint *n_r, GError **error);
+
 /* Deliver one outbox row's page document to a [notify.*] target. */
 NotifyResult notify_page_deliver(const Config *cfg, const char *target, const char *row_key,
                                  const char *payload, char **why_r);
@@ -128,5 +136,13 @@ gboolean notify_flood_hold(Store *store, const Config *cfg, gint64 case_id, cons
 /* The summary of what was held since the last one, once an hour (own
  * transaction; from notify_tick). */
 gboolean notify_flood_run(Store *store, const Config *cfg, gint64 now, guint *n_r, GError **error);
+
+/* --- the triage digest (notify_triage.c; issue 11) --- */
+
+/* Page one digest of the unreviewed triage mail when its oldest message not
+ * yet announced is [triage] digest_hours old (own transaction; from
+ * notify_tick). Adds the pages enqueued to *n_r (may be NULL). */
+gboolean notify_triage_run(Store *store, const Config *cfg, gint64 now, guint *n_r,
+                           GError **error);
 
 #endif

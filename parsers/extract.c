@@ -100,6 +100,25 @@ const Patterns *xt_patterns(void)
               "(?:(?:0x)?[0-9a-f]{4,}[ ]?(?:[,;/&]|\\band\\b|\\by\\b|\\bund\\b|\\bet\\b)[ ]?)*"
               "[\"'(\\[]?[ ]?$",
               G_REGEX_CASELESS },
+            /* Words of hashes, keys and downloads anywhere in a label line
+             * ending in ':' ("SPKI SHA-256:", "SHA-1 thumbprint of the
+             * first:", "Empreinte SHA-256 de l'archive :"): what follows is no
+             * serial and no certificate's SHA-256. */
+            { &p.label_ignore,
+              "(?:^|[^a-z0-9])(?:sha-?1|sha[ ]1|md5|spki|pin-sha256|public[ ]key|key[ ]?identifier"
+              "|keyid|modulus|pgp|gpg|openpgp|tarball|archives?|archiv|checksums?|sha256sums?"
+              "|packages?|paquet|paket|fichier|datei|installer|dkim|commits?)(?:$|[^a-z0-9])",
+              G_REGEX_CASELESS },
+            /* a site named just before a link: "Le site ", "the phishing page
+             * at ", "Phishing URL: ", "fake website: " */
+            { &p.site_before,
+              "(?:^|[^\\w])(?:phish\\w*|malicious|fraudulent|scam\\w*|fake|hame\\x{e7}onnage"
+              "|fraud\\w*|betr\\x{fc}\\w*|(?:web[ ]?)?site|webseite|sitio|sito|p\\x{e1}gina)"
+              "(?:[ ](?:url|link|page|web[ ]?site|site|domain))?[ ]?(?:at|is|:|-)?[ ]?$",
+              G_REGEX_CASELESS },
+            /* a zone-file line: its names are DNS records, not certificates */
+            { &p.dns_record,
+              "\\bIN[ \\t]+(?:CAA|TXT|A|AAAA|CNAME|MX|NS|SOA|TLSA|SRV|HTTPS|SVCB)\\b", 0 },
             /* DNS names, optionally "*." and a trailing dot */
             { &p.domain,
               "(?<![A-Za-z0-9_\\-.@%+/\\\\\\x{80}-\\x{10FFFF}])(\\*\\.)?"

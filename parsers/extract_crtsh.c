@@ -51,13 +51,21 @@ void xt_scan_links(Scan *sc, const Patterns *p)
     }
     g_match_info_free(mi);
 
-    /* Links, Message-IDs and addresses are blanked, nothing is taken. */
+    /* Links, Message-IDs and addresses are blanked; only the host of a link
+     * the text calls the site reported ("Le site https://x.example/login
+     * imite ...", "Phishing URL: hxxps://...") is taken, as a domain. */
     GRegex *blank_these[] = { p->url, p->msgid, p->email, p->email_obfuscated };
     for (gsize i = 0; i < G_N_ELEMENTS(blank_these); i++) {
         g_regex_match(blank_these[i], sc->work, 0, &mi);
         while (g_match_info_matches(mi)) {
             gint s = 0, e = 0;
             g_match_info_fetch_pos(mi, 0, &s, &e);
+            if (blank_these[i] == p->url && xt_site_before(sc, p, (gsize)s)) {
+                const char *host = strstr(sc->work + s, "://") + 3;
+                gsize n = strcspn(host, "/:?#[] \t\r\n<>\"");
+                if (host + n <= sc->work + e)
+                    xt_hits_add(sc->hits, (gsize)s, HIT_DOMAIN, xt_domain_accept(host, n, sc->ignore));
+            }
             xt_blank(sc->work, (gsize)s, (gsize)e);
             g_match_info_next(mi, NULL);
         }
@@ -65,3 +73,14 @@ void xt_scan_links(Scan *sc, const Patterns *p)
     }
 }
 
+
+gboolean xt_site_before(const Scan *sc, const Patterns *p, gsize pos)
+{
+    gsize from = pos;
+    while (from > 0 && sc->work[from - 1] != '\n' && pos - from < 48)
+        from--;
+    while (from < pos && ((guchar)sc->work[from] & 0xc0) == 0x80)
+        from++; /* not in the middle of a UTF-8 character */
+    return from < pos &&
+           g_regex_match_full(p->site_before, sc->work + from, (gssize)(pos - from), 0, 0, NULL, NULL);
+}

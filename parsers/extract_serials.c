@@ -150,6 +150,17 @@ Label xt_label_before(Scan *sc, const Patterns *p, gsize start)
             g_free(groups[g]);
     }
     g_match_info_free(mi);
+    /* A label line ending in ':' that names a hash or a key anywhere ("SPKI
+     * SHA-256:", "SHA-1 thumbprint of the first, as Windows shows it:")
+     * labels a hash, whatever word it ends with; a serial label stays one. */
+    if (label == LABEL_NONE || label == LABEL_SHA256 || label == LABEL_FINGERPRINT) {
+        gsize n = w->len;
+        while (n > 0 && w->str[n - 1] == ' ')
+            n--;
+        if (n > 0 && w->str[n - 1] == ':' &&
+            g_regex_match_full(p->label_ignore, w->str, (gssize)n, 0, 0, NULL, NULL))
+            label = LABEL_IGNORE;
+    }
     g_string_free(w, TRUE);
     return label;
 }
@@ -283,8 +294,9 @@ static gboolean has_serial_word(const char *s, gsize n)
  * bullet ("-", "*", "•", "1.", "2)"), an optional label ending in ':' and then
  * only hex tokens (8 to 64 digits, colons allowed) separated by blanks, commas
  * or semicolons. Sets *label_end to where the tokens start (a == no label). */
-static gboolean list_line(const char *w, gsize a, gsize b, gsize *label_end)
+static gboolean list_line(const char *w, gsize a, gsize b, gsize *label_end, guint *serial_like)
 {
+    *serial_like = 0;
     xt_strip_quoted(w, &a, &b);
     /* tab or pipe separated: a table, read by its columns (extract_tables.c) */
     if (memchr(w + a, '\t', b - a) || memchr(w + a, '|', b - a))
@@ -337,9 +349,15 @@ static gboolean list_line(const char *w, gsize a, gsize b, gsize *label_end)
         if (digits < MIN_TEXT_SERIAL_DIGITS || digits > 64 || i == t)
             return FALSE;
         tokens++;
+        gboolean letter = FALSE;
+        for (gsize k = t; k < i; k++)
+            letter = letter || (g_ascii_isalpha(w[k]) && w[k] != ':');
+        if (letter && digits >= 16 && digits <= 2 * (MAX_SERIAL_BYTES + 1))
+            (*serial_like)++;
     }
     *label_end = start > a ? colon : a;
-    (void)tokens;
+    if (*serial_like != tokens)
+        *serial_like = 0;
     return TRUE;
 }
 
@@ -347,7 +365,7 @@ static gboolean list_line(const char *w, gsize a, gsize b, gsize *label_end)
  * under a heading (or with a label) that names serials, possibly across blank
  * lines and other list lines ("Serials:\n\n  0a1b..\n  0c2d.."; "First batch
  * of serials: 0a1b.. 0c2d..\n\nSecond batch: 0e3f.."). */
-static gboolean in_serial_list(Scan *sc, gsize pos)
+static gboolean in_serial_list(Scan *sc, const Patterns *p, gsize pos)
 {
     const char *w = sc->work;
     gsize ls = pos;
@@ -355,11 +373,18 @@ static gboolean in_serial_list(Scan *sc, gsize pos)
         ls--;
     gsize le = xt_line_end(w, sc->len, pos);
     gsize label_end = 0;
-    if (!list_line(w, ls, le, &label_end))
+    guint serial_like = 0;
+    if (!list_line(w, ls, le, &label_end, &serial_like))
         return FALSE;
     if (sc->list_line == ls + 1)
         return TRUE;
     gboolean found = label_end > ls && has_serial_word(w + ls, label_end - ls);
+    /* a batch after a label of its own ("Batch from 2026-10-28: 5d0e.. 62aa..")
+     * names serials by its layout: two or more serial-length hex tokens with
+     * letters, unless the label names hashes or keys */
+    if (!found && label_end > ls && serial_like >= 2)
+        found = !g_regex_match_full(p->label_ignore, w + ls, (gssize)(label_end - ls), 0, 0, NULL,
+                                    NULL);
     gsize cur = ls;
     for (int steps = 0; !found && cur > 0 && steps < 256; steps++) {
         gsize pe = cur - 1; /* the '\n' ending the previous line */
@@ -373,11 +398,12 @@ static gboolean in_serial_list(Scan *sc, gsize pos)
         gsize a = ps, b = pe;
         xt_strip_quoted(w, &a, &b);
         gsize le2 = 0;
+        guint serial_like2 = 0;
         if (a == b) {
             cur = ps;
             continue; /* blank lines may separate a heading from its list */
         }
-        if (list_line(w, ps, pe, &le2)) {
+        if (list_line(w, ps, pe, &le2, &serial_like2)) {
             if (le2 > ps && has_serial_word(w + ps, le2 - ps))
                 found = TRUE;
             cur = ps;
@@ -420,7 +446,7 @@ void xt_scan_runs(Scan *sc, const Patterns *p)
                 xt_hits_add(sc->hits, pos, HIT_SERIAL, xt_serial_from_hex_digits(hex, n));
             else if (l == LABEL_NONE && has0x && n >= MIN_BARE_0X_SERIAL_DIGITS)
                 xt_hits_add(sc->hits, pos, HIT_SERIAL, xt_serial_from_hex_digits(hex, n));
-            else if (l != LABEL_IGNORE && !has0x && in_serial_list(sc, pos))
+            else if (l != LABEL_IGNORE && !has0x && in_serial_list(sc, p, pos))
                 xt_hits_add(sc->hits, pos, HIT_SERIAL, xt_serial_from_hex_digits(hex, n));
         } else if (n > 2 * (MAX_SERIAL_BYTES + 1) && n <= 60 && !has0x) {
             /* too long for hex, but a labelled decimal serial can be this long */

@@ -34,6 +34,20 @@ check "--explain names the deciding rules and patterns" sh -c "
 grep -q '^  rule kind:report' '$tmp/explain.out' &&
 grep -q '^  rule kc_key_compromise: key_compromise, weight 3, BR 4.9.1.1 #3: ' '$tmp/explain.out' &&
 grep -q '^  serials: 685192f131280555404e8d8fed6066dcf3a8' '$tmp/explain.out'"
+"$bin" --config "$conf" classify --explain "$samples"/*.eml >"$tmp/explain-all.out" 2>&1
+check "--explain on each sample prints the kind rule and a problem rule that decided it" python3 -c "
+import json, re
+m = {e['file']: e for e in json.load(open('$samples/manifest.json'))}
+blocks = re.split(r'^(?=\S.*: kind=)', open('$tmp/explain-all.out').read(), flags=re.M)
+blocks = [b for b in blocks if b.strip()]
+assert len(blocks) == len(m), len(blocks)
+for b in blocks:
+    f = b.split(': ', 1)[0].rsplit('/', 1)[-1]
+    rules = [r.rstrip(':') for r in re.findall(r'^  rule (\S+)', b, flags=re.M)]
+    assert any(r.startswith('kind:') for r in rules), (f, rules)
+    if m[f].get('opens_case'):
+        assert len(rules) >= 2, (f, rules)
+"
 "$bin" --config "$conf" classify >/dev/null 2>&1
 check "classify without a file is a usage error" [ $? -eq 2 ]
 

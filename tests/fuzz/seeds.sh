@@ -5,7 +5,8 @@ fuzz_seeds() { # target -> directories read as seeds
     case $1 in
     fuzz_parse | fuzz_mbox)
         for d in tests/fixtures/samples tests/fixtures/mail tests/fixtures/mail-hostile \
-                 tests/fixtures/imap tests/fixtures/text tests/fixtures/redact; do
+                 tests/fixtures/imap tests/fixtures/text tests/fixtures/redact \
+                 tests/fixtures/corpus/mail tests/fixtures/corpus-blind/mail; do
             [ -d "$d" ] && echo "$d"
         done ;;
     fuzz_config) echo tests/fixtures/conf conf ;;
