@@ -7,10 +7,11 @@
 #   stores nothing twice;
 # - a mark the server refuses (the proxy answers UID STORE with NO; under
 #   move:, a folder that does not exist) makes `run --once` exit non-zero, is
-#   retried at every pass and, after 3 refused passes at least 5 minutes apart
+#   retried at every pass and, after 3 refused passes over at least 5 minutes
 #   (shortened here by the test hook CPR_INTAKE_MARK_PAGE_SECONDS), pages
 #   on-call once through the outbox, naming the folder and the count and no
-#   reporter's data; the pass that marks them clears it with an all-clear.
+#   reporter's data; the pass that marks them clears it with an all-clear;
+# - the daemon whose connection is cut before the mark marks at reconnection.
 . "$(dirname "$0")/fixtures/imap/lib.sh"
 . "$CPR_TOP/tests/notify_sinks.sh"
 
@@ -124,6 +125,22 @@ check "move to the folder once it exists: exits 0" [ "$rc" -eq 0 ]
 check "move to the folder once it exists: all moved" [ "$(imapctl count Missing)" = 6 ]
 check "move to the folder once it exists: cleared without a page" \
     [ -z "$(state)" -a "$(count_pages mark_recovered)" = 1 ]
+
+# --- the daemon: its connection cut before the mark, the reconnection marks ---
+# (the folder was checked on the first connection: only the reconnection
+# makes it look again)
+cut_proxy_start cut3 --cut-on '^[^ ]+ UID STORE ' --times 1
+imap_config "$C" "imaps://127.0.0.1:$PROXY_PORT" "INBOX" "ca_file=$CA_FILE" "processed=keyword"
+start_daemon "$T/daemon.log" --config "$C" --db "$DB" run
+wait_until 10 dovecot_idling "$DOVECOT_DIR"
+imapctl gen INBOX 3 --prefix dm
+marked3() { [ "$(imapctl keyword INBOX '$CprIntake')" = 3 ]; }
+check "daemon: the 3 new messages get the keyword after the cut" wait_until 20 marked3
+check "daemon: the proxy cut the connection at the mark" grep -q '^cut 1 on-line: [^ ]* UID STORE ' "$T/cut3.log"
+check "daemon: it reconnected" [ "$(grep -c 'event=connected' "$T/daemon.log")" -ge 2 ]
+check "daemon: each stored once" [ "$(stored)" = 28 ]
+kill "$DAEMON_PID"
+wait "$DAEMON_PID" 2>/dev/null
 
 sink_stop "$T" hook
 tap_done
