@@ -19,11 +19,11 @@
 #include "imap_internal.h"
 
 #include <json-glib/json-glib.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "jsonutil.h"
+#include "notify.h"
 
 #define BATCH_BYTES (8u * 1024u * 1024u) /* bodies held at once, besides one big message */
 #define MAX_FETCH_FAILURES 3             /* then the message is skipped, with an event */
@@ -39,7 +39,7 @@ struct ImapSync {
     /* folders whose stored messages all carry the server mark on this
      * connection; emptied at every (re)connection (issue 17) */
     GHashTable *marks_checked;
-    GHashTable *mark_refused;   /* folders where the server refused a mark this round */
+    GHashTable *mark_refused;   /* folder -> the server's refusal of a mark this round */
 };
 
 typedef struct {
@@ -61,7 +61,7 @@ ImapSync *imap_sync_new(Store *store, Intake *intake, const Config *cfg, const B
     sync->fetch_failures = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     sync->warned = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     sync->marks_checked = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    sync->mark_refused = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    sync->mark_refused = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     return sync;
 }
 
@@ -385,7 +385,7 @@ static gboolean mark_processed(ImapSync *sync, ImapSession *s, const char *folde
         g_autofree char *msg = imap_log_value(e->message);
         g_warning("event=mark_failed folder=%s error=%s action=\"retry next round\"", f, msg);
         /* stored, not marked: the catch-up marking tries again next round */
-        g_hash_table_add(sync->mark_refused, g_strdup(folder));
+        g_hash_table_replace(sync->mark_refused, g_strdup(folder), g_strdup(e->message));
         g_hash_table_remove(sync->marks_checked, folder);
         (void)store_health_set(sync->store, "imap.last_error", e->message,
                                g_get_real_time() / G_USEC_PER_SEC, NULL);
@@ -497,9 +497,6 @@ static gboolean process_batch(ImapSync *sync, ImapSession *s, const char *folder
         for (guint i = 0; i < log->len; i++)
             g_message("%s", (const char *)g_ptr_array_index(log, i));
         *ingested_r += ingested;
-        /* tests: the connection lost between COMMIT and the mark, as kill -9 */
-        if (done->len && !g_strcmp0(g_getenv("CPR_INTAKE_FAULT"), "imap-before-mark"))
-            raise(SIGKILL);
         ok = mark_processed(sync, s, folder, done, error);
     }
     g_ptr_array_unref(log);
@@ -587,7 +584,9 @@ static gboolean stored_markable(ImapSync *sync, const char *folder, guint32 uid,
  * refused mark: the folder's messages up to the last stored UID that lack
  * the mark (keyword absent; under move:, still there) and are stored get it
  * now. A mark the server still refuses fails the folder (CPR_ERROR_FOLDER):
- * `run --once` exits non-zero, the daemon retries next round. */
+ * `run --once` exits non-zero, the daemon retries next round, and when the
+ * refusals go on on-call is paged (notify_mark_result()); a pass that marks
+ * everything clears that. */
 static gboolean mark_catch_up(ImapSync *sync, ImapSession *s, const char *folder,
                               guint32 last_uid, GError **error)
 {
@@ -647,12 +646,22 @@ static gboolean mark_catch_up(ImapSync *sync, ImapSession *s, const char *folder
     g_array_unref(uids);
     if (!ok)
         return FALSE;
-    if (g_hash_table_contains(sync->mark_refused, folder)) {
+    const char *why = g_hash_table_lookup(sync->mark_refused, folder);
+    gboolean paged = FALSE;
+    if (!notify_mark_result(sync->store, cfg, folder, why ? n : 0, why,
+                            g_get_real_time() / G_USEC_PER_SEC, &paged, error))
+        return FALSE;
+    g_autofree char *f = imap_log_value(folder);
+    if (why) {
+        if (paged)
+            g_warning("event=mark_refused_paged folder=%s messages=%u", f, n);
         g_set_error(error, CPR_ERROR, CPR_ERROR_FOLDER,
                     "%s: the server refused to mark %u stored message(s) processed; retried "
                     "next round", folder, n);
         return FALSE;
     }
+    if (paged)
+        g_message("event=mark_recovered folder=%s", f);
     g_hash_table_add(sync->marks_checked, g_strdup(folder));
     return TRUE;
 }

@@ -223,7 +223,7 @@ static const char *pagerduty_action(const char *event)
     if (!g_strcmp0(event, "acknowledge"))
         return "acknowledge";
     if (!g_strcmp0(event, "resolve") || !g_strcmp0(event, "intake_recovered") ||
-        !g_strcmp0(event, "disk_recovered"))
+        !g_strcmp0(event, "disk_recovered") || !g_strcmp0(event, "mark_recovered"))
         return "resolve";
     return "trigger";
 }
@@ -236,7 +236,9 @@ static const char *pagerduty_severity(JsonObject *o)
         !g_strcmp0(event, "audit_checkpoint_failed") || point >= 100 ||
         !g_strcmp0(doc_string(o, "problem"), "key_compromise"))
         return "critical";
-    return point >= 75 || !g_strcmp0(event, "new_case") ? "error" : "warning";
+    return point >= 75 || !g_strcmp0(event, "new_case") || !g_strcmp0(event, "mark_refused")
+               ? "error"
+               : "warning";
 }
 
 static char *pagerduty_body(JsonObject *o, const char *routing_key)

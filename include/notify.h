@@ -57,6 +57,18 @@ gboolean notify_on_intake(Store *store, const Config *cfg, gint64 case_id, gbool
 gboolean notify_on_event(Store *store, const Config *cfg, gint64 case_id, const char *type,
                          const char *by, const GPtrArray *met, gint64 at, GError **error);
 
+/* The end of one marking pass of `folder` (issue 17): `refused_n` stored
+ * messages still lack the server mark because the server refused it (0: all
+ * marked). Consecutive refusals are counted in the health table; the third,
+ * once the first is 5 minutes old, pages every target once ("mark_refused":
+ * folder, count, the server's answer); the first pass without a refusal
+ * clears it, with an all-clear ("mark_recovered") when it had paged.
+ * *paged_r (may be NULL) says whether a page was enqueued. Its own
+ * transaction. FALSE only on a database failure. */
+gboolean notify_mark_result(Store *store, const Config *cfg, const char *folder, guint refused_n,
+                            const char *last_error, gint64 now, gboolean *paged_r,
+                            GError **error);
+
 /* [store] min_free_mb (SPEC 3.3): TRUE when the folder holding `db_path` has at
  * least that much free space (or the limit is 0, or the folder cannot be
  * measured). Below it, every [notify.*] target is paged "disk nearly full"

@@ -2,7 +2,9 @@
  *
  * The sanitizer build that `make check` runs is compiled with CPR_TEST_HOOKS:
  * there CPR_INTAKE_NOW pins the clock, CPR_INTAKE_FAULT kills the process at a
- * named point and CPR_INTAKE_BUGZILLA_TIMEOUT_MS shortens a timeout. The
+ * named point, CPR_INTAKE_BUGZILLA_TIMEOUT_MS shortens a timeout and
+ * CPR_INTAKE_MARK_PAGE_SECONDS the age a refused server mark must reach before
+ * it pages (notify_mark.c). The
  * release binary that `make` builds reads none of them: a test variable left
  * in an operator's environment must not rewrite evidence (issue 13). */
 #ifndef CPR_TESTHOOKS_H

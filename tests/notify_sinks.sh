@@ -21,11 +21,11 @@ http_sink_start() { # DIR NAME [PORT [--tls|--tls-old CERT KEY]]
     sink_wait_port "$1/$2.port"
 }
 
-smtp_sink_start() { # DIR NAME [PORT]
+smtp_sink_start() { # DIR NAME [PORT [--tls|--tls-old CERT KEY]]
     rm -f "$1/$2.port"
     mkdir -p "$1/$2.mail"
     SINK_PORT=${3:-0} python3 "$CPR_TOP/tests/smtp_sink.py" "$1/$2.port" "$1/$2.mail" \
-        >/dev/null 2>"$1/$2.err" &
+        ${4:+"$4" "$5" "$6"} >/dev/null 2>"$1/$2.err" &
     echo $! >"$1/$2.pid"
     sink_wait_port "$1/$2.port"
 }

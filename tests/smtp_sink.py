@@ -4,9 +4,10 @@
 Speaks enough ESMTP for libcurl (EHLO, MAIL, RCPT, DATA, RSET, NOOP, QUIT)
 and stores each accepted message as DIR/N.eml with the envelope in
 DIR/N.env ("from" line, then one "to" line per recipient). With --tls CERT KEY
-it is an implicit-TLS (smtps) server. Writes its port to PORT_FILE.
+it is an implicit-TLS (smtps) server; with --tls-old CERT KEY one that speaks
+only TLS 1.0 and 1.1, which clients must refuse. Writes its port to PORT_FILE.
 
-usage: smtp_sink.py PORT_FILE DIR [--tls CERT KEY]
+usage: smtp_sink.py PORT_FILE DIR [--tls|--tls-old CERT KEY]
 """
 import os
 import socketserver
@@ -16,8 +17,14 @@ import threading
 
 port_file, outdir = sys.argv[1:3]
 tls = None
-if len(sys.argv) > 3 and sys.argv[3] == "--tls":
+if len(sys.argv) > 3 and sys.argv[3] in ("--tls", "--tls-old"):
     tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    if sys.argv[3] == "--tls-old":
+        import warnings
+        warnings.filterwarnings("ignore", category=DeprecationWarning)
+        tls.set_ciphers("DEFAULT:@SECLEVEL=0")  # OpenSSL 3 refuses TLS < 1.2 otherwise
+        tls.minimum_version = ssl.TLSVersion.TLSv1
+        tls.maximum_version = ssl.TLSVersion.TLSv1_1
     tls.load_cert_chain(sys.argv[4], sys.argv[5])
 lock = threading.Lock()
 counter = [0]

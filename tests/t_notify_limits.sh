@@ -1,6 +1,6 @@
 #!/bin/sh
-# t_notify_limits.sh - intake and paging under a bad day (issue 17): HTTPS
-# receivers that offer only TLS 1.0/1.1 are refused while TLS 1.2+ works; the
+# t_notify_limits.sh - intake and paging under a bad day (issue 17): HTTPS and
+# SMTPS receivers that offer only TLS 1.0/1.1 are refused while TLS 1.2+ works; the
 # daemon is not dumpable (no core file or ptrace with its secrets); with the
 # disk below [store] min_free_mb, `run` (--once and the daemon) and
 # `notify-run` page "disk nearly full" before connecting anywhere, through a
@@ -14,7 +14,7 @@
 bin=${CPR_INTAKE:?}
 samples="$CPR_FIXTURES/samples"
 tmp=$(mktemp -d)
-trap 'for s in new old disk fl flm; do sink_stop "$tmp" $s; done; [ -n "$HPID" ] && kill "$HPID" 2>/dev/null; rm -rf "$tmp"' EXIT
+trap 'for s in new old snew sold disk fl flm; do sink_stop "$tmp" $s; done; [ -n "$HPID" ] && kill "$HPID" 2>/dev/null; rm -rf "$tmp"' EXIT
 db="$tmp/cases.db"
 conf="$tmp/cpr-intake.conf"
 cpr() { "$bin" --config "$conf" --db "$db" "$@"; }
@@ -22,11 +22,13 @@ q() { sqlite3 "$db" "$1"; }
 A=1747054998 # aware_at of sample 001: 2025-05-12T13:03:18Z
 export CPR_INTAKE_NOW=$((A + 60))
 
-# --- HTTPS: TLS 1.2 at least ---
+# --- HTTPS and SMTPS: TLS 1.2 at least ---
 mkdir -p "$tmp/certs"
 dovecot_make_certs "$tmp/certs" localhost 127.0.0.1 || { echo "Bail out! certtool failed"; exit 1; }
 np=$(http_sink_start "$tmp" new 0 --tls "$tmp/certs/server.pem" "$tmp/certs/server.key")
 op=$(http_sink_start "$tmp" old 0 --tls-old "$tmp/certs/server.pem" "$tmp/certs/server.key")
+snp=$(smtp_sink_start "$tmp" snew 0 --tls "$tmp/certs/server.pem" "$tmp/certs/server.key")
+sop=$(smtp_sink_start "$tmp" sold 0 --tls-old "$tmp/certs/server.pem" "$tmp/certs/server.key")
 cat "$CPR_FIXTURES/conf/samples.conf" >"$conf"
 cat >>"$conf" <<EOT
 [notify.new]
@@ -37,6 +39,16 @@ ca_file=$tmp/certs/ca.pem
 type=webhook
 url=https://127.0.0.1:$op/hook
 ca_file=$tmp/certs/ca.pem
+[notify.snew]
+type=email
+url=smtps://127.0.0.1:$snp
+to=oncall@acmetrust.test
+ca_file=$tmp/certs/ca.pem
+[notify.sold]
+type=email
+url=smtps://127.0.0.1:$sop
+to=oncall@acmetrust.test
+ca_file=$tmp/certs/ca.pem
 EOT
 cpr ingest "$samples/001-kc-csr-proof.eml" >/dev/null
 cpr notify-run --once >"$tmp/tls.out" 2>&1
@@ -44,8 +56,14 @@ check "HTTPS with TLS 1.2 or later: the page arrives" [ "$(sink_count "$tmp" new
 check "HTTPS with TLS 1.0/1.1 only: nothing delivered" [ "$(sink_count "$tmp" old /hook)" -eq 0 ]
 check "HTTPS with TLS 1.0/1.1 only: the page stays pending with a TLS error" \
     [ "$(q "SELECT count(*) FROM outbox WHERE target='old' AND delivered_at IS NULL AND last_error LIKE '%protocol version%'")" -eq 1 ]
+check "SMTPS with TLS 1.2 or later: the page arrives" [ "$(ls "$tmp/snew.mail" | grep -c '\.eml$')" -eq 1 ]
+check "SMTPS with TLS 1.0/1.1 only: nothing delivered" [ "$(ls "$tmp/sold.mail" | grep -c '\.eml$')" -eq 0 ]
+check "SMTPS with TLS 1.0/1.1 only: the page stays pending with a TLS error" \
+    [ "$(q "SELECT count(*) FROM outbox WHERE target='sold' AND delivered_at IS NULL AND last_error LIKE '%protocol version%'")" -eq 1 ]
 sink_stop "$tmp" new
 sink_stop "$tmp" old
+sink_stop "$tmp" snew
+sink_stop "$tmp" sold
 
 wait_for() { # SECONDS COMMAND...: poll until COMMAND succeeds
     n=$(($1 * 20)); shift
