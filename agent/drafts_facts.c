@@ -2,9 +2,11 @@
  * (see drafts_internal.h): its certificates and identifiers, the clocks the
  * report and the bug name, who wrote which message, and the first report's
  * text. The case's people are CaseRedaction's business, not this file's. */
+#include <json-glib/json-glib.h>
 #include <string.h>
 
 #include "bounds.h"
+#include "certinfo.h"
 #include "drafts_internal.h"
 #include "mime.h"
 
@@ -15,6 +17,7 @@ static void cert_free(gpointer p)
     g_free(c->sha256);
     g_free(c->subject);
     g_free(c->issuer);
+    g_free(c->type);
     g_free(c);
 }
 
@@ -98,7 +101,8 @@ static gboolean load_identifiers(Store *store, const CaseRedaction *cr, DraftsFa
      * identifiers found alone are listed alone. */
     st = store_prepare(store,
                        "SELECT c.serial, c.sha256, min(c.subject), min(c.issuer), "
-                       "coalesce(min(c.not_before), 0), coalesce(min(c.not_after), 0) "
+                       "coalesce(min(c.not_before), 0), coalesce(min(c.not_after), 0), "
+                       "max(c.policy_oids) "
                        "FROM certificates c JOIN messages m ON m.id = c.message_row "
                        "WHERE m.case_id = ? GROUP BY c.serial, c.sha256 "
                        "ORDER BY c.serial, c.sha256",
@@ -114,6 +118,7 @@ static gboolean load_identifiers(Store *store, const CaseRedaction *cr, DraftsFa
         c->issuer = column_dup(st, 3);
         c->not_before = sqlite3_column_int64(st, 4);
         c->not_after = sqlite3_column_int64(st, 5);
+        c->type = drafts_facts_cert_type((const char *)sqlite3_column_text(st, 6));
         g_ptr_array_add(f->certs, c);
     }
     if (step_failed(store, st, rc, error))
@@ -142,6 +147,33 @@ static gboolean load_identifiers(Store *store, const CaseRedaction *cr, DraftsFa
         g_ptr_array_add(f->certs, c);
     }
     return TRUE;
+}
+
+char *drafts_facts_cert_type(const char *policy_json)
+{
+    if (!policy_json)
+        return g_strdup("unknown (stored before cpr-intake read certificate policies)");
+    g_autoptr(JsonParser) p = json_parser_new();
+    JsonArray *a = NULL;
+    if (json_parser_load_from_data(p, policy_json, -1, NULL) &&
+        JSON_NODE_HOLDS_ARRAY(json_parser_get_root(p)))
+        a = json_node_get_array(json_parser_get_root(p));
+    if (!a || json_array_get_length(a) == 0)
+        return g_strdup("unknown (no certificate policies)");
+    g_autoptr(GPtrArray) types = g_ptr_array_new();
+    for (guint i = 0; i < json_array_get_length(a); i++) {
+        JsonNode *n = json_array_get_element(a, i);
+        const char *oid = JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_STRING
+                              ? json_node_get_string(n)
+                              : NULL;
+        const char *type = certinfo_policy_type(oid);
+        if (type && !g_ptr_array_find_with_equal_func(types, type, g_str_equal, NULL))
+            g_ptr_array_add(types, (gpointer)type);
+    }
+    if (types->len == 0)
+        return g_strdup("unknown (no CA/Browser Forum policy OID)");
+    g_ptr_array_add(types, NULL);
+    return g_strjoinv(" and ", (char **)types->pdata);
 }
 
 static gboolean load_case_columns(Store *store, DraftsFacts *f, GError **error)
