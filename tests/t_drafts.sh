@@ -230,7 +230,9 @@ check "a database made by an earlier version takes a Subscriber after its upgrad
 # --- every report kind: golden output, exact headings, for every case ---
 golden="$CPR_FIXTURES/drafts-golden"
 gc=$(q "SELECT case_id FROM messages WHERE source LIKE '%003-misissuance-pem-attachment.eml'")
-for kind in preliminary full closure delayed-revocation reporter-mail; do
+cpr case subscriber "$gc" webmaster@saltcellar-bistro.test --name "Saltcellar Bistro Webmaster" \
+    --by alice >/dev/null 2>"$tmp/err"
+for kind in preliminary full closure delayed-revocation reporter-mail subscriber-mail; do
     cpr draft "$gc" --report $kind >"$tmp/g-$kind.md" 2>"$tmp/err"
     check "$kind report of the sample case matches its golden file" \
         cmp -s "$golden/$kind.md" "$tmp/g-$kind.md"
