@@ -125,8 +125,15 @@ check "version 7 database: upgraded to 8, its Subscriber kept" sh -c "
     [ \"\$(sqlite3 '$tmp/v7.db' 'PRAGMA user_version')\" -ge 8 ] &&
     [ \"\$(sqlite3 '$tmp/v7.db' \"SELECT email || '|' || name || '|' || coalesce(source, 'null') FROM case_subscribers WHERE case_id = 2\")\" = 'ops@example.test|Example Ops|null' ] &&
     [ \"\$(sqlite3 '$tmp/v7.db' 'SELECT count(*) FROM cases')\" -eq 8 ]"
-check "a certificate stored before policies were read is of unknown type, said so" \
-    grep -q 'Certificate types (from the certificates. policy OIDs):\*\* unknown (stored before cpr-intake read certificate policies): 1' "$tmp/v7full.md"
+check "a certificate stored before policies were read: its type from the stored mail" \
+    grep -q 'Certificate types (from the certificates. policy OIDs):\*\* DV TLS: 1$' "$tmp/v7full.md"
+check "... and nothing was written to the database for it" \
+    [ "$(sqlite3 "$tmp/v7.db" 'SELECT count(*) FROM certificates WHERE policy_oids IS NULL')" -eq 1 ]
+cp "$tmp/v7.db" "$tmp/v7cut.db"
+sqlite3 "$tmp/v7cut.db" "UPDATE messages SET raw = CAST('Subject: cut' AS BLOB) WHERE id = (SELECT message_row FROM certificates LIMIT 1)"
+"$bin" --config "$conf" --db "$tmp/v7cut.db" draft 2 --report full >"$tmp/v7cut.md" 2>"$tmp/err"
+check "when the stored mail no longer gives it, the type is unknown, said so" \
+    grep -q 'Certificate types (from the certificates. policy OIDs):\*\* unknown (stored before cpr-intake read certificate policies): 1' "$tmp/v7cut.md"
 v7 draft 2 --report subscriber-mail >/dev/null 2>"$tmp/err"
 check "its recorded Subscriber still gets the mail" [ $? -eq 0 ]
 v7 ingest "$fx/own-report.eml" >/dev/null 2>"$tmp/err"
