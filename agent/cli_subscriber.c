@@ -1,14 +1,15 @@
 /* cli_subscriber.c - `case subscriber CASE EMAIL [--name N] [--by NAME]`:
  * record the Subscriber a case's BR 4.9.5 preliminary report goes to
  * (SPEC 2.5, 3.2), audited. The latest recorded address is the one
- * `draft --report subscriber-mail` writes to. */
+ * `draft --report subscriber-mail` writes to; it replaces one taken from a
+ * Subscriber's own report (subscribers.h). */
 #include <stdio.h>
 #include <string.h>
 
 #include "cases.h"
 #include "cli.h"
 #include "cpr_error.h"
-#include "jsonutil.h"
+#include "subscribers.h"
 
 int cli_case_subscriber(CliContext *ctx, int argc, char **argv)
 {
@@ -44,26 +45,10 @@ int cli_case_subscriber(CliContext *ctx, int argc, char **argv)
         return rc;
     if (!by)
         by = cli_user_name();
-    g_autofree char *details = jsonutil_object_of_strings("email", email, "name", name, NULL);
     GError *error = NULL;
     if (!store_begin(store, &error))
         return cli_fail("case subscriber", error);
-    sqlite3_stmt *st = store_prepare(
-        store,
-        "INSERT OR REPLACE INTO case_subscribers (case_id, email, name, recorded_at) "
-        "VALUES (?, ?, ?, ?)",
-        &error);
-    if (st) {
-        sqlite3_bind_int64(st, 1, c->id);
-        sqlite3_bind_text(st, 2, email, -1, SQLITE_TRANSIENT);
-        if (name)
-            sqlite3_bind_text(st, 3, name, -1, SQLITE_TRANSIENT);
-        else
-            sqlite3_bind_null(st, 3);
-        sqlite3_bind_int64(st, 4, ctx->now);
-    }
-    if (!st || !store_step_done(store, st, &error) ||
-        !store_event_append(store, ctx->now, by, c->id, "subscriber_recorded", details, &error) ||
+    if (!subscribers_set(store, c->id, email, name, by, ctx->now, &error) ||
         !store_commit(store, &error)) {
         store_rollback(store);
         return cli_fail("case subscriber", error);

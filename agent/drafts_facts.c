@@ -2,10 +2,13 @@
  * (see drafts_internal.h): its certificates and identifiers, the clocks the
  * report and the bug name, who wrote which message, and the first report's
  * text. The case's people are CaseRedaction's business, not this file's. */
+#include <json-glib/json-glib.h>
 #include <string.h>
 
 #include "bounds.h"
+#include "certinfo.h"
 #include "drafts_internal.h"
+#include "extract.h"
 #include "mime.h"
 
 static void cert_free(gpointer p)
@@ -15,6 +18,7 @@ static void cert_free(gpointer p)
     g_free(c->sha256);
     g_free(c->subject);
     g_free(c->issuer);
+    g_free(c->type);
     g_free(c);
 }
 
@@ -62,6 +66,9 @@ static gboolean step_failed(Store *store, sqlite3_stmt *st, int rc, GError **err
     return FALSE;
 }
 
+static gboolean legacy_type(Store *store, gint64 row, const char *sha256, char **type_r,
+                            GError **error);
+
 static gboolean load_identifiers(Store *store, const CaseRedaction *cr, DraftsFacts *f,
                                  GError **error)
 {
@@ -98,7 +105,8 @@ static gboolean load_identifiers(Store *store, const CaseRedaction *cr, DraftsFa
      * identifiers found alone are listed alone. */
     st = store_prepare(store,
                        "SELECT c.serial, c.sha256, min(c.subject), min(c.issuer), "
-                       "coalesce(min(c.not_before), 0), coalesce(min(c.not_after), 0) "
+                       "coalesce(min(c.not_before), 0), coalesce(min(c.not_after), 0), "
+                       "max(c.policy_oids), min(c.message_row) "
                        "FROM certificates c JOIN messages m ON m.id = c.message_row "
                        "WHERE m.case_id = ? GROUP BY c.serial, c.sha256 "
                        "ORDER BY c.serial, c.sha256",
@@ -106,7 +114,12 @@ static gboolean load_identifiers(Store *store, const CaseRedaction *cr, DraftsFa
     if (!st)
         return FALSE;
     sqlite3_bind_int64(st, 1, f->row->id);
+    g_autoptr(GArray) legacy = g_array_new(FALSE, FALSE, sizeof(gint64)); /* cert i, row */
     while ((rc = store_step(store, st, error)) == STORE_ROW) {
+        if (sqlite3_column_type(st, 6) == SQLITE_NULL) {
+            gint64 pair[2] = {f->certs->len, sqlite3_column_int64(st, 7)};
+            g_array_append_vals(legacy, pair, 2);
+        }
         DraftsCert *c = g_new0(DraftsCert, 1);
         c->serial = column_dup(st, 0);
         c->sha256 = column_dup(st, 1);
@@ -114,10 +127,22 @@ static gboolean load_identifiers(Store *store, const CaseRedaction *cr, DraftsFa
         c->issuer = column_dup(st, 3);
         c->not_before = sqlite3_column_int64(st, 4);
         c->not_after = sqlite3_column_int64(st, 5);
+        c->type = drafts_facts_cert_type((const char *)sqlite3_column_text(st, 6));
         g_ptr_array_add(f->certs, c);
     }
     if (step_failed(store, st, rc, error))
         return FALSE;
+    /* rows stored before policies were read: read them from the stored mail */
+    for (guint i = 0; i + 1 < legacy->len; i += 2) {
+        DraftsCert *c = g_ptr_array_index(f->certs, g_array_index(legacy, gint64, i));
+        char *type = NULL;
+        if (!legacy_type(store, g_array_index(legacy, gint64, i + 1), c->sha256, &type, error))
+            return FALSE;
+        if (type) {
+            g_free(c->type);
+            c->type = type;
+        }
+    }
     g_autoptr(GPtrArray) paired_serials = g_ptr_array_new();
     g_autoptr(GPtrArray) paired_sha = g_ptr_array_new();
     for (guint i = 0; i < f->certs->len; i++) {
@@ -142,6 +167,71 @@ static gboolean load_identifiers(Store *store, const CaseRedaction *cr, DraftsFa
         g_ptr_array_add(f->certs, c);
     }
     return TRUE;
+}
+
+/* The type named by a list of policy OIDs (char*; NULL entries skipped). */
+static char *type_of_oids(const GPtrArray *oids)
+{
+    if (!oids || oids->len == 0)
+        return g_strdup("unknown (no certificate policies)");
+    g_autoptr(GPtrArray) types = g_ptr_array_new();
+    for (guint i = 0; i < oids->len; i++) {
+        const char *type = certinfo_policy_type(g_ptr_array_index(oids, i));
+        if (type && !g_ptr_array_find_with_equal_func(types, type, g_str_equal, NULL))
+            g_ptr_array_add(types, (gpointer)type);
+    }
+    if (types->len == 0)
+        return g_strdup("unknown (no CA/Browser Forum policy OID)");
+    g_ptr_array_add(types, NULL);
+    return g_strjoinv(" and ", (char **)types->pdata);
+}
+
+char *drafts_facts_cert_type(const char *policy_json)
+{
+    if (!policy_json)
+        return g_strdup("unknown (stored before cpr-intake read certificate policies)");
+    g_autoptr(JsonParser) p = json_parser_new();
+    JsonArray *a = NULL;
+    if (json_parser_load_from_data(p, policy_json, -1, NULL) &&
+        JSON_NODE_HOLDS_ARRAY(json_parser_get_root(p)))
+        a = json_node_get_array(json_parser_get_root(p));
+    g_autoptr(GPtrArray) oids = g_ptr_array_new();
+    for (guint i = 0; a && i < json_array_get_length(a); i++) {
+        JsonNode *n = json_array_get_element(a, i);
+        if (JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_STRING)
+            g_ptr_array_add(oids, (gpointer)json_node_get_string(n));
+    }
+    return type_of_oids(oids);
+}
+
+/* A certificate row stored before policies were read (schema < 8): its type
+ * from the stored raw message `row`, parsed again, or *type_r NULL when the
+ * certificate is not found there. FALSE only on a database error. */
+static gboolean legacy_type(Store *store, gint64 row, const char *sha256, char **type_r,
+                            GError **error)
+{
+    *type_r = NULL;
+    sqlite3_stmt *st = store_prepare(store, "SELECT raw FROM messages WHERE id = ?", error);
+    if (!st)
+        return FALSE;
+    sqlite3_bind_int64(st, 1, row);
+    int rc = store_step(store, st, error);
+    if (rc == STORE_ROW) {
+        const guint8 *raw = sqlite3_column_blob(st, 0);
+        gsize len = (gsize)sqlite3_column_bytes(st, 0);
+        Bounds bounds = bounds_default();
+        MimeMessage *msg = mime_message_parse(raw ? raw : (const guint8 *)"", len, &bounds);
+        Identifiers *ids = extract_identifiers(msg, NULL);
+        for (guint i = 0; ids->certs && i < ids->certs->len && !*type_r; i++) {
+            const CertInfo *ci = g_ptr_array_index(ids->certs, i);
+            if (!g_strcmp0(ci->sha256_hex, sha256))
+                *type_r = type_of_oids(ci->policy_oids);
+        }
+        extract_identifiers_free(&ids);
+        mime_message_free(&msg);
+        rc = store_step(store, st, error);
+    }
+    return !step_failed(store, st, rc, error);
 }
 
 static gboolean load_case_columns(Store *store, DraftsFacts *f, GError **error)

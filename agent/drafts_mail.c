@@ -201,7 +201,10 @@ static char *findings(const DraftsFacts *f)
         g_string_append(s, "- Certificates concerned:\n");
     for (guint i = 0; i < f->certs->len; i++) {
         const DraftsCert *c = g_ptr_array_index(f->certs, i);
-        if (c->serial && c->sha256)
+        if (c->serial && c->sha256 && c->type) /* parsed: its type from its policy OIDs */
+            g_string_append_printf(s, "  - serial %s, SHA-256 %s, type %s\n", c->serial,
+                                   c->sha256, c->type);
+        else if (c->serial && c->sha256)
             g_string_append_printf(s, "  - serial %s, SHA-256 %s\n", c->serial, c->sha256);
         else if (c->sha256)
             g_string_append_printf(s, "  - SHA-256 %s\n", c->sha256);

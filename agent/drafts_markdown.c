@@ -257,7 +257,13 @@ static void append_certificates(GString *s, const DraftsFacts *f)
     for (guint i = 0; i < f->certs->len; i++) {
         const DraftsCert *c = g_ptr_array_index(f->certs, i);
         gboolean serial_ok = drafts_is_hex(c->serial), sha_ok = drafts_is_hex(c->sha256);
-        if (serial_ok && sha_ok)
+        /* a parsed certificate's type, from its policy OIDs: this program's own words */
+        const char *type = c->type;
+        if (serial_ok && sha_ok && type)
+            g_string_append_printf(s, "\n    - Serial `%s`, SHA-256 `%s`, type %s: "
+                                      "https://crt.sh/?sha256=%s",
+                                   c->serial, c->sha256, type, c->sha256);
+        else if (serial_ok && sha_ok)
             g_string_append_printf(s, "\n    - Serial `%s`, SHA-256 `%s`: https://crt.sh/?sha256=%s",
                                    c->serial, c->sha256, c->sha256);
         else if (sha_ok)

@@ -12,6 +12,44 @@
 #include "timefmt.h"
 #include "timeline.h"
 
+/* "DV TLS: 2; unknown: 1 (...)": each type with its count, in the order
+ * first seen; certificates known only by an identifier are not parsed, so
+ * their type is unknown too. Never guessed from the subject. */
+static char *type_counts(const DraftsFacts *f)
+{
+    g_autoptr(GPtrArray) names = g_ptr_array_new();
+    g_autoptr(GArray) counts = g_array_new(FALSE, TRUE, sizeof(guint));
+    guint unparsed = 0;
+    for (guint i = 0; i < f->certs->len; i++) {
+        const DraftsCert *c = g_ptr_array_index(f->certs, i);
+        if (!c->type) {
+            unparsed++;
+            continue;
+        }
+        guint at = 0;
+        if (!g_ptr_array_find_with_equal_func(names, c->type, g_str_equal, &at)) {
+            g_ptr_array_add(names, c->type);
+            guint zero = 0;
+            g_array_append_val(counts, zero);
+            at = names->len - 1;
+        }
+        g_array_index(counts, guint, at)++;
+    }
+    unparsed += f->certs->len == 0 ? f->crtsh_ids->len : 0;
+    if (names->len == 0 && unparsed == 0)
+        return g_strdup("N/A (no certificate identified yet)");
+    g_autoptr(GString) s = g_string_new(NULL);
+    for (guint i = 0; i < names->len; i++) {
+        g_string_append_printf(s, "%s%s: %u", i ? "; " : "", (const char *)g_ptr_array_index(names, i),
+                               g_array_index(counts, guint, i));
+    }
+    if (unparsed)
+        g_string_append_printf(s, "%sunknown: %u (known by serial, SHA-256 or crt.sh ID only; "
+                                  "no certificate was attached)",
+                               names->len ? "; " : "", unparsed);
+    return g_string_free(g_steal_pointer(&s), FALSE);
+}
+
 static char *impact(const DraftsFacts *f)
 {
     g_autoptr(GString) s = g_string_new(NULL);
@@ -30,12 +68,14 @@ static char *impact(const DraftsFacts *f)
         g_autofree char *issuer = mdescape_inline(c->issuer);
         g_autofree char *nb = c->not_before ? timefmt_rfc3339(c->not_before) : g_strdup("?");
         g_autofree char *na = c->not_after ? timefmt_rfc3339(c->not_after) : g_strdup("?");
-        g_string_append_printf(s, "  - Serial `%s`: issued by %s, valid %s to %s\n",
-                               drafts_is_hex(c->serial) ? c->serial : "?", issuer, nb, na);
+        /* the type is this program's own words (drafts_facts_cert_type), not mail */
+        g_string_append_printf(s, "  - Serial `%s`: %s, issued by %s, valid %s to %s\n",
+                               drafts_is_hex(c->serial) ? c->serial : "?",
+                               c->type ? c->type : "unknown", issuer, nb, na);
     }
-    /* certificate types come from policy OIDs, which no stored certificate carries */
-    g_string_append(s, "- **Certificate types:** N/A (not determined: no parsed certificate "
-                       "of the case records its certificate policy OIDs)\n");
+    g_autofree char *types = type_counts(f);
+    g_string_append_printf(s, "- **Certificate types (from the certificates' policy OIDs):** %s\n",
+                           types);
     g_string_append_printf(s, "- **Certificates parsed from the reports:** %u\n", parsed);
     if (f->domains->len > 0) {
         g_string_append(s, "- **Domain names:** ");

@@ -22,6 +22,7 @@
 #include "bugmail_apply.h"
 #include "obligations.h"
 #include "reasons.h"
+#include "subscribers.h"
 
 struct Intake {
     Store *store;
@@ -427,11 +428,12 @@ static gboolean insert_identifiers(Store *store, const Config *cfg, gint64 row,
     for (guint i = 0; ids->certs && i < ids->certs->len; i++) {
         const CertInfo *c = g_ptr_array_index(ids->certs, i);
         g_autofree char *sans = strv_to_json(c->sans);
+        g_autofree char *policies = strv_to_json(c->policy_oids);
         sqlite3_stmt *st = store_prepare(
             store,
             "INSERT OR IGNORE INTO certificates (message_row, sha256, serial, issuer, subject, "
-            "not_before, not_after, precert, sans, is_ca, short_lived, foreign_issuer) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            "not_before, not_after, precert, sans, is_ca, short_lived, foreign_issuer, "
+            "policy_oids) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
             error);
         if (!st)
             return FALSE;
@@ -448,6 +450,7 @@ static gboolean insert_identifiers(Store *store, const Config *cfg, gint64 row,
         sqlite3_bind_int(st, 11, obligations_short_lived(c->not_before, c->not_after));
         sqlite3_bind_int(st, 12, obligations_foreign_issuer(
                                      c->issuer_dn, (const char *const *)cfg->ca_names));
+        sqlite3_bind_text(st, 13, policies, -1, SQLITE_TRANSIENT);
         if (!store_step_done(store, st, error))
             return FALSE;
     }
@@ -697,6 +700,11 @@ gboolean intake_message(Intake *in, const guint8 *raw, gsize len, const IntakeOr
             if (!obligations_on_message(store, &mf, origin->now, error))
                 goto rollback;
         }
+        /* A Subscriber's own report gives the case its Subscriber (issue 12). */
+        if (r->case_id && cls->kind == KIND_CPR &&
+            !subscribers_from_report(store, r->case_id, r->message_row, msg, ids,
+                                     (const char *const *)in->cfg->ca_domains, origin->now, error))
+            goto rollback;
         /* A question on the bug, the CA's own comment, a "Next update" date. */
         if (r->case_id && cls->kind == KIND_BUGZILLA &&
             !bugmail_apply(store, &in->ca, (const char *const *)in->cfg->bugzilla_ca_accounts, msg,

@@ -233,6 +233,16 @@ static const char *const MIGRATIONS[] = {
     "INSERT INTO consent_history (email, action, at)"
     "  SELECT email, 'revoke', revoked_at FROM consent WHERE revoked_at IS NOT NULL"
     "  ORDER BY revoked_at, email;",
+
+    /* 7 -> 8: issue 12. The certificate policy OIDs of a parsed certificate
+     * (JSON array; NULL for rows stored before they were read, whose type a
+     * draft then calls unknown), and where a case's Subscriber address came
+     * from: `case subscriber` ('set') or a Subscriber's own report
+     * ('report', with the message it came from; NULL before this step). */
+    "ALTER TABLE certificates ADD COLUMN policy_oids TEXT;"
+    "ALTER TABLE case_subscribers ADD COLUMN source TEXT"
+    "  CHECK (source IN ('set','report'));"
+    "ALTER TABLE case_subscribers ADD COLUMN message_row INTEGER REFERENCES messages(id);",
 };
 
 guint store_schema_version(void)

@@ -16,6 +16,7 @@ typedef struct {
     gint64 not_after;
     gboolean precert;  /* carries the CT poison extension 1.3.6.1.4.1.11129.2.4.3 */
     gboolean is_ca;    /* basicConstraints cA is TRUE */
+    GPtrArray *policy_oids; /* char*: certificatePolicies policy identifiers, dotted, in order */
 } CertInfo;
 
 /* Parse one DER certificate. NULL with CPR_ERROR_MESSAGE when it is not one. */
@@ -25,6 +26,13 @@ CertInfo *certinfo_from_der(const guint8 *der, gsize len, GError **error);
  * with "> "), parsed; blocks that do not parse are skipped. Caller owns the
  * array (free function set). Never NULL. */
 GPtrArray *certinfo_from_pem_text(const char *text, gsize len);
+
+/* What a certificate policy OID says the certificate is, for the
+ * CA/Browser Forum's reserved identifiers (TLS BR 7.1.6.1, EV Guidelines,
+ * Code Signing BR, S/MIME BR 7.1.6.1): "DV TLS", "EV TLS", "Code Signing",
+ * "S/MIME Mailbox-validated Strict", ... NULL for any other OID (a CA's own
+ * policy, anyPolicy): the caller says "unknown" rather than guess. Static. */
+const char *certinfo_policy_type(const char *oid);
 
 void certinfo_free(CertInfo **info);
 /* GDestroyNotify for arrays of CertInfo* */

@@ -24,6 +24,8 @@ typedef struct {
     char *issuer;       /* of a parsed certificate, or NULL */
     gint64 not_before;  /* 0 when not known */
     gint64 not_after;
+    char *type;         /* from its policy OIDs (drafts_facts_cert_type), or NULL when
+                         * the certificate was not parsed */
 } DraftsCert;
 
 /* Only data: the one text taken from mail is the first report's, which the
@@ -64,6 +66,13 @@ const char *drafts_facts_reason_source(const DraftsFacts *f);
 /* "undetermined", "yes" or "no", and the rationale given (or NULL). */
 const char *drafts_facts_incident(const DraftsFacts *f);
 const char *drafts_facts_incident_rationale(const DraftsFacts *f);
+
+/* What a parsed certificate is, from its stored policy OIDs (`policy_json`,
+ * a JSON array, or NULL for rows stored before they were read): the
+ * CA/Browser Forum types it asserts ("DV TLS", "EV TLS and Code Signing"),
+ * else "unknown" with the reason. Never a guess from the subject. Caller
+ * frees. */
+char *drafts_facts_cert_type(const char *policy_json);
 
 /* FALSE for a message of `kind` that reports nothing: an auto-reply or an
  * unclassified message. Such messages neither give the excerpt nor make their

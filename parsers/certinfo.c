@@ -21,6 +21,8 @@
 #define CERTINFO_MAX_PEM_CERTS 256
 /* SAN entries read from one certificate. */
 #define CERTINFO_MAX_SANS 1024
+/* Policies read from one certificate: real ones carry one to three. */
+#define CERTINFO_MAX_POLICIES 64
 
 #define CT_POISON_OID "1.3.6.1.4.1.11129.2.4.3"
 
@@ -82,6 +84,56 @@ static void read_sans(gnutls_x509_crt_t crt, GPtrArray *sans)
     }
 }
 
+/* The CA/Browser Forum's reserved policy identifiers (arc 2.23.140.1). Not
+ * 2.23.140.1.31: that is the EV Guidelines' Tor Service Descriptor
+ * extension, not a policy. */
+static const struct {
+    const char *oid;
+    const char *type;
+} CABF_POLICIES[] = {
+    {"2.23.140.1.1", "EV TLS"},
+    {"2.23.140.1.2.1", "DV TLS"},
+    {"2.23.140.1.2.2", "OV TLS"},
+    {"2.23.140.1.2.3", "IV TLS"},
+    {"2.23.140.1.3", "EV Code Signing"},
+    {"2.23.140.1.4.1", "Code Signing"},
+    {"2.23.140.1.4.2", "Timestamping"},
+    {"2.23.140.1.5.1.1", "S/MIME Mailbox-validated Legacy"},
+    {"2.23.140.1.5.1.2", "S/MIME Mailbox-validated Multipurpose"},
+    {"2.23.140.1.5.1.3", "S/MIME Mailbox-validated Strict"},
+    {"2.23.140.1.5.2.1", "S/MIME Organization-validated Legacy"},
+    {"2.23.140.1.5.2.2", "S/MIME Organization-validated Multipurpose"},
+    {"2.23.140.1.5.2.3", "S/MIME Organization-validated Strict"},
+    {"2.23.140.1.5.3.1", "S/MIME Sponsor-validated Legacy"},
+    {"2.23.140.1.5.3.2", "S/MIME Sponsor-validated Multipurpose"},
+    {"2.23.140.1.5.3.3", "S/MIME Sponsor-validated Strict"},
+    {"2.23.140.1.5.4.1", "S/MIME Individual-validated Legacy"},
+    {"2.23.140.1.5.4.2", "S/MIME Individual-validated Multipurpose"},
+    {"2.23.140.1.5.4.3", "S/MIME Individual-validated Strict"},
+};
+
+const char *certinfo_policy_type(const char *oid)
+{
+    for (gsize i = 0; oid && i < G_N_ELEMENTS(CABF_POLICIES); i++)
+        if (!strcmp(CABF_POLICIES[i].oid, oid))
+            return CABF_POLICIES[i].type;
+    return NULL;
+}
+
+static void read_policies(gnutls_x509_crt_t crt, GPtrArray *oids)
+{
+    for (unsigned idx = 0; idx < CERTINFO_MAX_POLICIES; idx++) {
+        struct gnutls_x509_policy_st policy;
+        unsigned critical = 0;
+        memset(&policy, 0, sizeof policy);
+        if (gnutls_x509_crt_get_policy(crt, idx, &policy, &critical) < 0)
+            break; /* the end, or an extension that does not decode: keep what was read */
+        if (policy.oid && *policy.oid)
+            g_ptr_array_add(oids, g_strdup(policy.oid));
+        gnutls_x509_policy_release(&policy);
+    }
+}
+
 CertInfo *certinfo_from_der(const guint8 *der, gsize len, GError **error)
 {
     gnutls_x509_crt_t crt = NULL;
@@ -113,6 +165,7 @@ CertInfo *certinfo_from_der(const guint8 *der, gsize len, GError **error)
 
     info = g_new0(CertInfo, 1);
     info->sans = g_ptr_array_new_with_free_func(g_free);
+    info->policy_oids = g_ptr_array_new_with_free_func(g_free);
 
     guint8 serial[64];
     size_t serial_len = sizeof serial;
@@ -152,6 +205,7 @@ CertInfo *certinfo_from_der(const guint8 *der, gsize len, GError **error)
         info->subject_dn = g_strdup("");
 
     read_sans(crt, info->sans);
+    read_policies(crt, info->policy_oids);
 
     info->not_before = (gint64)gnutls_x509_crt_get_activation_time(crt);
     info->not_after = (gint64)gnutls_x509_crt_get_expiration_time(crt);
@@ -287,6 +341,8 @@ void certinfo_free(CertInfo **info)
     g_free(c->subject_dn);
     if (c->sans)
         g_ptr_array_unref(c->sans);
+    if (c->policy_oids)
+        g_ptr_array_unref(c->policy_oids);
     g_free(c);
     *info = NULL;
 }

@@ -60,6 +60,16 @@ static char *escape(const char *text, gboolean one_line)
             g_string_append_c(out, '\\');
             g_string_append_c(out, (char)c);
             continue;
+        case '@':
+            /* "@name" notifies people where mentions work (GitHub, GitLab) */
+            g_string_append(out, "\\@");
+            continue;
+        case ':':
+            /* "https://..." would become a live link (GFM autolinks) */
+            if (p[1] == '/' && p[2] == '/')
+                g_string_append_c(out, '\\');
+            g_string_append_c(out, ':');
+            continue;
         case '+': case '-': case '=':
             if (was_start)
                 g_string_append_c(out, '\\');

@@ -66,6 +66,9 @@ static int fold_char(gunichar c, gunichar *out)
     if (c < 0x80) {
         if (g_ascii_isspace(c) || c == '-')
             return FOLD_SPACE;
+        /* markdown escapes ("jane\_doe\@example.org", mdescape.h) hide nothing */
+        if (c == '\\')
+            return FOLD_DROP;
         out[0] = g_ascii_tolower((char)c);
         return 1;
     }

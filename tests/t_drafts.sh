@@ -130,8 +130,9 @@ md=open('$tmp/h.md').read()
 assert 'Everything is fine' in md
 h=[l for l in md.splitlines() if re.match(r'\s*#', l)]
 assert h==['## Preliminary Incident Report','### Summary'], h
-for bad in ('-->','<!--','\`\`\`','<script','<img','](http://evil)'):
+for bad in ('-->','<!--','\`\`\`','<script','<img','](http://evil)','https://leak','<https:'):
     assert bad not in md, bad
+assert 'ca-compliance-team' in md and re.search(r'(?<!\\\\)@(ca-compliance|everyone)', md) is None
 "
 check "hostile mail: the bug JSON is valid" python3 -c "
 import json
@@ -230,7 +231,9 @@ check "a database made by an earlier version takes a Subscriber after its upgrad
 # --- every report kind: golden output, exact headings, for every case ---
 golden="$CPR_FIXTURES/drafts-golden"
 gc=$(q "SELECT case_id FROM messages WHERE source LIKE '%003-misissuance-pem-attachment.eml'")
-for kind in preliminary full closure delayed-revocation reporter-mail; do
+cpr case subscriber "$gc" webmaster@saltcellar-bistro.test --name "Saltcellar Bistro Webmaster" \
+    --by alice >/dev/null 2>"$tmp/err"
+for kind in preliminary full closure delayed-revocation reporter-mail subscriber-mail; do
     cpr draft "$gc" --report $kind >"$tmp/g-$kind.md" 2>"$tmp/err"
     check "$kind report of the sample case matches its golden file" \
         cmp -s "$golden/$kind.md" "$tmp/g-$kind.md"
@@ -292,9 +295,33 @@ out, tpl = open(sys.argv[1]).read(), open(sys.argv[2]).read().split('\n---\n', 1
 h = lambda t: [l for l in t.splitlines() if re.match(r'\s*#', l)]
 assert 'Everything is fine' in out
 assert h(out) == h(tpl), (h(out), h(tpl))
-for bad in ('-->', '<!--', '```', '<script', '<img', '](http://evil)'):
+for bad in ('-->', '<!--', '```', '<script', '<img', '](http://evil)', 'https://leak', '<https:'):
     assert bad not in out, bad
+assert 'ca-compliance-team' in out and re.search(r'(?<!\\)@(ca-compliance|everyone)', out) is None
 PY
+done
+# the bugs too, and the mails (which carry no prose at all)
+for kind in preliminary full closure delayed-revocation; do
+    cpr draft "$hc" --report $kind --format bugzilla-json --with-excerpt >"$tmp/hj-$kind.json"
+    check "hostile mail changes no structure of the $kind bug JSON" python3 - "$tmp/hj-$kind.json" \
+        "$CPR_TOP/conf/templates/ccadb-$kind-3.2.md" <<'PY'
+import json, re, sys
+b, tpl = json.load(open(sys.argv[1])), open(sys.argv[2]).read().split('\n---\n', 1)[1]
+md = b.get('description', b.get('comment'))
+h = lambda t: [l for l in t.splitlines() if re.match(r'\s*#', l)]
+assert 'Everything is fine' in md
+assert h(md) == h(tpl), (h(md), h(tpl))
+for bad in ('-->', '<!--', '```', '<script', '<img', '](http://evil)', 'https://leak', '<https:'):
+    assert bad not in md, bad
+assert re.search(r'(?<!\\)@(ca-compliance|everyone)', md) is None
+assert '<script' not in b.get('summary', '')
+PY
+done
+cpr case subscriber "$hc" ops@hexfield-hosting.test >/dev/null 2>"$tmp/err"
+for kind in reporter-mail subscriber-mail; do
+    cpr draft "$hc" --report $kind --format eml >"$tmp/hm-$kind.eml" 2>"$tmp/err"
+    check "hostile mail: the $kind carries none of the reporter's text" sh -c "[ $? -eq 0 ] && \
+        ! grep -qE 'Everything is fine|ca-compliance|leak.mirrorpit|<script|Impact' '$tmp/hm-$kind.eml'"
 done
 
 # --- [bugzilla] op_sys and platform, sent when set ---

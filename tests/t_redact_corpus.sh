@@ -67,6 +67,14 @@ for c in $(q 'SELECT id FROM cases ORDER BY id'); do
     done
 done
 check "a reporter mail is made, refused for a machine, or withheld by the leak check" [ "$mfails" -eq 0 ]
+# the BR 4.9.5 mail to a Subscriber (a third party to every reporter here)
+sfails=0
+for c in $(q 'SELECT id FROM cases ORDER BY id'); do
+    cpr case subscriber "$c" "webmaster@holder-$c.test" --name "Holder $c Webmaster" >/dev/null 2>&1 &&
+        cpr draft "$c" --report subscriber-mail --format eml >"$tmp/s$c.eml" 2>"$tmp/s$c.err" ||
+        { echo "# case $c subscriber-mail: $(cat "$tmp/s$c.err")"; sfails=$((sfails + 1)); }
+done
+check "every case drafts its Subscriber mail" [ "$sfails" -eq 0 ]
 closed=$(sort -u "$tmp/failclosed" 2>/dev/null | wc -l)
 echo "# reporter mails withheld by the leak check: $closed"
 m36=$(q "SELECT case_id FROM messages WHERE message_id LIKE 'corpus-36-%'")
@@ -128,8 +136,26 @@ for case_id, source in con.execute('SELECT case_id, source FROM messages WHERE c
         for s in secrets:
             if word_in(body, s) or ('@' in s and fold(s) in fold(body)):
                 bad.append((os.path.basename(source), os.path.basename(path), s))
-print('# reporter mails checked:', mails)
-if mails < 76:
+# Subscriber mails: the Subscriber is no reporter, so no reporter's name or
+# address anywhere, salutation and headers included
+for case_id, source in con.execute('SELECT case_id, source FROM messages WHERE case_id IS NOT NULL'):
+    with open(source, 'rb') as f:
+        m = email.message_from_binary_file(f, policy=policy.default)
+    secrets = [str(v) for v in m.get_all('X-Test-Secret', [])]
+    path = f'{tmp}/s{case_id}.eml'
+    if not os.path.exists(path):
+        continue
+    mails += 1
+    text = open(path, encoding='utf-8').read()
+    msg = email.message_from_string(text, policy=policy.default)
+    if msg['To'].addresses[0].addr_spec != f'webmaster@holder-{case_id}.test':
+        bad.append((os.path.basename(source), path, 'recipient', str(msg['To'])))
+    whole = text + '\n' + msg.get_content()
+    for s in secrets:
+        if word_in(whole, s) or ('@' in s and fold(s) in fold(whole)):
+            bad.append((os.path.basename(source), os.path.basename(path), s))
+print('# reporter and Subscriber mails checked:', mails)
+if mails < 76 + 40:
     bad.append(('mails', mails))
 for b in bad:
     print('#', *b)

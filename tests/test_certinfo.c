@@ -398,6 +398,70 @@ static void test_pem_hostile(void)
     g_string_free(s, TRUE);
 }
 
+/* The certificate policies of real certificates (certs/gen-policies.sh):
+ * read in order, CA/Browser Forum identifiers named, others unknown. */
+static void policies_of(const char *fixture, const char *sha256, const char *const *oids)
+{
+    g_autofree char *pem = tu_read_fixture_text(fixture);
+    g_assert_nonnull(pem);
+    if (!pem)
+        return;
+    GPtrArray *certs = certinfo_from_pem_text(pem, strlen(pem));
+    g_assert_cmpuint(certs->len, ==, 1);
+    if (certs->len == 1) {
+        const CertInfo *c = g_ptr_array_index(certs, 0);
+        g_assert_cmpstr(c->sha256_hex, ==, sha256);
+        g_assert_nonnull(c->policy_oids);
+        g_assert_true(sans_equal(c->policy_oids, oids));
+    }
+    g_ptr_array_unref(certs);
+}
+
+static void test_policies(void)
+{
+    static const char *const dv[] = {"2.23.140.1.2.1", NULL};
+    static const char *const ov[] = {"1.3.6.1.4.1.32473.1.1", "2.23.140.1.2.2", NULL};
+    static const char *const ev[] = {"2.23.140.1.1", NULL};
+    static const char *const smime[] = {"2.23.140.1.5.4.3", NULL};
+    static const char *const own[] = {"1.3.6.1.4.1.32473.1.7", NULL};
+    policies_of("certs/policy-dv.pem",
+                "f29aff6723a6e612a363e926e5f8b8cc97043bb0180503353d6aa7deda7797e5", dv);
+    policies_of("certs/policy-ov.pem",
+                "a42490e9906581cd6e09f12f99bcdebcbfe1cecf297a17ec30ae40060ab8f655", ov);
+    policies_of("certs/policy-ev.pem",
+                "f73693e70822e610baefa4681e83843af18ecbb50d01458e32206308a0c9c1f8", ev);
+    policies_of("certs/policy-smime.pem",
+                "bab650caae0b87cd9b948dcd1f3ccb5f82df75294e1517b3cfc792d4b213359a", smime);
+    policies_of("certs/policy-own.pem",
+                "6c9fe65aa064a4bcecd64a842808b5423a4a76d92b7938d21da78c031436608e", own);
+    /* the sample CA's certificate is DV; a certificate without the extension has none */
+    static const char *const none[] = {NULL};
+    g_autofree char *text = tu_read_fixture_text("samples/003-misissuance-pem-attachment.eml");
+    GPtrArray *certs = certinfo_from_pem_text(text, text ? strlen(text) : 0);
+    g_assert_cmpuint(certs->len, ==, 1);
+    if (certs->len == 1)
+        g_assert_true(sans_equal(((CertInfo *)g_ptr_array_index(certs, 0))->policy_oids, dv));
+    g_ptr_array_unref(certs);
+    policies_of("certs/leaf.pem", "f897c65c024aa7985737fcd3031d987a58a7a0228d330d3d9e53151204f796c6",
+                none);
+
+    g_assert_cmpstr(certinfo_policy_type("2.23.140.1.2.1"), ==, "DV TLS");
+    g_assert_cmpstr(certinfo_policy_type("2.23.140.1.2.2"), ==, "OV TLS");
+    g_assert_cmpstr(certinfo_policy_type("2.23.140.1.2.3"), ==, "IV TLS");
+    g_assert_cmpstr(certinfo_policy_type("2.23.140.1.1"), ==, "EV TLS");
+    g_assert_cmpstr(certinfo_policy_type("2.23.140.1.3"), ==, "EV Code Signing");
+    g_assert_cmpstr(certinfo_policy_type("2.23.140.1.4.1"), ==, "Code Signing");
+    g_assert_cmpstr(certinfo_policy_type("2.23.140.1.5.1.3"), ==, "S/MIME Mailbox-validated Strict");
+    g_assert_cmpstr(certinfo_policy_type("2.23.140.1.5.4.3"), ==,
+                    "S/MIME Individual-validated Strict");
+    /* the Tor Service Descriptor extension, a CA's own policy, anyPolicy, a prefix */
+    g_assert_null(certinfo_policy_type("2.23.140.1.31"));
+    g_assert_null(certinfo_policy_type("1.3.6.1.4.1.32473.1.1"));
+    g_assert_null(certinfo_policy_type("2.5.29.32.0"));
+    g_assert_null(certinfo_policy_type("2.23.140.1.2"));
+    g_assert_null(certinfo_policy_type(NULL));
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -409,5 +473,6 @@ int main(int argc, char **argv)
     g_test_add_func("/certinfo/pem-variants", test_pem_variants);
     g_test_add_func("/certinfo/der-hostile", test_der_hostile);
     g_test_add_func("/certinfo/pem-hostile", test_pem_hostile);
+    g_test_add_func("/certinfo/policies", test_policies);
     return g_test_run();
 }

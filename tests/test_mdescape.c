@@ -14,7 +14,7 @@ static const Row rows[] = {
     { "```\ncode\n```", "\\`\\`\\`\ncode\n\\`\\`\\`" },
     { "~~~", "\\~\\~\\~" },
     { "[link](http://evil.example) ![img](x)",
-      "\\[link\\]\\(http://evil.example\\) \\!\\[img\\]\\(x\\)" },
+      "\\[link\\]\\(http\\://evil.example\\) \\!\\[img\\]\\(x\\)" },
     { "*bold* _em_ a|b \\", "\\*bold\\* \\_em\\_ a\\|b \\\\" },
     { "> quoted\n- item\n+ item\n1. one\n12) two\n===\n---",
       "&gt; quoted\n\\- item\n\\+ item\n1\\. one\n12\\) two\n\\===\n\\---" },
@@ -22,6 +22,10 @@ static const Row rows[] = {
     { "a\r\nb\x01\x7f" "c\xe2\x80\xae" "d", "a\nbcd" },
     { "Tom & Jerry &lt;", "Tom &amp; Jerry &amp;lt;" },
     { "bad \xff utf8", "bad \xef\xbf\xbd utf8" },
+    /* no mention, no bare link; a lone colon or slash stays as it is */
+    { "@root-program please see https://evil.example/key.pem or ftp://x",
+      "\\@root-program please see https\\://evil.example/key.pem or ftp\\://x" },
+    { "a@b.test at 10:30, and/or :/ //", "a\\@b.test at 10:30, and/or :/ //" },
     { "", "" },
 };
 
