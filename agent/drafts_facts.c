@@ -219,7 +219,7 @@ static gboolean load_messages(Store *store, DraftsFacts *f, GError **error)
     if (!row)
         return TRUE;
 
-    st = store_prepare(store, "SELECT raw FROM messages WHERE id = ?", error);
+    st = store_prepare(store, "SELECT raw FROM message_raw WHERE message_row = ?", error);
     if (!st)
         return FALSE;
     sqlite3_bind_int64(st, 1, row);
