@@ -8,8 +8,9 @@
  * appended to one buffer, until a range comes back short. The length that
  * arrived is the truth, whatever RFC822.SIZE said.
  *
- * A link that cuts transfers makes the cap smaller (halved per cut, down to
- * FETCH_CAP_MIN; doubled back after FETCH_GROW_AFTER good fetches), and a
+ * A link that cuts transfers makes the cap smaller (halved when the first
+ * fetch of a connection is cut, down to FETCH_CAP_MIN; doubled back after
+ * FETCH_GROW_AFTER good fetches), and a
  * large message cut halfway keeps what arrived: the next attempt, on a new
  * connection, asks only for the rest. */
 #define G_LOG_DOMAIN "imap"
@@ -25,6 +26,8 @@
 struct ImapFetch {
     gsize cap;
     guint good;        /* fetches since the last cut */
+    guint64 progress;  /* body fetches that succeeded, and caps made smaller */
+    guint on_connection; /* body fetches that succeeded on this connection */
     char *partial_key; /* "folder\nuidvalidity\nuid" of `partial` */
     GByteArray *partial;
 };
@@ -64,19 +67,34 @@ gsize imap_fetch_chunk(const ImapFetch *f)
     return MIN(f->cap, (gsize)FETCH_CHUNK_MAX);
 }
 
-/* A transfer was cut (the connection is gone): ask for less next time. */
+void imap_fetch_connected(ImapFetch *f)
+{
+    f->on_connection = 0;
+}
+
+/* A transfer was cut (the connection is gone): ask for less next time,
+ * unless this connection had carried whole fetches before (the link cuts
+ * after so many bytes, whatever their size). */
 static void fetch_cut(ImapFetch *f)
 {
     f->good = 0;
-    if (f->cap / 2 >= FETCH_CAP_MIN) {
+    if (f->on_connection == 0 && f->cap / 2 >= FETCH_CAP_MIN) {
         f->cap /= 2;
+        f->progress++;
         g_message("event=fetch_smaller cap_bytes=%" G_GSIZE_FORMAT
                   " reason=\"transfer cut\"", f->cap);
     }
 }
 
+guint64 imap_fetch_progress(const ImapFetch *f)
+{
+    return f->progress;
+}
+
 static void fetch_went_well(ImapFetch *f)
 {
+    f->progress++;
+    f->on_connection++;
     if (++f->good >= FETCH_GROW_AFTER && f->cap < FETCH_CAP_MAX) {
         f->cap *= 2;
         f->good = 0;

@@ -85,6 +85,12 @@ void imap_sync_free(ImapSync **syncp)
 void imap_sync_connected(ImapSync *sync)
 {
     g_hash_table_remove_all(sync->marks_checked);
+    imap_fetch_connected(sync->fetch);
+}
+
+guint64 imap_sync_progress(const ImapSync *sync)
+{
+    return imap_fetch_progress(sync->fetch);
 }
 
 void imap_sync_set_config(ImapSync *sync, const Config *cfg, Intake *intake)

@@ -148,8 +148,13 @@ typedef struct ImapFetch ImapFetch;
 struct mailimap_set *imap_uid_set(const guint32 *uids, guint n);
 ImapFetch *imap_fetch_new(void);
 void imap_fetch_free(ImapFetch **f);
+/* A new connection: a cut before its first good fetch makes the cap smaller. */
+void imap_fetch_connected(ImapFetch *f);
 /* Bytes one FETCH may bring now; smaller after cut transfers. */
 gsize imap_fetch_cap(const ImapFetch *f);
+/* Grows with every body fetch that succeeded and every cap made smaller: a
+ * connection cut after some of that was not lost work (issue 17). */
+guint64 imap_fetch_progress(const ImapFetch *f);
 /* The range size of a large message now; a message over it comes in ranges. */
 gsize imap_fetch_chunk(const ImapFetch *f);
 /* UID FETCH uids (UID BODY.PEEK[]<offset.length>); a cut connection
@@ -178,6 +183,8 @@ void imap_sync_free(ImapSync **sync);
 void imap_sync_set_config(ImapSync *sync, const Config *cfg, Intake *intake);
 /* A new connection: check every folder's server marks again (issue 17). */
 void imap_sync_connected(ImapSync *sync);
+/* imap_fetch_progress() of the sync's fetches. */
+guint64 imap_sync_progress(const ImapSync *sync);
 
 /* Catch up one folder: SELECT, UIDVALIDITY check, UID FETCH from the last
  * committed UID, intake, mark processed. `*ingested_r` counts messages stored.
