@@ -36,7 +36,7 @@ typedef struct {
 } MimePrescan;
 
 /* Scan `len` bytes (NULL/0 allowed) under `bounds` (NULL: the defaults) into
- * *out, adding one line per cut to `problems` (see mime_problems.h). The
+ * *out (zeroed by the caller, body_by_reference set if wanted), adding one line per cut to `problems` (see mime_problems.h). The
  * first line must be a header field, else out->fields is 0 and out->input
  * holds nothing worth parsing. Release with mime_prescan_clear(). */
 void mime_prescan_run(const guint8 *data, gsize len, const Bounds *bounds,

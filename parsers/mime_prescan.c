@@ -137,6 +137,7 @@ void mime_prescan_run(const guint8 *d, gsize len, const Bounds *bounds,
     }
     p->body = NULL;
     p->body_len = 0;
+    p->normalised = NULL;
     Bounds defaults = bounds_default();
     const Bounds *b = bounds ? bounds : &defaults;
     gsize pos = 0;
