@@ -103,7 +103,8 @@ static gboolean add_messages(Store *store, gint64 case_id, IdentitySet *ids,
     if (!check_message_count(store, case_id, error))
         return FALSE;
     sqlite3_stmt *st = store_prepare(
-        store, "SELECT raw FROM messages WHERE case_id = ? ORDER BY aware_at, id", error);
+        store, "SELECT " STORE_RAW_OF("messages.id")
+        " FROM messages WHERE case_id = ? ORDER BY aware_at, id", error);
     if (!st)
         return FALSE;
     sqlite3_bind_int64(st, 1, case_id);

@@ -485,7 +485,8 @@ int cli_show(CliContext *ctx, int argc, char **argv)
 
     sqlite3_stmt *st = store_prepare(
         store,
-        "SELECT message_id, aware_at, kind, source, quarantined, subject, rules, raw FROM messages "
+        "SELECT message_id, aware_at, kind, source, quarantined, subject, rules, "
+        STORE_RAW_OF("messages.id") " FROM messages "
         "WHERE case_id = ? ORDER BY aware_at, id", &error);
     if (!st)
         return cli_fail("show", error);

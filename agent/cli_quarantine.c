@@ -162,7 +162,8 @@ static int q_export(Store *store, gint64 id, const char *output)
 {
     GError *error = NULL;
     sqlite3_stmt *st = store_prepare(
-        store, "SELECT raw FROM messages WHERE quarantined = 1 AND id = ?1", &error);
+        store, "SELECT " STORE_RAW_OF("messages.id")
+        " FROM messages WHERE quarantined = 1 AND id = ?1", &error);
     if (!st)
         return cli_fail("quarantine export", error);
     sqlite3_bind_int64(st, 1, id);

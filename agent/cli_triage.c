@@ -22,7 +22,7 @@ int cli_triage_list(CliContext *ctx, gboolean json)
     GError *error = NULL;
     sqlite3_stmt *st = store_prepare(
         store,
-        "SELECT m.id, m.message_id, m.aware_at, m.kind, m.subject, m.from_email, m.source, m.rules, m.raw "
+        "SELECT m.id, m.message_id, m.aware_at, m.kind, m.subject, m.from_email, m.source, m.rules, " STORE_RAW_OF("m.id") " "
         "FROM messages m WHERE m.case_id IS NULL "
         "AND NOT EXISTS (SELECT 1 FROM triage_reviews t WHERE t.message_row = m.id) "
         "ORDER BY m.aware_at, m.id",

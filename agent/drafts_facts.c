@@ -211,7 +211,7 @@ static gboolean legacy_type(Store *store, gint64 row, const char *sha256, char *
                             GError **error)
 {
     *type_r = NULL;
-    sqlite3_stmt *st = store_prepare(store, "SELECT raw FROM messages WHERE id = ?", error);
+    sqlite3_stmt *st = store_prepare(store, "SELECT " STORE_RAW_OF("messages.id") " FROM messages WHERE id = ?", error);
     if (!st)
         return FALSE;
     sqlite3_bind_int64(st, 1, row);
@@ -309,7 +309,7 @@ static gboolean load_messages(Store *store, DraftsFacts *f, GError **error)
     if (!row)
         return TRUE;
 
-    st = store_prepare(store, "SELECT raw FROM messages WHERE id = ?", error);
+    st = store_prepare(store, "SELECT raw FROM message_raw WHERE message_row = ?", error);
     if (!st)
         return FALSE;
     sqlite3_bind_int64(st, 1, row);

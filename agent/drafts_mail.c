@@ -110,7 +110,8 @@ DraftsRecipient *drafts_mail_reporter(Store *store, const Config *cfg, const Dra
                                       GError **error)
 {
     sqlite3_stmt *st = store_prepare(
-        store, "SELECT kind, raw FROM messages WHERE case_id = ? ORDER BY aware_at, id", error);
+        store, "SELECT kind, " STORE_RAW_OF("messages.id")
+        " FROM messages WHERE case_id = ? ORDER BY aware_at, id", error);
     if (!st)
         return NULL;
     sqlite3_bind_int64(st, 1, f->row->id);

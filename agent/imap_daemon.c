@@ -392,7 +392,11 @@ gboolean imap_daemon_run(const Config *cfg, Store *store, Intake *intake, gboole
         imap_sync_connected(d.sync);
 
         gint64 connected_at = g_get_monotonic_time();
+        guint64 progress = imap_sync_progress(d.sync);
         gboolean served = serve(&d, s, once, &e);
+        /* a cut link that let some mail through (issue 17): go on at once */
+        gboolean progressed = imap_sync_progress(d.sync) != progress && e &&
+                              e->code == CPR_ERROR_CONNECTION;
         imap_session_free(&s);
         if (served) {
             backoff_ms = BACKOFF_FIRST_MS;
@@ -407,7 +411,7 @@ gboolean imap_daemon_run(const Config *cfg, Store *store, Intake *intake, gboole
             break;
         }
         g_autofree char *why = imap_log_value(e->message);
-        if (e->code == CPR_ERROR_STORE || once) {
+        if (e->code == CPR_ERROR_STORE || (once && !progressed)) {
             g_warning("event=%s error=%s", e->code == CPR_ERROR_STORE ? "store_failed" : "failed",
                       why);
             if (e->code != CPR_ERROR_STORE)
@@ -419,8 +423,9 @@ gboolean imap_daemon_run(const Config *cfg, Store *store, Intake *intake, gboole
         g_autofree char *down = g_strdup_printf("down: %s", e->message);
         note_health(store, "imap.connection", down);
         note_health(store, "imap.last_error", e->message);
-        /* A connection that worked for a while earns a quick first retry. */
-        if (g_get_monotonic_time() - connected_at > 60 * G_USEC_PER_SEC)
+        /* A connection that worked for a while, or moved the catch-up on,
+         * earns a quick first retry; run --once retries only then. */
+        if (progressed || g_get_monotonic_time() - connected_at > 60 * G_USEC_PER_SEC)
             backoff_ms = BACKOFF_FIRST_MS;
         gint64 wait = jittered(backoff_ms);
         g_warning("event=disconnected error=%s retry_in_ms=%" G_GINT64_FORMAT, why, wait);

@@ -12,9 +12,11 @@
  * marked on the server, and logged as ingested, only once that commit returned.
  *
  * Bounded memory: metadata first (UID, RFC822.SIZE, INTERNALDATE), then bodies
- * in batches capped by count (imap.batch) and bytes; a message larger than
- * bounds.max_message_bytes is never fetched whole (libetpan would allocate
- * whatever the server announces). */
+ * in batches capped by count (imap.batch) and bytes, each body fetched as
+ * BODY.PEEK[]<0.window>; a message over the range size comes in ranges, and
+ * one that turns out longer than announced goes on in ranges from where the
+ * batch left it (imap_fetch.c). A message larger than
+ * bounds.max_message_bytes is never fetched whole. */
 #define G_LOG_DOMAIN "imap"
 #include "imap_internal.h"
 
@@ -25,7 +27,6 @@
 #include "jsonutil.h"
 #include "notify.h"
 
-#define BATCH_BYTES (8u * 1024u * 1024u) /* bodies held at once, besides one big message */
 #define MAX_FETCH_FAILURES 3             /* then the message is skipped, with an event */
 
 struct ImapSync {
@@ -40,6 +41,7 @@ struct ImapSync {
      * connection; emptied at every (re)connection (issue 17) */
     GHashTable *marks_checked;
     GHashTable *mark_refused;   /* folder -> the server's refusal of a mark this round */
+    ImapFetch *fetch;           /* transfer sizes, a large message's bytes kept over a cut */
 };
 
 typedef struct {
@@ -62,6 +64,7 @@ ImapSync *imap_sync_new(Store *store, Intake *intake, const Config *cfg, const B
     sync->warned = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     sync->marks_checked = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     sync->mark_refused = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    sync->fetch = imap_fetch_new();
     return sync;
 }
 
@@ -74,6 +77,7 @@ void imap_sync_free(ImapSync **syncp)
     g_hash_table_unref(sync->warned);
     g_hash_table_unref(sync->marks_checked);
     g_hash_table_unref(sync->mark_refused);
+    imap_fetch_free(&sync->fetch);
     g_free(sync);
     *syncp = NULL;
 }
@@ -81,6 +85,12 @@ void imap_sync_free(ImapSync **syncp)
 void imap_sync_connected(ImapSync *sync)
 {
     g_hash_table_remove_all(sync->marks_checked);
+    imap_fetch_connected(sync->fetch);
+}
+
+guint64 imap_sync_progress(const ImapSync *sync)
+{
+    return imap_fetch_progress(sync->fetch);
 }
 
 void imap_sync_set_config(ImapSync *sync, const Config *cfg, Intake *intake)
@@ -121,14 +131,10 @@ static gboolean date_time_to_unix(const struct mailimap_date_time *d, gint64 *un
     return TRUE;
 }
 
-/* Pull UID, size, date and body out of one FETCH response. */
-static void read_att(struct mailimap_msg_att *att, MsgMeta *m, const char **body_r, gsize *len_r)
+/* Pull UID, size and date out of one FETCH response. */
+static void read_att(struct mailimap_msg_att *att, MsgMeta *m)
 {
     memset(m, 0, sizeof *m);
-    if (body_r)
-        *body_r = NULL;
-    if (len_r)
-        *len_r = 0;
     for (clistiter *it = clist_begin(att->att_list); it; it = clist_next(it)) {
         struct mailimap_msg_att_item *item = clist_content(it);
         if (item->att_type != MAILIMAP_MSG_ATT_ITEM_STATIC || !item->att_data.att_static)
@@ -145,35 +151,10 @@ static void read_att(struct mailimap_msg_att *att, MsgMeta *m, const char **body
             if (st->att_data.att_internal_date)
                 m->has_date = date_time_to_unix(st->att_data.att_internal_date, &m->internaldate);
             break;
-        case MAILIMAP_MSG_ATT_BODY_SECTION:
-            if (body_r && st->att_data.att_body_section) {
-                *body_r = st->att_data.att_body_section->sec_body_part
-                              ? st->att_data.att_body_section->sec_body_part
-                              : "";
-                *len_r = st->att_data.att_body_section->sec_length;
-            }
-            break;
         default:
             break;
         }
     }
-}
-
-/* A UID set from ascending UIDs, runs folded into intervals. */
-static struct mailimap_set *set_from_uids(const guint32 *uids, guint n)
-{
-    struct mailimap_set *set = mailimap_set_new_empty();
-    for (guint i = 0; i < n;) {
-        guint j = i;
-        while (j + 1 < n && uids[j + 1] == uids[j] + 1)
-            j++;
-        if (i == j)
-            mailimap_set_add_single(set, uids[i]);
-        else
-            mailimap_set_add_interval(set, uids[i], uids[j]);
-        i = j + 1;
-    }
-    return set;
 }
 
 static int meta_cmp(gconstpointer a, gconstpointer b)
@@ -203,39 +184,12 @@ static gboolean fetch_meta(ImapSession *s, const char *folder, guint32 first, GA
     }
     for (clistiter *it = clist_begin(result); it; it = clist_next(it)) {
         MsgMeta m;
-        read_att(clist_content(it), &m, NULL, NULL);
+        read_att(clist_content(it), &m);
         if (m.uid >= first)
             g_array_append_val(metas, m);
     }
     mailimap_fetch_list_free(result);
     g_array_sort(metas, meta_cmp);
-    return TRUE;
-}
-
-/* UID FETCH uids (UID BODY.PEEK[]) or, with partial > 0, BODY.PEEK[]<0.partial>. */
-static gboolean fetch_bodies(ImapSession *s, const char *folder, const guint32 *uids, guint n,
-                             guint32 partial, clist **result_r, GError **error)
-{
-    struct mailimap_set *set = set_from_uids(uids, n);
-    struct mailimap_fetch_type *ft = mailimap_fetch_type_new_fetch_att_list_empty();
-    mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_uid());
-    struct mailimap_section *section = mailimap_section_new(NULL);
-    mailimap_fetch_type_new_fetch_att_list_add(
-        ft, partial ? mailimap_fetch_att_new_body_peek_section_partial(section, 0, partial)
-                    : mailimap_fetch_att_new_body_peek_section(section));
-    *result_r = NULL;
-    int r = mailimap_uid_fetch(s->imap, set, ft, result_r);
-    mailimap_fetch_type_free(ft);
-    mailimap_set_free(set);
-    if (r != MAILIMAP_NO_ERROR) {
-        g_autofree char *what = n == 1 ? g_strdup_printf("%s/%u: UID FETCH BODY.PEEK[]", folder,
-                                                         uids[0])
-                                       : g_strdup_printf("%s: UID FETCH BODY.PEEK[] of %u UIDs "
-                                                         "from %u",
-                                                         folder, n, uids[0]);
-        imap_session_set_error(s, r, CPR_ERROR_MESSAGE, error, what);
-        return FALSE;
-    }
     return TRUE;
 }
 
@@ -323,7 +277,7 @@ static gboolean mark_processed(ImapSync *sync, ImapSession *s, const char *folde
     if (uids->len == 0 || cfg->imap_processed == PROCESSED_NONE)
         return TRUE;
     g_autofree char *f = imap_log_value(folder);
-    struct mailimap_set *set = set_from_uids((const guint32 *)uids->data, uids->len);
+    struct mailimap_set *set = imap_uid_set((const guint32 *)uids->data, uids->len);
     int r = MAILIMAP_NO_ERROR;
     const char *what = NULL;
 
@@ -394,9 +348,6 @@ static gboolean mark_processed(ImapSync *sync, ImapSession *s, const char *folde
     return TRUE;
 }
 
-static gboolean process_batch(ImapSync *sync, ImapSession *s, const char *folder,
-                              const MsgMeta *metas, guint n, guint *ingested_r, GError **error);
-
 /* A message we could not fetch alone: retry in later rounds (blocking the
  * folder, so nothing behind it is committed past it), then skip it. */
 static gboolean fetch_failed(ImapSync *sync, ImapSession *s, const char *folder, guint32 uid,
@@ -419,73 +370,162 @@ static gboolean fetch_failed(ImapSync *sync, ImapSession *s, const char *folder,
 }
 
 static gboolean process_batch(ImapSync *sync, ImapSession *s, const char *folder,
-                              const MsgMeta *metas, guint n, guint *ingested_r, GError **error)
+                              const MsgMeta *metas, guint n, guint *consumed_r, guint *ingested_r,
+                              GError **error);
+
+static void warn_size_mismatch(const char *folder, const MsgMeta *m, gsize got)
 {
+    g_autofree char *f = imap_log_value(folder);
+    g_warning("event=size_mismatch folder=%s uid=%u announced=%u received=%" G_GSIZE_FORMAT
+              " action=\"stored what arrived\"", f, m->uid, m->size, got);
+}
+
+/* Fetched in ranges: a message over the range size, or one longer than its
+ * batch window (the batch's bytes in `start`, consumed). Its true length is
+ * what arrives, whatever RFC822.SIZE said. Over max_message_bytes: the first
+ * max + 1 bytes are stored (intake then keeps them raw and unparsed,
+ * quarantined) and the message stays unmarked on the server for a person. */
+static gboolean process_ranged(ImapSync *sync, ImapSession *s, const char *folder,
+                               const MsgMeta *m, GByteArray *start, guint *ingested_r,
+                               GError **error)
+{
+    gsize max = sync->bounds.max_message_bytes;
+    GByteArray *raw = NULL;
+    GError *e = NULL;
+    gboolean fetched = imap_fetch_ranged(sync->fetch, s, folder, m->uid, start, max + 1, &raw, &e);
+    if (start)
+        g_byte_array_unref(start);
+    if (!fetched) {
+        if (e->code == CPR_ERROR_CONNECTION) {
+            g_propagate_error(error, e);
+            return FALSE;
+        }
+        return fetch_failed(sync, s, folder, m->uid, e, error);
+    }
+    g_autofree char *f = imap_log_value(folder);
+    if (!raw) {
+        g_message("event=message_vanished folder=%s uid=%u", f, m->uid);
+        return TRUE;
+    }
+    if (raw->len > max)
+        g_warning("event=message_too_large folder=%s uid=%u size=%u limit=%" G_GSIZE_FORMAT
+                  " action=\"store first bytes, quarantine, leave on server\"",
+                  f, m->uid, m->size, max);
+    else if (raw->len != m->size)
+        warn_size_mismatch(folder, m, raw->len);
+    gboolean ok = ingest_one(sync, s, folder, m, (const char *)raw->data, raw->len, NULL, error);
+    if (ok) {
+        (*ingested_r)++;
+        GArray *done = g_array_new(FALSE, FALSE, sizeof(guint32));
+        if (raw->len <= max)
+            g_array_append_val(done, m->uid);
+        ok = mark_processed(sync, s, folder, done, error);
+        g_array_unref(done);
+    }
+    g_byte_array_unref(raw);
+    return ok;
+}
+
+/* Each body of the batch fetched as BODY.PEEK[]<0.window>: one a byte over
+ * the largest size announced, so that a body filling the window is one the
+ * server announced too small. */
+static guint32 batch_window(const MsgMeta *metas, guint n)
+{
+    guint32 largest = 0;
+    for (guint i = 0; i < n; i++)
+        largest = MAX(largest, metas[i].size);
+    return largest + 1;
+}
+
+/* Ingest the batch's bodies in UID order inside the batch transaction, up
+ * to the first that filled the window: its bytes go to *longer_r, and the
+ * index it stopped at to *stop_r (n when none). */
+static gboolean ingest_bodies(ImapSync *sync, ImapSession *s, const char *folder,
+                              const MsgMeta *metas, guint n, clist *result, guint32 window,
+                              GArray *done, GPtrArray *log, guint *stop_r, GByteArray **longer_r,
+                              GError **error)
+{
+    guint i;
+    for (i = 0; i < n; i++) {
+        gsize len = 0;
+        const char *body = imap_fetch_body_of(result, metas[i].uid, &len);
+        if (!body) {
+            /* Expunged between the two FETCHes: nothing to ingest. */
+            g_autofree char *f = imap_log_value(folder);
+            g_ptr_array_add(log, g_strdup_printf("event=message_vanished folder=%s uid=%u", f,
+                                                 metas[i].uid));
+            continue;
+        }
+        if (len >= window) {
+            *longer_r = g_byte_array_sized_new(window);
+            g_byte_array_append(*longer_r, (const guint8 *)body, window);
+            break;
+        }
+        if (len != metas[i].size)
+            warn_size_mismatch(folder, &metas[i], len);
+        if (!ingest_one(sync, s, folder, &metas[i], body, len, log, error))
+            return FALSE;
+        g_array_append_val(done, metas[i].uid);
+        if (stopping(sync)) {
+            i++;
+            break;
+        }
+    }
+    *stop_r = i;
+    return TRUE;
+}
+
+/* A batch whose FETCH failed without losing the connection: one bad message
+ * must not hold back the others, so one by one. */
+static gboolean process_one_by_one(ImapSync *sync, ImapSession *s, const char *folder,
+                                   const MsgMeta *metas, guint n, guint *ingested_r,
+                                   GError **error)
+{
+    for (guint i = 0; i < n && !stopping(sync); i++) {
+        guint consumed = 0;
+        if (!process_batch(sync, s, folder, &metas[i], 1, &consumed, ingested_r, error))
+            return FALSE;
+    }
+    return TRUE;
+}
+
+/* Fetch and ingest metas[0..n) in one transaction; *consumed_r: how many of
+ * them were dealt with (a body longer than announced ends the batch, and is
+ * fetched on in ranges once the batch is committed). */
+static gboolean process_batch(ImapSync *sync, ImapSession *s, const char *folder,
+                              const MsgMeta *metas, guint n, guint *consumed_r, guint *ingested_r,
+                              GError **error)
+{
+    *consumed_r = n;
     g_autofree guint32 *uids = g_new(guint32, n);
     for (guint i = 0; i < n; i++)
         uids[i] = metas[i].uid;
+    guint32 window = batch_window(metas, n);
 
     clist *result = NULL;
     GError *e = NULL;
-    if (!fetch_bodies(s, folder, uids, n, 0, &result, &e)) {
+    if (!imap_fetch_bodies(sync->fetch, s, folder, uids, n, 0, window, &result, &e)) {
         if (e->code == CPR_ERROR_CONNECTION) {
             g_propagate_error(error, e);
             return FALSE;
         }
         if (n == 1)
             return fetch_failed(sync, s, folder, uids[0], e, error);
-        /* One bad message must not hold back the batch: go one by one. */
         g_error_free(e);
-        for (guint i = 0; i < n && !stopping(sync); i++)
-            if (!process_batch(sync, s, folder, &metas[i], 1, ingested_r, error))
-                return FALSE;
-        return TRUE;
-    }
-
-    GHashTable *by_uid = g_hash_table_new(g_direct_hash, g_direct_equal);
-    for (clistiter *it = clist_begin(result); it; it = clist_next(it)) {
-        struct mailimap_msg_att *att = clist_content(it);
-        MsgMeta m;
-        read_att(att, &m, NULL, NULL);
-        if (m.uid)
-            g_hash_table_insert(by_uid, GUINT_TO_POINTER(m.uid), att);
+        return process_one_by_one(sync, s, folder, metas, n, ingested_r, error);
     }
 
     /* One transaction for the batch; the server hears about it after COMMIT. */
     if (!intake_batch_begin(sync->intake, error)) {
-        g_hash_table_unref(by_uid);
         mailimap_fetch_list_free(result);
         return FALSE;
     }
-    gboolean ok = TRUE;
-    guint ingested = 0;
     GArray *done = g_array_new(FALSE, FALSE, sizeof(guint32));
     GPtrArray *log = g_ptr_array_new_with_free_func(g_free);
-    for (guint i = 0; i < n; i++) {
-        struct mailimap_msg_att *att = g_hash_table_lookup(by_uid, GUINT_TO_POINTER(uids[i]));
-        const char *body = NULL;
-        gsize len = 0;
-        if (att) {
-            MsgMeta unused;
-            read_att(att, &unused, &body, &len);
-        }
-        if (!body) {
-            /* Expunged between the two FETCHes: nothing to ingest. */
-            g_autofree char *f = imap_log_value(folder);
-            g_ptr_array_add(log, g_strdup_printf("event=message_vanished folder=%s uid=%u", f,
-                                                 uids[i]));
-            continue;
-        }
-        if (!ingest_one(sync, s, folder, &metas[i], body, len, log, error)) {
-            ok = FALSE;
-            break;
-        }
-        ingested++;
-        g_array_append_val(done, uids[i]);
-        if (stopping(sync))
-            break;
-    }
-    g_hash_table_unref(by_uid);
+    GByteArray *longer = NULL;
+    guint stop = n;
+    gboolean ok = ingest_bodies(sync, s, folder, metas, n, result, window, done, log, &stop,
+                                &longer, error);
     mailimap_fetch_list_free(result);
     if (ok) {
         ok = intake_batch_commit(sync->intake, error);
@@ -496,55 +536,37 @@ static gboolean process_batch(ImapSync *sync, ImapSession *s, const char *folder
     if (ok) {
         for (guint i = 0; i < log->len; i++)
             g_message("%s", (const char *)g_ptr_array_index(log, i));
-        *ingested_r += ingested;
+        *ingested_r += done->len;
         ok = mark_processed(sync, s, folder, done, error);
     }
     g_ptr_array_unref(log);
     g_array_unref(done);
+    *consumed_r = stop;
+    if (longer) {
+        *consumed_r = stop + 1;
+        if (ok)
+            return process_ranged(sync, s, folder, &metas[stop], longer, ingested_r, error);
+        g_byte_array_unref(longer);
+    }
     return ok;
 }
 
-/* Too big to hold: store the first max_message_bytes + 1 bytes (intake then
- * keeps it raw and unparsed, quarantined) and leave it unmarked on the server
- * for a person to read there. */
-static gboolean process_oversized(ImapSync *sync, ImapSession *s, const char *folder,
-                                  const MsgMeta *m, guint *ingested_r, GError **error)
+/* Where the batch starting at metas[i] ends: at most batch_max messages,
+ * each under the range size, and no more than the transfer cap even if
+ * every body filled the window. */
+static guint batch_end(ImapSync *sync, const MsgMeta *m, guint i, guint len, gsize batch_max)
 {
-    gsize max = sync->bounds.max_message_bytes;
-    guint32 partial = max >= G_MAXUINT32 ? G_MAXUINT32 : (guint32)max + 1;
-    g_autofree char *f = imap_log_value(folder);
-    g_warning("event=message_too_large folder=%s uid=%u size=%u limit=%" G_GSIZE_FORMAT
-              " action=\"store first bytes, quarantine, leave on server\"",
-              f, m->uid, m->size, max);
-    clist *result = NULL;
-    GError *e = NULL;
-    if (!fetch_bodies(s, folder, &m->uid, 1, partial, &result, &e)) {
-        if (e->code == CPR_ERROR_CONNECTION) {
-            g_propagate_error(error, e);
-            return FALSE;
-        }
-        return fetch_failed(sync, s, folder, m->uid, e, error);
+    gsize chunk = imap_fetch_chunk(sync->fetch), cap = imap_fetch_cap(sync->fetch);
+    guint32 largest = 0;
+    guint j = i;
+    while (j < len && j - i < batch_max && m[j].size < chunk) {
+        guint32 l = MAX(largest, m[j].size);
+        if (j > i && (gsize)(j - i + 1) * ((gsize)l + 1) > cap)
+            break;
+        largest = l;
+        j++;
     }
-    const char *body = NULL;
-    gsize len = 0;
-    for (clistiter *it = clist_begin(result); it; it = clist_next(it)) {
-        MsgMeta got;
-        const char *b = NULL;
-        gsize l = 0;
-        read_att(clist_content(it), &got, &b, &l);
-        if (got.uid == m->uid && b) {
-            body = b;
-            len = l;
-        }
-    }
-    gboolean ok = TRUE;
-    if (body) {
-        ok = ingest_one(sync, s, folder, m, body, len, NULL, error);
-        if (ok)
-            (*ingested_r)++;
-    }
-    mailimap_fetch_list_free(result);
-    return ok;
+    return j;
 }
 
 static gint uid_cmp(gconstpointer a, gconstpointer b)
@@ -704,21 +726,12 @@ gboolean imap_sync_folder(ImapSync *sync, ImapSession *s, const char *folder, gu
         guint i = 0;
         gboolean ok = TRUE;
         while (ok && i < metas->len && !stopping(sync)) {
-            if (m[i].size > sync->bounds.max_message_bytes) {
-                ok = process_oversized(sync, s, folder, &m[i], ingested_r, error);
-                i++;
-                continue;
-            }
-            guint j = i;
-            gsize bytes = 0;
-            while (j < metas->len && j - i < batch_max &&
-                   m[j].size <= sync->bounds.max_message_bytes &&
-                   (j == i || bytes + m[j].size <= BATCH_BYTES)) {
-                bytes += m[j].size;
-                j++;
-            }
-            ok = process_batch(sync, s, folder, &m[i], j - i, ingested_r, error);
-            i = j;
+            guint j = batch_end(sync, m, i, metas->len, batch_max), consumed = 1;
+            if (j == i) /* over the range size: in ranges */
+                ok = process_ranged(sync, s, folder, &m[i], NULL, ingested_r, error);
+            else
+                ok = process_batch(sync, s, folder, &m[i], j - i, &consumed, ingested_r, error);
+            i += consumed;
         }
         next = m[metas->len - 1].uid + 1; /* wraps to 0 at the very last UID: stop */
         g_array_unref(metas);

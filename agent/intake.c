@@ -269,10 +269,12 @@ static gboolean find_duplicate(Store *store, const char *message_id, const char 
         store,
         message_id
             ? "SELECT id, coalesce(case_id, 0), content_sha256, raw_sha256, "
-              "CASE WHEN content_sha256 IS NULL THEN raw END FROM messages WHERE message_id = ?1 "
+              "CASE WHEN content_sha256 IS NULL THEN " STORE_RAW_OF("messages.id")
+              " END FROM messages WHERE message_id = ?1 "
               "ORDER BY id"
             : "SELECT id, coalesce(case_id, 0), content_sha256, raw_sha256, "
-              "CASE WHEN content_sha256 IS NULL THEN raw END FROM messages "
+              "CASE WHEN content_sha256 IS NULL THEN " STORE_RAW_OF("messages.id")
+              " END FROM messages "
               "WHERE message_id IS NULL AND (content_sha256 = ?2 OR (content_sha256 IS NULL "
               "AND raw_sha256 = ?3)) ORDER BY id",
         error);
@@ -354,9 +356,8 @@ static char *join_refs(const GPtrArray *refs)
     return g_string_free(s, FALSE);
 }
 
-/* The row is inserted with its case already known: an UPDATE of case_id
- * afterwards would make SQLite rewrite the whole row, raw message included
- * (twice its size in memory, and all its overflow pages again in the WAL). */
+/* The row is inserted with its case already known; the raw bytes go to
+ * their own table, streamed (store_raw_write). */
 static gboolean insert_message(Store *store, const guint8 *raw, gsize len, const char *sha,
                                const char *content, gboolean reused, const MimeMessage *msg,
                                const Classification *cls, gint64 aware_at,
@@ -377,10 +378,8 @@ static gboolean insert_message(Store *store, const guint8 *raw, gsize len, const
         return FALSE;
     sqlite3_bind_text(st, 1, msg->message_id, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 2, sha, -1, SQLITE_TRANSIENT);
-    /* SQLITE_STATIC: no copy at bind time. (SQLite still builds the row's
-     * record, raw included, in one buffer: raw is not the last column, so a
-     * zeroblob filled by incremental blob I/O would not avoid that copy.) */
-    sqlite3_bind_blob64(st, 3, raw ? (const void *)raw : "", len, SQLITE_STATIC);
+    /* the bytes go to message_raw below (issue 16): messages.raw is empty */
+    sqlite3_bind_zeroblob(st, 3, 0);
     sqlite3_bind_int64(st, 4, (gint64)len);
     sqlite3_bind_int64(st, 5, aware_at);
     sqlite3_bind_text(st, 6, aware_source, -1, SQLITE_STATIC);
@@ -404,7 +403,7 @@ static gboolean insert_message(Store *store, const guint8 *raw, gsize len, const
     if (!store_step_done(store, st, error))
         return FALSE;
     *row_r = sqlite3_last_insert_rowid(store_db(store));
-    return TRUE;
+    return store_raw_write(store, *row_r, raw, len, error);
 }
 
 static gboolean insert_identifiers(Store *store, const Config *cfg, gint64 row,

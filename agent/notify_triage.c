@@ -58,7 +58,7 @@ static gboolean read_pending(Store *store, const Config *cfg, gint64 after, gint
 {
     sqlite3_stmt *st = store_prepare(
         store,
-        "SELECT m.id, m.aware_at, m.kind, substr(m.raw, 1, ?2) FROM messages m "
+        "SELECT m.id, m.aware_at, m.kind, substr(" STORE_RAW_OF("m.id") ", 1, ?2) FROM messages m "
         "WHERE m.id > ?1 AND m.id <= ?3 AND m.case_id IS NULL "
         "AND NOT EXISTS (SELECT 1 FROM triage_reviews t WHERE t.message_row = m.id) "
         "ORDER BY m.id",

@@ -552,7 +552,7 @@ static gboolean upgrade_messages(Store *store, gint64 case_id, guint32 *candidat
 {
     sqlite3_stmt *st = store_prepare(
         store,
-        "SELECT m.id, m.raw, EXISTS (SELECT 1 FROM identifiers i WHERE i.message_row = m.id "
+        "SELECT m.id, " STORE_RAW_OF("m.id") ", EXISTS (SELECT 1 FROM identifiers i WHERE i.message_row = m.id "
         " AND i.type IN ('serial','sha256','crtsh_id')) OR EXISTS (SELECT 1 FROM certificates c "
         " WHERE c.message_row = m.id) FROM messages m WHERE m.case_id = ? ORDER BY m.id",
         error);

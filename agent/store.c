@@ -208,6 +208,46 @@ gboolean store_step_done(Store *store, sqlite3_stmt *stmt, GError **error)
     return TRUE;
 }
 
+#define RAW_CHUNK (256 * 1024) /* bytes per sqlite3_blob_write */
+
+gboolean store_raw_write(Store *store, gint64 row, const guint8 *raw, gsize len, GError **error)
+{
+    if (len > (gsize)G_MAXINT) {
+        g_set_error(error, CPR_ERROR, CPR_ERROR_STORE, "a raw message of %" G_GSIZE_FORMAT
+                    " bytes is too large to store", len);
+        return FALSE;
+    }
+    sqlite3_stmt *st = store_prepare(
+        store, "INSERT INTO message_raw (message_row, raw) VALUES (?, zeroblob(?))", error);
+    if (!st)
+        return FALSE;
+    sqlite3_bind_int64(st, 1, row);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)len);
+    if (!store_step_done(store, st, error))
+        return FALSE;
+    if (len == 0)
+        return TRUE;
+    sqlite3_blob *blob = NULL;
+    if (sqlite3_blob_open(store->db, "main", "message_raw", "raw", row, 1, &blob) != SQLITE_OK) {
+        store_set_error(store, error, "cannot open the raw message for writing");
+        sqlite3_blob_close(blob);
+        return FALSE;
+    }
+    for (gsize off = 0; off < len; off += RAW_CHUNK) {
+        int n = (int)MIN((gsize)RAW_CHUNK, len - off);
+        if (sqlite3_blob_write(blob, raw + off, n, (int)off) != SQLITE_OK) {
+            store_set_error(store, error, "cannot write the raw message");
+            sqlite3_blob_close(blob);
+            return FALSE;
+        }
+    }
+    if (sqlite3_blob_close(blob) != SQLITE_OK) {
+        store_set_error(store, error, "cannot write the raw message");
+        return FALSE;
+    }
+    return TRUE;
+}
+
 gboolean store_begin(Store *store, GError **error)
 {
     g_return_val_if_fail(!store->in_tx, FALSE);

@@ -243,6 +243,16 @@ static const char *const MIGRATIONS[] = {
     "ALTER TABLE case_subscribers ADD COLUMN source TEXT"
     "  CHECK (source IN ('set','report'));"
     "ALTER TABLE case_subscribers ADD COLUMN message_row INTEGER REFERENCES messages(id);",
+    /* 8 -> 9: issue 16: the raw message in its own table. Written last, as a
+     * zeroblob filled by incremental blob I/O, SQLite never builds a record
+     * holding a 30 MB message, and no later UPDATE of a messages row rewrites
+     * it. messages.raw stays (NOT NULL) and is empty from here on; readers
+     * read message_raw. */
+    "CREATE TABLE message_raw ("
+    "  message_row INTEGER PRIMARY KEY REFERENCES messages(id),"
+    "  raw BLOB NOT NULL);"                     /* the message exactly as received */
+    "INSERT INTO message_raw (message_row, raw) SELECT id, raw FROM messages ORDER BY id;"
+    "UPDATE messages SET raw = X'';",
 };
 
 guint store_schema_version(void)

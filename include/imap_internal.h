@@ -140,6 +140,38 @@ char *imap_log_value(const char *value);
 
 /* --- imap_sync.c --- */
 
+/* ---- imap_fetch.c: bodies in bounded pieces (issue 16, 17) ---- */
+
+typedef struct ImapFetch ImapFetch;
+
+/* A UID set from ascending UIDs, runs folded into intervals. */
+struct mailimap_set *imap_uid_set(const guint32 *uids, guint n);
+ImapFetch *imap_fetch_new(void);
+void imap_fetch_free(ImapFetch **f);
+/* A new connection: a cut before its first good fetch makes the cap smaller. */
+void imap_fetch_connected(ImapFetch *f);
+/* Bytes one FETCH may bring now; smaller after cut transfers. */
+gsize imap_fetch_cap(const ImapFetch *f);
+/* Grows with every body fetch that succeeded and every cap made smaller: a
+ * connection cut after some of that was not lost work (issue 17). */
+guint64 imap_fetch_progress(const ImapFetch *f);
+/* The range size of a large message now; a message over it comes in ranges. */
+gsize imap_fetch_chunk(const ImapFetch *f);
+/* UID FETCH uids (UID BODY.PEEK[]<offset.length>); a cut connection
+ * (CPR_ERROR_CONNECTION) makes the cap smaller. */
+gboolean imap_fetch_bodies(ImapFetch *f, ImapSession *s, const char *folder,
+                           const guint32 *uids, guint n, guint32 offset, guint32 length,
+                           clist **result_r, GError **error);
+/* The body of `uid` in a FETCH result (lent), or NULL. */
+const char *imap_fetch_body_of(clist *result, guint32 uid, gsize *len_r);
+/* Message `uid` of the selected folder by ranges, after the bytes in `start`
+ * (may be NULL; not consumed) or those kept from a transfer cut earlier, up
+ * to `limit` bytes or the end of the message. *out_r: the bytes (owned), or
+ * NULL when the message is gone. On a cut connection what arrived is kept
+ * for the next attempt. */
+gboolean imap_fetch_ranged(ImapFetch *f, ImapSession *s, const char *folder, guint32 uid,
+                           GByteArray *start, gsize limit, GByteArray **out_r, GError **error);
+
 typedef struct ImapSync ImapSync;
 
 typedef gboolean (*ImapStopFunc)(void);
@@ -151,6 +183,8 @@ void imap_sync_free(ImapSync **sync);
 void imap_sync_set_config(ImapSync *sync, const Config *cfg, Intake *intake);
 /* A new connection: check every folder's server marks again (issue 17). */
 void imap_sync_connected(ImapSync *sync);
+/* imap_fetch_progress() of the sync's fetches. */
+guint64 imap_sync_progress(const ImapSync *sync);
 
 /* Catch up one folder: SELECT, UIDVALIDITY check, UID FETCH from the last
  * committed UID, intake, mark processed. `*ingested_r` counts messages stored.

@@ -24,10 +24,19 @@ typedef struct {
     GByteArray *input;    /* what GMime is to parse; owned, never NULL after run */
     guint fields;         /* header fields kept at the top level; 0: not a mail */
     gboolean header_only; /* over max_message_bytes: input is the header only */
+    /* Set by the caller before the run: the body is not copied into input
+     * but left in the caller's bytes at body/body_len (issue 16: a 30 MB
+     * message is not held twice). */
+    gboolean body_by_reference;
+    const guint8 *body; /* with body_by_reference: the body to parse after input */
+    gsize body_len;
+    /* owned: the bare-CR normalised copy `body` points into, when there was
+     * a bare CR (the caller's bytes otherwise); freed by mime_prescan_clear */
+    GByteArray *normalised;
 } MimePrescan;
 
 /* Scan `len` bytes (NULL/0 allowed) under `bounds` (NULL: the defaults) into
- * *out, adding one line per cut to `problems` (see mime_problems.h). The
+ * *out (zeroed by the caller, body_by_reference set if wanted), adding one line per cut to `problems` (see mime_problems.h). The
  * first line must be a header field, else out->fields is 0 and out->input
  * holds nothing worth parsing. Release with mime_prescan_clear(). */
 void mime_prescan_run(const guint8 *data, gsize len, const Bounds *bounds,

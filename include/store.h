@@ -37,6 +37,15 @@ gboolean store_release(Store *store, const char *name, GError **error);
 /* Undo everything since the savepoint and drop it; the transaction stays open. */
 void store_rollback_to(Store *store, const char *name);
 
+/* The raw message of messages row ID (an SQL expression) as an SQL
+ * expression: the bytes live in their own table, message_raw (issue 16). */
+#define STORE_RAW_OF(ID) "(SELECT r.raw FROM message_raw r WHERE r.message_row = " ID ")"
+
+/* Store `len` raw bytes for messages row `row`: a zeroblob the size of the
+ * message, filled in chunks through incremental blob I/O, so SQLite never
+ * holds a copy of the whole message. Inside the caller's transaction. */
+gboolean store_raw_write(Store *store, gint64 row, const guint8 *raw, gsize len, GError **error);
+
 /* A cached prepared statement for `sql`, reset and with bindings cleared. Lent:
  * valid until store_free(). NULL with error on a bad statement. */
 sqlite3_stmt *store_prepare(Store *store, const char *sql, GError **error);

@@ -169,6 +169,21 @@ static void on_gmime_warning(gint64 offset, GMimeParserWarning code, const gchar
 
 /* ---- body --------------------------------------------------------------- */
 
+/* A stream that transfer-decodes `raw`, the content of `content`; both reset. */
+static GMimeStream *decoding_stream(GMimeDataWrapper *content, GMimeStream *raw)
+{
+    GMimeStream *filtered = g_mime_stream_filter_new(raw);
+    GMimeContentEncoding enc = g_mime_data_wrapper_get_encoding(content);
+    if (enc == GMIME_CONTENT_ENCODING_BASE64 || enc == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE ||
+        enc == GMIME_CONTENT_ENCODING_UUENCODE) {
+        g_autoptr(GMimeFilter) f = g_mime_filter_basic_new(enc, FALSE);
+        g_mime_stream_filter_add(GMIME_STREAM_FILTER(filtered), f);
+    }
+    g_mime_stream_reset(raw);
+    g_mime_stream_reset(filtered);
+    return filtered;
+}
+
 /* Transfer-decodes a leaf part, reading at most `cap` bytes of output. */
 static GByteArray *decode_part(GMimePart *part, gsize cap, gboolean *truncated_r)
 {
@@ -179,15 +194,7 @@ static GByteArray *decode_part(GMimePart *part, gsize cap, gboolean *truncated_r
     if (!raw)
         return out;
 
-    g_autoptr(GMimeStream) filtered = g_mime_stream_filter_new(raw);
-    GMimeContentEncoding enc = g_mime_data_wrapper_get_encoding(content);
-    if (enc == GMIME_CONTENT_ENCODING_BASE64 || enc == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE ||
-        enc == GMIME_CONTENT_ENCODING_UUENCODE) {
-        g_autoptr(GMimeFilter) f = g_mime_filter_basic_new(enc, FALSE);
-        g_mime_stream_filter_add(GMIME_STREAM_FILTER(filtered), f);
-    }
-    g_mime_stream_reset(raw);
-    g_mime_stream_reset(filtered);
+    g_autoptr(GMimeStream) filtered = decoding_stream(content, raw);
 
     char buf[8192];
     for (;;) {
@@ -278,15 +285,52 @@ static void walk_body_text(Walk *w, GMimePart *part, const char *type)
     }
 }
 
+/* TRUE when the part transfer-decodes to more than `cap` bytes; counts
+ * through a small buffer, keeping nothing. Decoding never makes a part
+ * longer than its encoded form, so a short part is not counted at all. */
+static gboolean decodes_over(GMimePart *part, gsize cap)
+{
+    GMimeDataWrapper *content = g_mime_part_get_content(part);
+    GMimeStream *raw = content ? g_mime_data_wrapper_get_stream(content) : NULL;
+    if (!raw)
+        return FALSE;
+    gint64 enc_len = g_mime_stream_length(raw);
+    if (enc_len >= 0 && (guint64)enc_len <= cap)
+        return FALSE;
+    g_autoptr(GMimeStream) filtered = decoding_stream(content, raw);
+    char buf[8192];
+    gsize total = 0;
+    gboolean over = FALSE;
+    for (;;) {
+        ssize_t n = g_mime_stream_read(filtered, buf, sizeof buf);
+        if (n <= 0)
+            break;
+        total += (gsize)n;
+        if (total > cap) {
+            over = TRUE;
+            break;
+        }
+    }
+    g_mime_stream_reset(raw);
+    return over;
+}
+
 static void walk_attachment(Walk *w, GMimePart *part, const char *type)
 {
     MimeAttachment *a = g_new0(MimeAttachment, 1);
     a->content_type = g_strdup(type);
     a->filename = charset_utf8_dup(g_mime_part_get_filename(part));
-    GByteArray *bytes = decode_part(part, w->bounds->max_attachment_bytes, &a->truncated);
-    a->data = g_byte_array_free_to_bytes(bytes);
+    if (decodes_over(part, w->bounds->max_attachment_bytes)) {
+        /* over the bound: skipped, never decoded into memory (issue 16) */
+        a->truncated = TRUE;
+        a->data = g_bytes_new(NULL, 0);
+    } else {
+        GByteArray *bytes = decode_part(part, w->bounds->max_attachment_bytes, &a->truncated);
+        a->data = g_byte_array_free_to_bytes(bytes);
+    }
     if (a->truncated)
-        mime_problems_add(w->msg->problems, "attachment %s longer than %" G_GSIZE_FORMAT " bytes: cut",
+        mime_problems_add(w->msg->problems, "attachment %s longer than %" G_GSIZE_FORMAT
+                          " bytes: skipped, not scanned",
                     a->filename ? a->filename : type, w->bounds->max_attachment_bytes);
     g_ptr_array_add(w->msg->attachments, a);
 }
@@ -415,7 +459,8 @@ MimeMessage *mime_message_parse(const guint8 *data, gsize len, const Bounds *bou
     Bounds defaults = bounds_default();
     const Bounds *b = bounds ? bounds : &defaults;
     GString *text = g_string_new("");
-    MimePrescan prep = {0};
+    MimePrescan prep = {.body_by_reference = TRUE};
+    GByteArray *body_ref = NULL; /* wraps the caller's body bytes, never owns them */
     g_autoptr(GMimeParserOptions) opts = NULL;
     g_autoptr(GMimeStream) stream = NULL;
     g_autoptr(GMimeParser) parser = NULL;
@@ -446,7 +491,21 @@ MimeMessage *mime_message_parse(const guint8 *data, gsize len, const Bounds *bou
     if (!prep.header_only)
         g_mime_parser_options_set_warning_callback(opts, on_gmime_warning, msg);
 
-    stream = g_mime_stream_mem_new_with_byte_array(g_steal_pointer(&prep.input));
+    if (prep.body_len > 0) {
+        /* header (rewritten by the prescan) then the body read in place: the
+         * body is not copied (issue 16). GMime reads a GMimeStreamMem's
+         * array and, not owning it, never writes or frees it. The bytes are
+         * the caller's, or prep.normalised (bare CRs), alive until the end. */
+        stream = g_mime_stream_cat_new();
+        g_autoptr(GMimeStream) head = g_mime_stream_mem_new_with_byte_array(g_steal_pointer(&prep.input));
+        body_ref = g_byte_array_new_take((guint8 *)prep.body, prep.body_len);
+        g_autoptr(GMimeStream) tail = g_mime_stream_mem_new_with_byte_array(body_ref);
+        g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(tail), FALSE);
+        g_mime_stream_cat_add_source(GMIME_STREAM_CAT(stream), head);
+        g_mime_stream_cat_add_source(GMIME_STREAM_CAT(stream), tail);
+    } else {
+        stream = g_mime_stream_mem_new_with_byte_array(g_steal_pointer(&prep.input));
+    }
     parser = g_mime_parser_new_with_stream(stream);
     g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
     gm = g_mime_parser_construct_message(parser, opts);
@@ -465,9 +524,16 @@ MimeMessage *mime_message_parse(const guint8 *data, gsize len, const Bounds *bou
     walk_object(&w, body, 0);
 
 out:
-    mime_prescan_clear(&prep);
     if (opts)
         g_mime_parser_options_set_warning_callback(opts, NULL, NULL);
+    /* everything that may read the body bytes goes before their wrapper and
+     * before the prescan (which may own them: a bare-CR normalised copy) */
+    g_clear_object(&gm);
+    g_clear_object(&parser);
+    g_clear_object(&stream);
+    if (body_ref)
+        (void)g_byte_array_free(body_ref, FALSE); /* the bytes are not the wrapper's */
+    mime_prescan_clear(&prep);
     finish_text(msg, text, b);
     g_string_free(text, TRUE);
     if (!msg->content_type)

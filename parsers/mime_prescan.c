@@ -135,6 +135,9 @@ void mime_prescan_run(const guint8 *d, gsize len, const Bounds *bounds,
         d = normalised->data;
         len = normalised->len;
     }
+    p->body = NULL;
+    p->body_len = 0;
+    p->normalised = NULL;
     Bounds defaults = bounds_default();
     const Bounds *b = bounds ? bounds : &defaults;
     gsize pos = 0;
@@ -225,6 +228,14 @@ void mime_prescan_run(const guint8 *d, gsize len, const Bounds *bounds,
         }
         pos = end;
     }
+    if (p->body_by_reference) {
+        /* the body stays where it is: the caller's bytes, or the normalised
+         * copy, now owned by *p so that it lives as long as the parse */
+        p->body = d + body;
+        p->body_len = cut - body;
+        p->normalised = g_steal_pointer(&normalised);
+        return;
+    }
     g_byte_array_append(p->input, d + body, (guint)(cut - body));
 }
 
@@ -234,5 +245,7 @@ void mime_prescan_clear(MimePrescan *p)
         return;
     if (p->input)
         g_byte_array_unref(p->input);
+    if (p->normalised)
+        g_byte_array_unref(p->normalised);
     *p = (MimePrescan){0};
 }

@@ -24,6 +24,12 @@ MODE says what happens after the greeting:
   imaps-tls11      TLS from the start, but only TLS 1.0 and 1.1 (a trusted
                    certificate); a well-behaved server otherwise: the client
                    must refuse it before any credential
+  imaps-sizes      TLS from the start; a server whose RFC822.SIZE lies (issue
+                   16): INBOX holds SIZES_MESSAGES, each announced with a size
+                   that is not its own (except uid 3), served whole or by
+                   BODY.PEEK[]<offset.length>; each message is also written
+                   to LOG.uidN.eml for the test to compare, and every FETCH
+                   command is logged
 
 The listening port is written to PORT_FILE once bound (127.0.0.1, a free port).
 Every connection and everything the client sends (in clear or over TLS) is
@@ -117,7 +123,99 @@ def serve_select(t, path):
             t.sendall(tag + b" OK done\r\n")
 
 
+def sizes_messages():
+    """(announced RFC822.SIZE, bytes) per UID 1..4: too small (2.5 MB behind
+    a 300-byte claim), too large, honest, a little too small."""
+    def mail(n, body_lines):
+        head = ("From: Reporter %d <r%d@reporter.example>\r\nTo: problems@acmetrust.test\r\n"
+                "Subject: size test %d\r\nMessage-ID: <size-%d@reporter.example>\r\n\r\n"
+                % (n, n, n, n)).encode()
+        return head + b"".join(b"line %07d of message %d, padding padding padding\r\n" % (i, n)
+                               for i in range(body_lines))
+    msgs = [mail(1, 45000), mail(2, 20), mail(3, 20), mail(4, 12)]
+    announced = [300, 5000000, len(msgs[2]), len(msgs[3]) - 100]
+    return list(zip(announced, msgs))
+
+
+def uid_set(text, last):
+    uids = set()
+    for part in text.split(b","):
+        lo, _, hi = part.partition(b":")
+        lo = last if lo == b"*" else int(lo)
+        hi = lo if not hi else (last if hi == b"*" else int(hi))
+        uids.update(range(min(lo, hi), max(lo, hi) + 1))
+    return sorted(u for u in uids if 1 <= u <= last)
+
+
+def sizes_fetch(t, tag, words, msgs, path):
+    log(path, "fetch: %r" % b" ".join(words))
+    items = b" ".join(words[4:]).upper()
+    last = len(msgs)
+    for uid in uid_set(words[3], last):
+        announced, data = msgs[uid - 1]
+        if b"BODY.PEEK[]" not in items:
+            t.sendall(b'* %d FETCH (UID %d RFC822.SIZE %d INTERNALDATE "03-Dec-2026 10:00:00 +0000")'
+                      b"\r\n" % (uid, uid, announced))
+            continue
+        rng = items.split(b"BODY.PEEK[]", 1)[1]
+        if rng.startswith(b"<"):
+            off, n = (int(x) for x in rng[1:rng.index(b">")].split(b"."))
+            piece, label = data[off:off + n], b"BODY[]<%d>" % off
+        else:
+            piece, label = data, b"BODY[]"
+        t.sendall(b"* %d FETCH (UID %d %s {%d}\r\n" % (uid, uid, label, len(piece)) + piece + b")\r\n")
+    t.sendall(tag + b" OK FETCH done\r\n")
+
+
+def serve_sizes(t, path):
+    """A plain one-folder server whose RFC822.SIZE lies."""
+    msgs = sizes_messages()
+    for i, (_, data) in enumerate(msgs):
+        with open("%s.uid%d.eml" % (path, i + 1), "wb") as f:
+            f.write(data)
+    marked = set()
+    t.sendall(b"* OK [CAPABILITY IMAP4rev1 UIDPLUS] ready\r\n")
+    while True:
+        line = read_line(t, path)
+        words = line.split()
+        if len(words) < 2:
+            return
+        tag, cmd = words[0], words[1].upper()
+        sub = words[2].upper() if len(words) > 2 else b""
+        if cmd == b"CAPABILITY":
+            t.sendall(b"* CAPABILITY IMAP4rev1 UIDPLUS\r\n" + tag + b" OK done\r\n")
+        elif cmd == b"LIST":
+            t.sendall(b'* LIST (\\Noselect) "/" ""\r\n' + tag + b" OK done\r\n")
+        elif cmd in (b"SELECT", b"EXAMINE"):
+            t.sendall(b"* FLAGS (\\Seen)\r\n* OK [PERMANENTFLAGS (\\Seen \\*)] ok\r\n"
+                      b"* %d EXISTS\r\n* OK [UIDVALIDITY 1700000000] ok\r\n"
+                      b"* OK [UIDNEXT %d] ok\r\n" % (len(msgs), len(msgs) + 1) +
+                      tag + b" OK [READ-WRITE] selected\r\n")
+        elif cmd == b"UID" and sub == b"FETCH":
+            sizes_fetch(t, tag, words, msgs, path)
+        elif cmd == b"UID" and sub == b"STORE":
+            marked.update(uid_set(words[3], len(msgs)))
+            t.sendall(tag + b" OK done\r\n")
+        elif cmd == b"UID" and sub == b"SEARCH":
+            left = [u for u in range(1, len(msgs) + 1) if u not in marked]
+            t.sendall(b"* SEARCH" + b"".join(b" %d" % u for u in left) + b"\r\n" +
+                      tag + b" OK done\r\n")
+        elif cmd == b"LOGOUT":
+            t.sendall(b"* BYE bye\r\n" + tag + b" OK done\r\n")
+            return
+        else:
+            t.sendall(tag + b" OK done\r\n")
+
+
 def serve(conn, mode, path, cert, key):
+    if mode == "imaps-sizes":
+        t = tls_wrap(conn, cert, key, path)
+        if t:
+            try:
+                serve_sizes(t, path)
+            except OSError:
+                pass
+        return
     if mode in ("imaps-select", "imaps-tls11"):
         t = tls_wrap(conn, cert, key, path, old=mode == "imaps-tls11")
         if t:

@@ -112,8 +112,10 @@ assert 'kind:report' in m['rules'] and 'kc_key_compromise' in m['rules'], m
 # --- a database of the previous schema gains messages.rules ---
 v=$(sqlite3 "$tmp/show.db" 'PRAGMA user_version')
 # (issue 11's step is 5 -> 6; the later ones are undone first: 6 -> 7,
-# consent history; 7 -> 8, certificate policies and the Subscriber's source)
-sqlite3 "$tmp/show.db" "ALTER TABLE certificates DROP COLUMN policy_oids; DROP TABLE case_subscribers;
+# consent history; 7 -> 8, certificate policies and the Subscriber's source;
+# 8 -> 9, the raw message in its own table)
+sqlite3 "$tmp/show.db" "UPDATE messages SET raw = (SELECT raw FROM message_raw WHERE message_row = messages.id); DROP TABLE message_raw;
+    ALTER TABLE certificates DROP COLUMN policy_oids; DROP TABLE case_subscribers;
     CREATE TABLE case_subscribers (case_id INTEGER PRIMARY KEY REFERENCES cases(id), email TEXT NOT NULL,
     name TEXT, recorded_at INTEGER NOT NULL);
     DROP TABLE consent_history; ALTER TABLE messages DROP COLUMN rules; DROP TABLE triage_reviews; PRAGMA user_version=5;"

@@ -123,7 +123,7 @@ for f in "$samples"/00[1-3]*.eml; do printf 'From sender@example Mon Jan  1 00:0
 cpr ingest --json "$tmp/box.mbox" >"$tmp/mbox.out"
 check "mbox: three messages" [ "$(wc -l <"$tmp/mbox.out")" -eq 3 ]
 check "mbox: source names the message index" grep -q 'box.mbox#3' "$tmp/mbox.out"
-check "mbox: stored bytes equal the original file" sh -c "[ \"\$(sqlite3 '$db' \"SELECT hex(raw) FROM messages WHERE source LIKE '%#3'\")\" = \"\$(od -An -tx1 -v '$samples/003-misissuance-pem-attachment.eml' | tr -d ' \n' | tr a-f A-F)\" ]"
+check "mbox: stored bytes equal the original file" sh -c "[ \"\$(sqlite3 '$db' \"SELECT hex(r.raw) FROM messages m JOIN message_raw r ON r.message_row = m.id WHERE m.source LIKE '%#3'\")\" = \"\$(od -An -tx1 -v '$samples/003-misissuance-pem-attachment.eml' | tr -d ' \n' | tr a-f A-F)\" ]"
 cpr ingest --json - <"$samples/005-kc-spanish-base64.eml" >"$tmp/stdin.out"
 check "stdin: ingested with source -" grep -q '"source":"-"' "$tmp/stdin.out"
 check "stdin: key compromise with its serial" grep -q '1265760405ff03e97b3be2513fd7f4dc89' "$tmp/stdin.out"
@@ -131,7 +131,7 @@ check "stdin: key compromise with its serial" grep -q '1265760405ff03e97b3be2513
 printf 'From: Tamsin Orr <tamsin@orr.example>\nTo: problems@acmetrust.test\nSubject: forwarded\nMessage-ID: <fwd1@orr.example>\n\nsee below\n\nFrom old@orr.example Mon Jan  1 00:00:00 2025\nSubject: the original\n\n>From the original text\n' >"$tmp/fwd.eml"
 cpr ingest --json - <"$tmp/fwd.eml" >"$tmp/fwd.out"
 check "stdin: a From body line does not split the message" [ "$(wc -l <"$tmp/fwd.out")" -eq 1 ]
-check "stdin: stored bytes equal every byte received" sh -c "[ \"\$(sqlite3 '$db' \"SELECT hex(raw) FROM messages WHERE message_id='fwd1@orr.example'\")\" = \"\$(od -An -tx1 -v '$tmp/fwd.eml' | tr -d ' \n' | tr a-f A-F)\" ]"
+check "stdin: stored bytes equal every byte received" sh -c "[ \"\$(sqlite3 '$db' \"SELECT hex(r.raw) FROM messages m JOIN message_raw r ON r.message_row = m.id WHERE m.message_id='fwd1@orr.example'\")\" = \"\$(od -An -tx1 -v '$tmp/fwd.eml' | tr -d ' \n' | tr a-f A-F)\" ]"
 # CR-only line endings: the header is read, the raw bytes kept as received
 printf 'From: Tamsin Orr <tamsin@orr.example>\rTo: problems@acmetrust.test\rSubject: old mac mail\rMessage-ID: <cr1@orr.example>\r\rhello\r' >"$tmp/cr.eml"
 cpr ingest - <"$tmp/cr.eml" >/dev/null

@@ -305,7 +305,7 @@ static void expect_quarantined(Fixture *f, const guint8 *data, gsize len, const 
     IntakeResult *r = ingest_bytes(f, data, len, what);
     g_assert_cmpuint(r->problems->len, >, 0);
     sqlite3_stmt *st = store_prepare(f->store,
-                                     "SELECT length(raw), quarantined, parse_problems FROM messages "
+                                     "SELECT length(" STORE_RAW_OF("messages.id") "), quarantined, parse_problems FROM messages "
                                      "WHERE id = ?", NULL);
     sqlite3_bind_int64(st, 1, r->message_row);
     g_assert_cmpint(sqlite3_step(st), ==, SQLITE_ROW);
@@ -365,7 +365,7 @@ static void test_hostile(void)
         g_string_append(big, "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2\n");
     g_string_append(big, "--x--\n");
     IntakeResult *r = ingest_bytes(&f, big->str, big->len, "30 MB");
-    g_assert_cmpint(count(f.store, "SELECT max(length(raw)) FROM messages"), ==, (gint64)big->len);
+    g_assert_cmpint(count(f.store, "SELECT max(length(raw)) FROM message_raw"), ==, (gint64)big->len);
     intake_result_free(&r);
     g_string_free(big, TRUE);
 

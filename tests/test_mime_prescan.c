@@ -74,7 +74,7 @@ static void test_rows(void)
             b.max_mime_parts = r->max_mime_parts;
         }
         g_autoptr(GPtrArray) problems = mime_problems_new();
-        MimePrescan p;
+        MimePrescan p = {0};
         mime_prescan_run((const guint8 *)r->raw, strlen(r->raw), &b, problems, &p);
         g_assert_nonnull(p.input);
         g_assert_cmpuint(p.fields, ==, r->fields);
@@ -94,7 +94,7 @@ static void test_rows(void)
 static void test_edges(void)
 {
     g_autoptr(GPtrArray) problems = mime_problems_new();
-    MimePrescan p;
+    MimePrescan p = {0};
     /* NULL data and NULL bounds: nothing to parse, no crash */
     mime_prescan_run(NULL, 5, NULL, problems, &p);
     g_assert_cmpuint(p.fields, ==, 0);
@@ -115,12 +115,41 @@ static void test_hostile(void)
     Bounds b = bounds_default();
     b.max_header_bytes = 16;
     g_autoptr(GPtrArray) problems = mime_problems_new();
-    MimePrescan p;
+    MimePrescan p = {0};
     mime_prescan_run((const guint8 *)s->str, s->len, &b, problems, &p);
     g_assert_cmpuint(p.fields, ==, 0);
     g_assert_cmpuint(problems->len, ==, MIME_PROBLEMS_MAX + 1);
     mime_prescan_clear(&p);
     g_string_free(s, TRUE);
+}
+
+/* Issue 16: with body_by_reference the body is not copied. It stays in the
+ * caller's bytes, or, for mail with bare CRs, in the normalised copy that the
+ * prescan keeps alive until mime_prescan_clear(), even once the caller's
+ * bytes are gone. */
+static void test_body_by_reference(void)
+{
+    g_autoptr(GPtrArray) problems = mime_problems_new();
+    const char *lf = "Subject: one\nFrom: a@b.example\n\nline 1\nline 2\n";
+    MimePrescan p = {.body_by_reference = TRUE};
+    mime_prescan_run((const guint8 *)lf, strlen(lf), NULL, problems, &p);
+    g_assert_true(p.body == (const guint8 *)lf + strlen("Subject: one\nFrom: a@b.example\n\n"));
+    g_assert_cmpuint(p.body_len, ==, strlen("line 1\nline 2\n"));
+    g_assert_null(p.normalised);
+    g_assert_cmpmem(p.input->data, p.input->len, "Subject: one\nFrom: a@b.example\n\n", 32);
+    mime_prescan_clear(&p);
+
+    char *cr = g_strdup("Subject: two\rFrom: a@b.example\r\rline 1\rline 2\r");
+    p = (MimePrescan){.body_by_reference = TRUE};
+    mime_prescan_run((const guint8 *)cr, strlen(cr), NULL, problems, &p);
+    g_free(cr); /* the body must not point into these */
+    g_assert_nonnull(p.normalised);
+    g_assert_cmpuint(p.fields, ==, 2);
+    g_assert_true(p.body >= p.normalised->data &&
+                  p.body + p.body_len <= p.normalised->data + p.normalised->len);
+    g_assert_cmpmem(p.body, p.body_len, "line 1\nline 2\n", 14);
+    mime_prescan_clear(&p);
+    g_assert_cmpuint(problems->len, ==, 0);
 }
 
 int main(int argc, char **argv)
@@ -130,5 +159,6 @@ int main(int argc, char **argv)
     g_test_add_func("/mime-prescan/rows", test_rows);
     g_test_add_func("/mime-prescan/edges", test_edges);
     g_test_add_func("/mime-prescan/hostile", test_hostile);
+    g_test_add_func("/mime-prescan/body-by-reference", test_body_by_reference);
     return g_test_run();
 }
