@@ -49,6 +49,7 @@ typedef struct {
     gsize max_text_bytes;      /* text each rule sees */
     gint64 budget_us;          /* CPU time of one message's phrases */
     PhraseFilter *filter;      /* phrases[0..n-1] then revoke: which may match */
+    PhraseFilter *strip_filter; /* strip[0..n-1]: which may match */
 } Rules;
 
 /* `source` names the data in errors. NULL and an error on a bad file. */

@@ -373,10 +373,20 @@ typedef struct {
     gboolean over_budget;
 } Texts;
 
-/* Blank (with spaces) every match of the stop patterns. */
+/* Blank (with spaces) every match of the stop patterns. A pattern none of
+ * whose literals is in the text is not run; the text is looked at again
+ * after a pattern blanked something (blanks can make a word boundary). */
 static void strip_text(char *text, const Rules *rules)
 {
-    for (guint i = 0; i < rules->strip->len; i++) {
+    guint n = rules->strip->len;
+    gboolean *may = g_new(gboolean, n ? n : 1);
+    gboolean changed = TRUE;
+    for (guint i = 0; i < n; i++) {
+        if (changed)
+            phrase_filter_scan(rules->strip_filter, text, may);
+        changed = FALSE;
+        if (!may[i])
+            continue;
         const RulePattern *p = g_ptr_array_index(rules->strip, i);
         g_autoptr(GMatchInfo) mi = NULL;
         g_regex_match(p->re, text, 0, &mi);
@@ -384,11 +394,14 @@ static void strip_text(char *text, const Rules *rules)
             gint s = 0, e = 0;
             g_match_info_fetch_pos(mi, 0, &s, &e);
             for (gint k = s; k < e; k++)
-                if (text[k] != '\n')
+                if (text[k] != '\n') {
                     text[k] = ' ';
+                    changed = TRUE;
+                }
             g_match_info_next(mi, NULL);
         }
     }
+    g_free(may);
 }
 
 /* At most `max` bytes, cut at a character boundary. */

@@ -6,14 +6,32 @@
 
 /* ------------------------------------------------------------- literals
  *
- * A small reader of the PCRE syntax the rules use. Each (sub)pattern yields a
- * set of strings one of which every match contains, or NULL ("any": no such
- * set is known). A sequence keeps its best member (the set whose shortest
- * string is the longest); an alternation is the union of its branches, "any"
- * when one branch is. Letters are kept lower-case (the patterns are caseless);
- * a character with case outside ASCII ends a literal, as does anything this
- * reader does not know for sure, and what it cannot read at all makes the
- * whole pattern "any". */
+ * A small reader of the PCRE syntax the rules use. A pattern is read as its
+ * top-level branches; a branch as the sets of literals it needs, all of them
+ * (a sequence needs each of its parts); a set as literals one of which every
+ * match contains. "(found|located) the private key" needs {found, located}
+ * and {" the private key"}. A group inside a sequence counts as one set: the
+ * union of the best set of each of its branches. Letters are kept lower-case
+ * (the patterns are caseless); a character with case outside ASCII ends a
+ * literal, as does anything the reader does not know for sure, and what it
+ * cannot read at all makes the whole pattern "always run". A literal right
+ * after or before \b remembers it: "idn" in "\bIDN\b" is not in "didn't". */
+
+enum { WB_BEFORE = 1, WB_AFTER = 2 };
+
+/* A set whose weakest literal weighs less (set_score) would be found in
+ * nearly every text: it is left out, which only makes the filter say "may
+ * match" more often. */
+#define MIN_SCORE 3
+
+/* Bytes of all literals together; more and the table (states x classes)
+ * would be too large: then there is no filter. The shipped rules have ~2,000. */
+#define MAX_LITERAL_BYTES 65536
+
+typedef struct {
+    char *s;
+    guint8 wb;
+} Lit;
 
 typedef struct {
     const char *s;
@@ -21,20 +39,49 @@ typedef struct {
     gboolean bail;
 } Reader;
 
-static void set_free(GPtrArray *set)
+static void lit_free(gpointer p)
+{
+    Lit *l = p;
+    g_free(l->s);
+    g_free(l);
+}
+
+static GPtrArray *set_new(void)
+{
+    return g_ptr_array_new_with_free_func(lit_free);
+}
+
+static void set_free(gpointer set)
 {
     if (set)
         g_ptr_array_unref(set);
 }
 
+static GPtrArray *conj_new(void)
+{
+    return g_ptr_array_new_with_free_func(set_free);
+}
+
+/* How selective a set is: its weakest literal's weight, a letter or digit
+ * 1, a space 0, anything else (punctuation, "@", a CJK character) 3. */
 static guint set_score(const GPtrArray *set)
 {
     if (!set || set->len == 0)
         return 0;
     guint min = G_MAXUINT;
-    for (guint k = 0; k < set->len; k++)
-        min = MIN(min, (guint)strlen(g_ptr_array_index(set, k)));
+    for (guint k = 0; k < set->len; k++) {
+        const Lit *l = g_ptr_array_index(set, k);
+        guint n = 0;
+        for (const guchar *c = (const guchar *)l->s; *c; c++)
+            n += *c == ' ' ? 0 : g_ascii_isalnum(*c) ? 1 : 3;
+        min = MIN(min, n);
+    }
     return min;
+}
+
+static gboolean is_word(guchar c)
+{
+    return g_ascii_isalnum(c) || c == '_';
 }
 
 /* A quantifier at the reader's position: consumed, its minimum in *min. */
@@ -79,39 +126,72 @@ static gboolean quantifier(Reader *r, guint *min)
 
 static GPtrArray *read_alternation(Reader *r);
 
-/* Keeps `cand` when better than *best; frees the loser. */
-static void consider(GPtrArray **best, GPtrArray *cand)
-{
-    if (cand && set_score(cand) > set_score(*best)) {
-        set_free(*best);
-        *best = cand;
-    } else {
-        set_free(cand);
-    }
-}
+/* The literal run being read, and whether a \b stands right before it. */
+typedef struct {
+    GString *text;
+    gboolean wb_before;
+    gboolean pending_b; /* a \b was just read */
+} Run;
 
-static void flush(GPtrArray **best, GString *run)
+static void flush(GPtrArray *conj, Run *run, gboolean wb_after)
 {
-    if (run->len == 0)
-        return;
-    GPtrArray *one = g_ptr_array_new_with_free_func(g_free);
-    g_ptr_array_add(one, g_strndup(run->str, run->len));
-    consider(best, one);
-    g_string_truncate(run, 0);
+    if (run->text->len > 0) {
+        Lit *l = g_new0(Lit, 1);
+        l->s = g_strndup(run->text->str, run->text->len);
+        if (run->wb_before && is_word((guchar)l->s[0]))
+            l->wb |= WB_BEFORE;
+        if (wb_after && is_word((guchar)l->s[run->text->len - 1]))
+            l->wb |= WB_AFTER;
+        GPtrArray *one = set_new();
+        g_ptr_array_add(one, l);
+        if (set_score(one) >= MIN_SCORE)
+            g_ptr_array_add(conj, one);
+        else
+            set_free(one);
+        g_string_truncate(run->text, 0);
+    }
+    run->wb_before = FALSE;
 }
 
 /* After an item that is not a literal: it ends the run; its quantifier goes. */
-static void not_literal(Reader *r, GPtrArray **best, GString *run)
+static void not_literal(Reader *r, GPtrArray *conj, Run *run)
 {
     guint min = 0;
-    flush(best, run);
+    flush(conj, run, FALSE);
+    run->pending_b = FALSE;
     (void)quantifier(r, &min);
+}
+
+/* A group as one set: the best set of each branch, NULL when a branch needs
+ * nothing. */
+static GPtrArray *group_set(GPtrArray *branches)
+{
+    GPtrArray *all = set_new();
+    for (guint b = 0; b < branches->len; b++) {
+        GPtrArray *conj = g_ptr_array_index(branches, b);
+        GPtrArray *best = NULL;
+        for (guint k = 0; k < conj->len; k++)
+            if (!best || set_score(g_ptr_array_index(conj, k)) > set_score(best))
+                best = g_ptr_array_index(conj, k);
+        if (!best) {
+            set_free(all);
+            return NULL;
+        }
+        for (guint k = 0; k < best->len; k++) {
+            const Lit *l = g_ptr_array_index(best, k);
+            Lit *c = g_new0(Lit, 1);
+            c->s = g_strdup(l->s);
+            c->wb = l->wb;
+            g_ptr_array_add(all, c);
+        }
+    }
+    return all;
 }
 
 static GPtrArray *read_sequence(Reader *r)
 {
-    GPtrArray *best = NULL;
-    GString *run = g_string_new(NULL);
+    GPtrArray *conj = conj_new();
+    Run run = {g_string_new(NULL), FALSE, FALSE};
     const char *s = r->s;
     while (!r->bail) {
         guchar c = (guchar)s[r->i];
@@ -146,18 +226,24 @@ static GPtrArray *read_sequence(Reader *r)
             }
             GPtrArray *inner = read_alternation(r);
             if (r->bail || s[r->i] != ')') {
-                set_free(inner);
+                if (inner)
+                    g_ptr_array_unref(inner);
                 r->bail = TRUE;
                 break;
             }
             r->i++;
             guint min = 1;
             gboolean q = quantifier(r, &min);
-            flush(&best, run);
-            if (look || (q && min == 0))
-                set_free(inner); /* zero-width, or optional */
-            else
-                consider(&best, inner);
+            flush(conj, &run, FALSE);
+            run.pending_b = FALSE;
+            if (!look && !(q && min == 0)) { /* not zero-width, not optional */
+                GPtrArray *set = group_set(inner);
+                if (set && set_score(set) >= MIN_SCORE)
+                    g_ptr_array_add(conj, set);
+                else
+                    set_free(set);
+            }
+            g_ptr_array_unref(inner);
             continue;
         }
         if (c == '[') {
@@ -182,16 +268,12 @@ static GPtrArray *read_sequence(Reader *r)
                 break;
             }
             r->i = j + 1;
-            not_literal(r, &best, run);
+            not_literal(r, conj, &run);
             continue;
         }
-        if (c == '.') {
+        if (c == '.' || c == '^' || c == '$') {
             r->i++;
-            not_literal(r, &best, run);
-            continue;
-        }
-        if (c == '^' || c == '$') {
-            r->i++; /* zero-width: what is around it stays adjacent */
+            not_literal(r, conj, &run);
             continue;
         }
         if (c == '*' || c == '+' || c == '?') {
@@ -204,8 +286,16 @@ static GPtrArray *read_sequence(Reader *r)
                 r->bail = TRUE;
                 break;
             }
-            if (strchr("bBAzZG", d)) {
+            if (d == 'b') {
+                r->i += 2; /* the literal read so far ends at a word boundary */
+                flush(conj, &run, TRUE);
+                run.pending_b = TRUE;
+                continue;
+            }
+            if (strchr("BAzZG", d)) {
                 r->i += 2; /* zero-width */
+                flush(conj, &run, FALSE);
+                run.pending_b = FALSE;
                 continue;
             }
             if (g_ascii_isalnum(d)) {
@@ -214,7 +304,7 @@ static GPtrArray *read_sequence(Reader *r)
                     break;
                 }
                 r->i += 2;
-                not_literal(r, &best, run);
+                not_literal(r, conj, &run);
                 continue;
             }
             if (d >= 0x80) {
@@ -234,7 +324,7 @@ static GPtrArray *read_sequence(Reader *r)
             r->i += n;
             /* a letter without case (CJK, kana...) matches only itself */
             if (g_unichar_type(u) != G_UNICODE_OTHER_LETTER) {
-                not_literal(r, &best, run);
+                not_literal(r, conj, &run);
                 continue;
             }
             memcpy(lit, at, n);
@@ -253,76 +343,74 @@ static GPtrArray *read_sequence(Reader *r)
         }
         guint min = 1;
         if (quantifier(r, &min)) {
-            flush(&best, run); /* a repeated or optional character ends the run */
+            flush(conj, &run, FALSE); /* a repeated or optional character ends the run */
+            run.pending_b = FALSE;
             continue;
         }
-        g_string_append_len(run, lit, (gssize)litn);
+        if (run.text->len == 0)
+            run.wb_before = run.pending_b;
+        run.pending_b = FALSE;
+        g_string_append_len(run.text, lit, (gssize)litn);
     }
-    flush(&best, run);
-    g_string_free(run, TRUE);
-    if (r->bail) {
-        set_free(best);
-        return NULL;
-    }
-    return best;
+    flush(conj, &run, FALSE);
+    g_string_free(run.text, TRUE);
+    return conj;
 }
 
+/* The branches of an alternation, each the sets it needs; NULL on a bail. */
 static GPtrArray *read_alternation(Reader *r)
 {
-    GPtrArray *all = g_ptr_array_new_with_free_func(g_free);
-    gboolean any = FALSE;
+    GPtrArray *branches = g_ptr_array_new_with_free_func((GDestroyNotify)g_ptr_array_unref);
     for (;;) {
-        GPtrArray *set = read_sequence(r);
-        if (r->bail) {
-            set_free(set);
-            break;
-        }
-        if (!set)
-            any = TRUE;
-        else {
-            for (guint k = 0; k < set->len; k++)
-                g_ptr_array_add(all, g_strdup(g_ptr_array_index(set, k)));
-            set_free(set);
-        }
-        if (r->s[r->i] != '|')
+        g_ptr_array_add(branches, read_sequence(r));
+        if (r->bail || r->s[r->i] != '|')
             break;
         r->i++;
     }
-    if (any || r->bail) {
-        set_free(all);
+    if (r->bail) {
+        g_ptr_array_unref(branches);
         return NULL;
     }
-    return all;
+    return branches;
 }
 
-/* The literals of `pattern`, NULL for "always run it". */
-static GPtrArray *pattern_literals(const char *pattern)
+/* The branches of `pattern`, NULL for "always run it" (a branch that needs
+ * nothing, or a pattern the reader cannot read). */
+static GPtrArray *pattern_branches(const char *pattern)
 {
     Reader r = {pattern, 0, FALSE};
-    GPtrArray *set = read_alternation(&r);
-    if (r.bail || pattern[r.i] != '\0' || !set || set->len == 0) {
-        set_free(set);
-        return NULL;
-    }
-    return set;
+    GPtrArray *branches = read_alternation(&r);
+    gboolean ok = branches && !r.bail && pattern[r.i] == '\0';
+    for (guint b = 0; ok && b < branches->len; b++)
+        ok = ((GPtrArray *)g_ptr_array_index(branches, b))->len > 0;
+    if (!ok && branches)
+        g_clear_pointer(&branches, g_ptr_array_unref);
+    return branches;
 }
 
 /* --------------------------------------------------------- the automaton */
 
 struct PhraseFilter {
     guint n;              /* patterns */
-    GPtrArray **literals; /* per pattern, NULL: always */
+    GPtrArray **branches; /* per pattern, NULL: always run */
+    guint32 *branch_at;   /* pattern i's branches: branch_at[i] .. branch_at[i + 1] */
+    guint32 *set_at;      /* branch b's sets: set_at[b] .. set_at[b + 1] */
+    guint nsets;
     guint8 cls[256];      /* byte (ASCII letters folded) -> class, 0: none */
     guint ncls;
     guint nstates;
-    guint32 *delta;    /* nstates x ncls */
-    guint32 *out_at;   /* nstates + 1: outputs of state s at out[out_at[s]..] */
-    guint32 *out;      /* pattern indices */
+    guint32 *delta;       /* nstates x ncls, while building */
+    guint32 *step;        /* nstates x ncls: (next * ncls) << 1 | next has outputs */
+    guint32 *out_at;      /* state s's outputs: out[out_at[s] .. out_at[s + 1]] */
+    guint32 *out;         /* index into lits */
+    guint32 *lit_set;     /* per literal: its set */
+    guint32 *lit_len;
+    guint8 *lit_wb;
 };
 
 typedef struct {
     GArray *next; /* guint32 per class, G_MAXUINT32 absent (trie) */
-    GArray *outs; /* guint32 pattern indices */
+    GArray *outs; /* guint32 literal indices */
 } Building;
 
 static guint32 new_state(GPtrArray *states, guint ncls)
@@ -354,44 +442,81 @@ PhraseFilter *phrase_filter_new(const char *const *patterns, guint n)
 {
     PhraseFilter *f = g_new0(PhraseFilter, 1);
     f->n = n;
-    f->literals = g_new0(GPtrArray *, n ? n : 1);
+    f->branches = g_new0(GPtrArray *, n ? n : 1);
     f->ncls = 1;
+    guint nbranches = 0;
+    gsize total_bytes = 0;
     for (guint i = 0; i < n; i++) {
-        f->literals[i] = pattern_literals(patterns[i]);
-        for (guint k = 0; f->literals[i] && k < f->literals[i]->len; k++)
-            for (const guchar *p = g_ptr_array_index(f->literals[i], k); *p; p++)
-                if (!f->cls[fold(*p)])
-                    f->cls[fold(*p)] = (guint8)MIN(f->ncls++, 255u);
+        f->branches[i] = pattern_branches(patterns[i]);
+        for (guint b = 0; f->branches[i] && b < f->branches[i]->len; b++) {
+            GPtrArray *conj = g_ptr_array_index(f->branches[i], b);
+            nbranches++;
+            for (guint k = 0; k < conj->len; k++) {
+                GPtrArray *set = g_ptr_array_index(conj, k);
+                for (guint m = 0; m < set->len; m++)
+                    for (const guchar *p = (const guchar *)((Lit *)g_ptr_array_index(set, m))->s; *p; p++) {
+                        total_bytes++;
+                        if (!f->cls[fold(*p)])
+                            f->cls[fold(*p)] = (guint8)MIN(f->ncls++, 255u);
+                    }
+            }
+        }
     }
-    if (f->ncls > 255) {
-        /* more distinct bytes than classes: no filter, every pattern runs */
+    if (f->ncls > 255 || total_bytes > MAX_LITERAL_BYTES) {
+        /* more distinct bytes than classes, or a table too large: no
+         * filter, every pattern runs */
         for (guint i = 0; i < n; i++)
-            set_free(g_steal_pointer(&f->literals[i]));
+            if (f->branches[i])
+                g_clear_pointer(&f->branches[i], g_ptr_array_unref);
         memset(f->cls, 0, sizeof f->cls);
         f->ncls = 1;
+        nbranches = 0;
     }
     for (guint c = 'A'; c <= 'Z'; c++)
         f->cls[c] = f->cls[c + 32];
 
-    /* the trie */
+    /* number the branches and sets; the trie of every literal */
+    f->branch_at = g_new0(guint32, n + 1);
+    f->set_at = g_new0(guint32, nbranches + 1);
+    GArray *lit_set = g_array_new(FALSE, FALSE, sizeof(guint32));
+    GArray *lit_len = g_array_new(FALSE, FALSE, sizeof(guint32));
+    GByteArray *lit_wb = g_byte_array_new();
     GPtrArray *states = g_ptr_array_new_with_free_func(building_free);
     (void)new_state(states, f->ncls);
+    guint32 nb = 0;
     for (guint i = 0; i < n; i++) {
-        for (guint k = 0; f->literals[i] && k < f->literals[i]->len; k++) {
-            guint32 st = 0;
-            for (const guchar *p = g_ptr_array_index(f->literals[i], k); *p; p++) {
-                guint c = f->cls[*p];
-                guint32 nx = g_array_index(((Building *)states->pdata[st])->next, guint32, c);
-                if (nx == G_MAXUINT32) {
-                    nx = new_state(states, f->ncls);
-                    g_array_index(((Building *)states->pdata[st])->next, guint32, c) = nx;
+        f->branch_at[i] = nb;
+        for (guint b = 0; f->branches[i] && b < f->branches[i]->len; b++) {
+            GPtrArray *conj = g_ptr_array_index(f->branches[i], b);
+            f->set_at[nb++] = f->nsets;
+            for (guint k = 0; k < conj->len; k++, f->nsets++) {
+                GPtrArray *set = g_ptr_array_index(conj, k);
+                for (guint m = 0; m < set->len; m++) {
+                    const Lit *l = g_ptr_array_index(set, m);
+                    guint32 st = 0;
+                    for (const guchar *p = (const guchar *)l->s; *p; p++) {
+                        guint c = f->cls[*p];
+                        guint32 nx = g_array_index(((Building *)states->pdata[st])->next, guint32, c);
+                        if (nx == G_MAXUINT32) {
+                            nx = new_state(states, f->ncls);
+                            g_array_index(((Building *)states->pdata[st])->next, guint32, c) = nx;
+                        }
+                        st = nx;
+                    }
+                    guint32 idx = lit_set->len, len = (guint32)strlen(l->s);
+                    g_array_append_val(lit_set, f->nsets);
+                    g_array_append_val(lit_len, len);
+                    g_byte_array_append(lit_wb, &l->wb, 1);
+                    g_array_append_val(((Building *)states->pdata[st])->outs, idx);
                 }
-                st = nx;
             }
-            guint32 idx = i;
-            g_array_append_val(((Building *)states->pdata[st])->outs, idx);
         }
     }
+    f->branch_at[n] = nb;
+    f->set_at[nb] = f->nsets;
+    f->lit_set = (guint32 *)g_array_free(lit_set, FALSE);
+    f->lit_len = (guint32 *)g_array_free(lit_len, FALSE);
+    f->lit_wb = g_byte_array_free(lit_wb, FALSE);
 
     /* failure links, breadth first, into a full transition table */
     f->nstates = states->len;
@@ -445,6 +570,14 @@ PhraseFilter *phrase_filter_new(const char *const *patterns, guint n)
     }
     f->out_at[f->nstates] = (guint32)at;
     g_ptr_array_unref(states);
+    /* the scan's table: the next state's row offset, shifted, with its low
+     * bit set when that state has outputs (no multiply, no second lookup) */
+    f->step = g_new(guint32, (gsize)f->nstates * f->ncls);
+    for (gsize k = 0; k < (gsize)f->nstates * f->ncls; k++) {
+        guint32 nx = f->delta[k];
+        f->step[k] = (guint32)((nx * f->ncls) << 1) | (f->out_at[nx] != f->out_at[nx + 1]);
+    }
+    g_clear_pointer(&f->delta, g_free);
     return f;
 }
 
@@ -453,35 +586,92 @@ void phrase_filter_free(PhraseFilter *f)
     if (!f)
         return;
     for (guint i = 0; i < f->n; i++)
-        set_free(f->literals[i]);
-    g_free(f->literals);
+        if (f->branches[i])
+            g_ptr_array_unref(f->branches[i]);
+    g_free(f->branches);
+    g_free(f->branch_at);
+    g_free(f->set_at);
     g_free(f->delta);
+    g_free(f->step);
     g_free(f->out_at);
     g_free(f->out);
+    g_free(f->lit_set);
+    g_free(f->lit_len);
+    g_free(f->lit_wb);
     g_free(f);
 }
 
 void phrase_filter_scan(const PhraseFilter *f, const char *text, gboolean *hits)
 {
-    for (guint i = 0; i < f->n; i++)
-        hits[i] = f->literals[i] == NULL;
-    const guchar *p = (const guchar *)(text ? text : "");
-    guint32 st = 0;
-    for (; *p; p++) {
+    const guchar *t = (const guchar *)(text ? text : "");
+    gboolean *set_hit = g_new0(gboolean, f->nsets ? f->nsets : 1);
+    const guint32 *step = f->step;
+    const guint8 *cls = f->cls;
+    guint32 row = 0;
+    for (gsize i = 0; t[i]; i++) {
+        guchar c = t[i];
         /* U+212A KELVIN SIGN and U+017F LONG S match "k" and "s" caseless:
          * with one in the text, no literal can be trusted */
-        if ((p[0] == 0xE2 && p[1] == 0x84 && p[2] == 0xAA) || (p[0] == 0xC5 && p[1] == 0xBF)) {
-            for (guint i = 0; i < f->n; i++)
-                hits[i] = TRUE;
+        if (G_UNLIKELY(c >= 0xC5) &&
+            ((c == 0xE2 && t[i + 1] == 0x84 && t[i + 2] == 0xAA) || (c == 0xC5 && t[i + 1] == 0xBF))) {
+            for (guint p = 0; p < f->n; p++)
+                hits[p] = TRUE;
+            g_free(set_hit);
             return;
         }
-        st = f->delta[(gsize)st * f->ncls + f->cls[*p]];
-        for (guint32 k = f->out_at[st]; k < f->out_at[st + 1]; k++)
-            hits[f->out[k]] = TRUE;
+        guint32 v = step[row + cls[c]];
+        row = v >> 1;
+        if (G_LIKELY(!(v & 1)))
+            continue;
+        guint32 st = row / f->ncls;
+        for (guint32 k = f->out_at[st]; k < f->out_at[st + 1]; k++) {
+            guint32 l = f->out[k];
+            if (set_hit[f->lit_set[l]])
+                continue;
+            gsize start = i + 1 - f->lit_len[l];
+            /* \b before or after a word character: a word character next to
+             * it in the text means no boundary (a byte outside ASCII might be
+             * a letter or not: then the literal counts) */
+            if ((f->lit_wb[l] & WB_BEFORE) && start > 0 && is_word(t[start - 1]))
+                continue;
+            if ((f->lit_wb[l] & WB_AFTER) && is_word(t[i + 1]))
+                continue;
+            set_hit[f->lit_set[l]] = TRUE;
+        }
     }
+    for (guint p = 0; p < f->n; p++) {
+        hits[p] = f->branches[p] == NULL;
+        for (guint32 b = f->branch_at[p]; !hits[p] && b < f->branch_at[p + 1]; b++) {
+            gboolean all = TRUE;
+            for (guint32 k = f->set_at[b]; all && k < f->set_at[b + 1]; k++)
+                all = set_hit[k];
+            hits[p] = all;
+        }
+    }
+    g_free(set_hit);
 }
 
-const GPtrArray *phrase_filter_literals(const PhraseFilter *f, guint i)
+char *phrase_filter_describe(const PhraseFilter *f, guint i)
 {
-    return i < f->n ? f->literals[i] : NULL;
+    if (i >= f->n || !f->branches[i])
+        return g_strdup("ALWAYS");
+    GString *d = g_string_new(NULL);
+    for (guint b = 0; b < f->branches[i]->len; b++) {
+        GPtrArray *conj = g_ptr_array_index(f->branches[i], b);
+        if (b)
+            g_string_append(d, " | ");
+        for (guint k = 0; k < conj->len; k++) {
+            GPtrArray *set = g_ptr_array_index(conj, k);
+            if (k)
+                g_string_append(d, " & ");
+            g_string_append_c(d, '{');
+            for (guint m = 0; m < set->len; m++) {
+                const Lit *l = g_ptr_array_index(set, m);
+                g_string_append_printf(d, "%s%s%s%s", m ? "," : "", (l->wb & WB_BEFORE) ? "\\b" : "",
+                                       l->s, (l->wb & WB_AFTER) ? "\\b" : "");
+            }
+            g_string_append_c(d, '}');
+        }
+    }
+    return g_string_free(d, FALSE);
 }

@@ -14,14 +14,9 @@ static char *literals_of(const char *pattern)
 {
     const char *one[] = {pattern};
     PhraseFilter *f = phrase_filter_new(one, 1);
-    const GPtrArray *l = phrase_filter_literals(f, 0);
-    GString *s = g_string_new(NULL);
-    if (!l)
-        g_string_append(s, "ALWAYS");
-    for (guint k = 0; l && k < l->len; k++)
-        g_string_append_printf(s, "%s[%s]", k ? " " : "", (const char *)g_ptr_array_index(l, k));
+    char *d = phrase_filter_describe(f, 0);
     phrase_filter_free(f);
-    return g_string_free(s, FALSE);
+    return d;
 }
 
 static void test_literals(void)
@@ -29,24 +24,26 @@ static void test_literals(void)
     static const struct {
         const char *pattern, *want;
     } cases[] = {
-        {"\\bmis-?issu", "[issu]"},
-        {"\\bkey (was |has been )?(leaked|stolen|copied)", "[leaked] [stolen] [copied]"},
-        {"\\bCAA\\b", "[caa]"},
-        {"\\bprivate\\s+key", "[private]"},
-        {"secp(192|224)r1", "[secp]"},
-        {"秘密鍵.{0,20}(漏洩|流出)", "[秘密鍵]"},
+        {"\\bmis-?issu", "{\\bmis} & {issu}"},
+        {"\\bkey (was |has been )?(leaked|stolen|copied)", "{\\bkey } & {leaked,stolen,copied}"},
+        {"\\bCAA\\b", "{\\bcaa\\b}"},
+        {"\\bprivate\\s+key", "{\\bprivate} & {key}"},
+        {"secp(192|224)r1", "{secp} & {192,224}"}, /* "r1": too short to help */
+        {"秘密鍵.{0,20}(漏洩|流出)", "{秘密鍵} & {漏洩,流出}"},
         /* a letter with case outside ASCII ends the literal */
-        {"clé privée", "[ priv]"},
+        {"clé privée", "{ priv}"},
+        {"(found|located) the key", "{found,located} & { the key}"},
         {"foo|[a-z]+", "ALWAYS"},          /* a branch without a literal */
         {"(?i)key", "ALWAYS"},             /* inline options */
         {"(a)\\1x", "ALWAYS"},             /* a backreference */
         {"(?=abc)", "ALWAYS"},             /* only a lookahead */
         {"\\x41BCD", "ALWAYS"},            /* an escape the reader does not know */
-        {"ab(cd|)", "[ab]"},               /* an empty branch: that group is no help */
-        {"abc{2}", "[ab]"},                /* a repeated character ends the run */
+        {"abcd(ef|)", "{abcd}"},           /* an empty branch: that group is no help */
+        {"abcde{2}", "{abcd}"},            /* a repeated character ends the run */
         {"a{,3}bcd", "ALWAYS"},            /* a literal in PCRE2 10.42, a quantifier later */
-        {"x(abc)?yz", "[yz]"},
-        {"revok\\w*|revocation", "[revok] [revocation]"},
+        {"xyz(abc)?uvw", "{xyz} & {uvw}"},
+        {"ab[0-9]cd", "ALWAYS"},           /* two-letter literals would be everywhere */
+        {"revok\\w*|revocation", "{revok} | {revocation}"},
     };
     for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
         g_autofree char *got = literals_of(cases[i].pattern);
@@ -78,6 +75,19 @@ static void test_scan(void)
     g_regex_unref(re);
     phrase_filter_scan(f, "", hits);
     g_assert_false(hits[0]);
+    phrase_filter_free(f);
+
+    /* a boundary next to a literal: "idn" inside "didn't" is no IDN */
+    const char *idn[] = {"\\bIDN\\b", "(found|located) the key"};
+    f = phrase_filter_new(idn, 2);
+    phrase_filter_scan(f, "we didn't find the key", hits);
+    g_assert_false(hits[0]);
+    g_assert_false(hits[1]); /* " the key" without {found, located} */
+    phrase_filter_scan(f, "an IDN, found: the key", hits);
+    g_assert_true(hits[0]);
+    g_assert_true(hits[1]); /* both sets present: the regex decides */
+    phrase_filter_scan(f, "idn_x and \xC3\xA9idn\xC3\xA9", hits);
+    g_assert_true(hits[0]); /* next to a byte outside ASCII: it might be a boundary */
     phrase_filter_free(f);
 }
 
@@ -145,6 +155,19 @@ static void test_sound_on_fixtures(void)
             skipped += !hits[p];
         }
     }
+    gboolean *shits = g_new(gboolean, r->strip->len);
+    guint smatched = 0;
+    for (guint i = 0; i < texts->len; i++) {
+        const char *t = g_ptr_array_index(texts, i);
+        phrase_filter_scan(r->strip_filter, t, shits);
+        for (guint p = 0; p < r->strip->len; p++) {
+            gboolean m = g_regex_match(((const RulePattern *)g_ptr_array_index(r->strip, p))->re, t, 0, NULL);
+            g_assert_true(!m || shits[p]);
+            smatched += m;
+        }
+    }
+    g_assert_cmpuint(smatched, >, 10);
+    g_free(shits);
     g_test_message("%u texts, %u matches, %u regex runs skipped", texts->len, matched, skipped);
     g_assert_cmpuint(matched, >, 50); /* the check saw real matches */
     g_assert_cmpuint(skipped, >, texts->len * np / 2); /* and the filter does skip */
