@@ -80,6 +80,9 @@ gboolean imap_idle_round(ImapSession *s, int seconds, ImapStopFunc should_stop, 
     }
 
     r = mailimap_idle_done(s->imap);
+    /* still selected, and the server said something: the catch-up goes
+     * straight to UID FETCH without a new SELECT (one round trip less) */
+    s->idle_woke = r == MAILIMAP_NO_ERROR && !tick_error && *result_r == IMAP_IDLE_ACTIVITY;
     if (tick_error) {
         g_propagate_error(error, tick_error);
         return FALSE;

@@ -393,6 +393,7 @@ void imap_session_free(ImapSession **sp)
 gboolean imap_session_select(ImapSession *s, const char *folder, GError **error)
 {
     g_clear_pointer(&s->selected, g_free);
+    s->idle_woke = FALSE;
     g_autofree char *mailbox = imap_session_mailbox(s, folder);
     int r = mailimap_select(s->imap, mailbox);
     if (r != MAILIMAP_NO_ERROR) {

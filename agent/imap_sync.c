@@ -692,7 +692,14 @@ gboolean imap_sync_folder(ImapSync *sync, ImapSession *s, const char *folder, gu
                           GError **error)
 {
     *ingested_r = 0;
-    if (!imap_session_select(s, folder, error))
+    /* Woken from IDLE on this very folder: it is still selected, and UID
+     * FETCH next:* below finds what is new; no SELECT round trip first. A
+     * UIDVALIDITY the server announced meanwhile still means a new SELECT. */
+    const struct mailimap_selection_info *si = s->imap ? s->imap->imap_selection_info : NULL;
+    gboolean woke = s->idle_woke && s->selected && strcmp(s->selected, folder) == 0 &&
+                    (!si || !si->sel_uidvalidity || si->sel_uidvalidity == s->sel_uidvalidity);
+    s->idle_woke = FALSE;
+    if (!woke && !imap_session_select(s, folder, error))
         return FALSE;
 
     guint32 uidvalidity = s->sel_uidvalidity, stored_validity = 0, last_uid = 0;
@@ -709,7 +716,8 @@ gboolean imap_sync_folder(ImapSync *sync, ImapSession *s, const char *folder, gu
     }
 
     guint32 next = last_uid + 1;
-    gboolean nothing_new = s->sel_exists == 0 || (s->sel_uidnext && next >= s->sel_uidnext);
+    gboolean nothing_new =
+        !woke && (s->sel_exists == 0 || (s->sel_uidnext && next >= s->sel_uidnext));
     gsize batch_max = sync->cfg->imap_batch > 0 ? (gsize)sync->cfg->imap_batch : 50;
 
     while (!nothing_new && !stopping(sync) && next != 0) {

@@ -96,6 +96,8 @@ typedef struct {
     gboolean has_move;
     gboolean has_uidplus;
     char *selected;         /* the folder SELECTed, or NULL */
+    gboolean idle_woke;     /* an IDLE round on `selected` just ended with news: the
+                             * next catch-up of it needs no new SELECT (issue 16) */
     guint32 sel_uidvalidity;
     guint32 sel_uidnext;    /* 0 when the server did not say */
     guint32 sel_exists;

@@ -13,6 +13,8 @@
 
 #include <glib.h>
 
+#include "phrase_filter.h"
+
 #define RULES_MAJOR_VERSION 1
 
 typedef struct {
@@ -46,6 +48,8 @@ typedef struct {
     GRegex *revoke;            /* a revocation request */
     gsize max_text_bytes;      /* text each rule sees */
     gint64 budget_us;          /* CPU time of one message's phrases */
+    PhraseFilter *filter;      /* phrases[0..n-1] then revoke: which may match */
+    PhraseFilter *strip_filter; /* strip[0..n-1]: which may match */
 } Rules;
 
 /* `source` names the data in errors. NULL and an error on a bad file. */

@@ -368,14 +368,25 @@ static gboolean rule_report_to_ca(Facts *f, const char *header, const char *valu
 
 typedef struct {
     char *zone[N_ZONES]; /* subject, own text, quoted text: stop patterns blanked */
+    gboolean *may[N_ZONES]; /* per zone, per phrase (then revoke): can it match there */
     gint64 deadline;     /* monotonic microseconds */
     gboolean over_budget;
 } Texts;
 
-/* Blank (with spaces) every match of the stop patterns. */
+/* Blank (with spaces) every match of the stop patterns. A pattern none of
+ * whose literals is in the text is not run; the text is looked at again
+ * after a pattern blanked something (blanks can make a word boundary). */
 static void strip_text(char *text, const Rules *rules)
 {
-    for (guint i = 0; i < rules->strip->len; i++) {
+    guint n = rules->strip->len;
+    gboolean *may = g_new(gboolean, n ? n : 1);
+    gboolean changed = TRUE;
+    for (guint i = 0; i < n; i++) {
+        if (changed)
+            phrase_filter_scan(rules->strip_filter, text, may);
+        changed = FALSE;
+        if (!may[i])
+            continue;
         const RulePattern *p = g_ptr_array_index(rules->strip, i);
         g_autoptr(GMatchInfo) mi = NULL;
         g_regex_match(p->re, text, 0, &mi);
@@ -383,11 +394,14 @@ static void strip_text(char *text, const Rules *rules)
             gint s = 0, e = 0;
             g_match_info_fetch_pos(mi, 0, &s, &e);
             for (gint k = s; k < e; k++)
-                if (text[k] != '\n')
+                if (text[k] != '\n') {
                     text[k] = ' ';
+                    changed = TRUE;
+                }
             g_match_info_next(mi, NULL);
         }
     }
+    g_free(may);
 }
 
 /* At most `max` bytes, cut at a character boundary. */
@@ -422,16 +436,22 @@ static void texts_init(Texts *t, const MimeMessage *msg, const Rules *rules)
     t->zone[ZONE_QUOTED] = capped(quoted->str, rules->max_text_bytes);
     g_string_free(own, TRUE);
     g_string_free(quoted, TRUE);
-    for (int z = 0; z < N_ZONES; z++)
+    guint n = rules->phrases->len + 1;
+    for (int z = 0; z < N_ZONES; z++) {
         strip_text(t->zone[z], rules);
+        t->may[z] = g_new(gboolean, n);
+        phrase_filter_scan(rules->filter, t->zone[z], t->may[z]);
+    }
     t->deadline = g_get_monotonic_time() + rules->budget_us;
     t->over_budget = FALSE;
 }
 
 static void texts_clear(Texts *t)
 {
-    for (int z = 0; z < N_ZONES; z++)
+    for (int z = 0; z < N_ZONES; z++) {
         g_free(t->zone[z]);
+        g_free(t->may[z]);
+    }
 }
 
 /* The clause before byte `pos` of `text` (back to . ; ! ? : or a line start,
@@ -449,11 +469,13 @@ static gboolean negated(const Rules *rules, const char *text, gint pos)
     return g_regex_match(rules->negation, clause, 0, NULL);
 }
 
-/* The factor of the best zone where `re` matches without a negation before
- * it; 0 when it does not. */
-static gint best_zone(const Rules *rules, const GRegex *re, const Texts *t)
+/* The factor of the best zone where `re` (entry `which` of the phrase
+ * filter) matches without a negation before it; 0 when it does not. */
+static gint best_zone(const Rules *rules, const GRegex *re, guint which, const Texts *t)
 {
     for (int z = 0; z < N_ZONES; z++) {
+        if (!t->may[z][which])
+            continue; /* none of its literals is there: the regex cannot match */
         g_autoptr(GMatchInfo) mi = NULL;
         g_regex_match(re, t->zone[z], 0, &mi);
         for (int k = 0; g_match_info_matches(mi) && k < 16; k++) {
@@ -487,7 +509,7 @@ static ProblemType score_problem(Facts *f, Texts *t, GPtrArray *fired, guint32 *
             break;
         }
         const RulePhrase *p = g_ptr_array_index(rules->phrases, i);
-        gint factor = best_zone(rules, p->re, t);
+        gint factor = best_zone(rules, p->re, i, t);
         if (!factor)
             continue;
         g_ptr_array_add(fired, g_strdup(p->name));
@@ -498,7 +520,7 @@ static ProblemType score_problem(Facts *f, Texts *t, GPtrArray *fired, guint32 *
         if (p->reason > 0 && p->reason <= REASON_ROWS)
             reasons |= 1u << p->reason;
     }
-    if (best_zone(rules, rules->revoke, t)) {
+    if (best_zone(rules, rules->revoke, rules->phrases->len, t)) {
         f->revoke = TRUE;
         g_ptr_array_add(fired, g_strdup("revocation_request"));
     }

@@ -216,6 +216,8 @@ void rules_free(Rules **rp)
         g_regex_unref(r->negation);
     if (r->revoke)
         g_regex_unref(r->revoke);
+    phrase_filter_free(r->filter);
+    phrase_filter_free(r->strip_filter);
     g_free(r);
     *rp = NULL;
 }
@@ -410,6 +412,19 @@ Rules *rules_load_data(const char *data, gsize len, const char *source, GError *
         rules_free(&r);
         return NULL;
     }
+    /* one pass over a text tells which phrases (and the revocation request,
+     * the last entry) can match it at all (issue 16) */
+    const char **patterns = g_new0(const char *, r->phrases->len + 1);
+    for (guint i = 0; i < r->phrases->len; i++)
+        patterns[i] = ((RulePhrase *)g_ptr_array_index(r->phrases, i))->pattern;
+    patterns[r->phrases->len] = g_regex_get_pattern(r->revoke);
+    r->filter = phrase_filter_new(patterns, r->phrases->len + 1);
+    g_free(patterns);
+    patterns = g_new0(const char *, r->strip->len + 1);
+    for (guint i = 0; i < r->strip->len; i++)
+        patterns[i] = g_regex_get_pattern(((RulePattern *)g_ptr_array_index(r->strip, i))->re);
+    r->strip_filter = phrase_filter_new(patterns, r->strip->len);
+    g_free(patterns);
     return r;
 }
 

@@ -2,7 +2,9 @@
 # bench.sh - `make bench`: measure cpr-intake against GMime alone and against
 # mbsync, side by side in one run, and print one `NAME: VALUE` line per figure
 # (medians of BENCH_RUNS runs) after the machine it ran on. A figure that cannot
-# be measured here prints `NAME: not measured: REASON`. Method: docs/bench.md.
+# be measured here prints `NAME: not measured: REASON`. Exit status 0 only when
+# every figure of issue 16 was measured and meets its target (bench_verdict,
+# verdict() below). Method: docs/bench.md.
 #
 # Knobs: BENCH_MSGS (ingest corpus, default 2000), BENCH_BACKLOG (IMAP backlog,
 # default 10000), BENCH_RUNS (default 3), BENCH_IDLE_MSGS (default 200),
@@ -30,11 +32,32 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' HUP INT TERM
 
-say() { printf '%s: %s\n' "$1" "$2"; }
+say() { printf '%s: %s\n' "$1" "$2" | tee -a "$W/figures"; }
 note() { echo "# $*" >&2; }
 now_ms() { date +%s%3N; }
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) exit 1; m = int((NR + 1) / 2); print (NR % 2) ? v[m] : (v[m] + v[m + 1]) / 2 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f\n", a / b }'; }
+# Every figure is kept in $W/figures; verdict() checks the targets of issue 16
+# and exits 1 when a figure is missing, not measured, or over its target.
+verdict() {
+    st=0
+    for t in backlog_vs_mbsync_ratio:1.5 ingest_vs_parse_ratio:3 peak_rss_mb_backlog:64 \
+        peak_rss_mb_large_message:64 peak_rss_mb_large_message_imap:64 idle_overhead_p50_ms: \
+        idle_overhead_p99_ms:25 page_after_store_p50_ms: page_after_store_p99_ms:50; do
+        name=${t%%:*} max=${t#*:}
+        v=$(sed -n "s/^$name: //p" "$W/figures" | tail -n 1)
+        case $v in
+        '' | not*) echo "bench: $name not measured" >&2; st=1 ;;
+        *) if [ -n "$max" ] && awk -v v="$v" -v m="$max" 'BEGIN { exit !(v > m) }'; then
+               echo "bench: $name $v over its target $max" >&2
+               st=1
+           fi ;;
+        esac
+    done
+    say bench_verdict "$([ $st = 0 ] && echo "every figure measured, every target met" || echo "failed (see above)")"
+    exit $st
+}
+
 # peak RSS in MB of a command (getrusage of the child), its output discarded
 peak_rss_mb() {
     python3 - "$@" <<'EOT'
@@ -108,10 +131,11 @@ fi
 # ---- IMAP: backlog vs mbsync, idle latency ----------------------------------
 imap_not_measured() {
     for n in backlog_10k_seconds mbsync_10k_seconds backlog_vs_mbsync_ratio peak_rss_mb_backlog \
-        idle_latency_p50_ms idle_latency_p99_ms; do
+        peak_rss_mb_large_message_imap idle_latency_p50_ms idle_latency_p99_ms idle_overhead_p50_ms \
+        idle_overhead_p99_ms page_after_store_p50_ms page_after_store_p99_ms; do
         say $n "not measured: $1"
     done
-    exit 0
+    verdict
 }
 [ -n "$BENCH_SKIP_IMAP" ] && imap_not_measured "BENCH_SKIP_IMAP set"
 command -v dovecot >/dev/null || imap_not_measured "dovecot not installed (make deps)"
@@ -236,53 +260,46 @@ else
     say peak_rss_mb_large_message_imap "not measured: APPEND of the large message failed"
 fi
 
-# Idle latency: the daemon idles on INBOX (caught up); append one message at a
-# time and time APPEND -> its row in `messages` (polled every 2 ms).
-"$bin" --config "$W/imap.conf" run >"$W/daemon.log" 2>&1 &
-DAEMON=$!
-python3 - "$DV/env" "$W/imap.db" "$idle_msgs" "$got" >"$W/latency" <<'EOT' || note "idle latency run failed"
-import imaplib, sqlite3, ssl, sys, time
-env = dict(l.strip().split("=", 1) for l in open(sys.argv[1]) if "=" in l)
-db, n, base = sys.argv[2], int(sys.argv[3]), int(sys.argv[4] or 0)
-ctx = ssl.create_default_context(cafile=env["CA_FILE"])
-m = imaplib.IMAP4_SSL("127.0.0.1", int(env["IMAPS_PORT"]), ssl_context=ctx)
-m.login(env["IMAP_USER"], open(env["IMAP_PASSWORD_FILE"]).read().strip())
-con = sqlite3.connect(db, timeout=5)
-def count():
-    try:
-        return con.execute("SELECT count(*) FROM messages").fetchone()[0]
-    except sqlite3.Error:
-        return -1
-deadline = time.time() + 60
-while count() < base and time.time() < deadline:  # the daemon's own catch-up first
-    time.sleep(0.05)
-time.sleep(2)  # let it enter IDLE
-have = count()
-for i in range(n):
-    msg = ("From: Lat Ency <lat%d@example.org>\r\nTo: problems@acmetrust.test\r\n"
-           "Subject: latency probe %d\r\nMessage-ID: <lat-%d-%f@bench>\r\n\r\n"
-           "Key compromise of serial 01:02:03:04:05:06:07:08:%02X.\r\n" % (i, i, i, time.time(), i % 256))
-    t0 = time.monotonic()
-    m.append("INBOX", None, None, msg.encode())
-    while count() <= have:
-        if time.monotonic() - t0 > 30:
-            print("timeout", flush=True)
-            sys.exit(1)
-        time.sleep(0.002)
-    print("%.1f" % ((time.monotonic() - t0) * 1000), flush=True)
-    have = count()
-m.logout()
+# Push latency: the daemon idles on INBOX (caught up) and pages a loopback
+# webhook; tests/bench_idle.py is that webhook, a second IDLE client and the
+# sender. Per message: APPEND -> row (idle_latency_*), the server's EXISTS on
+# the second connection -> row (idle_overhead_*: our own share), row -> the
+# first page at the webhook (page_after_store_*).
+python3 tests/bench_idle.py "$DV/env" "$W/imap.db" "$idle_msgs" "$got" "$W/hook.port" "$W/latency" \
+    2>"$W/latency.err" &
+PROBE=$!
+i=0
+while [ ! -s "$W/hook.port" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+cat "$W/imap.conf" - >"$W/idle.conf" <<EOT
+
+[notify]
+max_new_case_pages_per_sender_hour=0
+max_new_case_pages_hour=0
+
+[notify.hook]
+type=webhook
+url=http://127.0.0.1:$(cat "$W/hook.port")/hook
 EOT
+"$bin" --config "$W/idle.conf" run >"$W/daemon.log" 2>&1 &
+DAEMON=$!
+wait "$PROBE" || { note "push latency run failed:"; tail -n 3 "$W/latency.err" >&2; }
 kill "$DAEMON" 2>/dev/null; wait "$DAEMON" 2>/dev/null; DAEMON=""
-n=$(grep -c '^[0-9]' "$W/latency")
-if [ "$n" -gt 0 ]; then
-    sort -n "$W/latency" | grep '^[0-9]' >"$W/lat.sorted"
-    say idle_latency_p50_ms "$(awk -v n="$n" 'NR == int(n * 0.50 + 0.5) { print }' "$W/lat.sorted")"
-    say idle_latency_p99_ms "$(awk -v n="$n" 'NR == int(n * 0.99 + 0.5) { print }' "$W/lat.sorted")"
+# percentile P (0-100) of column C of the latency file
+pct() { awk -v c="$2" '{ print $c }' "$W/latency" | sort -n | awk -v p="$1" '{ v[NR] = $1 } END { if (NR == 0) exit 1; k = int(NR * p / 100 + 0.5); if (k < 1) k = 1; print v[k] }'; }
+n=$(grep -c '^[0-9-]' "$W/latency" 2>/dev/null)
+if [ "${n:-0}" -gt 0 ]; then
+    say idle_latency_p50_ms "$(pct 50 1)"
+    say idle_latency_p99_ms "$(pct 99 1)"
+    say idle_overhead_p50_ms "$(pct 50 2)"
+    say idle_overhead_p99_ms "$(pct 99 2)"
+    say page_after_store_p50_ms "$(pct 50 3)"
+    say page_after_store_p99_ms "$(pct 99 3)"
     say idle_latency_samples "$n"
 else
-    say idle_latency_p50_ms "not measured: no message reached the database (see daemon log)"
-    say idle_latency_p99_ms "not measured: no message reached the database"
+    for f in idle_latency_p50_ms idle_latency_p99_ms idle_overhead_p50_ms idle_overhead_p99_ms \
+        page_after_store_p50_ms page_after_store_p99_ms; do
+        say $f "not measured: no probe message made it to a row and a page (see daemon log)"
+    done
     tail -n 5 "$W/daemon.log" >&2
 fi
 
@@ -328,3 +345,5 @@ if [ "$n" -gt 0 ]; then
 else
     say dovecot_idle_notify_p50_ms "not measured: the IDLE probe saw no EXISTS"
 fi
+
+verdict

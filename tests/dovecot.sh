@@ -124,6 +124,8 @@ mail_location = maildir:~/Maildir
 mailbox_idle_check_interval = 1 secs
 # process titles show each session's state: tests wait for "IDLE" (dovecot_idling)
 verbose_proctitle = yes
+# the protocol of each session, only once a test creates this directory
+rawlog_dir = $d/rawlog
 # tests only: no fsync per APPEND (thousands of messages are delivered per test)
 mail_fsync = never
 namespace inbox {

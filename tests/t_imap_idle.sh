@@ -15,6 +15,8 @@ imap_config "$C" "imaps://127.0.0.1:$IMAPS_PORT" "INBOX;Lists/mdsp" "ca_file=$CA
 count() { sql "$DB" "SELECT count(*) FROM messages WHERE message_id LIKE '$1%'"; }
 has() { n=$(count "$1"); [ "${n:-0}" -ge "${2:-1}" ]; }
 
+# Dovecot writes each session's protocol here (rawlog_dir, tests/dovecot.sh)
+mkdir -p "$DOVECOT_DIR/rawlog" && chown 1000:1000 "$DOVECOT_DIR/rawlog"
 start_daemon "$T/daemon.log" --config "$C" --db "$DB" run
 check "daemon catches up the backlog" wait_until 20 has before- 3
 wait_until 5 grep -q "event=connected" "$T/daemon.log"
@@ -41,6 +43,22 @@ check "message in a polled folder stored within poll_seconds" wait_until 8 has p
 # the server is down (INTERNALDATE = the file's mtime); Dovecot comes back.
 dovecot_stop "$DOVECOT_DIR"
 check "daemon notices the server went away" wait_until 10 grep -q "event=disconnected\|event=connect_failed" "$T/daemon.log"
+# Woken from IDLE, the daemon fetches at once: no SELECT of the folder it
+# idled on between DONE and UID FETCH (issue 16). Its session is the rawlog
+# with IDLE in it (complete once Dovecot stopped, above), lines "TIME TAG
+# COMMAND"; the command after each DONE is counted.
+after_done() {
+    for f in "$DOVECOT_DIR"/rawlog/*.in; do
+        grep -q ' IDLE' "$f" 2>/dev/null || continue
+        tr -d '\r' <"$f" | awk 'prev == "DONE" { print toupper($3 " " $4) } { prev = $2 }'
+    done
+}
+after_done >"$T/after_done"
+check "rawlog of the daemon's session written" [ -s "$T/after_done" ]
+check "after DONE, UID FETCH at once for the three pushes (no SELECT)" \
+    [ "$(grep -c '^UID FETCH' "$T/after_done")" -ge 3 ]
+[ "$(grep -c '^UID FETCH' "$T/after_done")" -ge 3 ] || diag "$T/after_done"
+
 AT=1767225600 # 2026-01-01T00:00:00Z
 mkdir -p "$DOVECOT_DIR/home/Maildir/new"
 for i in 1 2; do

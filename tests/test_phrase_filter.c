@@ -1,0 +1,254 @@
+/* test_phrase_filter.c - the one-pass phrase prefilter (issue 16): the
+ * literals read from a pattern are the ones every match must contain; a
+ * pattern the reader cannot vouch for is always run; and, over every text of
+ * the fixtures and the shipped rules, the filter never says "cannot match"
+ * for a regex that does match. Also: the content digest through GnuTLS is the
+ * one GLib computed before. */
+#include <string.h>
+
+#include "content_digest.h"
+#include "phrase_filter.h"
+#include "rules.h"
+
+static char *literals_of(const char *pattern)
+{
+    const char *one[] = {pattern};
+    PhraseFilter *f = phrase_filter_new(one, 1);
+    char *d = phrase_filter_describe(f, 0);
+    phrase_filter_free(f);
+    return d;
+}
+
+static void test_literals(void)
+{
+    static const struct {
+        const char *pattern, *want;
+    } cases[] = {
+        {"\\bmis-?issu", "{\\bmis} & {issu}"},
+        {"\\bkey (was |has been )?(leaked|stolen|copied)", "{\\bkey } & {leaked,stolen,copied}"},
+        {"\\bCAA\\b", "{\\bcaa\\b}"},
+        {"\\bprivate\\s+key", "{\\bprivate} & {key}"},
+        {"secp(192|224)r1", "{secp} & {192,224}"}, /* "r1": too short to help */
+        {"秘密鍵.{0,20}(漏洩|流出)", "{秘密鍵} & {漏洩,流出}"},
+        /* a letter with case outside ASCII ends the literal */
+        {"clé privée", "{ priv}"},
+        {"(found|located) the key", "{found,located} & { the key}"},
+        {"foo|[a-z]+", "ALWAYS"},          /* a branch without a literal */
+        {"(?i)key", "ALWAYS"},             /* inline options */
+        {"(a)\\1x", "ALWAYS"},             /* a backreference */
+        {"(?=abc)", "ALWAYS"},             /* only a lookahead */
+        {"\\x41BCD", "ALWAYS"},            /* an escape the reader does not know */
+        {"abcd(ef|)", "{abcd}"},           /* an empty branch: that group is no help */
+        {"abcde{2}", "{abcd}"},            /* a repeated character ends the run */
+        {"a{,3}bcd", "ALWAYS"},            /* a literal in PCRE2 10.42, a quantifier later */
+        {"xyz(abc)?uvw", "{xyz} & {uvw}"},
+        {"ab[0-9]cd", "ALWAYS"},           /* two-letter literals would be everywhere */
+        {"revok\\w*|revocation", "{revok} | {revocation}"},
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autofree char *got = literals_of(cases[i].pattern);
+        if (strcmp(got, cases[i].want))
+            g_test_message("pattern %s", cases[i].pattern);
+        g_assert_cmpstr(got, ==, cases[i].want);
+    }
+}
+
+static void test_scan(void)
+{
+    const char *pats[] = {"\\bkey[- ]compromise", "\\bCAA\\b", "[0-9]+ ?[a-z]+", "\\bmis-?issu"};
+    PhraseFilter *f = phrase_filter_new(pats, 4);
+    gboolean hits[4];
+    phrase_filter_scan(f, "Our KEY COMPROMISE report", hits);
+    g_assert_true(hits[0]);
+    g_assert_false(hits[1]);
+    g_assert_true(hits[2]); /* no literal: always */
+    g_assert_false(hits[3]);
+    phrase_filter_scan(f, "caa record; MISISSUED", hits);
+    g_assert_false(hits[0]);
+    g_assert_true(hits[1]);
+    g_assert_true(hits[3]);
+    /* KELVIN SIGN matches "k" caseless: the filter steps aside */
+    phrase_filter_scan(f, "\xE2\x84\xAA" "ey compromise", hits);
+    g_assert_true(hits[0] && hits[1] && hits[3]);
+    GRegex *re = g_regex_new(pats[0], G_REGEX_CASELESS, 0, NULL);
+    g_assert_true(g_regex_match(re, "\xE2\x84\xAA" "ey compromise", 0, NULL));
+    g_regex_unref(re);
+    phrase_filter_scan(f, "", hits);
+    g_assert_false(hits[0]);
+    phrase_filter_free(f);
+
+    /* a boundary next to a literal: "idn" inside "didn't" is no IDN */
+    const char *idn[] = {"\\bIDN\\b", "(found|located) the key"};
+    f = phrase_filter_new(idn, 2);
+    phrase_filter_scan(f, "we didn't find the key", hits);
+    g_assert_false(hits[0]);
+    g_assert_false(hits[1]); /* " the key" without {found, located} */
+    phrase_filter_scan(f, "an IDN, found: the key", hits);
+    g_assert_true(hits[0]);
+    g_assert_true(hits[1]); /* both sets present: the regex decides */
+    phrase_filter_scan(f, "idn_x and \xC3\xA9idn\xC3\xA9", hits);
+    g_assert_true(hits[0]); /* next to a byte outside ASCII: it might be a boundary */
+    phrase_filter_free(f);
+}
+
+/* Every text under tests/fixtures (mail, samples, corpus, text), raw and
+ * lower/upper-cased, against every shipped phrase and the revocation
+ * request: a match the filter calls impossible is a failure. */
+static void collect(const char *dir, GPtrArray *texts)
+{
+    GDir *d = g_dir_open(dir, 0, NULL);
+    if (!d)
+        return;
+    const char *name;
+    while ((name = g_dir_read_name(d))) {
+        g_autofree char *path = g_build_filename(dir, name, NULL);
+        if (g_file_test(path, G_FILE_TEST_IS_DIR)) {
+            collect(path, texts);
+            continue;
+        }
+        char *data = NULL;
+        gsize len = 0;
+        if (!g_file_get_contents(path, &data, &len, NULL))
+            continue;
+        if (len > 512 * 1024 || !g_utf8_validate(data, (gssize)len, NULL) || strlen(data) != len) {
+            g_free(data);
+            continue;
+        }
+        g_ptr_array_add(texts, data);
+    }
+    g_dir_close(d);
+}
+
+static void test_sound_on_fixtures(void)
+{
+    const char *top = g_getenv("CPR_TOP");
+    g_autofree char *path = g_build_filename(top ? top : ".", "conf", "rules.conf", NULL);
+    g_autoptr(GError) error = NULL;
+    Rules *r = rules_load_file(path, &error);
+    g_assert_no_error(error);
+    GPtrArray *texts = g_ptr_array_new_with_free_func(g_free);
+    static const char *const dirs[] = {"mail", "samples", "corpus", "text", "mail-hostile"};
+    for (gsize i = 0; i < G_N_ELEMENTS(dirs); i++) {
+        g_autofree char *d = g_build_filename(top ? top : ".", "tests", "fixtures", dirs[i], NULL);
+        collect(d, texts);
+    }
+    guint n = texts->len;
+    g_assert_cmpuint(n, >=, 20);
+    for (guint i = 0; i < n; i++) {
+        g_ptr_array_add(texts, g_utf8_strup(g_ptr_array_index(texts, i), -1));
+        g_ptr_array_add(texts, g_utf8_strdown(g_ptr_array_index(texts, i), -1));
+    }
+    guint np = r->phrases->len + 1, matched = 0, skipped = 0;
+    gboolean *hits = g_new(gboolean, np);
+    for (guint i = 0; i < texts->len; i++) {
+        const char *t = g_ptr_array_index(texts, i);
+        phrase_filter_scan(r->filter, t, hits);
+        for (guint p = 0; p < np; p++) {
+            const GRegex *re = p < r->phrases->len
+                                   ? ((const RulePhrase *)g_ptr_array_index(r->phrases, p))->re
+                                   : r->revoke;
+            gboolean m = g_regex_match(re, t, 0, NULL);
+            if (m && !hits[p])
+                g_test_message("phrase %u missed by the filter in text %u", p, i);
+            g_assert_true(!m || hits[p]);
+            matched += m;
+            skipped += !hits[p];
+        }
+    }
+    gboolean *shits = g_new(gboolean, r->strip->len);
+    guint smatched = 0;
+    for (guint i = 0; i < texts->len; i++) {
+        const char *t = g_ptr_array_index(texts, i);
+        phrase_filter_scan(r->strip_filter, t, shits);
+        for (guint p = 0; p < r->strip->len; p++) {
+            gboolean m = g_regex_match(((const RulePattern *)g_ptr_array_index(r->strip, p))->re, t, 0, NULL);
+            g_assert_true(!m || shits[p]);
+            smatched += m;
+        }
+    }
+    g_assert_cmpuint(smatched, >, 10);
+    g_free(shits);
+    g_test_message("%u texts, %u matches, %u regex runs skipped", texts->len, matched, skipped);
+    g_assert_cmpuint(matched, >, 50); /* the check saw real matches */
+    g_assert_cmpuint(skipped, >, texts->len * np / 2); /* and the filter does skip */
+    g_free(hits);
+    g_ptr_array_unref(texts);
+    rules_free(&r);
+}
+
+/* The digest as GLib computed it before (one update per piece). */
+static char *reference_digest(const guint8 *raw, gsize len)
+{
+    GString *norm = g_string_new(NULL);
+    const guint8 *p = raw, *end = raw + len;
+    gboolean skipping = FALSE, body = FALSE;
+    while (p < end) {
+        const guint8 *nl = memchr(p, '\n', (gsize)(end - p));
+        const guint8 *le = nl ? nl + 1 : end;
+        gsize n = (gsize)(le - p);
+        if (!body && ((n == 1 && p[0] == '\n') || (n == 2 && p[0] == '\r' && p[1] == '\n')))
+            body = TRUE;
+        gboolean keep = TRUE;
+        if (!body) {
+            if (p[0] == ' ' || p[0] == '\t') {
+                keep = !skipping;
+            } else {
+                const guint8 *colon = memchr(p, ':', n);
+                g_autofree char *name = colon ? g_ascii_strdown((const char *)p, colon - p) : NULL;
+                skipping = name && (g_str_has_prefix(name, "arc-") || !strcmp(name, "received") ||
+                                    !strcmp(name, "delivered-to") || !strcmp(name, "return-path") ||
+                                    !strcmp(name, "x-original-to") ||
+                                    !strcmp(name, "authentication-results") ||
+                                    !strcmp(name, "dkim-signature"));
+                keep = !skipping;
+            }
+        }
+        for (const guint8 *q = p; keep && q < le; q++) {
+            if (*q == '\r') {
+                if (q + 1 >= end || q[1] != '\n')
+                    g_string_append_c(norm, '\n');
+            } else {
+                g_string_append_c(norm, (char)*q);
+            }
+        }
+        p = le;
+    }
+    char *d = g_compute_checksum_for_data(G_CHECKSUM_SHA256, (const guchar *)norm->str, norm->len);
+    g_string_free(norm, TRUE);
+    return d;
+}
+
+static void test_content_digest(void)
+{
+    static const char *const msgs[] = {
+        "Received: from x\r\n\tby y\r\nSubject: a\r\n\r\nbody\r\nline\r\n",
+        "Subject: a\nReceived: x\n y\nFrom: b\n\nbody\rlone cr\r\n",
+        "DKIM-Signature: v=1\r\nARC-Seal: i=1\r\nTo: c\r\n\r\n",
+        "no header end\r",
+        "",
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(msgs); i++) {
+        gsize len = strlen(msgs[i]);
+        g_autofree char *got = content_digest_sha256((const guint8 *)msgs[i], len);
+        g_autofree char *want = reference_digest((const guint8 *)msgs[i], len);
+        g_assert_cmpstr(got, ==, want);
+    }
+    /* a body larger than the hash buffer, CR LF throughout */
+    GString *big = g_string_new("Subject: big\r\n\r\n");
+    for (int k = 0; k < 20000; k++)
+        g_string_append_printf(big, "line %d of a long report\r\n", k);
+    g_autofree char *got = content_digest_sha256((const guint8 *)big->str, big->len);
+    g_autofree char *want = reference_digest((const guint8 *)big->str, big->len);
+    g_assert_cmpstr(got, ==, want);
+    g_string_free(big, TRUE);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/phrase_filter/literals", test_literals);
+    g_test_add_func("/phrase_filter/scan", test_scan);
+    g_test_add_func("/phrase_filter/sound-on-fixtures", test_sound_on_fixtures);
+    g_test_add_func("/content_digest/same-as-glib", test_content_digest);
+    return g_test_run();
+}
