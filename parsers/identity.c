@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "redact.h"
+#include "fold.h"
 
 #define MAX_NAME_WORDS 5
 #define MAX_NAME_BYTES 120

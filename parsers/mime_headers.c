@@ -231,6 +231,23 @@ static char *decode_words(const char *raw, gboolean quote)
     return valid;
 }
 
+/* See mime.h. */
+gboolean mime_parse_date(const char *text, gint64 *unix_r)
+{
+    if (!text)
+        return FALSE;
+    g_autofree char *t = g_strstrip(g_strdup(text));
+    if (!*t || strlen(t) > 200)
+        return FALSE;
+    GDateTime *dt = g_mime_utils_header_decode_date(t);
+    if (!dt)
+        return FALSE;
+    if (unix_r)
+        *unix_r = g_date_time_to_unix(dt);
+    g_date_time_unref(dt);
+    return TRUE;
+}
+
 void mime_headers_read(MimeMessage *msg, GMimeMessage *gm, GMimeParserOptions *opts)
 {
     g_autoptr(GPtrArray) headers = all_headers(gm);
