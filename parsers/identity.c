@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "redact.h"
+#include "charset.h"
 #include "fold.h"
 
 #define MAX_NAME_WORDS 5
@@ -180,7 +181,6 @@ enum {
     RX_PHONE,
     RX_PHONE_LABEL,
     RX_LABELLED_PHONE,
-    RX_ENCODED_WORD,
     RX_PROSE_VERB,
     RX_NAME_RUN,
     RX_BLOCK_SEPARATOR,
@@ -233,7 +233,6 @@ static const struct {
     [RX_LABELLED_PHONE] = { "(?i:\\b(?:tel|tél|phone|mobile|mob|cell|fax|ph|teléfono"
                             "|telefono|telefon|handy|móvil|movil|whatsapp|signal)\\b\\.?"
                             "[ \\t]*(?:\\([^)\\n]{0,20}\\))?[ \\t]*[:.]?[ \\t]*)" PHONE_RX, 0 },
-    [RX_ENCODED_WORD] = { "=\\?([^?\\s]+)\\?([BbQq])\\?([^?\\s]*)\\?=", 0 },
     /* people named only in running prose: "Jane Doe reported ...", "... helped me" */
     [RX_PROSE_VERB] = { "(" NW "(?:[ \\t]+" NW "){1,3})[ \\t\\n]+(?:has[ \\t]+|had[ \\t]+|also[ \\t]+"
                         "|then[ \\t]+|first[ \\t]+|kindly[ \\t]+)?(?:reported|helped|found|noticed"
@@ -332,80 +331,6 @@ static char *collapse_spaces(const char *s)
     return g_string_free(g, FALSE);
 }
 
-/* ---- RFC 2047 (names that reach us still encoded) ---------------------- */
-
-static char *decode_encoded_word(const char *charset, char enc, const char *data)
-{
-    gsize len = 0;
-    guchar *raw = NULL;
-    if (enc == 'B' || enc == 'b') {
-        raw = g_base64_decode(data, &len);
-    } else {
-        GString *g = g_string_new(NULL);
-        for (const char *p = data; *p; p++) {
-            if (*p == '_') {
-                g_string_append_c(g, ' ');
-            } else if (*p == '=' && g_ascii_isxdigit(p[1]) && g_ascii_isxdigit(p[2])) {
-                g_string_append_c(g, (char)(g_ascii_xdigit_value(p[1]) * 16 +
-                                            g_ascii_xdigit_value(p[2])));
-                p += 2;
-            } else {
-                g_string_append_c(g, *p);
-            }
-        }
-        len = g->len;
-        raw = (guchar *)g_string_free(g, FALSE);
-    }
-    /* RFC 2231 language suffix: "utf-8*en" */
-    g_autofree char *cs = g_strdup(charset);
-    char *star = strchr(cs, '*');
-    if (star)
-        *star = '\0';
-    char *utf8 = g_convert((const char *)raw, (gssize)len, "UTF-8", cs, NULL, NULL, NULL);
-    if (!utf8)
-        utf8 = g_convert((const char *)raw, (gssize)len, "UTF-8", "WINDOWS-1252", NULL, NULL,
-                         NULL);
-    if (!utf8)
-        utf8 = g_utf8_make_valid((const char *)raw, (gssize)len);
-    g_free(raw);
-    return utf8;
-}
-
-static char *decode_rfc2047(const char *s)
-{
-    if (!strstr(s, "=?"))
-        return g_strdup(s);
-    GString *out = g_string_new(NULL);
-    GMatchInfo *mi = NULL;
-    gsize at = 0;
-    gboolean prev_encoded = FALSE;
-    g_regex_match(rx(RX_ENCODED_WORD), s, 0, &mi);
-    while (g_match_info_matches(mi)) {
-        int ms = 0, me = 0;
-        g_match_info_fetch_pos(mi, 0, &ms, &me);
-        /* whitespace between two encoded words is dropped (RFC 2047 6.2) */
-        gboolean gap_blank = TRUE;
-        for (gsize i = at; i < (gsize)ms; i++)
-            if (!g_ascii_isspace(s[i]))
-                gap_blank = FALSE;
-        if (!(prev_encoded && gap_blank))
-            g_string_append_len(out, s + at, (gssize)((gsize)ms - at));
-        g_autofree char *cs = g_match_info_fetch(mi, 1);
-        g_autofree char *enc = g_match_info_fetch(mi, 2);
-        g_autofree char *data = g_match_info_fetch(mi, 3);
-        g_autofree char *dec = decode_encoded_word(cs, enc[0], data);
-        g_string_append(out, dec);
-        at = (gsize)me;
-        prev_encoded = TRUE;
-        g_match_info_next(mi, NULL);
-    }
-    g_match_info_free(mi);
-    g_string_append(out, s + at);
-    char *valid = g_utf8_make_valid(out->str, (gssize)out->len);
-    g_string_free(out, TRUE);
-    return valid;
-}
-
 /* ---- addresses ---------------------------------------------------------- */
 
 /* "<Jane@Example.ORG>" / "mailto:jane@example.org" -> "jane@example.org";
@@ -499,7 +424,7 @@ static char *clean_name(const char *raw)
 {
     if (!raw)
         return NULL;
-    g_autofree char *dec = decode_rfc2047(raw);
+    g_autofree char *dec = charset_decode_header(raw);
     g_autofree char *s = collapse_spaces(dec);
     /* Google Groups: "Jane Doe via dev-security-policy" */
     char *via = strstr(s, " via ");
