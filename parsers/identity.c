@@ -14,6 +14,7 @@
 #include "redact.h"
 #include "charset.h"
 #include "fold.h"
+#include "textutil.h"
 
 #define MAX_NAME_WORDS 5
 #define MAX_NAME_BYTES 120
@@ -408,9 +409,7 @@ static gboolean email_excluded(const char *email, const Exclude *ex)
         g_strstrip(x);
         if (!*x)
             continue;
-        gsize dl = strlen(domain), xl = strlen(x);
-        if (strcmp(domain, x) == 0 || (dl > xl && domain[dl - xl - 1] == '.' &&
-                                       strcmp(domain + dl - xl, x) == 0))
+        if (domain_is_or_under(domain, x))
             return !ex->staff_are_persons;
     }
     return FALSE;
