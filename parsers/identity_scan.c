@@ -46,6 +46,21 @@ static void ctx_add_phone(Ctx *c, const char *owner_name, const char *phone)
     identity_set_add_phone(c->set, c->author_name, c->author_email, phone);
 }
 
+/* Every match of the pattern `which` in `line`: the address of group
+ * `email_group` with the name of group `name_group` (0: none) to id_ctx_add(). */
+static void add_matches(Ctx *c, const char *line, int which, int email_group, int name_group)
+{
+    GMatchInfo *mi = NULL;
+    g_regex_match(id_rx(which), line, 0, &mi);
+    while (g_match_info_matches(mi)) {
+        g_autofree char *email = g_match_info_fetch(mi, email_group);
+        g_autofree char *name = name_group ? g_match_info_fetch(mi, name_group) : NULL;
+        id_ctx_add(c, name, email, CAND_CUT);
+        g_match_info_next(mi, NULL);
+    }
+    g_match_info_free(mi);
+}
+
 void id_scan_addresses(Ctx *c, const char *line)
 {
     GMatchInfo *mi = NULL;
@@ -63,22 +78,9 @@ void id_scan_addresses(Ctx *c, const char *line)
     }
     g_match_info_free(mi);
     /* "jane@example.org (Jane Doe)" */
-    g_regex_match(id_rx(RX_ADDR_THEN_NAME), line, 0, &mi);
-    while (g_match_info_matches(mi)) {
-        g_autofree char *email = g_match_info_fetch(mi, 1);
-        g_autofree char *name = g_match_info_fetch(mi, 2);
-        id_ctx_add(c, name, email, CAND_CUT);
-        g_match_info_next(mi, NULL);
-    }
-    g_match_info_free(mi);
+    add_matches(c, line, RX_ADDR_THEN_NAME, 1, 2);
     /* every other address */
-    g_regex_match(id_rx(RX_EMAIL), line, 0, &mi);
-    while (g_match_info_matches(mi)) {
-        g_autofree char *email = g_match_info_fetch(mi, 1);
-        id_ctx_add(c, NULL, email, CAND_CUT);
-        g_match_info_next(mi, NULL);
-    }
-    g_match_info_free(mi);
+    add_matches(c, line, RX_EMAIL, 1, 0);
 }
 
 /* One address-list value ("Jane <a@b>, \"Doe, John\" <c@d>; e@f"). With
