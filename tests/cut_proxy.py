@@ -136,6 +136,9 @@ def serve(client, n, args):
                     down_bytes += len(data)
                     client.sendall(data)
                     continue
+                if not (args.cut_on or args.refuse):
+                    up.sendall(data)  # nothing to match: bytes pass as they come (TLS too)
+                    continue
                 held += data
                 while True:
                     end = held.find(b"\n")

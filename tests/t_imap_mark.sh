@@ -32,7 +32,9 @@ imap_config "$C" "imaps://127.0.0.1:$PROXY_PORT" "INBOX" "ca_file=$CA_FILE" "pro
 run_once "$T/cut1.run"
 check "keyword: the run whose connection is cut before the mark exits non-zero" [ "$rc" -ne 0 ]
 check "keyword: the proxy cut it at the marking command" grep -q '^cut 1 on-line: [^ ]* UID STORE ' "$T/cut1.log"
-check "keyword: the first batch was stored before the cut" [ "$(stored)" = 5 ]
+# a connection that stored a batch earns a quick reconnect (issue 17 item 5),
+# so the run goes on, batch by batch, cut before each mark, until none is left
+check "keyword: every batch was stored before its cut" [ "$(stored)" = 12 ]
 check "keyword: none of them marked yet" [ "$(imapctl keyword INBOX '$CprIntake')" = 0 ]
 kill "$CUT_PROXY_PID"
 imap_config "$C" "imaps://127.0.0.1:$IMAPS_PORT" "INBOX" "ca_file=$CA_FILE" "processed=keyword" "batch=5"
@@ -40,7 +42,7 @@ run_once "$T/run1.log"
 check "keyword: the next normal run exits 0" [ "$rc" -eq 0 ]
 check "keyword: every message stored, none twice" [ "$(stored)" = 12 ]
 check "keyword: every stored message marked, the cut batch too" [ "$(imapctl keyword INBOX '$CprIntake')" = 12 ]
-check "keyword: the catch-up said so" grep -q "event=mark_catch_up folder=INBOX messages=5" "$T/run1.log"
+check "keyword: the catch-up said so" grep -q "event=mark_catch_up folder=INBOX messages=12" "$T/run1.log"
 
 # --- move: cut right before UID MOVE ---
 imapctl create Done
@@ -50,7 +52,7 @@ imap_config "$C" "imaps://127.0.0.1:$PROXY_PORT" "INBOX" "ca_file=$CA_FILE" "pro
 run_once "$T/cut2.run"
 check "move: the run whose connection is cut before the move exits non-zero" [ "$rc" -ne 0 ]
 check "move: the proxy cut it at the move" grep -q '^cut 1 on-line: [^ ]* UID MOVE ' "$T/cut2.log"
-check "move: the first new batch was stored before the cut" [ "$(stored)" = 17 ]
+check "move: every new batch was stored before its cut" [ "$(stored)" = 19 ]
 check "move: nothing moved yet" [ "$(imapctl count Done)" = 0 ]
 kill "$CUT_PROXY_PID"
 imap_config "$C" "imaps://127.0.0.1:$IMAPS_PORT" "INBOX" "ca_file=$CA_FILE" "processed=move:Done" "batch=5"

@@ -130,7 +130,7 @@ check "a certificate stored before policies were read: its type from the stored 
 check "... and nothing was written to the database for it" \
     [ "$(sqlite3 "$tmp/v7.db" 'SELECT count(*) FROM certificates WHERE policy_oids IS NULL')" -eq 1 ]
 cp "$tmp/v7.db" "$tmp/v7cut.db"
-sqlite3 "$tmp/v7cut.db" "UPDATE messages SET raw = CAST('Subject: cut' AS BLOB) WHERE id = (SELECT message_row FROM certificates LIMIT 1)"
+sqlite3 "$tmp/v7cut.db" "UPDATE message_raw SET raw = CAST('Subject: cut' AS BLOB) WHERE message_row = (SELECT message_row FROM certificates LIMIT 1)"
 "$bin" --config "$conf" --db "$tmp/v7cut.db" draft 2 --report full >"$tmp/v7cut.md" 2>"$tmp/err"
 check "when the stored mail no longer gives it, the type is unknown, said so" \
     grep -q 'Certificate types (from the certificates. policy OIDs):\*\* unknown (stored before cpr-intake read certificate policies): 1' "$tmp/v7cut.md"
