@@ -4,7 +4,7 @@
  * apostrophes as "'", hyphens and whitespace runs as one space, zero-width
  * characters dropped, markdown backslashes dropped. identity.c compares the
  * folded forms of names; redact.c finds them in folded text and maps every
- * match back to the original bytes. */
+ * match back to the original bytes (parsers/fold_internal.h). */
 #ifndef CPR_FOLD_H
 #define CPR_FOLD_H
 
@@ -12,25 +12,5 @@
 
 /* `text` folded for matching (NULL gives ""). Caller frees. */
 char *redact_fold(const char *text);
-
-/* A folded text with its way back to the original. */
-typedef struct {
-    GString *s;  /* folded text, valid UTF-8 */
-    GArray *map; /* guint32 per byte of s: original offset of its source char */
-} Folded;
-
-/* Fold `text` (valid UTF-8, len < 4 GB) into *f (which the caller clears with
- * folded_clear()). With `quotes`, the "> " prefixes after each line break count
- * as part of the separator. */
-void fold_build(const char *text, gsize len, gboolean quotes, Folded *f);
-
-/* An empty *f with room for `hint` bytes. */
-void folded_init(Folded *f, gsize hint);
-
-/* Free the contents of *f (its fields become NULL). */
-void folded_clear(Folded *f);
-
-/* Append the character `c`, which came from original offset `origin`. */
-void folded_put(Folded *f, gunichar c, guint32 origin);
 
 #endif

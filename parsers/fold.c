@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "fold.h"
+#include "fold_internal.h"
 
 /* ---- folding ------------------------------------------------------------ */
 

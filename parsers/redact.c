@@ -10,6 +10,7 @@
 
 #include "redact.h"
 #include "fold.h"
+#include "fold_internal.h"
 #include "cpr_error.h"
 
 #define DEFAULT_NAME_PHRASE "a community member"
