@@ -2,7 +2,7 @@
  *
  * Two pure modules (no I/O, no database, no clock) behind one header:
  *
- * identity (parsers/identity.c) collects every person the messages of a case
+ * identity (parsers/identity*.c) collects every person the messages of a case
  *   identify, with every form of their identity: display names (RFC 2047
  *   decoded), addresses, name tokens and phone numbers, from the address
  *   headers (From, Sender, Reply-To, To, Cc, X-Original-From/-Sender with the

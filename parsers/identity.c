@@ -8,7 +8,12 @@
  *
  * Persons are merged by address only. A name without an address joins the one
  * person it names; two people who share a name but not an address stay two
- * persons, so one's consent never un-redacts the other's address. */
+ * persons, so one's consent never un-redacts the other's address.
+ *
+ * This file holds the persons and the set; identity_names.c the word lists,
+ * patterns and candidate cleaning; identity_scan.c the line scanners;
+ * identity_prose.c names in prose and the entry points. identity_internal.h
+ * holds what they share. */
 #include <string.h>
 
 #include "identity_internal.h"
