@@ -76,6 +76,10 @@ build/san/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN_CPPFLAGS) $(ALL_CFLAGS) $(SAN) -c $< -o $@
 
+# The private headers of parsers/ sit beside their .c files (which include them
+# by their own directory); tests of those internals find them here.
+build/san/tests/%.o: ALL_CPPFLAGS += -Iparsers
+
 # The version (version.sh) lives in one generated source, rewritten only when the
 # string changes, so that a commit rebuilds one object and relinks.
 CPR_VERSION := $(shell sh ./version.sh)

@@ -17,6 +17,7 @@
 #include "cpr_error.h"
 #include "jsonutil.h"
 #include "outbox.h"
+#include "textutil.h"
 
 static const char *const LIST_ADDRESSES[] = {"dev-security-policy@mozilla.org",
                                              "public@ccadb.org", NULL};
@@ -35,14 +36,6 @@ static const char *const ROBOT_LOCALS[] = {"mailer-daemon", "postmaster", "norep
     "Please keep [{reference}] in the subject of any reply.\n\n"                               \
     "This is an automatic acknowledgement.\n\n"                                                \
     "-- \n{ca_owner}\n"
-
-static gboolean domain_is_or_under(const char *domain, const char *parent)
-{
-    gsize dl = strlen(domain), pl = strlen(parent);
-    if (dl == pl)
-        return g_ascii_strcasecmp(domain, parent) == 0;
-    return dl > pl && domain[dl - pl - 1] == '.' && g_ascii_strcasecmp(domain + dl - pl, parent) == 0;
-}
 
 gboolean ack_address_allowed(const Config *cfg, const char *address)
 {

@@ -6,6 +6,7 @@
 #include "consent.h"
 #include "cpr_error.h"
 #include "mime.h"
+#include "textutil.h"
 
 /* Posting addresses of the lists (SPEC 2.1): their display names are lists,
  * not people. */
@@ -129,10 +130,7 @@ static gboolean add_messages(Store *store, gint64 case_id, IdentitySet *ids,
  * example.org would shield jane@mail.example.org, and the reverse. */
 static gboolean related_domains(const char *a, const char *b)
 {
-    gsize la = strlen(a), lb = strlen(b);
-    if (la < lb)
-        return related_domains(b, a);
-    return g_ascii_strcasecmp(a + la - lb, b) == 0 && (la == lb || a[la - lb - 1] == '.');
+    return domain_is_or_under(a, b) || domain_is_or_under(b, a);
 }
 
 gboolean case_redaction_domain_of_person(const CaseRedaction *cr, const char *domain)

@@ -18,6 +18,7 @@
 #include "drafts_internal.h"
 #include "mime.h"
 #include "timefmt.h"
+#include "textutil.h"
 
 static const char *const LIST_ADDRESSES[] = {"dev-security-policy@mozilla.org",
                                              "public@ccadb.org", NULL};
@@ -52,10 +53,7 @@ static const char *refusal(const Config *cfg, const char *email, gboolean list_p
         if (!g_ascii_strcasecmp(lower, cfg->ca_report_addresses[i]))
             return "the CA's own address";
     for (gsize i = 0; cfg->ca_domains && cfg->ca_domains[i]; i++) {
-        const char *d = cfg->ca_domains[i];
-        gsize dl = strlen(d), ll = strlen(at + 1);
-        if (!g_ascii_strcasecmp(at + 1, d) ||
-            (ll > dl && at[ll - dl] == '.' && !g_ascii_strcasecmp(at + 1 + ll - dl, d)))
+        if (domain_is_or_under(at + 1, cfg->ca_domains[i]))
             return "the CA's own address";
     }
     return NULL;

@@ -16,6 +16,7 @@
 #include "cpr_error.h"
 #include "curlutil.h"
 #include "oauth2.h"
+#include "textutil.h"
 
 #define CONNECT_TIMEOUT_MS 10000
 #define DEFAULT_EXPIRES_IN 3600
@@ -75,10 +76,7 @@ static gboolean token_ok(const char *t)
 /* A server-chosen string for an error message: printable ASCII, capped. */
 static char *printable(const char *s, gsize cap)
 {
-    GString *out = g_string_new(NULL);
-    for (const char *p = s ? s : ""; *p && out->len < cap; p++)
-        g_string_append_c(out, (*p < 0x20 || *p > 0x7e) ? '?' : *p);
-    return g_string_free(out, FALSE);
+    return text_printable(s, s ? strlen(s) : 0, cap);
 }
 
 static const char *json_string_member(JsonObject *o, const char *name)

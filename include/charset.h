@@ -27,4 +27,20 @@ gunichar charset_cp1252_char(guint8 byte);
  * NULL. For strings GMime decoded, which are UTF-8 in practice. */
 char *charset_utf8_dup(const char *s);
 
+/* ---- RFC 2047 header values ------------------------------------------------
+ * GMime decodes encoded-words, except that GMime 3.2.13 (Debian 12) truncates a
+ * value of several padded base64 words split inside a multi-byte character;
+ * such values (two or more encoded-words) are decoded by us, here alone. */
+
+/* `raw` (a header value as written) decoded by us when it holds two or more
+ * encoded-words, else NULL (GMime decodes it right). With `quote`, each
+ * decoded run becomes a quoted-string, so an address list stays parseable.
+ * Valid UTF-8; caller frees. */
+char *charset_fix_encoded_words(const char *raw, gboolean quote);
+
+/* A header value (e.g. a display name) with its encoded-words decoded, by
+ * GMime or by charset_fix_encoded_words(); valid UTF-8, NULL stays NULL.
+ * Caller frees. */
+char *charset_decode_header(const char *raw);
+
 #endif

@@ -40,8 +40,4 @@ guint32 reasons_infer(const char *text);
 /* The row chosen among the candidates of `mask`; 0 when the mask is empty. */
 int reasons_choose(guint32 mask);
 
-/* The window the BRs give when the case's reason is `number` (0 = assumed):
- * 24 h for rows 1-5 and for an assumed reason, 5 days for rows 6-16. */
-int reasons_window_hours(int number);
-
 #endif

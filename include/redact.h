@@ -2,7 +2,7 @@
  *
  * Two pure modules (no I/O, no database, no clock) behind one header:
  *
- * identity (parsers/identity.c) collects every person the messages of a case
+ * identity (parsers/identity*.c) collects every person the messages of a case
  *   identify, with every form of their identity: display names (RFC 2047
  *   decoded), addresses, name tokens and phone numbers, from the address
  *   headers (From, Sender, Reply-To, To, Cc, X-Original-From/-Sender with the
@@ -46,6 +46,7 @@
 #define CPR_REDACT_H
 
 #include <glib.h>
+#include "fold.h" /* redact_fold(): the comparison both sides use */
 #include "mime.h"
 
 /* ---- identity ---------------------------------------------------------- */
@@ -147,9 +148,5 @@ char *redact_text(const IdentitySet *ids, const char *text, const RedactOptions 
 gboolean redact_check(const IdentitySet *ids, const char *text, const RedactOptions *opts,
                       const char *output_name, GError **error);
 
-/* `text` folded for matching: NFKD, combining marks dropped, case folded,
- * typographic apostrophes as "'", hyphens and whitespace runs as one space,
- * zero-width characters dropped. Caller frees. */
-char *redact_fold(const char *text);
 
 #endif

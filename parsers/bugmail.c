@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "bugmail.h"
+#include "textutil.h"
 
 #define DEFAULT_MAX_TEXT (256 * 1024)
 
@@ -64,13 +65,9 @@ static gboolean is_ca_address(const char *email, const char *const *domains)
     for (gsize i = 0; domains[i]; i++)
         if (strchr(domains[i], '@') && !g_ascii_strcasecmp(addr, domains[i]))
             return TRUE;
-    g_autofree char *dom = g_ascii_strdown(at + 1, -1);
-    for (gsize i = 0; domains[i]; i++) {
-        g_autofree char *d = g_ascii_strdown(domains[i], -1);
-        gsize dl = strlen(d), l = strlen(dom);
-        if (!strcmp(dom, d) || (l > dl && g_str_has_suffix(dom, d) && dom[l - dl - 1] == '.'))
+    for (gsize i = 0; domains[i]; i++)
+        if (domain_is_or_under(at + 1, domains[i]))
             return TRUE;
-    }
     return FALSE;
 }
 

@@ -157,3 +157,155 @@ char *charset_utf8_dup(const char *s)
         return NULL;
     return g_utf8_make_valid(s, -1);
 }
+
+/* ---- RFC 2047 words GMime 3.2.13 truncates ------------------------------
+ *
+ * GMime 3.2.13 (Debian 12) cuts a value made of several base64 encoded-words
+ * with padding short at the first multi-byte character split between two
+ * words ("=?UTF-8?B?0J7RgtC30YvQsiDRgQ==?= =?UTF-8?B?0LXRgNGC...?=" decodes
+ * to "Отзыв с"), as Gmail and Outlook write long Cyrillic and Chinese
+ * subjects and names. When a value has two or more encoded-words, we decode
+ * it ourselves instead (charset_fix_encoded_words()): each word's bytes on their own (padding and all), adjacent
+ * words of one charset joined as bytes before the conversion to UTF-8, the
+ * white space between adjacent words dropped (RFC 2047 6.2). */
+
+static gsize count_encoded_words(const char *s)
+{
+    gsize n = 0;
+    for (const char *p = s; (p = strstr(p, "=?")) != NULL; p += 2)
+        n++;
+    return n;
+}
+
+/* One encoded-word at s: its charset, its decoded bytes and its length. */
+static gboolean encoded_word(const char *s, char **charset_r, GByteArray *bytes, gsize *len_r)
+{
+    if (s[0] != '=' || s[1] != '?')
+        return FALSE;
+    const char *cs = s + 2;
+    const char *q1 = strchr(cs, '?');
+    if (!q1 || q1 == cs || q1 - cs > 64 || !q1[1] || q1[2] != '?')
+        return FALSE;
+    char enc = g_ascii_toupper(q1[1]);
+    const char *text = q1 + 3;
+    const char *end = strstr(text, "?=");
+    if (!end || (enc != 'B' && enc != 'Q') || memchr(text, ' ', (gsize)(end - text)))
+        return FALSE;
+    g_autofree char *charset = g_strndup(cs, (gsize)(q1 - cs));
+    char *star = strchr(charset, '*'); /* RFC 2231 language */
+    if (star)
+        *star = '\0';
+    if (enc == 'B') {
+        g_autofree char *b64 = g_strndup(text, (gsize)(end - text));
+        gsize n = 0;
+        guchar *raw = g_base64_decode(b64, &n);
+        g_byte_array_append(bytes, raw, (guint)n);
+        g_free(raw);
+    } else {
+        for (const char *p = text; p < end; p++) {
+            guint8 c = (guint8)*p;
+            if (c == '_')
+                c = ' ';
+            else if (c == '=' && p + 2 < end && g_ascii_isxdigit(p[1]) && g_ascii_isxdigit(p[2])) {
+                c = (guint8)(g_ascii_xdigit_value(p[1]) * 16 + g_ascii_xdigit_value(p[2]));
+                p += 2;
+            }
+            g_byte_array_append(bytes, &c, 1);
+        }
+    }
+    *charset_r = g_steal_pointer(&charset);
+    *len_r = (gsize)(end + 2 - s);
+    return TRUE;
+}
+
+static void flush_words(GString *out, GByteArray *bytes, char **charset, gboolean quote)
+{
+    if (!*charset)
+        return;
+    g_autofree char *utf8 = charset_to_utf8(bytes->data, bytes->len, *charset, NULL);
+    if (quote)
+        g_string_append_c(out, '"');
+    for (const char *p = utf8 ? utf8 : ""; *p; p++) {
+        if (quote && (*p == '"' || *p == '\\'))
+            g_string_append_c(out, '\\');
+        g_string_append_c(out, *p);
+    }
+    if (quote)
+        g_string_append_c(out, '"');
+    g_byte_array_set_size(bytes, 0);
+    g_clear_pointer(charset, g_free);
+}
+
+/* `raw` with its encoded-words decoded (unfolded first); with `quote`, each
+ * decoded run becomes a quoted-string, so an address list stays parseable. */
+static char *decode_words(const char *raw, gboolean quote)
+{
+    GString *out = g_string_new(NULL);
+    GByteArray *bytes = g_byte_array_new();
+    char *charset = NULL;
+    const char *p = raw;
+    while (*p) {
+        if (*p == '\r' || *p == '\n') {
+            p++;
+            continue;
+        }
+        char *cs = NULL;
+        gsize len = 0;
+        GByteArray *word = g_byte_array_new();
+        if (encoded_word(p, &cs, word, &len)) {
+            if (charset && g_ascii_strcasecmp(charset, cs) != 0)
+                flush_words(out, bytes, &charset, quote);
+            if (!charset)
+                charset = g_strdup(cs);
+            g_byte_array_append(bytes, word->data, word->len);
+            g_free(cs);
+            g_byte_array_unref(word);
+            p += len;
+            /* white space up to the next encoded-word is dropped */
+            const char *q = p;
+            while (*q == ' ' || *q == '\t' || *q == '\r' || *q == '\n')
+                q++;
+            if (q[0] == '=' && q[1] == '?') {
+                char *cs2 = NULL;
+                gsize len2 = 0;
+                GByteArray *w2 = g_byte_array_new();
+                if (encoded_word(q, &cs2, w2, &len2))
+                    p = q;
+                g_free(cs2);
+                g_byte_array_unref(w2);
+            }
+            continue;
+        }
+        g_byte_array_unref(word);
+        flush_words(out, bytes, &charset, quote);
+        g_string_append_c(out, *p);
+        p++;
+    }
+    flush_words(out, bytes, &charset, quote);
+    g_byte_array_unref(bytes);
+    char *s = g_string_free(out, FALSE);
+    char *valid = charset_utf8_dup(s);
+    g_free(s);
+    return valid;
+}
+
+char *charset_fix_encoded_words(const char *raw, gboolean quote)
+{
+    if (!raw || count_encoded_words(raw) < 2)
+        return NULL;
+    return decode_words(raw, quote);
+}
+
+char *charset_decode_header(const char *raw)
+{
+    if (!raw)
+        return NULL;
+    if (!strstr(raw, "=?"))
+        return charset_utf8_dup(raw);
+    char *fixed = charset_fix_encoded_words(raw, FALSE);
+    if (fixed)
+        return fixed;
+    gmime_ready();
+    g_autofree char *dec = g_mime_utils_header_decode_text(NULL, raw);
+    return charset_utf8_dup(dec ? dec : raw);
+}

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "cpr_error.h"
+#include "textutil.h"
 
 typedef enum {
     KIND_START,  /* the next line begins a response */
@@ -100,14 +101,8 @@ static gboolean word_is(const Line *l, gsize from, gsize to, const char *word)
  * server's bytes never reach a log unsanitised. */
 static char *excerpt(const Line *l, gsize at)
 {
-    GString *out = g_string_new(NULL);
-    for (gsize i = at; i < l->end && out->len < 40; i++) {
-        unsigned char c = (unsigned char)l->s[i];
-        g_string_append_c(out, (c < 0x20 || c >= 0x7f || c == '"') ? '?' : (char)c);
-    }
-    if (at + 40 < l->end)
-        g_string_append(out, "...");
-    return g_string_free(out, FALSE);
+    g_autofree char *text = text_printable(l->s + at, l->end > at ? l->end - at : 0, 40);
+    return at + 40 < l->end ? g_strconcat(text, "...", NULL) : g_steal_pointer(&text);
 }
 
 static gboolean bad_list(const Line *l, gsize at, const char *what, GError **error)

@@ -570,19 +570,3 @@ GPtrArray *mime_message_headers_with_prefix(const MimeMessage *msg, const char *
     }
     return out;
 }
-
-gboolean mime_parse_date(const char *text, gint64 *unix_r)
-{
-    if (!text)
-        return FALSE;
-    g_autofree char *t = g_strstrip(g_strdup(text));
-    if (!*t || strlen(t) > 200)
-        return FALSE;
-    GDateTime *dt = g_mime_utils_header_decode_date(t);
-    if (!dt)
-        return FALSE;
-    if (unix_r)
-        *unix_r = g_date_time_to_unix(dt);
-    g_date_time_unref(dt);
-    return TRUE;
-}

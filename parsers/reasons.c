@@ -96,9 +96,3 @@ int reasons_choose(guint32 mask)
     }
     return best;
 }
-
-int reasons_window_hours(int number)
-{
-    const ReasonRow *r = reasons_row(number);
-    return r ? r->window_hours : 24;
-}

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "certinfo.h"
+#include "textutil.h"
 
 /* Mailbox providers whose addresses anyone can get: a sender there controls
  * no domain of a certificate issued for the provider's own names. */
@@ -35,21 +36,14 @@ void selfreport_free(SelfReport **s)
     *s = NULL;
 }
 
-/* `a` is `b` or under it ("www.shop.example" under "shop.example"). */
-static gboolean under(const char *a, const char *b)
-{
-    gsize la = strlen(a), lb = strlen(b);
-    return (la == lb && !g_ascii_strcasecmp(a, b)) ||
-           (la > lb && a[la - lb - 1] == '.' && !g_ascii_strcasecmp(a + la - lb, b));
-}
-
 /* A certificate domain and a mail domain belong together: one is the other
  * or under it. A wildcard's "*." is not part of the name. */
 static gboolean related(const char *cert_domain, const char *mail_domain)
 {
     while (g_str_has_prefix(cert_domain, "*."))
         cert_domain += 2;
-    return *cert_domain && (under(cert_domain, mail_domain) || under(mail_domain, cert_domain));
+    return *cert_domain && (domain_is_or_under(cert_domain, mail_domain) ||
+                            domain_is_or_under(mail_domain, cert_domain));
 }
 
 static const char *domain_of(const char *email)
@@ -136,7 +130,7 @@ SelfReport *selfreport_detect(const MimeMessage *msg, const Identifiers *ids,
     if (!domain || !strchr(domain, '.') || selfreport_shared_mail_domain(domain))
         return NULL;
     for (gsize i = 0; ca_domains && ca_domains[i]; i++)
-        if (under(domain, ca_domains[i]))
+        if (domain_is_or_under(domain, ca_domains[i]))
             return NULL;
     if (!all_domains_related(ids, domain))
         return NULL;

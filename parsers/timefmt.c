@@ -1,5 +1,4 @@
 /* timefmt.c - UTC time formatting and parsing with GDateTime (see timefmt.h). */
-#include <stdio.h>
 #include <string.h>
 
 #include "timefmt.h"
@@ -27,12 +26,12 @@ gboolean timefmt_parse(const char *text, gint64 *unix_r)
     g_autofree char *t = g_strstrip(g_strdup(text));
     g_autoptr(GTimeZone) utc = g_time_zone_new_utc();
     g_autoptr(GDateTime) dt = g_date_time_new_from_iso8601(t, utc);
-    if (!dt) {
-        int y, mo, d, h = 0, mi = 0, s = 0;
-        char tail = 0;
-        int n = sscanf(t, "%4d-%2d-%2d %2d:%2d:%2d%c", &y, &mo, &d, &h, &mi, &s, &tail);
-        if ((n == 3 && strlen(t) == 10) || n == 5 || n == 6)
-            dt = g_date_time_new_utc(y, mo, d, h, mi, s);
+    /* the short forms people type, "2026-11-21" and "2026-11-21 20:32", are
+     * completed to ISO 8601 date-times that GLib reads */
+    gsize n = strlen(t);
+    if (!dt && (n == 10 || n == 16) && t[4] == '-' && t[7] == '-') {
+        g_autofree char *full = g_strconcat(t, n == 10 ? "T00:00:00" : ":00", NULL);
+        dt = g_date_time_new_from_iso8601(full, utc);
     }
     if (!dt)
         return FALSE;
