@@ -20,7 +20,7 @@
 #include "checkpoint.h"
 #include "cpr_error.h"
 #include "jsonutil.h"
-#include "notify_internal.h"
+#include "notify/notify_internal.h"
 #include "outbox.h"
 #include "timefmt.h"
 

@@ -74,7 +74,7 @@ int cli_case_subscriber(CliContext *ctx, int argc, char **argv); /* cli_subscrib
 char *cli_user_name(void);
 int cli_status(CliContext *ctx, int argc, char **argv);
 int cli_audit(CliContext *ctx, int argc, char **argv);
-int cli_run(CliContext *ctx, int argc, char **argv); /* imap_cli.c */
+int cli_run(CliContext *ctx, int argc, char **argv); /* cli_run.c */
 int cli_file(CliContext *ctx, int argc, char **argv); /* cli_file.c */
 int cli_draft(CliContext *ctx, int argc, char **argv); /* cli_drafts.c */
 int cli_consent(CliContext *ctx, int argc, char **argv); /* cli_consent.c */

@@ -1,4 +1,4 @@
-/* imap_cli.c - `cpr-intake run [--once] [--log-level LEVEL]`: the daemon command.
+/* cli_run.c - `cpr-intake run [--once] [--log-level LEVEL]`: the daemon command.
  *
  * Logs go to stderr, one line per event ("2026-11-21T20:32:14Z info imap:
  * event=ingested folder=INBOX uid=42 ..."; "<6>imap: ..." when stderr is the

@@ -18,7 +18,7 @@
 #include "drafts.h"
 #include "jsonutil.h"
 #include "mime.h"
-#include "notify_internal.h"
+#include "notify/notify_internal.h"
 #include "testhooks.h"
 
 /* The recipient of a rendered message: its To: address. */

@@ -1,4 +1,4 @@
-/* imap_internal.h - what the agent/imap_*.c files share with each other. Not for
+/* imap_internal.h - what the agent/imap/imap_*.c files share with each other. Not for
  * other modules: their one entry point is imap.h.
  *
  *   imap_connect.c  TCP, the clear-text half of STARTTLS and the TLS handshake,
