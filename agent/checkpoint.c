@@ -23,6 +23,7 @@
 #include "notify/notify_internal.h"
 #include "outbox.h"
 #include "timefmt.h"
+#include "logging.h"
 
 /* The last line is found in the file's last TAIL_MAX bytes; a line is about
  * 200 bytes. */
@@ -763,7 +764,8 @@ static void page_failure(Store *store, const Config *cfg, CheckpointReason reaso
     if (store_health_get(store, FAILING_KEY, &active, NULL, &e) &&
         (active || send_page(store, cfg, reason, failure, now, &e)))
         return; /* paged now, or already for this run of failures */
-    g_warning("event=audit_checkpoint_page_failed error=\"%s\"", e->message);
+    g_autofree char *why = log_value(e->message);
+    g_warning("event=audit_checkpoint_page_failed error=%s", why);
     g_error_free(e);
 }
 
@@ -775,7 +777,8 @@ static void clear_failure(Store *store, gint64 now)
     if (store_health_get(store, FAILING_KEY, &active, NULL, &e) &&
         (!active || store_health_set(store, FAILING_KEY, NULL, now, &e)))
         return;
-    g_warning("event=audit_checkpoint_page_failed error=\"%s\"", e->message);
+    g_autofree char *why = log_value(e->message);
+    g_warning("event=audit_checkpoint_page_failed error=%s", why);
     g_error_free(e);
 }
 
@@ -795,8 +798,9 @@ void checkpoint_daemon_tick(Store *store, const Config *cfg, gint64 now, gint64 
         return;
     GError *e = NULL;
     if (!checkpoint_take(store, cfg, now, CHECKPOINT_PERIODIC, NULL, &e)) {
-        g_warning("event=audit_checkpoint_failed reason=periodic error=\"%s\" retry_in_s=%d",
-                  e->message, RETRY_SECONDS);
+        g_autofree char *why = log_value(e->message);
+        g_warning("event=audit_checkpoint_failed reason=periodic error=%s retry_in_s=%d", why,
+                  RETRY_SECONDS);
         page_failure(store, cfg, CHECKPOINT_PERIODIC, e, now);
         g_error_free(e);
         *next_r = now + MIN(period, RETRY_SECONDS);
@@ -812,7 +816,8 @@ void checkpoint_daemon_stop(Store *store, const Config *cfg, gint64 now)
         return;
     GError *e = NULL;
     if (!checkpoint_take(store, cfg, now, CHECKPOINT_SHUTDOWN, NULL, &e)) {
-        g_warning("event=audit_checkpoint_failed reason=shutdown error=\"%s\"", e->message);
+        g_autofree char *why = log_value(e->message);
+        g_warning("event=audit_checkpoint_failed reason=shutdown error=%s", why);
         page_failure(store, cfg, CHECKPOINT_SHUTDOWN, e, now);
         g_error_free(e);
         return;

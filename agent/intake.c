@@ -9,6 +9,7 @@
 #include <gnutls/crypto.h>
 
 #include "intake.h"
+#include "logging.h"
 #include "cases.h"
 #include "clocks.h"
 #include "cpr_error.h"
@@ -666,7 +667,8 @@ gboolean intake_message(Intake *in, const guint8 *raw, gsize len, const IntakeOr
                 "message_row", row_s, "message_id", msg->message_id, "why",
                 "a stored message has this Message-ID with other content; kept as its own message",
                 NULL);
-            g_warning("event=message_id_reused message_id=%s row=%s", msg->message_id, row_s);
+            g_autofree char *mid = log_value(msg->message_id);
+            g_warning("event=message_id_reused message_id=%s row=%s", mid, row_s);
             if (!store_event_append(store, origin->now, "intake", r->case_id, "message_id_reused",
                                     d, error))
                 goto rollback;

@@ -16,6 +16,7 @@
 #include "cpr_error.h"
 #include "curlutil.h"
 #include "oauth2.h"
+#include "logging.h"
 
 #define CONNECT_TIMEOUT_MS 10000
 #define DEFAULT_EXPIRES_IN 3600
@@ -424,8 +425,9 @@ static void store_refresh_token(OAuth2Client *c, char *token)
         config_secret_free(&c->pending_refresh);
         return;
     }
-    g_warning("event=oauth2_store_failed error=\"%s\" action=\"keeping the rotated refresh token "
-              "in memory; retried at the next refresh\"", e->message);
+    g_autofree char *why = log_value(e->message);
+    g_warning("event=oauth2_store_failed error=%s action=\"keeping the rotated refresh token "
+              "in memory; retried at the next refresh\"", why);
     g_error_free(e);
     if (token != c->pending_refresh) {
         config_secret_free(&c->pending_refresh);

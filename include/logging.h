@@ -28,5 +28,10 @@ gboolean logging_to_journal(void);
 /* Write one error line for people: "cpr-intake: <text>" (plus "<3>" under
  * journald). */
 void logging_error_line(const char *text);
+/* The one way to put a value that is not ours (a folder, a server's words, an
+ * error message, a path) in a log line as key=value: control characters,
+ * non-ASCII bytes and '"' become '?', at most 200 bytes, in double quotes when
+ * it holds a space; "-" for NULL or empty. The caller frees the result. */
+char *log_value(const char *value);
 
 #endif

@@ -1,9 +1,7 @@
 /* cli_cases.c - `list`, `show`, `deadlines` and `event`: reading cases and
  * recording what people did. */
-#include <pwd.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cases.h"
 #include "cli.h"
@@ -647,14 +645,6 @@ int cli_deadlines(CliContext *ctx, int argc, char **argv)
     if (json)
         print_json(b);
     return CLI_OK;
-}
-
-/* The name of the user running the command (`event --by` default):
- * getpwuid(), not getlogin(), which fails without a terminal. */
-char *cli_user_name(void)
-{
-    const struct passwd *pw = getpwuid(getuid());
-    return g_strdup(pw && pw->pw_name && *pw->pw_name ? pw->pw_name : "operator");
 }
 
 /* The open questions of a case: their refs (comment numbers; < 0 for a

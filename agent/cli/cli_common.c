@@ -1,6 +1,8 @@
 /* cli_common.c - what every command shares (see cli.h): error output, exit
  * statuses, the store opened on first use, option parsing, loading a case. */
+#include <pwd.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "cpr_error.h"
@@ -105,4 +107,12 @@ CaseRow *cli_case_load(Store *store, const char *cmd, const char *key, int *stat
     if (!c)
         *status_r = cli_fail(cmd, error);
     return c;
+}
+
+/* The name of the user running the command (`event --by` default):
+ * getpwuid(), not getlogin(), which fails without a terminal. */
+char *cli_user_name(void)
+{
+    const struct passwd *pw = getpwuid(getuid());
+    return g_strdup(pw && pw->pw_name && *pw->pw_name ? pw->pw_name : "operator");
 }

@@ -49,25 +49,6 @@ const char *imap_strerror(int r)
     }
 }
 
-char *imap_log_value(const char *value)
-{
-    if (!value || !*value)
-        return g_strdup("-");
-    GString *out = g_string_new(NULL);
-    gboolean quote = FALSE;
-    for (const char *p = value; *p && out->len < 200; p++) {
-        unsigned char c = (unsigned char)*p;
-        if (c == ' ')
-            quote = TRUE;
-        g_string_append_c(out, (c < 0x20 || c >= 0x7f || c == '"') ? '?' : (char)c);
-    }
-    if (quote) {
-        g_string_prepend_c(out, '"');
-        g_string_append_c(out, '"');
-    }
-    return g_string_free(out, FALSE);
-}
-
 gboolean imap_result_is_fatal(int r)
 {
     switch (r) {

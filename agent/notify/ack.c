@@ -17,6 +17,7 @@
 #include "cpr_error.h"
 #include "jsonutil.h"
 #include "outbox.h"
+#include "logging.h"
 
 static const char *const LIST_ADDRESSES[] = {"dev-security-policy@mozilla.org",
                                              "public@ccadb.org", NULL};
@@ -187,8 +188,9 @@ gboolean ack_maybe_enqueue(Store *store, const Config *cfg, gint64 case_id, cons
     if (cfg->ack_text_file) {
         GError *e = NULL;
         if (!g_file_get_contents(cfg->ack_text_file, &text, NULL, &e)) {
-            g_warning("event=ack_text_unreadable file=%s error=%s", cfg->ack_text_file,
-                      e->message);
+            g_autofree char *file = log_value(cfg->ack_text_file);
+            g_autofree char *why = log_value(e->message);
+            g_warning("event=ack_text_unreadable file=%s error=%s", file, why);
             g_error_free(e);
         }
     }

@@ -11,6 +11,7 @@
 #include "obligations.h"
 #include "outbox.h"
 #include "testhooks.h"
+#include "logging.h"
 
 /* Rows delivered per target per tick: keeps one busy target from holding up
  * the daemon's loop. */
@@ -59,10 +60,11 @@ static gboolean deliver_target(Store *store, const Config *cfg, const char *targ
             stats->delivered++;
         } else {
             gboolean permanent = r == NOTIFY_PERMANENT || row->attempts + 1 >= OUTBOX_MAX_ATTEMPTS;
+            g_autofree char *why_v = log_value(why);
             g_warning("event=notification_%s target=%s case=%" G_GINT64_FORMAT " kind=%s outbox=%"
-                      G_GINT64_FORMAT " attempt=%u error=\"%s\"",
+                      G_GINT64_FORMAT " attempt=%u error=%s",
                       permanent ? "failed" : "retry", target, row->case_id, row->kind, row->id,
-                      row->attempts + 1, why ? why : "");
+                      row->attempts + 1, why_v);
             ok = outbox_mark_attempt_failed(store, row, now, why ? why : "unknown error",
                                             permanent, error);
             if (permanent)
@@ -93,23 +95,6 @@ gboolean notify_deliver_due(Store *store, const Config *cfg, gint64 now, NotifyT
     for (guint i = 0; i < targets->len; i++)
         if (!deliver_target(store, cfg, g_ptr_array_index(targets, i), now, stats, error))
             return FALSE;
-    return TRUE;
-}
-
-gboolean notify_job_run(Store *store, const Config *cfg, gint64 now, NotifyJobFunc fn,
-                        guint *n_r, GError **error)
-{
-    guint n = 0;
-    if (!store_begin(store, error))
-        return FALSE;
-    if (!fn(store, cfg, now, &n, error)) {
-        store_rollback(store);
-        return FALSE;
-    }
-    if (!store_commit(store, error))
-        return FALSE;
-    if (n_r)
-        *n_r += n;
     return TRUE;
 }
 

@@ -17,6 +17,7 @@
 #include "jsonutil.h"
 #include "outbox.h"
 #include "timefmt.h"
+#include "logging.h"
 
 #define PAGERDUTY_EVENTS_URL "https://events.pagerduty.com/v2/enqueue"
 
@@ -173,8 +174,8 @@ char *notify_page_doc(Store *store, const Config *cfg, const PageSpec *spec, con
      * facts. The reason names no identifier (redact.h). */
     g_autofree char *details =
         jsonutil_object_of_strings("row_key", row_key, "error", local->message, NULL);
-    g_warning("event=page_text_withheld case=%" G_GINT64_FORMAT " error=%s", spec->case_id,
-              local->message);
+    g_autofree char *why = log_value(local->message);
+    g_warning("event=page_text_withheld case=%" G_GINT64_FORMAT " error=%s", spec->case_id, why);
     g_clear_error(&local);
     if (!store_event_append(store, now, "notify", spec->case_id, "notification_text_withheld",
                             details, error))
