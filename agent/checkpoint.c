@@ -16,6 +16,7 @@
 #include <gnutls/abstract.h>
 #include <gnutls/gnutls.h>
 
+#include "secret.h"
 #include "audit.h"
 #include "checkpoint.h"
 #include "cpr_error.h"
@@ -124,7 +125,7 @@ static gnutls_privkey_t signer_load(const Config *cfg, GError **error)
         return NULL;
     }
     GError *local = NULL;
-    char *pem = config_read_secret(path, &local);
+    char *pem = secret_read(path, &local);
     if (!pem) {
         g_propagate_prefixed_error(error, local, "[audit] signing_key_file: ");
         return NULL;
@@ -134,7 +135,7 @@ static gnutls_privkey_t signer_load(const Config *cfg, GError **error)
     int rc = gnutls_privkey_init(&key);
     if (rc >= 0)
         rc = gnutls_privkey_import_x509_raw(key, &d, GNUTLS_X509_FMT_PEM, NULL, 0);
-    config_secret_free(&pem);
+    secret_free(&pem);
     if (rc < 0) {
         gnutls_privkey_deinit(key);
         key_error(error, CPR_ERROR_CONFIG, path,

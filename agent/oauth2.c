@@ -13,6 +13,7 @@
 #include <curl/curl.h>
 #include <json-glib/json-glib.h>
 
+#include "secret.h"
 #include "cpr_error.h"
 #include "curlutil.h"
 #include "oauth2.h"
@@ -46,19 +47,10 @@ struct OAuth2Client {
     char *dead_message;
 };
 
-static void wipe_bytes(GByteArray *b)
-{
-    if (!b)
-        return;
-    volatile guint8 *p = b->data;
-    for (guint i = 0; i < b->len; i++)
-        p[i] = 0;
-}
-
 void oauth2_grant_clear(OAuth2Grant *grant)
 {
-    config_secret_free(&grant->access_token);
-    config_secret_free(&grant->refresh_token);
+    secret_free(&grant->access_token);
+    secret_free(&grant->refresh_token);
     grant->expires_in = 0;
 }
 
@@ -205,7 +197,7 @@ static void form_add(GString *form, const char *name, const char *value)
     g_string_append_c(form, '=');
     char *esc = g_uri_escape_string(value, NULL, FALSE);
     g_string_append(form, esc);
-    config_secret_free(&esc);
+    secret_free(&esc);
 }
 
 char *oauth2_refresh_form(const char *refresh_token, const char *client_id,
@@ -327,8 +319,8 @@ void oauth2_client_free(OAuth2Client **client)
     if (!client || !*client)
         return;
     OAuth2Client *c = *client;
-    config_secret_free(&c->access_token);
-    config_secret_free(&c->pending_refresh);
+    secret_free(&c->access_token);
+    secret_free(&c->pending_refresh);
     g_free(c->token_url);
     g_free(c->endpoint);
     g_free(c->client_id);
@@ -355,7 +347,7 @@ gboolean oauth2_client_matches(const OAuth2Client *c, const Config *cfg)
 
 void oauth2_client_invalidate(OAuth2Client *c)
 {
-    config_secret_free(&c->access_token);
+    secret_free(&c->access_token);
     c->expires_at = 0;
 }
 
@@ -421,8 +413,8 @@ static void store_refresh_token(OAuth2Client *c, char *token)
     GError *e = NULL;
     if (oauth2_write_secret_atomic(c->refresh_token_file, token, &e)) {
         if (token != c->pending_refresh)
-            config_secret_free(&token);
-        config_secret_free(&c->pending_refresh);
+            secret_free(&token);
+        secret_free(&c->pending_refresh);
         return;
     }
     g_autofree char *why = log_value(e->message);
@@ -430,7 +422,7 @@ static void store_refresh_token(OAuth2Client *c, char *token)
               "in memory; retried at the next refresh\"", why);
     g_error_free(e);
     if (token != c->pending_refresh) {
-        config_secret_free(&c->pending_refresh);
+        secret_free(&c->pending_refresh);
         c->pending_refresh = token;
     }
 }
@@ -448,11 +440,11 @@ static void scrub(GError *e, const char *secret)
 static gboolean refresh(OAuth2Client *c, GError **error)
 {
     char *refresh_token = c->pending_refresh ? g_strdup(c->pending_refresh)
-                                             : config_read_secret(c->refresh_token_file, error);
+                                             : secret_read(c->refresh_token_file, error);
     if (!refresh_token)
         return FALSE;
     if (!token_ok(refresh_token)) {
-        config_secret_free(&refresh_token);
+        secret_free(&refresh_token);
         g_set_error(error, CPR_ERROR, CPR_ERROR_CONFIG,
                     "oauth2 refresh failed: %s must hold one refresh token (printable ASCII, no "
                     "spaces)", c->refresh_token_file);
@@ -461,15 +453,15 @@ static gboolean refresh(OAuth2Client *c, GError **error)
     g_autofree char *sha = g_compute_checksum_for_string(G_CHECKSUM_SHA256, refresh_token, -1);
     if (c->dead_sha256 && strcmp(sha, c->dead_sha256) == 0 &&
         g_get_monotonic_time() - c->dead_at < (gint64)OAUTH2_DEAD_RETRY_SECONDS * G_USEC_PER_SEC) {
-        config_secret_free(&refresh_token);
+        secret_free(&refresh_token);
         g_set_error(error, CPR_ERROR, CPR_ERROR_AUTH,
                     "%s (not presented again for %d s unless %s changes)", c->dead_message,
                     OAUTH2_DEAD_RETRY_SECONDS, c->refresh_token_file);
         return FALSE;
     }
     char *secret = NULL;
-    if (c->client_secret_file && !(secret = config_read_secret(c->client_secret_file, error))) {
-        config_secret_free(&refresh_token);
+    if (c->client_secret_file && !(secret = secret_read(c->client_secret_file, error))) {
+        secret_free(&refresh_token);
         return FALSE;
     }
     char *form = oauth2_refresh_form(refresh_token, c->client_id, secret, c->scope);
@@ -481,8 +473,8 @@ static gboolean refresh(OAuth2Client *c, GError **error)
     gboolean ok = post_form(c, form, &status, body, &e) &&
                   oauth2_parse_token_response(status, (const char *)body->data, body->len, &grant,
                                               &e);
-    config_secret_free(&form);
-    wipe_bytes(body);
+    secret_free(&form);
+    secret_wipe(body->data, body->len);
     g_byte_array_unref(body);
     if (!ok) {
         scrub(e, refresh_token);
@@ -496,16 +488,16 @@ static gboolean refresh(OAuth2Client *c, GError **error)
             g_free(c->dead_message);
             c->dead_message = g_strdup(e->message);
         }
-        config_secret_free(&refresh_token);
-        config_secret_free(&secret);
+        secret_free(&refresh_token);
+        secret_free(&secret);
         g_propagate_error(error, e);
         return FALSE;
     }
-    config_secret_free(&secret);
+    secret_free(&secret);
     g_clear_pointer(&c->dead_sha256, g_free);
     g_clear_pointer(&c->dead_message, g_free);
 
-    config_secret_free(&c->access_token);
+    secret_free(&c->access_token);
     c->access_token = grant.access_token;
     grant.access_token = NULL;
     c->lifetime_s = grant.expires_in;
@@ -517,7 +509,7 @@ static gboolean refresh(OAuth2Client *c, GError **error)
     } else if (c->pending_refresh) {
         store_refresh_token(c, c->pending_refresh); /* still valid, still not on disk */
     }
-    config_secret_free(&refresh_token);
+    secret_free(&refresh_token);
     oauth2_grant_clear(&grant);
     g_message("event=oauth2_refreshed endpoint=%s expires_in=%" G_GINT64_FORMAT " rotated=%s%s",
               c->endpoint, c->lifetime_s, rotated ? "yes" : "no",

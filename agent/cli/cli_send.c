@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "secret.h"
 #include "bounds.h"
 #include "cases.h"
 #include "cli.h"
@@ -68,14 +69,14 @@ int cli_send(CliContext *ctx, int argc, char **argv)
         return CLI_FAILED;
     }
     char *password = NULL;
-    if (cfg->mail_password_file && !(password = config_read_secret(cfg->mail_password_file, &error)))
+    if (cfg->mail_password_file && !(password = secret_read(cfg->mail_password_file, &error)))
         return cli_fail("send", error);
     const char *const rcpt[] = {to, NULL};
     NotifySmtp smtp = {.url = cfg->mail_smtp_url, .ca_file = cfg->mail_ca_file,
                        .user = cfg->mail_user, .password = password, .from = cfg->mail_from};
     g_autofree char *why = NULL;
     NotifyResult r = notify_smtp_send(&smtp, rcpt, eml, &why);
-    config_secret_free(&password);
+    secret_free(&password);
     if (r != NOTIFY_SENT) {
         cli_error("send: %s: the SMTP server did not take the mail: %s", c->reference,
                   why ? why : "unknown error");

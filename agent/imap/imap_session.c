@@ -6,6 +6,7 @@
  * neither trusted nor parsed), and only then LOGIN or XOAUTH2. Every step runs
  * under the configured network timeout. */
 #define G_LOG_DOMAIN "imap"
+#include "secret.h"
 #include "imap_internal.h"
 
 #include <string.h>
@@ -267,11 +268,11 @@ static gboolean authenticate(ImapSession *s, const Config *cfg, GError **error)
     if (cfg->imap_oauth2_token_file) {
         /* An access token renewed by something else; with
          * oauth2_refresh_token_file the daemon refreshes its own (above). */
-        char *token = config_read_secret(cfg->imap_oauth2_token_file, error);
+        char *token = secret_read(cfg->imap_oauth2_token_file, error);
         if (!token)
             return FALSE;
         r = mailimap_oauth2_authenticate(s->imap, cfg->imap_user, token);
-        config_secret_free(&token);
+        secret_free(&token);
         if (r != MAILIMAP_NO_ERROR) {
             imap_session_set_error(s, r, CPR_ERROR_AUTH, error, "XOAUTH2 authentication");
             return FALSE;
@@ -289,11 +290,11 @@ static gboolean authenticate(ImapSession *s, const Config *cfg, GError **error)
                     "LOGIN: the server says LOGINDISABLED even over TLS");
         return FALSE;
     }
-    char *password = config_read_secret(cfg->imap_password_file, error);
+    char *password = secret_read(cfg->imap_password_file, error);
     if (!password)
         return FALSE;
     r = mailimap_login(s->imap, cfg->imap_user, password);
-    config_secret_free(&password);
+    secret_free(&password);
     if (r != MAILIMAP_NO_ERROR) {
         g_autofree char *what = g_strdup_printf("LOGIN as %s", cfg->imap_user);
         imap_session_set_error(s, r, CPR_ERROR_AUTH, error, what);

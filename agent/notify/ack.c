@@ -245,20 +245,8 @@ NotifyResult ack_deliver(const Config *cfg, const char *payload, char **why_r)
         *why_r = g_strdup("the stored acknowledgement lacks to or message");
         return NOTIFY_PERMANENT;
     }
-    char *password = NULL;
-    if (cfg->ack_password_file) {
-        GError *e = NULL;
-        password = config_read_secret(cfg->ack_password_file, &e);
-        if (!password) {
-            *why_r = g_strdup(e->message);
-            g_error_free(e);
-            return NOTIFY_RETRY;
-        }
-    }
     const char *const rcpt[] = {to, NULL};
     NotifySmtp smtp = {.url = cfg->ack_smtp_url, .ca_file = cfg->ack_ca_file,
-                       .user = cfg->ack_user, .password = password, .from = cfg->ack_from};
-    NotifyResult r = notify_smtp_send(&smtp, rcpt, mail, why_r);
-    config_secret_free(&password);
-    return r;
+                       .user = cfg->ack_user, .from = cfg->ack_from};
+    return notify_smtp_send_with(&smtp, cfg->ack_password_file, rcpt, mail, why_r);
 }

@@ -37,6 +37,11 @@ typedef struct {
 /* Send one RFC 5322 message (CRLF line ends) to `rcpt` (NULL-terminated). */
 NotifyResult notify_smtp_send(const NotifySmtp *smtp, const char *const *rcpt,
                               const char *message, char **why_r);
+/* The same with the password read from `password_file` (secret.h) when it is
+ * not NULL, wiped after the send; smtp->password is ignored then. An
+ * unreadable secret is NOTIFY_RETRY with its error in *why_r. */
+NotifyResult notify_smtp_send_with(const NotifySmtp *smtp, const char *password_file,
+                                   const char *const *rcpt, const char *message, char **why_r);
 
 /* An RFC 5322 text/plain UTF-8 message with CRLF line ends. `extra_headers`:
  * NULL-terminated name, value pairs (may be NULL). Needs g_mime_init(). */

@@ -9,6 +9,7 @@
 
 #include <json-glib/json-glib.h>
 
+#include "secret.h"
 #include "notify_internal.h"
 #include "case_redaction.h"
 #include "cases.h"
@@ -322,22 +323,10 @@ static NotifyResult deliver_email(const NotifyTarget *t, JsonObject *o, const ch
         date = 0;
     static const char *const extra[] = {"Auto-Submitted", "auto-generated", NULL};
     g_autofree char *mail = notify_mail_build(from, t->to, subject, text, mid, date, extra);
-    char *password = NULL;
-    if (t->key_file) {
-        GError *e = NULL;
-        password = config_read_secret(t->key_file, &e);
-        if (!password) {
-            *why_r = g_strdup(e->message);
-            g_error_free(e);
-            return NOTIFY_RETRY;
-        }
-    }
     const char *const rcpt[] = {t->to, NULL};
-    NotifySmtp smtp = {.url = t->url, .ca_file = t->ca_file, .user = password ? from : NULL,
-                       .password = password, .from = from};
-    NotifyResult r = notify_smtp_send(&smtp, rcpt, mail, why_r);
-    config_secret_free(&password);
-    return r;
+    NotifySmtp smtp = {.url = t->url, .ca_file = t->ca_file, .user = t->key_file ? from : NULL,
+                       .from = from};
+    return notify_smtp_send_with(&smtp, t->key_file, rcpt, mail, why_r);
 }
 
 NotifyResult notify_page_deliver(const Config *cfg, const char *target, const char *row_key,
@@ -362,19 +351,19 @@ NotifyResult notify_page_deliver(const Config *cfg, const char *target, const ch
     g_autofree char *idem = g_strdup_printf("Idempotency-Key: %s", row_key);
     if (!strcmp(t->type, "pagerduty")) {
         GError *e = NULL;
-        char *key = config_read_secret(t->key_file, &e);
+        char *key = secret_read(t->key_file, &e);
         if (!key) {
             *why_r = g_strdup(e->message);
             g_error_free(e);
             return NOTIFY_RETRY;
         }
         char *body = pagerduty_body(o, key);
-        config_secret_free(&key);
+        secret_free(&key);
         const char *const headers[] = {idem, NULL};
         NotifyResult r =
             notify_http_post(t->url ? t->url : PAGERDUTY_EVENTS_URL, t->ca_file, body, headers,
                              why_r);
-        config_secret_free(&body); /* it held the routing key */
+        secret_free(&body); /* it held the routing key */
         return r;
     }
     if (!strcmp(t->type, "slack")) {
@@ -386,7 +375,7 @@ NotifyResult notify_page_deliver(const Config *cfg, const char *target, const ch
     g_autofree char *sig = NULL;
     if (t->key_file) {
         GError *e = NULL;
-        char *secret = config_read_secret(t->key_file, &e);
+        char *secret = secret_read(t->key_file, &e);
         if (!secret) {
             *why_r = g_strdup(e->message);
             g_error_free(e);
@@ -394,7 +383,7 @@ NotifyResult notify_page_deliver(const Config *cfg, const char *target, const ch
         }
         g_autofree char *mac = g_compute_hmac_for_string(G_CHECKSUM_SHA256, (const guchar *)secret,
                                                          strlen(secret), payload, -1);
-        config_secret_free(&secret);
+        secret_free(&secret);
         sig = g_strdup_printf("X-Cpr-Signature: sha256=%s", mac);
     }
     const char *const headers[] = {idem, sig, NULL};

@@ -12,6 +12,7 @@
 
 #include "curlutil.h"
 #include "notify_internal.h"
+#include "secret.h"
 
 typedef struct {
     const char *data;
@@ -118,4 +119,23 @@ char *notify_mail_build(const char *from, const char *to, const char *subject, c
     g_mime_format_options_free(opts);
     g_object_unref(msg);
     return out;
+}
+
+NotifyResult notify_smtp_send_with(const NotifySmtp *smtp, const char *password_file,
+                                   const char *const *rcpt, const char *message, char **why_r)
+{
+    if (!password_file)
+        return notify_smtp_send(smtp, rcpt, message, why_r);
+    GError *e = NULL;
+    char *password = secret_read(password_file, &e);
+    if (!password) {
+        *why_r = g_strdup(e->message);
+        g_error_free(e);
+        return NOTIFY_RETRY;
+    }
+    NotifySmtp with = *smtp;
+    with.password = password;
+    NotifyResult r = notify_smtp_send(&with, rcpt, message, why_r);
+    secret_free(&password);
+    return r;
 }
