@@ -219,62 +219,39 @@ char *oauth2_refresh_form(const char *refresh_token, const char *client_id,
     return g_string_free(form, FALSE);
 }
 
-static gboolean write_all(int fd, const char *data, gsize len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, data, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return FALSE;
-        data += n;
-        len -= (gsize)n;
-    }
-    return TRUE;
-}
-
-static gboolean write_failed(GError **error, const char *path, const char *step, int errnum)
-{
-    g_set_error(error, CPR_ERROR, CPR_ERROR_CONFIG, "cannot replace secret file %s (%s): %s",
-                path, step, g_strerror(errnum));
-    return FALSE;
-}
-
 gboolean oauth2_write_secret_atomic(const char *path, const char *secret, GError **error)
 {
-    g_autofree char *dir = g_path_get_dirname(path);
-    g_autofree char *base = g_path_get_basename(path);
-    /* Hidden, beside the target: rename() is atomic within one filesystem. */
-    g_autofree char *tmp = g_strdup_printf("%s/.%s.XXXXXX", dir, base);
-    int fd = g_mkstemp_full(tmp, O_WRONLY | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return write_failed(error, path, "create a temporary file", errno);
-    const char *step = NULL;
-    /* mkstemp's mode is masked by the umask; say 0600 explicitly anyway. */
-    if (fchmod(fd, 0600) != 0 || !write_all(fd, secret, strlen(secret)) || !write_all(fd, "\n", 1))
-        step = "write";
-    else if (fsync(fd) != 0)
-        step = "fsync";
-    int saved = errno;
-    if (close(fd) != 0 && !step) {
-        step = "close";
-        saved = errno;
-    }
-    if (!step && rename(tmp, path) != 0) {
-        step = "rename the temporary file over it";
-        saved = errno;
-    }
-    if (step) {
-        (void)unlink(tmp);
-        return write_failed(error, path, step, saved);
+    /* GLib writes a temporary file beside the target (mode 0600 from the
+     * start), fsyncs it and renames it over the target. */
+    gsize len = strlen(secret) + 1;
+    char *data = g_malloc(len + 1);
+    memcpy(data, secret, len - 1);
+    data[len - 1] = '\n';
+    data[len] = '\0';
+    GError *e = NULL;
+    gboolean ok = g_file_set_contents_full(
+        path, data, (gssize)len, G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
+        0600, &e);
+    secret_free(&data);
+    if (!ok) {
+        g_set_error(error, CPR_ERROR, CPR_ERROR_CONFIG,
+                    "cannot replace secret file %s (create a temporary file beside it, write it "
+                    "or rename it over the file): %s",
+                    path, e->message);
+        g_error_free(e);
+        return FALSE;
     }
     /* The rename is durable only once the directory is. */
+    g_autofree char *dir = g_path_get_dirname(path);
     int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd < 0 || fsync(dfd) != 0) {
-        saved = errno;
+        int saved = errno;
         if (dfd >= 0)
             close(dfd);
-        return write_failed(error, path, "fsync its directory after the rename", saved);
+        g_set_error(error, CPR_ERROR, CPR_ERROR_CONFIG,
+                    "cannot replace secret file %s (fsync its directory after the rename): %s",
+                    path, g_strerror(saved));
+        return FALSE;
     }
     close(dfd);
     return TRUE;
