@@ -116,19 +116,20 @@ static void warn_once(ImapSync *sync, const char *text)
 /* INTERNALDATE "21-Nov-2026 20:32:14 +0100" to Unix seconds UTC. */
 static gboolean date_time_to_unix(const struct mailimap_date_time *d, gint64 *unix_r)
 {
-    GDateTime *dt = g_date_time_new_utc(d->dt_year, d->dt_month, d->dt_day, d->dt_hour, d->dt_min,
-                                        d->dt_sec);
-    if (!dt)
-        return FALSE;
-    gint64 t = g_date_time_to_unix(dt);
-    g_date_time_unref(dt);
     int zone = d->dt_zone; /* +hhmm as a signed decimal number */
     /* a server's nonsense zone ("+9544371") is no time at all: no overflow */
     if (zone < -2359 || zone > 2359 || abs(zone) % 100 >= 60)
         return FALSE;
     int sign = zone < 0 ? -1 : 1;
     zone = abs(zone);
-    *unix_r = t - (gint64)sign * ((zone / 100) * 3600 + (zone % 100) * 60);
+    GTimeZone *tz = g_time_zone_new_offset(sign * ((zone / 100) * 3600 + (zone % 100) * 60));
+    GDateTime *dt = g_date_time_new(tz, d->dt_year, d->dt_month, d->dt_day, d->dt_hour,
+                                    d->dt_min, d->dt_sec);
+    g_time_zone_unref(tz);
+    if (!dt)
+        return FALSE;
+    *unix_r = g_date_time_to_unix(dt);
+    g_date_time_unref(dt);
     return TRUE;
 }
 
