@@ -28,7 +28,7 @@ struct BugzillaClient {
     char errbuf[CURL_ERROR_SIZE];
 };
 
-BugzillaOptions bugzilla_options_default(void)
+static BugzillaOptions bugzilla_options_default(void)
 {
     return (BugzillaOptions){
         .connect_timeout_ms = 10000,

@@ -26,7 +26,8 @@ static gboolean stderr_is_journal(void)
     return (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
 }
 
-gboolean logging_to_journal(void)
+/* TRUE when stderr is the journal (see above). */
+static gboolean logging_to_journal(void)
 {
     if (journal < 0)
         journal = stderr_is_journal() ? 1 : 0;

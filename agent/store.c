@@ -490,15 +490,9 @@ gboolean store_event_append(Store *store, gint64 at, const char *actor, gint64 c
 }
 
 /* The hash covers the previous row's hash and every field of this row, each
- * length-prefixed so that no two different rows serialise alike. */
-char *store_event_hash(const char *prev_hash, gint64 id, gint64 at, const char *actor,
-                       gint64 case_id, const char *type, const char *details_json)
-{
-    return store_event_hash2(prev_hash, id, at, actor, case_id, type, details_json, 0);
-}
-
-/* Rows written since schema 4 also cover recorded_at ("v2"); older rows keep
- * the v1 form, so a chain from before the upgrade still verifies. */
+ * length-prefixed so that no two different rows serialise alike. Rows written
+ * since schema 4 also cover recorded_at ("v2"); older rows keep the v1 form,
+ * so a chain from before the upgrade still verifies. */
 char *store_event_hash2(const char *prev_hash, gint64 id, gint64 at, const char *actor,
                         gint64 case_id, const char *type, const char *details_json,
                         gint64 recorded_at)

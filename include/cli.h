@@ -37,8 +37,6 @@ const char *cli_db_path(const CliContext *ctx);
 gboolean cli_secrets_ok(CliContext *ctx, const char *cmd);
 /* Print an error for people: "cpr-intake: <message>". */
 void cli_error(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
-/* The exit status for an error from a lower layer. */
-int cli_status_for(const GError *error);
 /* Print "cpr-intake: <cmd>: <message>", free `error`, return its exit status. */
 int cli_fail(const char *cmd, GError *error);
 /* Parse a command's options (GOption; `params` is the --help summary, may be

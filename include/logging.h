@@ -23,8 +23,6 @@ void logging_init(void);
 void logging_set_threshold(GLogLevelFlags level);
 /* "debug" | "info" | "warning" | "error" to a level; FALSE for anything else. */
 gboolean logging_parse_level(const char *name, GLogLevelFlags *level_r);
-/* TRUE when stderr is the journal (see above). */
-gboolean logging_to_journal(void);
 /* Write one error line for people: "cpr-intake: <text>" (plus "<3>" under
  * journald). */
 void logging_error_line(const char *text);

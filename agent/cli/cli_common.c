@@ -18,7 +18,8 @@ void cli_error(const char *fmt, ...)
     logging_error_line(msg);
 }
 
-int cli_status_for(const GError *error)
+/* The exit status for an error from a lower layer. */
+static int cli_status_for(const GError *error)
 {
     if (!error || error->domain != CPR_ERROR)
         return CLI_FAILED;

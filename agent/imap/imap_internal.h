@@ -84,10 +84,6 @@ void imap_tls_sni_callback(struct mailstream_ssl_context *ssl_context, void *dat
 gboolean imap_tls_verify(mailstream *stream, const char *host, const char *ca_file,
                          GError **error);
 
-/* Verify a DER chain (leaf first); the testable core of imap_tls_verify(). */
-gboolean imap_tls_verify_der_chain(const GBytes *const *chain, guint n, const char *host,
-                                   const char *ca_file, GError **error);
-
 /* --- imap_session.c --- */
 
 typedef struct {
@@ -122,8 +118,6 @@ gboolean imap_session_noop(ImapSession *s, GError **error);
  * "Lists/ccadb" is "INBOX.Lists.ccadb". INBOX, and a name already written with
  * the server's delimiter, are kept. Caller frees. */
 char *imap_session_mailbox(const ImapSession *s, const char *folder);
-/* The same from the delimiter and prefix alone (pure; for tests). */
-char *imap_mailbox_name(const char *folder, char delimiter, const char *personal_prefix);
 
 /* TRUE when libetpan's result means the connection is unusable. */
 gboolean imap_result_is_fatal(int r);
@@ -133,7 +127,6 @@ gboolean imap_result_is_fatal(int r);
  * connection libetpan still holds the text of an earlier, unrelated reply). */
 void imap_session_set_error(ImapSession *s, int r, CprErrorCode code, GError **error,
                             const char *what);
-const char *imap_strerror(int r);
 
 /* imap_daemon.c still names log_value() (logging.h) by its old name; this
  * alias goes when that file is next edited (issue 19: the IDLE work owns it). */

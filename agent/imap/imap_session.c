@@ -14,7 +14,7 @@
 
 #include "oauth2.h"
 
-const char *imap_strerror(int r)
+static const char *imap_strerror(int r)
 {
     switch (r) {
     case MAILIMAP_NO_ERROR:
@@ -96,7 +96,8 @@ void imap_session_set_error(ImapSession *s, int r, CprErrorCode code, GError **e
         g_set_error(error, CPR_ERROR, code, "%s: %s", what, imap_strerror(r));
 }
 
-char *imap_mailbox_name(const char *folder, char delimiter, const char *personal_prefix)
+/* The same from the delimiter and prefix alone (pure; for tests). */
+static char *imap_mailbox_name(const char *folder, char delimiter, const char *personal_prefix)
 {
     if (!g_ascii_strcasecmp(folder, "INBOX"))
         return g_strdup(folder);

@@ -45,7 +45,9 @@ static gboolean domain_is_or_under(const char *domain, const char *parent)
     return dl > pl && domain[dl - pl - 1] == '.' && g_ascii_strcasecmp(domain + dl - pl, parent) == 0;
 }
 
-gboolean ack_address_allowed(const Config *cfg, const char *address)
+/* Whether `address` may receive an automatic reply (not the CA's own, not a
+ * list, not a robot). Pure. */
+static gboolean ack_address_allowed(const Config *cfg, const char *address)
 {
     if (!address || !*address)
         return FALSE;

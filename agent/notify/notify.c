@@ -83,8 +83,9 @@ static gboolean deliver_target(Store *store, const Config *cfg, const char *targ
     return TRUE;
 }
 
-gboolean notify_deliver_due(Store *store, const Config *cfg, gint64 now, NotifyTickStats *stats_r,
-                            GError **error)
+/* Deliver due outbox rows only (no escalation, no health). */
+static gboolean notify_deliver_due(Store *store, const Config *cfg, gint64 now,
+                                   NotifyTickStats *stats_r, GError **error)
 {
     NotifyTickStats local = {0};
     NotifyTickStats *stats = stats_r ? stats_r : &local;

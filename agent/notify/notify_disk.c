@@ -69,7 +69,9 @@ static void page_all(const Config *cfg, const char *event, const char *folder, g
     }
 }
 
-gboolean notify_disk_free_mb(const char *db_path, char **folder_r, guint64 *free_mb_r)
+/* Free megabytes for unprivileged users in the folder of `db_path`; the
+ * folder in *folder_r (may be NULL; caller frees). FALSE when not measurable. */
+static gboolean notify_disk_free_mb(const char *db_path, char **folder_r, guint64 *free_mb_r)
 {
     g_autofree char *abs = g_canonicalize_filename(db_path ? db_path : ".", NULL);
     char *folder = g_path_get_dirname(abs);

@@ -60,14 +60,6 @@ typedef struct {
     gint64 at;          /* when it happened */
 } PageSpec;
 
-/* The PagerDuty dedup_key of a case's clock: stable for the case's life. */
-char *notify_incident_key(const char *reference, const char *clock);
-
-/* The page document (the webhook payload, docs/notifications.md) for `spec`,
- * redacted and leak-checked. NULL with CPR_ERROR_STORE or CPR_ERROR_LEAK. */
-char *notify_page_build(Store *store, const Config *cfg, const PageSpec *spec, gint64 now,
-                        GError **error);
-
 /* notify_page_build(), except that a leak-check failure is recorded as an
  * audit event and answered with the document without the mail's text. NULL
  * only on a database failure. */
@@ -119,9 +111,6 @@ gboolean notify_health_run(Store *store, const Config *cfg, gint64 now, guint *e
  * docs/notifications.md). Inside the intake transaction. */
 gboolean ack_maybe_enqueue(Store *store, const Config *cfg, gint64 case_id, const MimeMessage *msg,
                            const Classification *cls, gint64 now, GError **error);
-/* Whether `address` may receive an automatic reply (not the CA's own, not a
- * list, not a robot). Pure. */
-gboolean ack_address_allowed(const Config *cfg, const char *address);
 /* Deliver one acknowledgement row. */
 NotifyResult ack_deliver(const Config *cfg, const char *payload, char **why_r);
 

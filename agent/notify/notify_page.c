@@ -22,7 +22,8 @@
 
 #define PAGERDUTY_EVENTS_URL "https://events.pagerduty.com/v2/enqueue"
 
-char *notify_incident_key(const char *reference, const char *clock)
+/* The PagerDuty dedup_key of a case's clock: stable for the case's life. */
+static char *notify_incident_key(const char *reference, const char *clock)
 {
     return g_strdup_printf("cpr-intake/%s/%s", reference, clock ? clock : "case");
 }
@@ -121,8 +122,10 @@ static char *build_doc(const PageSpec *spec, const CaseRow *c, const char *title
     return jsonutil_builder_to_string(b, FALSE);
 }
 
-char *notify_page_build(Store *store, const Config *cfg, const PageSpec *spec, gint64 now,
-                        GError **error)
+/* The page document (the webhook payload, docs/notifications.md) for `spec`,
+ * redacted and leak-checked. NULL with CPR_ERROR_STORE or CPR_ERROR_LEAK. */
+static char *notify_page_build(Store *store, const Config *cfg, const PageSpec *spec, gint64 now,
+                               GError **error)
 {
     g_autoptr(CaseRow) c = cases_load_id(store, spec->case_id, error);
     if (!c)

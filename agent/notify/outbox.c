@@ -50,25 +50,6 @@ gboolean outbox_enqueue(Store *store, const char *target, gint64 case_id, const 
     return TRUE;
 }
 
-gboolean outbox_exists(Store *store, const char *target, const char *dedup_key,
-                       gboolean *exists_r, GError **error)
-{
-    sqlite3_stmt *st =
-        store_prepare(store, "SELECT 1 FROM outbox WHERE target = ? AND dedup_key = ?", error);
-    if (!st)
-        return FALSE;
-    sqlite3_bind_text(st, 1, target, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, dedup_key, -1, SQLITE_TRANSIENT);
-    int rc = store_step(store, st, error);
-    sqlite3_reset(st);
-    if (rc == STORE_ERROR) {
-        g_prefix_error(error, "outbox lookup failed: ");
-        return FALSE;
-    }
-    *exists_r = rc == STORE_ROW;
-    return TRUE;
-}
-
 gint64 outbox_backoff(guint attempt, double jitter)
 {
     gint64 delay = OUTBOX_BACKOFF_FIRST;
