@@ -610,17 +610,17 @@ Config *config_load(const char *path, GError **error)
     c->ca_public_staff = get_list_lower(kf, "ca", "public_staff");
     if (!c->ca_report_addresses[0]) {
         fail(error, path, "ca", "report_addresses", "expected at least one address");
-        goto err;
+        goto fail;
     }
     for (gsize i = 0; c->ca_report_addresses[i]; i++)
         if (!strchr(c->ca_report_addresses[i], '@')) {
             fail(error, path, "ca", "report_addresses", "expected e-mail addresses, got \"%s\"",
                  c->ca_report_addresses[i]);
-            goto err;
+            goto fail;
         }
     c->store_path = get_string(kf, "store", "path", "/var/lib/cpr-intake/cpr-intake.db");
     if (g_key_file_has_group(kf, "imap") && !load_imap(c, kf, path, error))
-        goto err;
+        goto fail;
     if (g_key_file_has_group(kf, "bugzilla")) {
         c->bugzilla_url = get_string(kf, "bugzilla", "url", NULL);
         c->bugzilla_api_key_file = get_string(kf, "bugzilla", "api_key_file", NULL);
@@ -642,7 +642,7 @@ Config *config_load(const char *path, GError **error)
     c->drafts_br_version = get_string(kf, "drafts", "br_version", NULL);
     if (!load_notify(c, kf, path, error) || !load_clocks(c, kf, path, error) ||
         !load_ack_health(c, kf, path, error))
-        goto err;
+        goto fail;
     c->audit_signing_key_file = get_string(kf, "audit", "signing_key_file", NULL);
     c->audit_checkpoint_file = get_string(kf, "audit", "checkpoint_file", NULL);
     c->audit_checkpoint_seconds =
@@ -656,9 +656,9 @@ Config *config_load(const char *path, GError **error)
     gboolean rules_ok = rules_install(rules, error);
     g_free(rules);
     if (!rules_ok)
-        goto err;
+        goto fail;
     return c;
-err:
+fail:
     config_free(&c);
     return NULL;
 }

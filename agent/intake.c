@@ -615,7 +615,7 @@ gboolean intake_message(Intake *in, const guint8 *raw, gsize len, const IntakeOr
     /* Inside a batch, this message is a savepoint of the batch's transaction. */
     gboolean batched = store_in_transaction(store);
     if (!(batched ? store_savepoint(store, "intake_message", error) : store_begin(store, error)))
-        goto err;
+        goto fail;
     gint64 dup_row = 0, dup_case = 0;
     if (!find_duplicate(store, msg->message_id, content, sha, &dup_row, &dup_case,
                         &r->message_id_reused, error))
@@ -727,7 +727,7 @@ rollback:
         store_rollback_to(store, "intake_message");
     else
         store_rollback(store); /* after a failed COMMIT store_commit already did; harmless */
-err:
+fail:
     intake_result_free(&r);
     return FALSE;
 }
