@@ -74,12 +74,12 @@ int cli_send(CliContext *ctx, int argc, char **argv)
     const char *const rcpt[] = {to, NULL};
     NotifySmtp smtp = {.url = cfg->mail_smtp_url, .ca_file = cfg->mail_ca_file,
                        .user = cfg->mail_user, .password = password, .from = cfg->mail_from};
-    g_autofree char *why = NULL;
-    NotifyResult r = notify_smtp_send(&smtp, rcpt, eml, &why);
+    g_autoptr(GError) failure = NULL;
+    gboolean sent = notify_smtp_send(&smtp, rcpt, eml, &failure);
     secret_free(&password);
-    if (r != NOTIFY_SENT) {
+    if (!sent) {
         cli_error("send: %s: the SMTP server did not take the mail: %s", c->reference,
-                  why ? why : "unknown error");
+                  failure ? failure->message : "unknown error");
         return CLI_FAILED;
     }
     /* the server's acceptance: now, after its answer to the message */

@@ -227,28 +227,30 @@ gboolean ack_maybe_enqueue(Store *store, const Config *cfg, gint64 case_id, cons
                               error);
 }
 
-NotifyResult ack_deliver(const Config *cfg, const char *payload, char **why_r)
+gboolean ack_deliver(const Config *cfg, const char *payload, GError **error)
 {
-    *why_r = NULL;
     if (!cfg->ack_enabled || !cfg->ack_smtp_url) {
-        *why_r = g_strdup("[ack] is no longer enabled");
-        return NOTIFY_PERMANENT;
+        g_set_error_literal(error, NOTIFY_ERROR, NOTIFY_ERROR_PERMANENT,
+                            "[ack] is no longer enabled");
+        return FALSE;
     }
     g_autoptr(JsonParser) parser = json_parser_new();
     if (!json_parser_load_from_data(parser, payload, -1, NULL) ||
         !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser))) {
-        *why_r = g_strdup("the stored acknowledgement is not a JSON object");
-        return NOTIFY_PERMANENT;
+        g_set_error_literal(error, NOTIFY_ERROR, NOTIFY_ERROR_PERMANENT,
+                            "the stored acknowledgement is not a JSON object");
+        return FALSE;
     }
     JsonObject *o = json_node_get_object(json_parser_get_root(parser));
     const char *to = json_object_get_string_member_with_default(o, "to", NULL);
     const char *mail = json_object_get_string_member_with_default(o, "message", NULL);
     if (!to || !mail) {
-        *why_r = g_strdup("the stored acknowledgement lacks to or message");
-        return NOTIFY_PERMANENT;
+        g_set_error_literal(error, NOTIFY_ERROR, NOTIFY_ERROR_PERMANENT,
+                            "the stored acknowledgement lacks to or message");
+        return FALSE;
     }
     const char *const rcpt[] = {to, NULL};
     NotifySmtp smtp = {.url = cfg->ack_smtp_url, .ca_file = cfg->ack_ca_file,
                        .user = cfg->ack_user, .from = cfg->ack_from};
-    return notify_smtp_send_with(&smtp, cfg->ack_password_file, rcpt, mail, why_r);
+    return notify_smtp_send_with(&smtp, cfg->ack_password_file, rcpt, mail, error);
 }

@@ -46,20 +46,24 @@ static gboolean deliver_target(Store *store, const Config *cfg, const char *targ
         if (!row)
             return TRUE; /* nothing due: the head row waits for its backoff */
         fault_point("notify-after-claim");
-        g_autofree char *why = NULL;
-        NotifyResult r = !strcmp(target, OUTBOX_TARGET_ACK)
-                             ? ack_deliver(cfg, row->payload, &why)
-                             : notify_page_deliver(cfg, target, row->dedup_key, row->payload, &why);
+        g_autoptr(GError) failure = NULL; /* the delivery's, not `error` (the store's) */
+        gboolean sent = !strcmp(target, OUTBOX_TARGET_ACK)
+                            ? ack_deliver(cfg, row->payload, &failure)
+                            : notify_page_deliver(cfg, target, row->dedup_key, row->payload,
+                                                  &failure);
         fault_point("notify-after-send");
         gboolean ok;
-        if (r == NOTIFY_SENT) {
+        if (sent) {
             g_message("event=notification_delivered target=%s case=%" G_GINT64_FORMAT
                       " kind=%s outbox=%" G_GINT64_FORMAT " attempt=%u",
                       target, row->case_id, row->kind, row->id, row->attempts + 1);
             ok = outbox_mark_delivered(store, row, now, error);
             stats->delivered++;
         } else {
-            gboolean permanent = r == NOTIFY_PERMANENT || row->attempts + 1 >= OUTBOX_MAX_ATTEMPTS;
+            const char *why = failure ? failure->message : NULL;
+            gboolean permanent =
+                g_error_matches(failure, NOTIFY_ERROR, NOTIFY_ERROR_PERMANENT) ||
+                row->attempts + 1 >= OUTBOX_MAX_ATTEMPTS;
             g_autofree char *why_v = log_value(why);
             g_warning("event=notification_%s target=%s case=%" G_GINT64_FORMAT " kind=%s outbox=%"
                       G_GINT64_FORMAT " attempt=%u error=%s",

@@ -56,16 +56,14 @@ static void page_all(const Config *cfg, const char *event, const char *folder, g
     g_autofree char *row_key = g_strdup_printf("%s:%" G_GINT64_FORMAT, event, now);
     for (guint i = 0; cfg->notify && i < cfg->notify->len; i++) {
         const NotifyTarget *t = g_ptr_array_index(cfg->notify, i);
-        char *why = NULL;
-        NotifyResult r = notify_page_deliver(cfg, t->name, row_key, doc, &why);
-        if (r == NOTIFY_SENT)
+        g_autoptr(GError) e = NULL;
+        if (notify_page_deliver(cfg, t->name, row_key, doc, &e)) {
             g_message("event=%s_paged target=%s free_mb=%" G_GUINT64_FORMAT, event, t->name,
                       free_mb);
-        else {
-            g_autofree char *why_v = log_value(why ? why : "unknown");
-            g_warning("event=%s_page_failed target=%s error=%s", event, t->name, why_v);
+        } else {
+            g_autofree char *why = log_value(e ? e->message : "unknown");
+            g_warning("event=%s_page_failed target=%s error=%s", event, t->name, why);
         }
-        g_free(why);
     }
 }
 

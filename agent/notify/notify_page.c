@@ -310,8 +310,8 @@ static char *email_text(JsonObject *o)
     return g_string_free(g_steal_pointer(&text), FALSE);
 }
 
-static NotifyResult deliver_email(const NotifyTarget *t, JsonObject *o, const char *row_key,
-                                  char **why_r)
+static gboolean deliver_email(const NotifyTarget *t, JsonObject *o, const char *row_key,
+                              GError **error)
 {
     const char *from = t->from ? t->from : "cpr-intake@localhost";
     const char *at = strchr(from, '@');
@@ -329,50 +329,50 @@ static NotifyResult deliver_email(const NotifyTarget *t, JsonObject *o, const ch
     const char *const rcpt[] = {t->to, NULL};
     NotifySmtp smtp = {.url = t->url, .ca_file = t->ca_file, .user = t->key_file ? from : NULL,
                        .from = from};
-    return notify_smtp_send_with(&smtp, t->key_file, rcpt, mail, why_r);
+    return notify_smtp_send_with(&smtp, t->key_file, rcpt, mail, error);
 }
 
-NotifyResult notify_page_deliver(const Config *cfg, const char *target, const char *row_key,
-                                 const char *payload, char **why_r)
+gboolean notify_page_deliver(const Config *cfg, const char *target, const char *row_key,
+                             const char *payload, GError **error)
 {
-    *why_r = NULL;
     const NotifyTarget *t = find_target(cfg, target);
     if (!t) {
-        *why_r = g_strdup_printf("target notify.%s is no longer configured", target);
-        return NOTIFY_PERMANENT;
+        g_set_error(error, NOTIFY_ERROR, NOTIFY_ERROR_PERMANENT,
+                    "target notify.%s is no longer configured", target);
+        return FALSE;
     }
     g_autoptr(JsonParser) parser = json_parser_new();
     if (!json_parser_load_from_data(parser, payload, -1, NULL) ||
         !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser))) {
-        *why_r = g_strdup("the stored page is not a JSON object");
-        return NOTIFY_PERMANENT;
+        g_set_error_literal(error, NOTIFY_ERROR, NOTIFY_ERROR_PERMANENT,
+                            "the stored page is not a JSON object");
+        return FALSE;
     }
     JsonObject *o = json_node_get_object(json_parser_get_root(parser));
     if (!strcmp(t->type, "email"))
-        return deliver_email(t, o, row_key, why_r);
+        return deliver_email(t, o, row_key, error);
 
     g_autofree char *idem = g_strdup_printf("Idempotency-Key: %s", row_key);
     if (!strcmp(t->type, "pagerduty")) {
         GError *e = NULL;
         char *key = secret_read(t->key_file, &e);
         if (!key) {
-            *why_r = g_strdup(e->message);
+            g_set_error_literal(error, NOTIFY_ERROR, NOTIFY_ERROR_RETRY, e->message);
             g_error_free(e);
-            return NOTIFY_RETRY;
+            return FALSE;
         }
         char *body = pagerduty_body(o, key);
         secret_free(&key);
         const char *const headers[] = {idem, NULL};
-        NotifyResult r =
-            notify_http_post(t->url ? t->url : PAGERDUTY_EVENTS_URL, t->ca_file, body, headers,
-                             why_r);
+        gboolean ok = notify_http_post(t->url ? t->url : PAGERDUTY_EVENTS_URL, t->ca_file, body,
+                                       headers, error);
         secret_free(&body); /* it held the routing key */
-        return r;
+        return ok;
     }
     if (!strcmp(t->type, "slack")) {
         g_autofree char *body = slack_body(o);
         const char *const headers[] = {idem, NULL};
-        return notify_http_post(t->url, t->ca_file, body, headers, why_r);
+        return notify_http_post(t->url, t->ca_file, body, headers, error);
     }
     /* webhook: the document itself, signed when a secret is configured */
     g_autofree char *sig = NULL;
@@ -380,9 +380,9 @@ NotifyResult notify_page_deliver(const Config *cfg, const char *target, const ch
         GError *e = NULL;
         char *secret = secret_read(t->key_file, &e);
         if (!secret) {
-            *why_r = g_strdup(e->message);
+            g_set_error_literal(error, NOTIFY_ERROR, NOTIFY_ERROR_RETRY, e->message);
             g_error_free(e);
-            return NOTIFY_RETRY;
+            return FALSE;
         }
         g_autofree char *mac = g_compute_hmac_for_string(G_CHECKSUM_SHA256, (const guchar *)secret,
                                                          strlen(secret), payload, -1);
@@ -390,5 +390,5 @@ NotifyResult notify_page_deliver(const Config *cfg, const char *target, const ch
         sig = g_strdup_printf("X-Cpr-Signature: sha256=%s", mac);
     }
     const char *const headers[] = {idem, sig, NULL};
-    return notify_http_post(t->url, t->ca_file, payload, headers, why_r);
+    return notify_http_post(t->url, t->ca_file, payload, headers, error);
 }
