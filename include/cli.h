@@ -47,6 +47,15 @@ gboolean cli_parse_options(const char *cmd, const char *params, GOptionEntry *en
 /* cases_load() for command `cmd`: NULL after printing the error, with the
  * exit status in *status_r. */
 CaseRow *cli_case_load(Store *store, const char *cmd, const char *key, int *status_r);
+/* For a command that changes case `key`: the store opened, the case loaded,
+ * *by_r defaulted to cli_user_name() and a transaction begun. NULL after
+ * printing the error, with the exit status in *status_r. End it with
+ * cli_case_end(). */
+CaseRow *cli_case_begin(CliContext *ctx, const char *cmd, const char *key, char **by_r,
+                        int *status_r);
+/* Commit when `ok`, else (or when the commit fails) roll back and print
+ * `error` for `cmd`. CLI_OK or the error's exit status. */
+int cli_case_end(Store *store, const char *cmd, gboolean ok, GError *error);
 
 /* cli_show_extra.c: From and Reply-To of a raw message as display text
  * ("Name <addr>"), NULL when absent; callers free. For the CA's terminal

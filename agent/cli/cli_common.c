@@ -110,6 +110,36 @@ CaseRow *cli_case_load(Store *store, const char *cmd, const char *key, int *stat
     return c;
 }
 
+CaseRow *cli_case_begin(CliContext *ctx, const char *cmd, const char *key, char **by_r,
+                        int *status_r)
+{
+    Store *store = cli_store(ctx);
+    if (!store) {
+        *status_r = CLI_STORE;
+        return NULL;
+    }
+    CaseRow *c = cli_case_load(store, cmd, key, status_r);
+    if (!c)
+        return NULL;
+    if (!*by_r)
+        *by_r = cli_user_name();
+    GError *error = NULL;
+    if (!store_begin(store, &error)) {
+        case_row_free(&c);
+        *status_r = cli_fail(cmd, error);
+        return NULL;
+    }
+    return c;
+}
+
+int cli_case_end(Store *store, const char *cmd, gboolean ok, GError *error)
+{
+    if (ok && store_commit(store, &error))
+        return CLI_OK;
+    store_rollback(store); /* after a failed COMMIT store_commit already did; harmless */
+    return cli_fail(cmd, error);
+}
+
 /* The name of the user running the command (`event --by` default):
  * getpwuid(), not getlogin(), which fails without a terminal. */
 char *cli_user_name(void)
