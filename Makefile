@@ -32,7 +32,9 @@ LDFLAGS  ?=
 # the binary's directory).
 SHARE_DIR ?= $(PREFIX)/share/cpr-intake
 # -MMD -MP: each object's header dependencies in a .d file next to it.
-ALL_CPPFLAGS = -Iinclude $(PKG_CFLAGS) -DCPR_SHARE_DIR='"$(SHARE_DIR)"' $(CPPFLAGS)
+# -Iagent: a private header of an agent folder (imap/imap_internal.h,
+# notify/notify_internal.h) is named with its folder where it is used outside it.
+ALL_CPPFLAGS = -Iinclude -Iagent $(PKG_CFLAGS) -DCPR_SHARE_DIR='"$(SHARE_DIR)"' $(CPPFLAGS)
 ALL_CFLAGS = $(WARN) $(CFLAGS) -MMD -MP
 # The test build also compiles in the test hooks (include/testhooks.h); the
 # release binary reads no test variable.
@@ -42,7 +44,10 @@ SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 SAN_CPPFLAGS = $(filter-out -D_FORTIFY_SOURCE%,$(ALL_CPPFLAGS)) -U_FORTIFY_SOURCE
 
 PARSER_SRC := $(wildcard parsers/*.c)
-AGENT_SRC  := $(filter-out agent/main.c,$(wildcard agent/*.c))
+# agent/ holds the core; agent/imap/ the IMAP listener, agent/notify/ the
+# notification targets, outbox, escalation and acknowledgements, agent/cli/ the
+# commands (CONTRIBUTING.md).
+AGENT_SRC  := $(filter-out agent/main.c,$(wildcard agent/*.c agent/*/*.c))
 LIB_SRC    := $(PARSER_SRC) $(AGENT_SRC)
 TEST_SRC   := $(wildcard tests/test_*.c)
 
@@ -158,11 +163,11 @@ FUZZ_CFLAGS  ?= -O1 -g
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 FUZZ_SECONDS ?= 60
 FUZZ_BIN     := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
-FUZZ_LIB_SRC := $(filter-out agent/cli_%.c agent/imap_cli.c,$(LIB_SRC)) # no CLI is fuzzed
+FUZZ_LIB_SRC := $(filter-out agent/cli/%.c,$(LIB_SRC)) # no CLI is fuzzed
 
 build/fuzz/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(WARN) -Wno-error $(FUZZ_CFLAGS) -MMD -MP -Iinclude $(PKG_CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer-no-link -c $< -o $@
+	$(FUZZ_CC) $(WARN) -Wno-error $(FUZZ_CFLAGS) -MMD -MP -Iinclude -Iagent $(PKG_CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer-no-link -c $< -o $@
 
 build/fuzz/libcpr.a: $(FUZZ_LIB_SRC:%.c=build/fuzz/%.o)
 	rm -f $@ && ar rcs $@ $^
@@ -183,7 +188,7 @@ fuzz-smoke: deps
 
 # Header dependencies written by -MMD -MP; objects are kept (no intermediate
 # deletion), so that a touched header rebuilds exactly the objects that include it.
--include $(wildcard build/*/*.d build/*/*/*.d build/*/*/*/*.d)
+-include $(wildcard build/*/*.d build/*/*/*.d build/*/*/*/*.d build/*/*/*/*/*.d)
 .SECONDARY:
 
 # `make install PREFIX=P DESTDIR=D`: the program, its systemd unit (ExecStart

@@ -8,6 +8,7 @@
 #include <curl/curl.h>
 #include <json-glib/json-glib.h>
 
+#include "secret.h"
 #include "bugzilla.h"
 #include "cpr_error.h"
 #include "curlutil.h"
@@ -27,22 +28,13 @@ struct BugzillaClient {
     char errbuf[CURL_ERROR_SIZE];
 };
 
-BugzillaOptions bugzilla_options_default(void)
+static BugzillaOptions bugzilla_options_default(void)
 {
     return (BugzillaOptions){
         .connect_timeout_ms = 10000,
         .timeout_ms = 30000,
         .max_response_bytes = 1024 * 1024,
     };
-}
-
-static void wipe(char *s)
-{
-    if (!s)
-        return;
-    volatile char *p = s;
-    while (*p)
-        *p++ = '\0';
 }
 
 /* A key is sent in a header: anything but printable ASCII would let a
@@ -70,18 +62,18 @@ BugzillaClient *bugzilla_client_new(const Config *cfg, const BugzillaOptions *op
                     cfg->path);
         return NULL;
     }
-    char *key = config_read_secret(cfg->bugzilla_api_key_file, error);
+    char *key = secret_read(cfg->bugzilla_api_key_file, error);
     if (!key)
         return NULL;
     if (!key_ok(key)) {
-        config_secret_free(&key);
+        secret_free(&key);
         g_set_error(error, CPR_ERROR, CPR_ERROR_CONFIG,
                     "%s: [bugzilla] api_key_file: the key must be one line of printable ASCII",
                     cfg->path);
         return NULL;
     }
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-        config_secret_free(&key);
+        secret_free(&key);
         g_set_error(error, CPR_ERROR, CPR_ERROR_CONNECTION, "curl initialisation failed");
         return NULL;
     }
@@ -93,7 +85,7 @@ BugzillaClient *bugzilla_client_new(const Config *cfg, const BugzillaOptions *op
         c->base_url[--n] = '\0';
     c->ca_file = g_strdup(cfg->bugzilla_ca_file);
     c->key_header = g_strconcat(KEY_HEADER, key, NULL);
-    config_secret_free(&key);
+    secret_free(&key);
     c->opt = options ? *options : bugzilla_options_default();
     if (!c->curl) {
         bugzilla_client_free(&c);
@@ -110,8 +102,7 @@ void bugzilla_client_free(BugzillaClient **client)
     BugzillaClient *c = *client;
     if (c->curl)
         curl_easy_cleanup(c->curl);
-    wipe(c->key_header);
-    g_free(c->key_header);
+    secret_free(&c->key_header);
     g_free(c->base_url);
     g_free(c->ca_file);
     g_free(c);
@@ -255,7 +246,7 @@ static JsonNode *request(BugzillaClient *c, const char *what, const char *path_a
     /* The slist holds a copy of the key header: wipe it before freeing. */
     for (struct curl_slist *s = headers; s; s = s->next)
         if (g_str_has_prefix(s->data, KEY_HEADER))
-            wipe(s->data);
+            secret_wipe(s->data, strlen(s->data));
     curl_slist_free_all(headers);
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
 

@@ -10,6 +10,7 @@
 #include "clocks.h"
 #include "cpr_error.h"
 #include "jsonutil.h"
+#include "logging.h"
 
 /* After a failed read, the next attempt of this process. */
 #define RETRY_SECONDS 300
@@ -170,8 +171,9 @@ gboolean bugzilla_confirm_run(Store *store, const Config *cfg, gint64 now,
     GError *e = NULL;
     BugzillaClient *client = bugzilla_client_new(cfg, &opt, &e);
     if (!client) {
-        g_warning("event=bugzilla_confirm_failed pending=%u error=\"%s\" retry_in_s=%d",
-                  claims->len, e->message, RETRY_SECONDS);
+        g_autofree char *why = log_value(e->message);
+        g_warning("event=bugzilla_confirm_failed pending=%u error=%s retry_in_s=%d",
+                  claims->len, why, RETRY_SECONDS);
         g_clear_error(&e);
         stats->failed++;
         retry_after = now + RETRY_SECONDS;
@@ -194,9 +196,9 @@ gboolean bugzilla_confirm_run(Store *store, const Config *cfg, gint64 now,
             bugzilla_bug_clear(cache);
             cached = 0;
             if (!bugzilla_get_bug(client, c->bug_id, cache, &e)) {
+                g_autofree char *why = log_value(e->message);
                 g_warning("event=bugzilla_confirm_failed bug=%" G_GINT64_FORMAT
-                          " error=\"%s\" retry_in_s=%d",
-                          c->bug_id, e->message, RETRY_SECONDS);
+                          " error=%s retry_in_s=%d", c->bug_id, why, RETRY_SECONDS);
                 g_clear_error(&e);
                 stats->failed++;
                 retry_after = now + RETRY_SECONDS;

@@ -16,13 +16,15 @@
 #include <gnutls/abstract.h>
 #include <gnutls/gnutls.h>
 
+#include "secret.h"
 #include "audit.h"
 #include "checkpoint.h"
 #include "cpr_error.h"
 #include "jsonutil.h"
-#include "notify_internal.h"
+#include "notify/notify_internal.h"
 #include "outbox.h"
 #include "timefmt.h"
+#include "logging.h"
 
 /* The last line is found in the file's last TAIL_MAX bytes; a line is about
  * 200 bytes. */
@@ -31,8 +33,6 @@
  * stay far below). */
 #define FILE_MAX (256u * 1024 * 1024)
 #define PUBLIC_KEY_MAX (64u * 1024)
-/* A daemon checkpoint that failed is tried again this much later. */
-#define RETRY_SECONDS 60
 
 G_DEFINE_QUARK(cpr-checkpoint-error-quark, checkpoint_error)
 
@@ -123,7 +123,7 @@ static gnutls_privkey_t signer_load(const Config *cfg, GError **error)
         return NULL;
     }
     GError *local = NULL;
-    char *pem = config_read_secret(path, &local);
+    char *pem = secret_read(path, &local);
     if (!pem) {
         g_propagate_prefixed_error(error, local, "[audit] signing_key_file: ");
         return NULL;
@@ -133,7 +133,7 @@ static gnutls_privkey_t signer_load(const Config *cfg, GError **error)
     int rc = gnutls_privkey_init(&key);
     if (rc >= 0)
         rc = gnutls_privkey_import_x509_raw(key, &d, GNUTLS_X509_FMT_PEM, NULL, 0);
-    config_secret_free(&pem);
+    secret_free(&pem);
     if (rc < 0) {
         gnutls_privkey_deinit(key);
         key_error(error, CPR_ERROR_CONFIG, path,
@@ -372,7 +372,7 @@ static char *sign_text(gnutls_privkey_t key, const char *text, GError **error)
     return b64;
 }
 
-static const char *reason_name(CheckpointReason reason)
+const char *checkpoint_reason_name(CheckpointReason reason)
 {
     switch (reason) {
     case CHECKPOINT_COMMAND:
@@ -484,7 +484,7 @@ static gboolean take_locked(Store *store, gnutls_privkey_t key, int fd, const ch
         return file_error(error, path, "cannot append a checkpoint");
     line[strlen(line) - 1] = '\0';
     g_message("event=audit_checkpoint id=%" G_GINT64_FORMAT " hash=%s at=%s file=%s reason=%s",
-              rows, hash, at, path, reason_name(reason));
+              rows, hash, at, path, checkpoint_reason_name(reason));
     *line_r = g_steal_pointer(&line);
     return TRUE;
 }
@@ -684,9 +684,9 @@ out:
     return ok;
 }
 
-/* ---- the daemon ---- */
+/* ---- for the daemon (checkpoint_daemon.c) ---- */
 
-static gboolean last_checkpoint_time(const Config *cfg, Store *store, gint64 *at_r)
+gboolean checkpoint_last_time(const Config *cfg, Store *store, gint64 *at_r)
 {
     *at_r = 0;
     g_autofree char *path = checkpoint_file_path(cfg, store);
@@ -710,112 +710,4 @@ static gboolean last_checkpoint_time(const Config *cfg, Store *store, gint64 *at
     }
     close(fd);
     return ok;
-}
-
-/* The health key that holds the row key of the page sent for the current
- * run of failures: on-call is paged once, not at every retry. */
-#define FAILING_KEY "audit.checkpoint_failing"
-
-/* The audit event and the page, with the health key, in one transaction. */
-static gboolean send_page(Store *store, const Config *cfg, CheckpointReason reason,
-                          const GError *failure, gint64 now, GError **error)
-{
-    g_autofree char *at = timefmt_rfc3339(now);
-    g_autofree char *row_key = g_strdup_printf("checkpoint-failed:%" G_GINT64_FORMAT, now);
-    g_autofree char *summary =
-        g_strdup_printf("Audit checkpoint could not be signed (%s): %s", reason_name(reason),
-                        failure->message);
-    g_autoptr(JsonBuilder) b = json_builder_new();
-    json_builder_begin_object(b);
-    jsonutil_add_int(b, "version", 1);
-    jsonutil_add_string(b, "event", "audit_checkpoint_failed");
-    jsonutil_add_string(b, "summary", summary);
-    jsonutil_add_string(b, "reason", reason_name(reason));
-    jsonutil_add_string(b, "error", failure->message);
-    jsonutil_add_string(b, "at", at);
-    jsonutil_add_string(b, "show", "cpr-intake audit checkpoint");
-    jsonutil_add_string(b, "dedup_key", "cpr-intake/audit-checkpoint-failed");
-    json_builder_end_object(b);
-    g_autofree char *doc = jsonutil_builder_to_string(b, FALSE);
-    g_autofree char *details =
-        jsonutil_object_of_strings("reason", reason_name(reason), "error", failure->message, NULL);
-    if (!store_begin(store, error))
-        return FALSE;
-    if (!store_event_append(store, now, "daemon", 0, "audit_checkpoint_failed", details, error) ||
-        !notify_enqueue_all(store, cfg, 0, "health", row_key, doc, now, error) ||
-        !store_health_set(store, FAILING_KEY, row_key, now, error) || !store_commit(store, error)) {
-        store_rollback(store);
-        return FALSE;
-    }
-    g_warning("event=audit_checkpoint_paged reason=%s row=%s", reason_name(reason), row_key);
-    return TRUE;
-}
-
-/* The daemon could not sign a checkpoint: the evidence stops being anchored
- * and no one reads the log at night. Page on-call once (an audit event and a
- * page to every notify target), until a checkpoint succeeds again. Failures
- * here are logged: the caller goes on either way. */
-static void page_failure(Store *store, const Config *cfg, CheckpointReason reason,
-                         const GError *failure, gint64 now)
-{
-    GError *e = NULL;
-    g_autofree char *active = NULL;
-    if (store_health_get(store, FAILING_KEY, &active, NULL, &e) &&
-        (active || send_page(store, cfg, reason, failure, now, &e)))
-        return; /* paged now, or already for this run of failures */
-    g_warning("event=audit_checkpoint_page_failed error=\"%s\"", e->message);
-    g_error_free(e);
-}
-
-/* A checkpoint was signed: a later failure pages again. */
-static void clear_failure(Store *store, gint64 now)
-{
-    GError *e = NULL;
-    g_autofree char *active = NULL;
-    if (store_health_get(store, FAILING_KEY, &active, NULL, &e) &&
-        (!active || store_health_set(store, FAILING_KEY, NULL, now, &e)))
-        return;
-    g_warning("event=audit_checkpoint_page_failed error=\"%s\"", e->message);
-    g_error_free(e);
-}
-
-void checkpoint_daemon_tick(Store *store, const Config *cfg, gint64 now, gint64 *next_r)
-{
-    if (!cfg->audit_signing_key_file)
-        return;
-    gint64 period = cfg->audit_checkpoint_seconds > 0 ? cfg->audit_checkpoint_seconds : 3600;
-    if (*next_r == 0) {
-        gint64 last = 0;
-        if (last_checkpoint_time(cfg, store, &last) && last > 0)
-            *next_r = MIN(last + period, now + period);
-        else
-            *next_r = now; /* none yet: anchor at once */
-    }
-    if (now < *next_r)
-        return;
-    GError *e = NULL;
-    if (!checkpoint_take(store, cfg, now, CHECKPOINT_PERIODIC, NULL, &e)) {
-        g_warning("event=audit_checkpoint_failed reason=periodic error=\"%s\" retry_in_s=%d",
-                  e->message, RETRY_SECONDS);
-        page_failure(store, cfg, CHECKPOINT_PERIODIC, e, now);
-        g_error_free(e);
-        *next_r = now + MIN(period, RETRY_SECONDS);
-        return;
-    }
-    clear_failure(store, now);
-    *next_r = now + period;
-}
-
-void checkpoint_daemon_stop(Store *store, const Config *cfg, gint64 now)
-{
-    if (!cfg->audit_signing_key_file)
-        return;
-    GError *e = NULL;
-    if (!checkpoint_take(store, cfg, now, CHECKPOINT_SHUTDOWN, NULL, &e)) {
-        g_warning("event=audit_checkpoint_failed reason=shutdown error=\"%s\"", e->message);
-        page_failure(store, cfg, CHECKPOINT_SHUTDOWN, e, now);
-        g_error_free(e);
-        return;
-    }
-    clear_failure(store, now);
 }

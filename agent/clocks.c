@@ -52,7 +52,7 @@ static const ClockDef CLOCK_DEFS[] = {
 /* Rows 6-16: SHOULD within 24 hours, MUST within 5 days. */
 #define SHOULD_WINDOW HOURS(24)
 
-void clock_free(gpointer p)
+static void clock_free(gpointer p)
 {
     Clock *c = p;
     if (!c)
@@ -84,7 +84,8 @@ static gboolean word_in(const char *words, const char *word)
     return FALSE;
 }
 
-gboolean clocks_event_matters(const char *type)
+/* Event types that can change a case's clocks. */
+static gboolean clocks_event_matters(const char *type)
 {
     if (!type)
         return FALSE;
@@ -426,8 +427,9 @@ static gboolean load_cert_scope(Store *store, gint64 case_id, ClockFacts *f, GEr
     return TRUE;
 }
 
-gboolean clocks_load_facts(Store *store, gint64 case_id, ClockFacts *f, char **kind_r,
-                           GError **error)
+/* The facts of case `case_id` as stored (for drafts and tests). */
+static gboolean clocks_load_facts(Store *store, gint64 case_id, ClockFacts *f, char **kind_r,
+                                  GError **error)
 {
     memset(f, 0, sizeof *f);
     sqlite3_stmt *st = store_prepare(

@@ -7,10 +7,9 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <fcntl.h>
-#include <unistd.h>
 
 #include "config.h"
+#include "secret.h"
 #include "rules.h"
 #include "cpr_error.h"
 
@@ -144,107 +143,6 @@ static gboolean fail(GError **error, const char *file, const char *group, const 
     else
         g_set_error(error, CPR_ERROR, CPR_ERROR_CONFIG, "%s: [%s]: %s", file, group, what);
     return FALSE;
-}
-
-/* A secret file must be ours to read and nobody else's: a key readable by the
- * group or the world has already leaked, and one owned by another user can be
- * swapped by that user. The one place that opens secrets: opened first (never
- * blocking on a FIFO), then the opened file is checked, so what is checked is
- * what is read. Returns the open descriptor, or -1 with error. */
-static int secret_open(const char *path, GError **error)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-    if (fd < 0) {
-        g_set_error(error, CPR_ERROR, CPR_ERROR_CONFIG, "cannot read secret file %s: %s", path,
-                    g_strerror(errno));
-        return -1;
-    }
-    struct stat st;
-    const char *why = NULL;
-    if (fstat(fd, &st) != 0)
-        why = g_strerror(errno);
-    else if (!S_ISREG(st.st_mode))
-        why = "is not a regular file";
-    else if (st.st_uid != geteuid() && st.st_uid != 0)
-        why = "is owned by another user (expected the running user or root)";
-    if (why) {
-        g_set_error(error, CPR_ERROR, CPR_ERROR_CONFIG, "secret file %s %s", path, why);
-        close(fd);
-        return -1;
-    }
-    unsigned mode = (unsigned)(st.st_mode & 07777);
-    if (mode != 0600 && mode != 0400) {
-        g_set_error(error, CPR_ERROR, CPR_ERROR_CONFIG,
-                    "secret file %s has mode %04o; expected 0600 or 0400%s", path, mode,
-                    (mode & 077) ? " (it is accessible by group or others)" : "");
-        close(fd);
-        return -1;
-    }
-    return fd;
-}
-
-static gboolean secret_file_ok(const char *path, GError **error)
-{
-    int fd = secret_open(path, error);
-    if (fd < 0)
-        return FALSE;
-    close(fd);
-    return TRUE;
-}
-
-#define SECRET_MAX_BYTES (64 * 1024)
-
-char *config_read_secret(const char *path, GError **error)
-{
-    int fd = secret_open(path, error);
-    if (fd < 0)
-        return NULL;
-    char *data = g_malloc0(SECRET_MAX_BYTES + 1);
-    gsize len = 0;
-    for (;;) {
-        ssize_t n = read(fd, data + len, SECRET_MAX_BYTES + 1 - len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            int e = errno;
-            close(fd);
-            config_secret_free(&data);
-            g_set_error(error, CPR_ERROR, CPR_ERROR_CONFIG, "cannot read secret file %s: %s",
-                        path, g_strerror(e));
-            return NULL;
-        }
-        len += (gsize)n;
-        if (n == 0 || len > SECRET_MAX_BYTES)
-            break;
-    }
-    close(fd);
-    data[MIN(len, (gsize)SECRET_MAX_BYTES)] = '\0';
-    if (len > SECRET_MAX_BYTES) {
-        config_secret_free(&data);
-        g_set_error(error, CPR_ERROR, CPR_ERROR_CONFIG, "secret file %s is larger than %d bytes",
-                    path, SECRET_MAX_BYTES);
-        return NULL;
-    }
-    while (len > 0 && (data[len - 1] == '\n' || data[len - 1] == '\r'))
-        data[--len] = '\0';
-    if (len == 0) {
-        g_free(data);
-        g_set_error(error, CPR_ERROR, CPR_ERROR_CONFIG, "secret file %s is empty", path);
-        return NULL;
-    }
-    return data;
-}
-
-void config_secret_free(char **secret)
-{
-    if (!secret || !*secret)
-        return;
-    /* volatile writes so the wipe is not optimised away before free */
-    volatile char *p = *secret;
-    while (*p)
-        *p++ = '\0';
-    g_free(*secret);
-    *secret = NULL;
 }
 
 static void notify_target_free(gpointer p)
@@ -712,17 +610,17 @@ Config *config_load(const char *path, GError **error)
     c->ca_public_staff = get_list_lower(kf, "ca", "public_staff");
     if (!c->ca_report_addresses[0]) {
         fail(error, path, "ca", "report_addresses", "expected at least one address");
-        goto err;
+        goto fail;
     }
     for (gsize i = 0; c->ca_report_addresses[i]; i++)
         if (!strchr(c->ca_report_addresses[i], '@')) {
             fail(error, path, "ca", "report_addresses", "expected e-mail addresses, got \"%s\"",
                  c->ca_report_addresses[i]);
-            goto err;
+            goto fail;
         }
     c->store_path = get_string(kf, "store", "path", "/var/lib/cpr-intake/cpr-intake.db");
     if (g_key_file_has_group(kf, "imap") && !load_imap(c, kf, path, error))
-        goto err;
+        goto fail;
     if (g_key_file_has_group(kf, "bugzilla")) {
         c->bugzilla_url = get_string(kf, "bugzilla", "url", NULL);
         c->bugzilla_api_key_file = get_string(kf, "bugzilla", "api_key_file", NULL);
@@ -744,7 +642,7 @@ Config *config_load(const char *path, GError **error)
     c->drafts_br_version = get_string(kf, "drafts", "br_version", NULL);
     if (!load_notify(c, kf, path, error) || !load_clocks(c, kf, path, error) ||
         !load_ack_health(c, kf, path, error))
-        goto err;
+        goto fail;
     c->audit_signing_key_file = get_string(kf, "audit", "signing_key_file", NULL);
     c->audit_checkpoint_file = get_string(kf, "audit", "checkpoint_file", NULL);
     c->audit_checkpoint_seconds =
@@ -758,9 +656,9 @@ Config *config_load(const char *path, GError **error)
     gboolean rules_ok = rules_install(rules, error);
     g_free(rules);
     if (!rules_ok)
-        goto err;
+        goto fail;
     return c;
-err:
+fail:
     config_free(&c);
     return NULL;
 }
@@ -768,7 +666,7 @@ err:
 static gboolean secret_check(const Config *c, const char *group, const char *key,
                              const char *path, GError **error)
 {
-    if (!path || secret_file_ok(path, error))
+    if (!path || secret_file_check(path, error))
         return TRUE;
     g_prefix_error(error, "%s: [%s] %s: ", c->path, group, key);
     return FALSE;

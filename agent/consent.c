@@ -283,7 +283,7 @@ ConsentEntry *consent_lookup(Store *store, const char *email, GError **error)
     return e;
 }
 
-void consent_change_free(ConsentChange **change)
+static void consent_change_free(ConsentChange **change)
 {
     if (!change || !*change)
         return;

@@ -10,7 +10,8 @@
 
 #include "cpr_error.h"
 
-char *daemon_lock_path(const char *db_path)
+/* "<db_path>.lock"; caller frees. */
+static char *daemon_lock_path(const char *db_path)
 {
     return g_strconcat(db_path, ".lock", NULL);
 }

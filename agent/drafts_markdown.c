@@ -98,6 +98,15 @@ static const struct {
      "BR section 6.1.1.3 (rejection of keys from flawed generators)"},
 };
 
+/* The row for `problem`; "other" for an unknown or NULL one. Never NULL. */
+static const DraftsProblemText *drafts_problem_text(const char *problem)
+{
+    for (gsize i = 0; i < G_N_ELEMENTS(PROBLEM_TEXT); i++)
+        if (!g_strcmp0(PROBLEM_TEXT[i].problem, problem))
+            return &PROBLEM_TEXT[i];
+    return &PROBLEM_TEXT[G_N_ELEMENTS(PROBLEM_TEXT) - 1];
+}
+
 const char *drafts_reason_title(const DraftsFacts *f)
 {
     const ReasonRow *r = drafts_facts_reason(f);
@@ -113,14 +122,6 @@ static const char *reason_rule(const ReasonRow *r)
         if (REASON_TEXT[i].number == r->number)
             return REASON_TEXT[i].rule;
     return NULL;
-}
-
-const DraftsProblemText *drafts_problem_text(const char *problem)
-{
-    for (gsize i = 0; i < G_N_ELEMENTS(PROBLEM_TEXT); i++)
-        if (!g_strcmp0(PROBLEM_TEXT[i].problem, problem))
-            return &PROBLEM_TEXT[i];
-    return &PROBLEM_TEXT[G_N_ELEMENTS(PROBLEM_TEXT) - 1];
 }
 
 /* What was received and what it reports, built from data only. */
@@ -302,7 +303,7 @@ static char *full_report_expected(const DraftsFacts *f)
 }
 
 /* The BR version drafts cite: "BR v2.2.6", or "BR (version not configured)". */
-char *drafts_br_label(const Config *cfg)
+static char *drafts_br_label(const Config *cfg)
 {
     return cfg->drafts_br_version ? g_strdup_printf("BR v%s", cfg->drafts_br_version)
                                   : g_strdup("BR (version not configured)");

@@ -9,6 +9,7 @@
 #include <gnutls/crypto.h>
 
 #include "intake.h"
+#include "logging.h"
 #include "cases.h"
 #include "clocks.h"
 #include "cpr_error.h"
@@ -614,7 +615,7 @@ gboolean intake_message(Intake *in, const guint8 *raw, gsize len, const IntakeOr
     /* Inside a batch, this message is a savepoint of the batch's transaction. */
     gboolean batched = store_in_transaction(store);
     if (!(batched ? store_savepoint(store, "intake_message", error) : store_begin(store, error)))
-        goto err;
+        goto fail;
     gint64 dup_row = 0, dup_case = 0;
     if (!find_duplicate(store, msg->message_id, content, sha, &dup_row, &dup_case,
                         &r->message_id_reused, error))
@@ -666,7 +667,8 @@ gboolean intake_message(Intake *in, const guint8 *raw, gsize len, const IntakeOr
                 "message_row", row_s, "message_id", msg->message_id, "why",
                 "a stored message has this Message-ID with other content; kept as its own message",
                 NULL);
-            g_warning("event=message_id_reused message_id=%s row=%s", msg->message_id, row_s);
+            g_autofree char *mid = log_value(msg->message_id);
+            g_warning("event=message_id_reused message_id=%s row=%s", mid, row_s);
             if (!store_event_append(store, origin->now, "intake", r->case_id, "message_id_reused",
                                     d, error))
                 goto rollback;
@@ -725,7 +727,7 @@ rollback:
         store_rollback_to(store, "intake_message");
     else
         store_rollback(store); /* after a failed COMMIT store_commit already did; harmless */
-err:
+fail:
     intake_result_free(&r);
     return FALSE;
 }

@@ -1,5 +1,6 @@
 /* logging.c - one log format for every command (see logging.h). */
 #include "logging.h"
+#include "textutil.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,7 +27,8 @@ static gboolean stderr_is_journal(void)
     return (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
 }
 
-gboolean logging_to_journal(void)
+/* TRUE when stderr is the journal (see above). */
+static gboolean logging_to_journal(void)
 {
     if (journal < 0)
         journal = stderr_is_journal() ? 1 : 0;
@@ -114,4 +116,16 @@ void logging_error_line(const char *text)
     else
         fprintf(stderr, "cpr-intake: %s\n", text);
     fflush(stderr);
+}
+
+char *log_value(const char *value)
+{
+    if (!value || !*value)
+        return g_strdup("-");
+    char *out = text_printable(value, strlen(value), 200);
+    if (!strchr(out, ' '))
+        return out;
+    char *quoted = g_strdup_printf("\"%s\"", out);
+    g_free(out);
+    return quoted;
 }

@@ -58,6 +58,15 @@ static void usage(FILE *out)
             DEFAULT_CONFIG);
 }
 
+/* --help, -h and --version: the first one given wins. */
+static gboolean first_action(const char *name, const char *value, gpointer data, GError **error)
+{
+    const char **action = data;
+    if (!*action)
+        *action = !strcmp(name, "--version") ? "--version" : "--help"; /* name is GLib's */
+    return TRUE;
+}
+
 int main(int argc, char **argv)
 {
     setlocale(LC_ALL, "");
@@ -68,32 +77,49 @@ int main(int argc, char **argv)
     logging_init(); /* one log format for every command (logging.h) */
 
     CliContext ctx = {0};
-    int i = 1;
-    for (; i < argc && argv[i][0] == '-'; i++) {
-        const char *opt = argv[i];
-        if (!strcmp(opt, "--help") || !strcmp(opt, "-h")) {
-            usage(stdout);
-            return CLI_OK;
-        }
-        if (!strcmp(opt, "--version")) { /* SPEC 3.2: reads no configuration */
-            printf("cpr-intake %s\n", cpr_version());
-            return CLI_OK;
-        }
-        if ((!strcmp(opt, "--config") || !strcmp(opt, "--db")) && i + 1 < argc) {
-            if (!strcmp(opt, "--config"))
-                ctx.config_path = argv[++i];
-            else
-                ctx.db_path = argv[++i];
-        } else if (g_str_has_prefix(opt, "--config=")) {
-            ctx.config_path = opt + strlen("--config=");
-        } else if (g_str_has_prefix(opt, "--db=")) {
-            ctx.db_path = opt + strlen("--db=");
-        } else {
-            cli_error("unknown option %s", opt);
-            usage(stderr);
-            return CLI_USAGE;
-        }
+    g_autofree char *config_opt = NULL, *db_opt = NULL;
+    const char *action = NULL; /* the first of --help/-h and --version */
+    GOptionEntry entries[] = {
+        {"config", 0, 0, G_OPTION_ARG_FILENAME, &config_opt, NULL, NULL},
+        {"db", 0, 0, G_OPTION_ARG_FILENAME, &db_opt, NULL, NULL},
+        {"help", 'h', G_OPTION_FLAG_NO_ARG, G_OPTION_ARG_CALLBACK, (gpointer)first_action, NULL,
+         NULL},
+        {"version", 0, G_OPTION_FLAG_NO_ARG, G_OPTION_ARG_CALLBACK, (gpointer)first_action, NULL,
+         NULL},
+        {NULL},
+    };
+    /* Global options only: parsing stops at the command (strict POSIX); our
+     * own usage text and messages, not GLib's. */
+    GOptionContext *octx = g_option_context_new(NULL);
+    g_option_context_set_help_enabled(octx, FALSE);
+    g_option_context_set_strict_posix(octx, TRUE);
+    g_option_context_set_ignore_unknown_options(octx, TRUE);
+    GOptionGroup *group = g_option_group_new(NULL, NULL, NULL, &action, NULL);
+    g_option_group_add_entries(group, entries);
+    g_option_context_set_main_group(octx, group);
+    GError *oerr = NULL;
+    gboolean parsed = g_option_context_parse(octx, &argc, &argv, &oerr);
+    g_option_context_free(octx);
+    if (action && !strcmp(action, "--version")) { /* SPEC 3.2: reads no configuration */
+        g_clear_error(&oerr);
+        printf("cpr-intake %s\n", cpr_version());
+        return CLI_OK;
     }
+    if (action) {
+        g_clear_error(&oerr);
+        usage(stdout);
+        return CLI_OK;
+    }
+    if (!parsed || (argc > 1 && argv[1][0] == '-')) {
+        /* an option we do not know, or --config/--db without a value */
+        cli_error("unknown option %s", parsed ? argv[1] : argv[argc - 1]);
+        g_clear_error(&oerr);
+        usage(stderr);
+        return CLI_USAGE;
+    }
+    ctx.config_path = config_opt;
+    ctx.db_path = db_opt;
+    int i = 1;
     if (i >= argc) {
         usage(stderr);
         return CLI_USAGE;

@@ -13,10 +13,12 @@
 #include <curl/curl.h>
 #include <json-glib/json-glib.h>
 
+#include "secret.h"
 #include "cpr_error.h"
 #include "curlutil.h"
 #include "oauth2.h"
 #include "textutil.h"
+#include "logging.h"
 
 #define CONNECT_TIMEOUT_MS 10000
 #define DEFAULT_EXPIRES_IN 3600
@@ -46,19 +48,10 @@ struct OAuth2Client {
     char *dead_message;
 };
 
-static void wipe_bytes(GByteArray *b)
-{
-    if (!b)
-        return;
-    volatile guint8 *p = b->data;
-    for (guint i = 0; i < b->len; i++)
-        p[i] = 0;
-}
-
 void oauth2_grant_clear(OAuth2Grant *grant)
 {
-    config_secret_free(&grant->access_token);
-    config_secret_free(&grant->refresh_token);
+    secret_free(&grant->access_token);
+    secret_free(&grant->refresh_token);
     grant->expires_in = 0;
 }
 
@@ -202,7 +195,7 @@ static void form_add(GString *form, const char *name, const char *value)
     g_string_append_c(form, '=');
     char *esc = g_uri_escape_string(value, NULL, FALSE);
     g_string_append(form, esc);
-    config_secret_free(&esc);
+    secret_free(&esc);
 }
 
 char *oauth2_refresh_form(const char *refresh_token, const char *client_id,
@@ -224,62 +217,39 @@ char *oauth2_refresh_form(const char *refresh_token, const char *client_id,
     return g_string_free(form, FALSE);
 }
 
-static gboolean write_all(int fd, const char *data, gsize len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, data, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return FALSE;
-        data += n;
-        len -= (gsize)n;
-    }
-    return TRUE;
-}
-
-static gboolean write_failed(GError **error, const char *path, const char *step, int errnum)
-{
-    g_set_error(error, CPR_ERROR, CPR_ERROR_CONFIG, "cannot replace secret file %s (%s): %s",
-                path, step, g_strerror(errnum));
-    return FALSE;
-}
-
 gboolean oauth2_write_secret_atomic(const char *path, const char *secret, GError **error)
 {
-    g_autofree char *dir = g_path_get_dirname(path);
-    g_autofree char *base = g_path_get_basename(path);
-    /* Hidden, beside the target: rename() is atomic within one filesystem. */
-    g_autofree char *tmp = g_strdup_printf("%s/.%s.XXXXXX", dir, base);
-    int fd = g_mkstemp_full(tmp, O_WRONLY | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return write_failed(error, path, "create a temporary file", errno);
-    const char *step = NULL;
-    /* mkstemp's mode is masked by the umask; say 0600 explicitly anyway. */
-    if (fchmod(fd, 0600) != 0 || !write_all(fd, secret, strlen(secret)) || !write_all(fd, "\n", 1))
-        step = "write";
-    else if (fsync(fd) != 0)
-        step = "fsync";
-    int saved = errno;
-    if (close(fd) != 0 && !step) {
-        step = "close";
-        saved = errno;
-    }
-    if (!step && rename(tmp, path) != 0) {
-        step = "rename the temporary file over it";
-        saved = errno;
-    }
-    if (step) {
-        (void)unlink(tmp);
-        return write_failed(error, path, step, saved);
+    /* GLib writes a temporary file beside the target (mode 0600 from the
+     * start), fsyncs it and renames it over the target. */
+    gsize len = strlen(secret) + 1;
+    char *data = g_malloc(len + 1);
+    memcpy(data, secret, len - 1);
+    data[len - 1] = '\n';
+    data[len] = '\0';
+    GError *e = NULL;
+    gboolean ok = g_file_set_contents_full(
+        path, data, (gssize)len, G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
+        0600, &e);
+    secret_free(&data);
+    if (!ok) {
+        g_set_error(error, CPR_ERROR, CPR_ERROR_CONFIG,
+                    "cannot replace secret file %s (create a temporary file beside it, write it "
+                    "or rename it over the file): %s",
+                    path, e->message);
+        g_error_free(e);
+        return FALSE;
     }
     /* The rename is durable only once the directory is. */
+    g_autofree char *dir = g_path_get_dirname(path);
     int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd < 0 || fsync(dfd) != 0) {
-        saved = errno;
+        int saved = errno;
         if (dfd >= 0)
             close(dfd);
-        return write_failed(error, path, "fsync its directory after the rename", saved);
+        g_set_error(error, CPR_ERROR, CPR_ERROR_CONFIG,
+                    "cannot replace secret file %s (fsync its directory after the rename): %s",
+                    path, g_strerror(saved));
+        return FALSE;
     }
     close(dfd);
     return TRUE;
@@ -324,8 +294,8 @@ void oauth2_client_free(OAuth2Client **client)
     if (!client || !*client)
         return;
     OAuth2Client *c = *client;
-    config_secret_free(&c->access_token);
-    config_secret_free(&c->pending_refresh);
+    secret_free(&c->access_token);
+    secret_free(&c->pending_refresh);
     g_free(c->token_url);
     g_free(c->endpoint);
     g_free(c->client_id);
@@ -352,7 +322,7 @@ gboolean oauth2_client_matches(const OAuth2Client *c, const Config *cfg)
 
 void oauth2_client_invalidate(OAuth2Client *c)
 {
-    config_secret_free(&c->access_token);
+    secret_free(&c->access_token);
     c->expires_at = 0;
 }
 
@@ -418,15 +388,16 @@ static void store_refresh_token(OAuth2Client *c, char *token)
     GError *e = NULL;
     if (oauth2_write_secret_atomic(c->refresh_token_file, token, &e)) {
         if (token != c->pending_refresh)
-            config_secret_free(&token);
-        config_secret_free(&c->pending_refresh);
+            secret_free(&token);
+        secret_free(&c->pending_refresh);
         return;
     }
-    g_warning("event=oauth2_store_failed error=\"%s\" action=\"keeping the rotated refresh token "
-              "in memory; retried at the next refresh\"", e->message);
+    g_autofree char *why = log_value(e->message);
+    g_warning("event=oauth2_store_failed error=%s action=\"keeping the rotated refresh token "
+              "in memory; retried at the next refresh\"", why);
     g_error_free(e);
     if (token != c->pending_refresh) {
-        config_secret_free(&c->pending_refresh);
+        secret_free(&c->pending_refresh);
         c->pending_refresh = token;
     }
 }
@@ -444,11 +415,11 @@ static void scrub(GError *e, const char *secret)
 static gboolean refresh(OAuth2Client *c, GError **error)
 {
     char *refresh_token = c->pending_refresh ? g_strdup(c->pending_refresh)
-                                             : config_read_secret(c->refresh_token_file, error);
+                                             : secret_read(c->refresh_token_file, error);
     if (!refresh_token)
         return FALSE;
     if (!token_ok(refresh_token)) {
-        config_secret_free(&refresh_token);
+        secret_free(&refresh_token);
         g_set_error(error, CPR_ERROR, CPR_ERROR_CONFIG,
                     "oauth2 refresh failed: %s must hold one refresh token (printable ASCII, no "
                     "spaces)", c->refresh_token_file);
@@ -457,15 +428,15 @@ static gboolean refresh(OAuth2Client *c, GError **error)
     g_autofree char *sha = g_compute_checksum_for_string(G_CHECKSUM_SHA256, refresh_token, -1);
     if (c->dead_sha256 && strcmp(sha, c->dead_sha256) == 0 &&
         g_get_monotonic_time() - c->dead_at < (gint64)OAUTH2_DEAD_RETRY_SECONDS * G_USEC_PER_SEC) {
-        config_secret_free(&refresh_token);
+        secret_free(&refresh_token);
         g_set_error(error, CPR_ERROR, CPR_ERROR_AUTH,
                     "%s (not presented again for %d s unless %s changes)", c->dead_message,
                     OAUTH2_DEAD_RETRY_SECONDS, c->refresh_token_file);
         return FALSE;
     }
     char *secret = NULL;
-    if (c->client_secret_file && !(secret = config_read_secret(c->client_secret_file, error))) {
-        config_secret_free(&refresh_token);
+    if (c->client_secret_file && !(secret = secret_read(c->client_secret_file, error))) {
+        secret_free(&refresh_token);
         return FALSE;
     }
     char *form = oauth2_refresh_form(refresh_token, c->client_id, secret, c->scope);
@@ -477,8 +448,8 @@ static gboolean refresh(OAuth2Client *c, GError **error)
     gboolean ok = post_form(c, form, &status, body, &e) &&
                   oauth2_parse_token_response(status, (const char *)body->data, body->len, &grant,
                                               &e);
-    config_secret_free(&form);
-    wipe_bytes(body);
+    secret_free(&form);
+    secret_wipe(body->data, body->len);
     g_byte_array_unref(body);
     if (!ok) {
         scrub(e, refresh_token);
@@ -492,16 +463,16 @@ static gboolean refresh(OAuth2Client *c, GError **error)
             g_free(c->dead_message);
             c->dead_message = g_strdup(e->message);
         }
-        config_secret_free(&refresh_token);
-        config_secret_free(&secret);
+        secret_free(&refresh_token);
+        secret_free(&secret);
         g_propagate_error(error, e);
         return FALSE;
     }
-    config_secret_free(&secret);
+    secret_free(&secret);
     g_clear_pointer(&c->dead_sha256, g_free);
     g_clear_pointer(&c->dead_message, g_free);
 
-    config_secret_free(&c->access_token);
+    secret_free(&c->access_token);
     c->access_token = grant.access_token;
     grant.access_token = NULL;
     c->lifetime_s = grant.expires_in;
@@ -513,7 +484,7 @@ static gboolean refresh(OAuth2Client *c, GError **error)
     } else if (c->pending_refresh) {
         store_refresh_token(c, c->pending_refresh); /* still valid, still not on disk */
     }
-    config_secret_free(&refresh_token);
+    secret_free(&refresh_token);
     oauth2_grant_clear(&grant);
     g_message("event=oauth2_refreshed endpoint=%s expires_in=%" G_GINT64_FORMAT " rotated=%s%s",
               c->endpoint, c->lifetime_s, rotated ? "yes" : "no",

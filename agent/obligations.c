@@ -7,7 +7,7 @@
 #include "cpr_error.h"
 #include "jsonutil.h"
 #include "mime.h"
-#include "notify_internal.h"
+#include "notify/notify_internal.h"
 #include "timefmt.h"
 
 #define DAY 86400

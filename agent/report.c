@@ -6,7 +6,7 @@
 #include "jsonutil.h"
 #include "timefmt.h"
 
-void report_clock_stats_free(gpointer p)
+static void report_clock_stats_free(gpointer p)
 {
     ReportClockStats *s = p;
     g_free(s->clock);

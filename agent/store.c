@@ -79,7 +79,7 @@ Store *store_open(const char *path, GError **error)
     if (sqlite3_open_v2(path, &store->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
         SQLITE_OK) {
         store_set_error(store, error, "cannot open database");
-        goto err;
+        goto fail;
     }
     sqlite3_extended_result_codes(store->db, 1);
     /* Another process (a second `ingest`, the daemon) may hold the write lock for
@@ -87,11 +87,11 @@ Store *store_open(const char *path, GError **error)
     sqlite3_busy_timeout(store->db, 30000);
     if (!exec_sql(store, "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;"
                          "PRAGMA synchronous = NORMAL;", error))
-        goto err;
+        goto fail;
     if (!migrate(store, error))
-        goto err;
+        goto fail;
     return store;
-err:
+fail:
     store_free(&store);
     return NULL;
 }
@@ -112,7 +112,7 @@ Store *store_open_readonly(const char *path, GError **error)
         if (sqlite3_open_v2(uri, &store->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL) !=
             SQLITE_OK) {
             store_set_error(store, error, "cannot open database read-only");
-            goto err;
+            goto fail;
         }
         sqlite3_extended_result_codes(store->db, 1);
         sqlite3_busy_timeout(store->db, 30000);
@@ -128,7 +128,7 @@ Store *store_open_readonly(const char *path, GError **error)
                         "%s: database schema version %u, this program reads version %u; "
                         "open a writable copy with this version once to migrate it", path,
                         version, store_schema_version());
-            goto err;
+            goto fail;
         }
         g_autofree char *wal = g_strdup_printf("%s-wal", path);
         struct stat wst;
@@ -136,13 +136,13 @@ Store *store_open_readonly(const char *path, GError **error)
             store_set_error(store, error, attempt ? "cannot read database"
                             : "cannot read database read-only (its -wal file needs a writable "
                               "directory; copy both files somewhere writable)");
-            goto err;
+            goto fail;
         }
         g_hash_table_remove_all(store->stmts);
         sqlite3_close(store->db);
         store->db = NULL;
     }
-err:
+fail:
     store_free(&store);
     return NULL;
 }
@@ -347,19 +347,19 @@ gboolean store_folder_set_uidvalidity(Store *store, const char *folder, guint32 
         "ON CONFLICT (folder) DO UPDATE SET uidvalidity = ?2, last_uid = 0",
         error);
     if (!st)
-        goto err;
+        goto fail;
     sqlite3_bind_text(st, 1, folder, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 2, uidvalidity);
     if (!store_step_done(store, st, error))
-        goto err;
+        goto fail;
     if (!store_event_append(store, (gint64)(g_get_real_time() / G_USEC_PER_SEC), "imap", 0,
                             old_validity ? "folder_uidvalidity_changed" : "folder_added", details,
                             error))
-        goto err;
+        goto fail;
     if (own_tx && !store_commit(store, error))
         return FALSE;
     return TRUE;
-err:
+fail:
     if (own_tx)
         store_rollback(store);
     return FALSE;
@@ -490,15 +490,9 @@ gboolean store_event_append(Store *store, gint64 at, const char *actor, gint64 c
 }
 
 /* The hash covers the previous row's hash and every field of this row, each
- * length-prefixed so that no two different rows serialise alike. */
-char *store_event_hash(const char *prev_hash, gint64 id, gint64 at, const char *actor,
-                       gint64 case_id, const char *type, const char *details_json)
-{
-    return store_event_hash2(prev_hash, id, at, actor, case_id, type, details_json, 0);
-}
-
-/* Rows written since schema 4 also cover recorded_at ("v2"); older rows keep
- * the v1 form, so a chain from before the upgrade still verifies. */
+ * length-prefixed so that no two different rows serialise alike. Rows written
+ * since schema 4 also cover recorded_at ("v2"); older rows keep the v1 form,
+ * so a chain from before the upgrade still verifies. */
 char *store_event_hash2(const char *prev_hash, gint64 id, gint64 at, const char *actor,
                         gint64 case_id, const char *type, const char *details_json,
                         gint64 recorded_at)

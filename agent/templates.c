@@ -169,12 +169,6 @@ static char *day_string(gint64 t)
     return dt ? g_date_time_format(dt, "%Y-%m-%d") : g_strdup("?");
 }
 
-Template *templates_choose(const char *configured_dir, const char *want, gint64 now,
-                           GError **error)
-{
-    return templates_choose_kind(configured_dir, "preliminary", want, now, error);
-}
-
 /* The versions (newest first) of the templates in `dir` whose name starts
  * with `prefix`: "3.2, 2.1", or "none". */
 static char *versions_with(const char *dir, const char *prefix)

@@ -2,15 +2,6 @@
  * (testhooks.h). */
 #include "testhooks.h"
 
-gboolean testhooks_enabled(void)
-{
-#ifdef CPR_TEST_HOOKS
-    return TRUE;
-#else
-    return FALSE;
-#endif
-}
-
 const char *testhooks_getenv(const char *name)
 {
 #ifdef CPR_TEST_HOOKS

@@ -31,9 +31,7 @@ typedef struct {
     gsize max_response_bytes; /* default 1 MB */
 } BugzillaOptions;
 
-BugzillaOptions bugzilla_options_default(void);
-
-/* Reads the API key (config_read_secret: 0600, regular file). NULL with
+/* Reads the API key (secret_read: 0600, regular file). NULL with
  * CPR_ERROR_CONFIG when [bugzilla] url or api_key_file is missing, the URL is
  * not https:// or the key cannot be read. `options` may be NULL. */
 BugzillaClient *bugzilla_client_new(const Config *cfg, const BugzillaOptions *options,

@@ -95,6 +95,12 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(CheckpointVerify, checkpoint_verify_clear)
 gboolean checkpoint_verify(Store *store, const char *path, const char *public_key_path,
                            CheckpointVerify *v, GError **error);
 
+/* "command", "periodic" or "shutdown". */
+const char *checkpoint_reason_name(CheckpointReason reason);
+/* The time of the file's last checkpoint line in *at_r (0 when there is none
+ * or it cannot be parsed). FALSE when the file exists but cannot be read. */
+gboolean checkpoint_last_time(const Config *cfg, Store *store, gint64 *at_r);
+
 /* The daemon's schedule (imap_daemon.c): a periodic checkpoint when [audit]
  * checkpoint_seconds have passed since the file's last line (at once when it
  * has none). *next_r holds the next due time between calls (0 at start).

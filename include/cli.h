@@ -37,8 +37,6 @@ const char *cli_db_path(const CliContext *ctx);
 gboolean cli_secrets_ok(CliContext *ctx, const char *cmd);
 /* Print an error for people: "cpr-intake: <message>". */
 void cli_error(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
-/* The exit status for an error from a lower layer. */
-int cli_status_for(const GError *error);
 /* Print "cpr-intake: <cmd>: <message>", free `error`, return its exit status. */
 int cli_fail(const char *cmd, GError *error);
 /* Parse a command's options (GOption; `params` is the --help summary, may be
@@ -49,6 +47,15 @@ gboolean cli_parse_options(const char *cmd, const char *params, GOptionEntry *en
 /* cases_load() for command `cmd`: NULL after printing the error, with the
  * exit status in *status_r. */
 CaseRow *cli_case_load(Store *store, const char *cmd, const char *key, int *status_r);
+/* For a command that changes case `key`: the store opened, the case loaded,
+ * *by_r defaulted to cli_user_name() and a transaction begun. NULL after
+ * printing the error, with the exit status in *status_r. End it with
+ * cli_case_end(). */
+CaseRow *cli_case_begin(CliContext *ctx, const char *cmd, const char *key, char **by_r,
+                        int *status_r);
+/* Commit when `ok`, else (or when the commit fails) roll back and print
+ * `error` for `cmd`. CLI_OK or the error's exit status. */
+int cli_case_end(Store *store, const char *cmd, gboolean ok, GError *error);
 
 /* cli_show_extra.c: From and Reply-To of a raw message as display text
  * ("Name <addr>"), NULL when absent; callers free. For the CA's terminal
@@ -74,7 +81,7 @@ int cli_case_subscriber(CliContext *ctx, int argc, char **argv); /* cli_subscrib
 char *cli_user_name(void);
 int cli_status(CliContext *ctx, int argc, char **argv);
 int cli_audit(CliContext *ctx, int argc, char **argv);
-int cli_run(CliContext *ctx, int argc, char **argv); /* imap_cli.c */
+int cli_run(CliContext *ctx, int argc, char **argv); /* cli_run.c */
 int cli_file(CliContext *ctx, int argc, char **argv); /* cli_file.c */
 int cli_draft(CliContext *ctx, int argc, char **argv); /* cli_drafts.c */
 int cli_consent(CliContext *ctx, int argc, char **argv); /* cli_consent.c */

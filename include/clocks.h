@@ -86,8 +86,6 @@ typedef struct {
     char *rule;       /* "BR 4.9.1.1 #5, 24 h" */
 } Clock;
 
-void clock_free(gpointer clock);
-
 /* The clocks of a case, in a stable order (definition order, questions by
  * ref). Events may come in any order. Never NULL. */
 GPtrArray *clocks_compute(const ClockFacts *facts, const ClockEvent *events, gsize n_events);
@@ -97,8 +95,6 @@ const char *clocks_status_name(ClockStatus status);
 
 /* Distinct clock names in definition order, NULL-terminated; static. */
 const char *const *clocks_names(void);
-/* Event types that can change a case's clocks. */
-gboolean clocks_event_matters(const char *type);
 
 const char *clocks_incident_name(IncidentState s);
 gboolean clocks_incident_from_name(const char *name, IncidentState *s_r);
@@ -110,9 +106,5 @@ void clocks_set_backfill_slack(gint64 seconds);
  * (inside the caller's transaction). `newly_met_r` (may be NULL) gets the
  * names of clocks that were unmet before and are met now; caller frees. */
 gboolean clocks_refresh(Store *store, gint64 case_id, GPtrArray **newly_met_r, GError **error);
-
-/* The facts of case `case_id` as stored (for drafts and tests). */
-gboolean clocks_load_facts(Store *store, gint64 case_id, ClockFacts *facts_r, char **kind_r,
-                           GError **error);
 
 #endif

@@ -132,10 +132,4 @@ gboolean config_check_secrets(const Config *cfg, GError **error);
 /* The [ca] section as classify.h wants it; lent from cfg. */
 CaIdentity config_ca_identity(const Config *cfg);
 
-/* Read a secret from a file that must be a regular file, not group- or
- * world-readable. Trailing newline removed. The caller wipes and frees it with
- * config_secret_free(). */
-char *config_read_secret(const char *path, GError **error);
-void config_secret_free(char **secret);
-
 #endif

@@ -62,8 +62,6 @@ typedef struct {
     char *actor;    /* NULL for rows carried over from before the history */
 } ConsentChange;
 
-void consent_change_free(ConsentChange **change);
-
 /* Every grant and revocation, by address then in the order recorded. Caller
  * frees the array. NULL with error. */
 GPtrArray *consent_history(Store *store, GError **error);

@@ -16,7 +16,5 @@
 int daemon_lock_acquire(const char *db_path, gboolean *busy_r, GError **error);
 /* Whether some process holds the lock; its pid (0 when unknown) in *pid_r. */
 gboolean daemon_lock_held(const char *db_path, gint64 *pid_r);
-/* "<db_path>.lock"; caller frees. */
-char *daemon_lock_path(const char *db_path);
 
 #endif

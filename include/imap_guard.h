@@ -16,7 +16,7 @@
  * flag-list = "(" [flag *(SP flag)] ")", flag = "\" atom / atom; atom chars
  * are printable ASCII except ( ) { SP % * " \ ]. Everything else passes
  * unchanged; literal payloads are never looked at. Pure: bytes and limits in,
- * bytes and a GError out. Used by agent/imap_guard_stream.c. */
+ * bytes and a GError out. Used by agent/imap/imap_guard_stream.c. */
 #ifndef CPR_IMAP_GUARD_H
 #define CPR_IMAP_GUARD_H
 

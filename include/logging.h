@@ -23,10 +23,13 @@ void logging_init(void);
 void logging_set_threshold(GLogLevelFlags level);
 /* "debug" | "info" | "warning" | "error" to a level; FALSE for anything else. */
 gboolean logging_parse_level(const char *name, GLogLevelFlags *level_r);
-/* TRUE when stderr is the journal (see above). */
-gboolean logging_to_journal(void);
 /* Write one error line for people: "cpr-intake: <text>" (plus "<3>" under
  * journald). */
 void logging_error_line(const char *text);
+/* The one way to put a value that is not ours (a folder, a server's words, an
+ * error message, a path) in a log line as key=value: control characters,
+ * non-ASCII bytes and '"' become '?', at most 200 bytes, in double quotes when
+ * it holds a space; "-" for NULL or empty. The caller frees the result. */
+char *log_value(const char *value);
 
 #endif

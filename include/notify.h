@@ -35,10 +35,6 @@ typedef struct {
 gboolean notify_tick(Store *store, const Config *cfg, gint64 now, NotifyTickStats *stats_r,
                      GError **error);
 
-/* Deliver due outbox rows only (no escalation, no health). */
-gboolean notify_deliver_due(Store *store, const Config *cfg, gint64 now, NotifyTickStats *stats_r,
-                            GError **error);
-
 /* Called by intake inside the message's transaction once the message has its
  * case: a new case pages every target once; a CPR that opens a case (or joins
  * one by certificate: another reporter) gets an acknowledgement when [ack] is
@@ -79,9 +75,5 @@ gboolean notify_mark_result(Store *store, const Config *cfg, const char *folder,
 #define DISK_PAGE_REPEAT_SECONDS 3600
 gboolean notify_disk_ok(const Config *cfg, const char *db_path, guint repeat_seconds,
                         guint64 *free_mb_r);
-
-/* Free megabytes for unprivileged users in the folder of `db_path`; the
- * folder in *folder_r (may be NULL; caller frees). FALSE when not measurable. */
-gboolean notify_disk_free_mb(const char *db_path, char **folder_r, guint64 *free_mb_r);
 
 #endif

@@ -75,7 +75,7 @@ gint64 oauth2_client_expires_in(const OAuth2Client *client);
 /* --- the testable cores --- */
 
 typedef struct {
-    char *access_token;  /* wipe with config_secret_free */
+    char *access_token;  /* wipe with secret_free */
     char *refresh_token; /* NULL when the server did not rotate it */
     gint64 expires_in;   /* seconds; 3600 when the server did not say */
 } OAuth2Grant;
@@ -90,7 +90,7 @@ gboolean oauth2_parse_token_response(long http_status, const char *body, gsize l
 
 /* The form body of a refresh request, every value URL-encoded (RFC 6749
  * appendix B). `client_secret` and `scope` may be NULL. Wipe it with
- * config_secret_free. */
+ * secret_free. */
 char *oauth2_refresh_form(const char *refresh_token, const char *client_id,
                           const char *client_secret, const char *scope);
 

@@ -55,10 +55,6 @@ gboolean outbox_enqueue(Store *store, const char *target, gint64 case_id, const 
                         const char *dedup_key, const char *payload, gint64 now,
                         gboolean *inserted_r, GError **error);
 
-/* Whether a row exists for this target and dedup_key (any state). */
-gboolean outbox_exists(Store *store, const char *target, const char *dedup_key,
-                       gboolean *exists_r, GError **error);
-
 /* Seconds to wait after attempt number `attempt` (1-based) failed; `jitter` in
  * [0,1) spreads retries over the upper half of the nominal delay. Pure. */
 gint64 outbox_backoff(guint attempt, double jitter);

@@ -39,8 +39,6 @@ typedef struct {
     gint64 median, p90; /* seconds; meaningful when timed > 0 */
 } ReportClockStats;
 
-void report_clock_stats_free(gpointer stats);
-
 /* ReportClockStats*, one per clock that has samples, in the order of
  * clocks_names() (clocks unknown to the policy table last, by name). */
 GPtrArray *report_compute(const ReportSample *samples, gsize n, gint64 now);

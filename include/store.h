@@ -93,11 +93,8 @@ gboolean store_event_append(Store *store, gint64 at, const char *actor, gint64 c
 /* prev_hash of the first event. */
 #define STORE_GENESIS_HASH "0000000000000000000000000000000000000000000000000000000000000000"
 /* The chain hash of one event row (hex SHA-256); caller frees. audit verify
- * recomputes it for every row. */
-char *store_event_hash(const char *prev_hash, gint64 id, gint64 at, const char *actor,
-                       gint64 case_id, const char *type, const char *details_json);
-/* The same for a row with recorded_at (schema 4 on; 0 = a row from before,
- * hashed as store_event_hash()). */
+ * recomputes it for every row. recorded_at: schema 4 on; 0 = a row from
+ * before, hashed in the v1 form without it. */
 char *store_event_hash2(const char *prev_hash, gint64 id, gint64 at, const char *actor,
                         gint64 case_id, const char *type, const char *details_json,
                         gint64 recorded_at);

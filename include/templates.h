@@ -16,19 +16,16 @@
 
 typedef struct Template Template;
 
-/* The template to use at `now` (Unix seconds). `configured_dir` is [drafts]
- * template_dir; NULL: conf/templates under the current directory, else
- * CPR_SHARE_DIR/templates (make install's PREFIX), else ../share/cpr-intake/
- * templates next to the program's own directory. `want` is [drafts]
- * template_version; NULL: the newest found. NULL with CPR_ERROR_CONFIG when it
- * is missing, unreadable or superseded too long. Caller frees. */
-Template *templates_choose(const char *configured_dir, const char *want, gint64 now,
-                           GError **error);
-/* The same for one report kind ("preliminary", "full", "closure",
- * "delayed-revocation", "reporter-mail", "subscriber-mail"): the file
- * ccadb-KIND-VERSION.md of the version templates_choose() picks for the
- * preliminary report. NULL with CPR_ERROR_CONFIG naming the versions that
- * have one when that version has none. */
+/* The template of one report kind ("preliminary", "full", "closure",
+ * "delayed-revocation", "reporter-mail", "subscriber-mail") to use at `now`
+ * (Unix seconds): the file ccadb-KIND-VERSION.md of the version chosen for the
+ * preliminary report. `configured_dir` is [drafts] template_dir; NULL:
+ * conf/templates under the current directory, else CPR_SHARE_DIR/templates
+ * (make install's PREFIX), else ../share/cpr-intake/templates next to the
+ * program's own directory. `want` is [drafts] template_version; NULL: the
+ * newest found. NULL with CPR_ERROR_CONFIG when it is missing, unreadable or
+ * superseded too long, or naming the versions that have this kind when the
+ * chosen version has none. Caller frees. */
 Template *templates_choose_kind(const char *configured_dir, const char *kind, const char *want,
                                 gint64 now, GError **error);
 /* Free and clear *t (NULL-safe). */

@@ -16,7 +16,5 @@
 const char *testhooks_getenv(const char *name);
 /* Unix seconds now: CPR_INTAKE_NOW in a test build when set, else the clock. */
 gint64 testhooks_now(void);
-/* TRUE when the test hooks are compiled in. */
-gboolean testhooks_enabled(void);
 
 #endif

@@ -113,7 +113,7 @@ check "(d) and nothing in the read-only directory changed" \
 [ "$tap_fail" -eq 0 ] || diag "$T/err"
 
 # (a) a consistent rewrite: 4 events deleted, a note edited, every hash and the head recomputed
-check "the tamper script mirrors store_event_hash() (else fix tests/tamper_chain.py)" tamper "$DB" check
+check "the tamper script mirrors store_event_hash2() (else fix tests/tamper_chain.py)" tamper "$DB" check
 cp "$DB" "$T/rewrite.db"
 tamper "$T/rewrite.db" rewrite --delete 5,6,7,8 --edit-note "$n2" "nothing to report"
 check "(a) the rewrite removed 4 events" [ "$(maxid "$T/rewrite.db")" -eq $((n2 - 4)) ]

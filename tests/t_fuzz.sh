@@ -9,7 +9,7 @@
 # The libFuzzer build and a short fuzzing run from the seeds: `make fuzz-smoke`
 # (tests/fuzz/smoke.sh); long runs: `make fuzz FUZZ_SECONDS=N`. Inputs named
 # *-libetpan-crash-* crash inside libetpan itself, past the response guard
-# (agent/imap_guard_stream.c), and are skipped unless FUZZ_LIBETPAN=1; there
+# (agent/imap/imap_guard_stream.c), and are skipped unless FUZZ_LIBETPAN=1; there
 # are none at present: the guard's own inputs are *-guard-* and always replay.
 top=${CPR_TOP:-$(cd "$(dirname "$0")/.." && pwd)}
 cd "$top" || exit 2

@@ -4,11 +4,11 @@
 # anyone on the network path could send them. The daemon must fail the
 # connection cleanly, with a clear error, no crash and no sanitizer report:
 # before TLS only our own strict reader sees the server's bytes, and libetpan
-# parses nothing until the certificate is verified (agent/imap_connect.c).
+# parses nothing until the certificate is verified (agent/imap/imap_connect.c).
 # No credential and no LOGOUT may reach the server.
 # (iii) The same bytes, and a malformed PERMANENTFLAGS in a SELECT response,
 # from a server whose certificate verifies: the response guard
-# (agent/imap_guard_stream.c) refuses them before libetpan parses them, the
+# (agent/imap/imap_guard_stream.c) refuses them before libetpan parses them, the
 # connection fails with event=bad_response, no crash.
 . "$(dirname "$0")/fixtures/imap/lib.sh"
 

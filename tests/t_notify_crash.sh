@@ -3,7 +3,7 @@
 # and its delivery delivers it after restart, exactly once; killed after the
 # request but before recording it, the retry carries the same Idempotency-Key
 # and PagerDuty dedup_key, so the receiver can tell it is the same page. The
-# kill comes from the fault point CPR_INTAKE_FAULT (agent/notify.c), which
+# kill comes from the fault point CPR_INTAKE_FAULT (agent/notify/notify.c), which
 # raises SIGKILL at an exact line.
 . "$CPR_TOP/tests/tap.sh"
 . "$CPR_TOP/tests/notify_sinks.sh"

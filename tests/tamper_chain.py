@@ -9,7 +9,7 @@ checkpoints catch that.
     tamper_chain.py DB rewrite --delete 5,6,7,8 [--edit-note ID TEXT]
     tamper_chain.py DB cut N                     delete the last N events
 
-event_hash() mirrors store_event_hash() in agent/store.c; `check` fails when
+event_hash() mirrors store_event_hash2() in agent/store.c; `check` fails when
 they no longer agree (then update it here)."""
 import hashlib
 import json
@@ -44,7 +44,7 @@ def check(db):
     prev = GENESIS
     for row in load(db):
         if row["prev_hash"] != prev or event_hash(prev, row) != row["hash"]:
-            sys.exit(f"tamper_chain.py: event {row['id']}: the mirror of store_event_hash() "
+            sys.exit(f"tamper_chain.py: event {row['id']}: the mirror of store_event_hash2() "
                      "no longer matches agent/store.c")
         prev = row["hash"]
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
+#include "secret.h"
 #include "config.h"
 #include "cpr_error.h"
 #include "testutil.h"
@@ -142,10 +143,10 @@ static void test_values(void)
     g_assert_cmpuint(cfg->notify_max_new_case_pages_per_sender_hour, ==, 5);
     g_assert_cmpuint(cfg->notify_max_new_case_pages_hour, ==, 20);
     g_assert_cmpuint(cfg->notify_max_acks_per_recipient_day, ==, 3);
-    char *s = config_read_secret(secret, &error);
+    char *s = secret_read(secret, &error);
     g_assert_no_error(error);
     g_assert_cmpstr(s, ==, "s3cret");
-    config_secret_free(&s);
+    secret_free(&s);
     g_assert_null(s);
     config_free(&cfg);
     g_assert_null(cfg);
@@ -156,32 +157,32 @@ static void test_secret_errors(void)
     g_autofree char *empty = write_file("empty-secret", "\n", 0600);
     g_autofree char *world = write_file("world-secret", "x", 0604);
     GError *error = NULL;
-    g_assert_null(config_read_secret(empty, &error));
+    g_assert_null(secret_read(empty, &error));
     g_assert_error(error, CPR_ERROR, CPR_ERROR_CONFIG);
     g_clear_error(&error);
-    g_assert_null(config_read_secret(world, &error));
+    g_assert_null(secret_read(world, &error));
     g_assert_error(error, CPR_ERROR, CPR_ERROR_CONFIG);
     g_clear_error(&error);
-    g_assert_null(config_read_secret(tmpdir, &error)); /* a directory */
+    g_assert_null(secret_read(tmpdir, &error)); /* a directory */
     g_assert_error(error, CPR_ERROR, CPR_ERROR_CONFIG);
     g_clear_error(&error);
 
     /* only 0600 or 0400: an executable bit is refused too */
     g_autofree char *exec = write_file("exec-secret", "x", 0700);
-    g_assert_null(config_read_secret(exec, &error));
+    g_assert_null(secret_read(exec, &error));
     g_assert_nonnull(error);
     g_assert_nonnull(error ? strstr(error->message, "expected 0600 or 0400") : NULL);
     g_clear_error(&error);
     g_autofree char *ro = write_file("ro-secret", "ro\n", 0400);
-    char *s = config_read_secret(ro, &error);
+    char *s = secret_read(ro, &error);
     g_assert_no_error(error);
     g_assert_cmpstr(s, ==, "ro");
-    config_secret_free(&s);
+    secret_free(&s);
 
     /* a FIFO is not a regular file, and opening it does not block */
     g_autofree char *fifo = g_build_filename(tmpdir, "fifo-secret", NULL);
     g_assert_cmpint(mkfifo(fifo, 0600), ==, 0);
-    g_assert_null(config_read_secret(fifo, &error));
+    g_assert_null(secret_read(fifo, &error));
     g_assert_nonnull(error ? strstr(error->message, "not a regular file") : NULL);
     g_clear_error(&error);
 
@@ -189,14 +190,14 @@ static void test_secret_errors(void)
     if (geteuid() == 0) {
         g_autofree char *other = write_file("other-secret", "x", 0600);
         g_assert_cmpint(chown(other, 65534, 65534), ==, 0);
-        g_assert_null(config_read_secret(other, &error));
+        g_assert_null(secret_read(other, &error));
         g_assert_nonnull(error ? strstr(error->message, "owned by another user") : NULL);
         g_clear_error(&error);
         /* root's own file is fine for any user; for root it is its own */
         g_assert_cmpint(chown(other, 0, 0), ==, 0);
-        s = config_read_secret(other, &error);
+        s = secret_read(other, &error);
         g_assert_no_error(error);
-        config_secret_free(&s);
+        secret_free(&s);
     }
 }
 

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "secret.h"
 #include "config.h"
 #include "cpr_error.h"
 #include "oauth2.h"
@@ -137,13 +138,13 @@ static void test_form(void)
     char *f = oauth2_refresh_form("1//0e+a/b=c&d", "client id", NULL, NULL);
     g_assert_cmpstr(f, ==, "grant_type=refresh_token&refresh_token=1%2F%2F0e%2Ba%2Fb%3Dc%26d"
                            "&client_id=client%20id");
-    config_secret_free(&f);
+    secret_free(&f);
     f = oauth2_refresh_form("r", "c", "s&e=c", "https://outlook.office.com/IMAP.AccessAsUser.All "
                                                "offline_access");
     g_assert_cmpstr(f, ==, "grant_type=refresh_token&refresh_token=r&client_id=c"
                            "&client_secret=s%26e%3Dc&scope=https%3A%2F%2Foutlook.office.com%2F"
                            "IMAP.AccessAsUser.All%20offline_access");
-    config_secret_free(&f);
+    secret_free(&f);
 }
 
 static guint count_entries(const char *dir)
@@ -181,10 +182,10 @@ static void test_write_atomic(void)
     g_assert_cmpint(after.st_mode & 07777, ==, 0600);
     g_assert_true(after.st_ino != before.st_ino); /* replaced by rename, not rewritten */
     g_assert_cmpuint(count_entries(dir), ==, 1); /* no temporary left */
-    char *again = config_read_secret(path, &error);
+    char *again = secret_read(path, &error);
     g_assert_no_error(error);
     g_assert_cmpstr(again, ==, "rt-new");
-    config_secret_free(&again);
+    secret_free(&again);
 
     /* A directory we cannot write: the old file stays, no temporary, a clear
      * error. (Root ignores directory modes: skip that half then.) */

@@ -6,7 +6,7 @@
 #include <glib/gstdio.h>
 
 #include "config.h"
-#include "notify_internal.h"
+#include "notify/notify_internal.h"
 #include "outbox.h"
 #include "store.h"
 

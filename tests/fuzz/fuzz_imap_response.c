@@ -1,5 +1,5 @@
 /* fuzz_imap_response.c - libFuzzer target for the IMAP response handling of
- * agent/imap_connect.c, agent/imap_sync.c and agent/imap_idle.c around libetpan.
+ * agent/imap/imap_connect.c, agent/imap/imap_sync.c and agent/imap/imap_idle.c around libetpan.
  *
  * The input plays the server: a fake mailstream low driver serves it as the
  * bytes read from the connection (and swallows what the client writes). Over
@@ -7,7 +7,7 @@
  * into a fresh in-memory store (SELECT, UIDVALIDITY, UID FETCH metadata,
  * bodies in batches, oversized messages, intake, keyword/move marking), then
  * one imap_idle_round() of zero seconds. The stream reads through the response
- * guard (agent/imap_guard_stream.c) as in the daemon, so libetpan's parser is
+ * guard (agent/imap/imap_guard_stream.c) as in the daemon, so libetpan's parser is
  * fuzzed behind it.
  *
  * Input layout: byte 0 = options (bits 0-1 processed mode: keyword, move,
@@ -38,7 +38,7 @@
 #include <gmime/gmime.h>
 #include <glib/gstdio.h>
 
-#include "imap_internal.h"
+#include "imap/imap_internal.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const guint8 *data, size_t size);

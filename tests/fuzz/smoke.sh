@@ -7,7 +7,7 @@
 # `make check` replays the same inputs without clang (tests/t_fuzz.sh); long
 # runs: `make fuzz FUZZ_SECONDS=N` (tests/fuzz/run.sh). Inputs named
 # *-libetpan-crash-* crash inside libetpan itself, past the response guard
-# (agent/imap_guard_stream.c), and are skipped unless FUZZ_LIBETPAN=1; there
+# (agent/imap/imap_guard_stream.c), and are skipped unless FUZZ_LIBETPAN=1; there
 # are none at present: the guard's own inputs are *-guard-* and always replay.
 top=${CPR_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 cd "$top" || exit 2

@@ -15,6 +15,7 @@
 #include "report.h"
 #include "report_html.h"
 #include "timefmt.h"
+#include "logging.h"
 
 #define LOOP_SECONDS 5
 
@@ -45,8 +46,10 @@ int cli_notify_run(CliContext *ctx, int argc, char **argv)
         return CLI_USAGE;
     GError *error = NULL;
     /* delivers with secrets (keys, SMTP passwords) in memory: no core dump */
-    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
-        g_warning("event=set_dumpable_failed error=\"%s\"", g_strerror(errno));
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {
+        g_autofree char *why = log_value(g_strerror(errno));
+        g_warning("event=set_dumpable_failed error=%s", why);
+    }
     if (!cli_secrets_ok(ctx, "notify-run"))
         return CLI_USAGE;
     ctx->create_db = TRUE;

@@ -19,6 +19,7 @@
  * libetpan's parser, so a buggy or compromised server cannot crash us either. */
 #define G_LOG_DOMAIN "imap"
 #include "imap_internal.h"
+#include "logging.h"
 
 #include <errno.h>
 #include <gnutls/gnutls.h>
@@ -195,7 +196,7 @@ static gboolean line_is(const char *line, const char *prefix)
 /* The server's words, printable and bounded, for errors and logs. */
 static char *server_text(const char *line)
 {
-    return imap_log_value(line);
+    return log_value(line);
 }
 
 static gboolean send_all(int fd, const char *data, gsize len, gint64 deadline, const char *what,

@@ -32,24 +32,16 @@ static int case_reason(CliContext *ctx, int argc, char **argv)
                   argv[2], reasons_names_list());
         return CLI_USAGE;
     }
-    Store *store = cli_store(ctx);
-    if (!store)
-        return CLI_STORE;
     int rc = CLI_OK;
-    g_autoptr(CaseRow) c = cli_case_load(store, "case reason", argv[1], &rc);
+    g_autoptr(CaseRow) c = cli_case_begin(ctx, "case reason", argv[1], &by, &rc);
     if (!c)
         return rc;
-    if (!by)
-        by = cli_user_name();
     GError *error = NULL;
-    if (!store_begin(store, &error))
-        return cli_fail("case reason", error);
-    if (!obligations_set_reason(store, c->id, row, by, note, ctx->now, &error)) {
-        store_rollback(store);
-        return cli_fail("case reason", error);
-    }
-    if (!store_commit(store, &error))
-        return cli_fail("case reason", error);
+    rc = cli_case_end(ctx->store, "case reason",
+                      obligations_set_reason(ctx->store, c->id, row, by, note, ctx->now, &error),
+                      error);
+    if (rc != CLI_OK)
+        return rc;
     printf("%s: revocation reason BR 4.9.1.1 #%d %s (%d h, CRLReason %s)\n", c->reference,
            row->number, row->name, row->window_hours, row->crl_reason);
     return CLI_OK;
@@ -94,24 +86,17 @@ static int case_incident(CliContext *ctx, int argc, char **argv)
         cli_error("case incident: --aware-at is in the future");
         return CLI_USAGE;
     }
-    Store *store = cli_store(ctx);
-    if (!store)
-        return CLI_STORE;
     int rc = CLI_OK;
-    g_autoptr(CaseRow) c = cli_case_load(store, "case incident", argv[1], &rc);
+    g_autoptr(CaseRow) c = cli_case_begin(ctx, "case incident", argv[1], &by, &rc);
     if (!c)
         return rc;
-    if (!by)
-        by = cli_user_name();
     GError *error = NULL;
-    if (!store_begin(store, &error))
-        return cli_fail("case incident", error);
-    if (!obligations_set_incident(store, c->id, state, rationale, aware, by, ctx->now, &error)) {
-        store_rollback(store);
-        return cli_fail("case incident", error);
-    }
-    if (!store_commit(store, &error))
-        return cli_fail("case incident", error);
+    rc = cli_case_end(ctx->store, "case incident",
+                      obligations_set_incident(ctx->store, c->id, state, rationale, aware, by,
+                                               ctx->now, &error),
+                      error);
+    if (rc != CLI_OK)
+        return rc;
     if (state == INCIDENT_YES) {
         g_autofree char *at = timefmt_rfc3339(aware);
         printf("%s: incident yes, aware %s\n", c->reference, at);

@@ -47,7 +47,7 @@ static gboolean on_message(const guint8 *raw, gsize len, const char *source, gpo
     IntakeOrigin origin = {.source = source, .now = run->ctx->now};
     IntakeResult *r = NULL;
     if (run->in_batch == 0 && !intake_batch_begin(run->intake, error))
-        goto store_failed;
+        goto fail;
     run->in_batch++;
     if (!intake_message(run->intake, raw, len, &origin, &r, error)) {
         /* A database failure is not this message's fault and would fail the
@@ -56,7 +56,7 @@ static gboolean on_message(const guint8 *raw, gsize len, const char *source, gpo
         run->in_batch = 0;
         g_string_truncate(run->pending_out, 0);
         g_string_truncate(run->pending_err, 0);
-        goto store_failed;
+        goto fail;
     }
     if (run->json) {
         g_autofree char *line = intake_result_to_json(r);
@@ -80,9 +80,9 @@ static gboolean on_message(const guint8 *raw, gsize len, const char *source, gpo
     }
     intake_result_free(&r);
     if (run->in_batch >= INGEST_BATCH && !batch_commit(run, error))
-        goto store_failed;
+        goto fail;
     return TRUE;
-store_failed:
+fail:
     run->store_failed = TRUE;
     *stop_r = TRUE;
     return FALSE;

@@ -16,6 +16,7 @@
 #include "notify_internal.h"
 #include "jsonutil.h"
 #include "timefmt.h"
+#include "logging.h"
 
 #define DISK_INCIDENT_KEY "cpr-intake/disk"
 
@@ -55,19 +56,20 @@ static void page_all(const Config *cfg, const char *event, const char *folder, g
     g_autofree char *row_key = g_strdup_printf("%s:%" G_GINT64_FORMAT, event, now);
     for (guint i = 0; cfg->notify && i < cfg->notify->len; i++) {
         const NotifyTarget *t = g_ptr_array_index(cfg->notify, i);
-        char *why = NULL;
-        NotifyResult r = notify_page_deliver(cfg, t->name, row_key, doc, &why);
-        if (r == NOTIFY_SENT)
+        g_autoptr(GError) e = NULL;
+        if (notify_page_deliver(cfg, t->name, row_key, doc, &e)) {
             g_message("event=%s_paged target=%s free_mb=%" G_GUINT64_FORMAT, event, t->name,
                       free_mb);
-        else
-            g_warning("event=%s_page_failed target=%s error=\"%s\"", event, t->name,
-                      why ? why : "unknown");
-        g_free(why);
+        } else {
+            g_autofree char *why = log_value(e ? e->message : "unknown");
+            g_warning("event=%s_page_failed target=%s error=%s", event, t->name, why);
+        }
     }
 }
 
-gboolean notify_disk_free_mb(const char *db_path, char **folder_r, guint64 *free_mb_r)
+/* Free megabytes for unprivileged users in the folder of `db_path`; the
+ * folder in *folder_r (may be NULL; caller frees). FALSE when not measurable. */
+static gboolean notify_disk_free_mb(const char *db_path, char **folder_r, guint64 *free_mb_r)
 {
     g_autofree char *abs = g_canonicalize_filename(db_path ? db_path : ".", NULL);
     char *folder = g_path_get_dirname(abs);
@@ -75,8 +77,12 @@ gboolean notify_disk_free_mb(const char *db_path, char **folder_r, guint64 *free
     gboolean ok = statvfs(folder, &vfs) == 0;
     if (ok)
         *free_mb_r = (guint64)vfs.f_bavail * (guint64)vfs.f_frsize / (1024 * 1024);
-    else
-        g_warning("event=disk_check_failed folder=\"%s\" error=\"%s\"", folder, g_strerror(errno));
+    else {
+        int err = errno;
+        g_autofree char *folder_v = log_value(folder);
+        g_autofree char *why = log_value(g_strerror(err));
+        g_warning("event=disk_check_failed folder=%s error=%s", folder_v, why);
+    }
     if (folder_r)
         *folder_r = folder;
     else
@@ -102,14 +108,16 @@ gboolean notify_disk_ok(const Config *cfg, const char *db_path, guint repeat_sec
     if (free_mb >= cfg->store_min_free_mb) { /* or the limit was turned off while low */
         if (last_page_mono) {
             last_page_mono = 0;
-            g_message("event=disk_recovered folder=\"%s\" free_mb=%" G_GUINT64_FORMAT, folder,
+            g_autofree char *folder_v = log_value(folder);
+            g_message("event=disk_recovered folder=%s free_mb=%" G_GUINT64_FORMAT, folder_v,
                       free_mb);
             page_all(cfg, "disk_recovered", folder, free_mb, now);
         }
         return TRUE;
     }
-    g_warning("event=disk_low folder=\"%s\" free_mb=%" G_GUINT64_FORMAT " min_free_mb=%u "
-              "action=\"intake paused\"", folder, free_mb, cfg->store_min_free_mb);
+    g_autofree char *folder_v = log_value(folder);
+    g_warning("event=disk_low folder=%s free_mb=%" G_GUINT64_FORMAT " min_free_mb=%u "
+              "action=\"intake paused\"", folder_v, free_mb, cfg->store_min_free_mb);
     if (!last_page_mono || mono - last_page_mono >= (gint64)repeat_seconds * G_USEC_PER_SEC) {
         last_page_mono = MAX(mono, 1);
         page_all(cfg, "disk_low", folder, free_mb, now);

@@ -17,6 +17,7 @@
  * to imap_idle.c, which looks at it as it looks at libetpan's own buffer. */
 #define G_LOG_DOMAIN "imap"
 #include "imap_internal.h"
+#include "logging.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -68,7 +69,7 @@ static ssize_t guard_read(mailstream_low *low, void *buf, size_t count)
         if (!imap_guard_feed(g->guard, chunk, (gsize)r, g->ready, &g->error)) {
             /* One line per refused connection; the server's bytes only as
              * the guard's short sanitised excerpt. */
-            g_autofree char *why = imap_log_value(g->error->message);
+            g_autofree char *why = log_value(g->error->message);
             g_warning("event=bad_response error=%s action=reconnect", why);
         }
     }

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "secret.h"
 #include "bounds.h"
 #include "cases.h"
 #include "cli.h"
@@ -18,7 +19,7 @@
 #include "drafts.h"
 #include "jsonutil.h"
 #include "mime.h"
-#include "notify_internal.h"
+#include "notify/notify_internal.h"
 #include "testhooks.h"
 
 /* The recipient of a rendered message: its To: address. */
@@ -68,17 +69,17 @@ int cli_send(CliContext *ctx, int argc, char **argv)
         return CLI_FAILED;
     }
     char *password = NULL;
-    if (cfg->mail_password_file && !(password = config_read_secret(cfg->mail_password_file, &error)))
+    if (cfg->mail_password_file && !(password = secret_read(cfg->mail_password_file, &error)))
         return cli_fail("send", error);
     const char *const rcpt[] = {to, NULL};
     NotifySmtp smtp = {.url = cfg->mail_smtp_url, .ca_file = cfg->mail_ca_file,
                        .user = cfg->mail_user, .password = password, .from = cfg->mail_from};
-    g_autofree char *why = NULL;
-    NotifyResult r = notify_smtp_send(&smtp, rcpt, eml, &why);
-    config_secret_free(&password);
-    if (r != NOTIFY_SENT) {
+    g_autoptr(GError) failure = NULL;
+    gboolean sent = notify_smtp_send(&smtp, rcpt, eml, &failure);
+    secret_free(&password);
+    if (!sent) {
         cli_error("send: %s: the SMTP server did not take the mail: %s", c->reference,
-                  why ? why : "unknown error");
+                  failure ? failure->message : "unknown error");
         return CLI_FAILED;
     }
     /* the server's acceptance: now, after its answer to the message */

@@ -11,6 +11,7 @@
 #include "obligations.h"
 #include "outbox.h"
 #include "testhooks.h"
+#include "logging.h"
 
 /* Rows delivered per target per tick: keeps one busy target from holding up
  * the daemon's loop. */
@@ -45,24 +46,29 @@ static gboolean deliver_target(Store *store, const Config *cfg, const char *targ
         if (!row)
             return TRUE; /* nothing due: the head row waits for its backoff */
         fault_point("notify-after-claim");
-        g_autofree char *why = NULL;
-        NotifyResult r = !strcmp(target, OUTBOX_TARGET_ACK)
-                             ? ack_deliver(cfg, row->payload, &why)
-                             : notify_page_deliver(cfg, target, row->dedup_key, row->payload, &why);
+        g_autoptr(GError) failure = NULL; /* the delivery's, not `error` (the store's) */
+        gboolean sent = !strcmp(target, OUTBOX_TARGET_ACK)
+                            ? ack_deliver(cfg, row->payload, &failure)
+                            : notify_page_deliver(cfg, target, row->dedup_key, row->payload,
+                                                  &failure);
         fault_point("notify-after-send");
         gboolean ok;
-        if (r == NOTIFY_SENT) {
+        if (sent) {
             g_message("event=notification_delivered target=%s case=%" G_GINT64_FORMAT
                       " kind=%s outbox=%" G_GINT64_FORMAT " attempt=%u",
                       target, row->case_id, row->kind, row->id, row->attempts + 1);
             ok = outbox_mark_delivered(store, row, now, error);
             stats->delivered++;
         } else {
-            gboolean permanent = r == NOTIFY_PERMANENT || row->attempts + 1 >= OUTBOX_MAX_ATTEMPTS;
+            const char *why = failure ? failure->message : NULL;
+            gboolean permanent =
+                g_error_matches(failure, NOTIFY_ERROR, NOTIFY_ERROR_PERMANENT) ||
+                row->attempts + 1 >= OUTBOX_MAX_ATTEMPTS;
+            g_autofree char *why_v = log_value(why);
             g_warning("event=notification_%s target=%s case=%" G_GINT64_FORMAT " kind=%s outbox=%"
-                      G_GINT64_FORMAT " attempt=%u error=\"%s\"",
+                      G_GINT64_FORMAT " attempt=%u error=%s",
                       permanent ? "failed" : "retry", target, row->case_id, row->kind, row->id,
-                      row->attempts + 1, why ? why : "");
+                      row->attempts + 1, why_v);
             ok = outbox_mark_attempt_failed(store, row, now, why ? why : "unknown error",
                                             permanent, error);
             if (permanent)
@@ -81,8 +87,9 @@ static gboolean deliver_target(Store *store, const Config *cfg, const char *targ
     return TRUE;
 }
 
-gboolean notify_deliver_due(Store *store, const Config *cfg, gint64 now, NotifyTickStats *stats_r,
-                            GError **error)
+/* Deliver due outbox rows only (no escalation, no health). */
+static gboolean notify_deliver_due(Store *store, const Config *cfg, gint64 now,
+                                   NotifyTickStats *stats_r, GError **error)
 {
     NotifyTickStats local = {0};
     NotifyTickStats *stats = stats_r ? stats_r : &local;
@@ -93,23 +100,6 @@ gboolean notify_deliver_due(Store *store, const Config *cfg, gint64 now, NotifyT
     for (guint i = 0; i < targets->len; i++)
         if (!deliver_target(store, cfg, g_ptr_array_index(targets, i), now, stats, error))
             return FALSE;
-    return TRUE;
-}
-
-gboolean notify_job_run(Store *store, const Config *cfg, gint64 now, NotifyJobFunc fn,
-                        guint *n_r, GError **error)
-{
-    guint n = 0;
-    if (!store_begin(store, error))
-        return FALSE;
-    if (!fn(store, cfg, now, &n, error)) {
-        store_rollback(store);
-        return FALSE;
-    }
-    if (!store_commit(store, error))
-        return FALSE;
-    if (n_r)
-        *n_r += n;
     return TRUE;
 }
 

@@ -14,7 +14,7 @@
 #include "bugzilla.h"
 #include "cli.h"
 #include "curlutil.h"
-#include "imap_internal.h"
+#include "imap/imap_internal.h"
 
 #define CHECK_CONNECT_TIMEOUT_MS 10000L
 #define CHECK_TIMEOUT_MS 20000L

@@ -15,6 +15,7 @@
  * connection, asks only for the rest. */
 #define G_LOG_DOMAIN "imap"
 #include "imap_internal.h"
+#include "logging.h"
 
 #include <string.h>
 
@@ -226,7 +227,7 @@ gboolean imap_fetch_ranged(ImapFetch *f, ImapSession *s, const char *folder, gui
         if (len < want)
             break; /* the end of the message */
     }
-    g_autofree char *fl = imap_log_value(folder);
+    g_autofree char *fl = log_value(folder);
     g_message("event=ranged_fetch folder=%s uid=%u bytes=%u ranges=%u", fl, uid, buf->len,
               ranges + 1);
     *out_r = buf;

@@ -11,20 +11,23 @@
 
 /* --- transports (notify_http.c, notify_smtp.c) --- */
 
+/* A delivery returns TRUE when the receiver took it, else FALSE with an error
+ * in NOTIFY_ERROR whose code tells the outbox whether to try again. */
+#define NOTIFY_ERROR (notify_error_quark())
+GQuark notify_error_quark(void);
 typedef enum {
-    NOTIFY_SENT,      /* the receiver took it */
-    NOTIFY_RETRY,     /* try again later: network, timeout, 5xx, 408, 429 */
-    NOTIFY_PERMANENT, /* retrying cannot help: other 4xx, SMTP 5xx, bad target */
-} NotifyResult;
+    NOTIFY_ERROR_RETRY,     /* try again later: network, timeout, 5xx, 408, 429 */
+    NOTIFY_ERROR_PERMANENT, /* retrying cannot help: other 4xx, SMTP 5xx, bad target */
+} NotifyErrorCode;
 
 #define NOTIFY_CONNECT_TIMEOUT_MS 5000
 #define NOTIFY_TIMEOUT_MS 15000
 #define NOTIFY_MAX_RESPONSE (64u * 1024) /* bytes of a receiver's answer kept */
 
 /* POST `body` (JSON) to `url`. `headers`: NULL-terminated "Name: value"
- * lines, may be NULL. `*why_r` says what went wrong (caller frees). */
-NotifyResult notify_http_post(const char *url, const char *ca_file, const char *body,
-                              const char *const *headers, char **why_r);
+ * lines, may be NULL. */
+gboolean notify_http_post(const char *url, const char *ca_file, const char *body,
+                          const char *const *headers, GError **error);
 
 typedef struct {
     const char *url;      /* smtps://host[:port] or smtp://host[:port] */
@@ -35,8 +38,13 @@ typedef struct {
 } NotifySmtp;
 
 /* Send one RFC 5322 message (CRLF line ends) to `rcpt` (NULL-terminated). */
-NotifyResult notify_smtp_send(const NotifySmtp *smtp, const char *const *rcpt,
-                              const char *message, char **why_r);
+gboolean notify_smtp_send(const NotifySmtp *smtp, const char *const *rcpt, const char *message,
+                          GError **error);
+/* The same with the password read from `password_file` (secret.h) when it is
+ * not NULL, wiped after the send; smtp->password is ignored then. An
+ * unreadable secret is NOTIFY_ERROR_RETRY with its message. */
+gboolean notify_smtp_send_with(const NotifySmtp *smtp, const char *password_file,
+                               const char *const *rcpt, const char *message, GError **error);
 
 /* An RFC 5322 text/plain UTF-8 message with CRLF line ends. `extra_headers`:
  * NULL-terminated name, value pairs (may be NULL). Needs g_mime_init(). */
@@ -54,14 +62,6 @@ typedef struct {
     const char *by;     /* acknowledge: who */
     gint64 at;          /* when it happened */
 } PageSpec;
-
-/* The PagerDuty dedup_key of a case's clock: stable for the case's life. */
-char *notify_incident_key(const char *reference, const char *clock);
-
-/* The page document (the webhook payload, docs/notifications.md) for `spec`,
- * redacted and leak-checked. NULL with CPR_ERROR_STORE or CPR_ERROR_LEAK. */
-char *notify_page_build(Store *store, const Config *cfg, const PageSpec *spec, gint64 now,
-                        GError **error);
 
 /* notify_page_build(), except that a leak-check failure is recorded as an
  * audit event and answered with the document without the mail's text. NULL
@@ -90,8 +90,8 @@ gboolean notify_job_run(Store *store, const Config *cfg, gint64 now, NotifyJobFu
                         guint *n_r, GError **error);
 
 /* Deliver one outbox row's page document to a [notify.*] target. */
-NotifyResult notify_page_deliver(const Config *cfg, const char *target, const char *row_key,
-                                 const char *payload, char **why_r);
+gboolean notify_page_deliver(const Config *cfg, const char *target, const char *row_key,
+                             const char *payload, GError **error);
 
 /* --- escalation (escalate.c), health (notify_health.c), ack (ack.c) --- */
 
@@ -114,11 +114,8 @@ gboolean notify_health_run(Store *store, const Config *cfg, gint64 now, guint *e
  * docs/notifications.md). Inside the intake transaction. */
 gboolean ack_maybe_enqueue(Store *store, const Config *cfg, gint64 case_id, const MimeMessage *msg,
                            const Classification *cls, gint64 now, GError **error);
-/* Whether `address` may receive an automatic reply (not the CA's own, not a
- * list, not a robot). Pure. */
-gboolean ack_address_allowed(const Config *cfg, const char *address);
 /* Deliver one acknowledgement row. */
-NotifyResult ack_deliver(const Config *cfg, const char *payload, char **why_r);
+gboolean ack_deliver(const Config *cfg, const char *payload, GError **error);
 
 /* --- flood limits (notify_flood.c; SPEC 3.3) --- */
 

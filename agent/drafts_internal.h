@@ -94,16 +94,9 @@ typedef struct {
     const char *policies; /* Relevant policies */
 } DraftsProblemText;
 
-/* The BR version drafts cite ([drafts] br_version): "BR v2.2.6", or "BR
- * (version not configured)". Caller frees. */
-char *drafts_br_label(const Config *cfg);
-
 /* What happened, for a title: from the BR 4.9.1.1 reason when known, else
  * by problem type. Never a count. Static. */
 const char *drafts_reason_title(const DraftsFacts *f);
-
-/* The row for `problem`; "other" for an unknown or NULL one. Never NULL. */
-const DraftsProblemText *drafts_problem_text(const char *problem);
 
 /* The Preliminary Incident Report, `t` filled. Redacted but not yet
  * leak-checked: drafts_render() checks the finished output. Caller frees. */

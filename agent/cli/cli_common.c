@@ -1,6 +1,8 @@
 /* cli_common.c - what every command shares (see cli.h): error output, exit
  * statuses, the store opened on first use, option parsing, loading a case. */
+#include <pwd.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "cpr_error.h"
@@ -16,7 +18,8 @@ void cli_error(const char *fmt, ...)
     logging_error_line(msg);
 }
 
-int cli_status_for(const GError *error)
+/* The exit status for an error from a lower layer. */
+static int cli_status_for(const GError *error)
 {
     if (!error || error->domain != CPR_ERROR)
         return CLI_FAILED;
@@ -105,4 +108,42 @@ CaseRow *cli_case_load(Store *store, const char *cmd, const char *key, int *stat
     if (!c)
         *status_r = cli_fail(cmd, error);
     return c;
+}
+
+CaseRow *cli_case_begin(CliContext *ctx, const char *cmd, const char *key, char **by_r,
+                        int *status_r)
+{
+    Store *store = cli_store(ctx);
+    if (!store) {
+        *status_r = CLI_STORE;
+        return NULL;
+    }
+    CaseRow *c = cli_case_load(store, cmd, key, status_r);
+    if (!c)
+        return NULL;
+    if (!*by_r)
+        *by_r = cli_user_name();
+    GError *error = NULL;
+    if (!store_begin(store, &error)) {
+        case_row_free(&c);
+        *status_r = cli_fail(cmd, error);
+        return NULL;
+    }
+    return c;
+}
+
+int cli_case_end(Store *store, const char *cmd, gboolean ok, GError *error)
+{
+    if (ok && store_commit(store, &error))
+        return CLI_OK;
+    store_rollback(store); /* after a failed COMMIT store_commit already did; harmless */
+    return cli_fail(cmd, error);
+}
+
+/* The name of the user running the command (`event --by` default):
+ * getpwuid(), not getlogin(), which fails without a terminal. */
+char *cli_user_name(void)
+{
+    const struct passwd *pw = getpwuid(getuid());
+    return g_strdup(pw && pw->pw_name && *pw->pw_name ? pw->pw_name : "operator");
 }

@@ -1,4 +1,4 @@
-/* imap_cli.c - `cpr-intake run [--once] [--log-level LEVEL]`: the daemon command.
+/* cli_run.c - `cpr-intake run [--once] [--log-level LEVEL]`: the daemon command.
  *
  * Logs go to stderr, one line per event ("2026-11-21T20:32:14Z info imap:
  * event=ingested folder=INBOX uid=42 ..."; "<6>imap: ..." when stderr is the
@@ -43,8 +43,10 @@ int cli_run(CliContext *ctx, int argc, char **argv)
     logging_set_threshold(threshold);
     /* The daemon holds passwords and tokens in memory: no core dump, no
      * ptrace by other processes of the same user, before any secret is read. */
-    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
-        g_warning("event=set_dumpable_failed error=\"%s\"", g_strerror(errno));
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {
+        g_autofree char *why = log_value(g_strerror(errno));
+        g_warning("event=set_dumpable_failed error=%s", why);
+    }
     if (!ctx->cfg->imap_url) {
         cli_error("run: %s has no [imap] section with a url", ctx->config_path);
         return CLI_USAGE;

@@ -50,25 +50,6 @@ gboolean outbox_enqueue(Store *store, const char *target, gint64 case_id, const 
     return TRUE;
 }
 
-gboolean outbox_exists(Store *store, const char *target, const char *dedup_key,
-                       gboolean *exists_r, GError **error)
-{
-    sqlite3_stmt *st =
-        store_prepare(store, "SELECT 1 FROM outbox WHERE target = ? AND dedup_key = ?", error);
-    if (!st)
-        return FALSE;
-    sqlite3_bind_text(st, 1, target, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, dedup_key, -1, SQLITE_TRANSIENT);
-    int rc = store_step(store, st, error);
-    sqlite3_reset(st);
-    if (rc == STORE_ERROR) {
-        g_prefix_error(error, "outbox lookup failed: ");
-        return FALSE;
-    }
-    *exists_r = rc == STORE_ROW;
-    return TRUE;
-}
-
 gint64 outbox_backoff(guint attempt, double jitter)
 {
     gint64 delay = OUTBOX_BACKOFF_FIRST;
@@ -110,6 +91,7 @@ gboolean outbox_claim_next(Store *store, const char *target, gint64 now, OutboxR
     *row_r = NULL;
     if (!store_begin(store, error))
         return FALSE;
+    OutboxRow *row = NULL;
     sqlite3_stmt *st = store_prepare(
         store,
         "SELECT id, coalesce(case_id, 0), kind, dedup_key, payload, created_at, attempts, "
@@ -134,7 +116,7 @@ gboolean outbox_claim_next(Store *store, const char *target, gint64 now, OutboxR
             g_prefix_error(error, "outbox: cannot read the next row: ");
         goto rollback;
     }
-    OutboxRow *row = g_new0(OutboxRow, 1);
+    row = g_new0(OutboxRow, 1);
     row->id = sqlite3_column_int64(st, 0);
     row->target = g_strdup(target);
     row->case_id = sqlite3_column_int64(st, 1);
@@ -149,16 +131,15 @@ gboolean outbox_claim_next(Store *store, const char *target, gint64 now, OutboxR
                        "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ? WHERE id = ?",
                        error);
     if (!st)
-        goto rollback_row;
+        goto rollback;
     sqlite3_bind_int64(st, 1, now + outbox_backoff(row->attempts + 1, g_random_double()));
     sqlite3_bind_int64(st, 2, row->id);
     if (!store_step_done(store, st, error) || !store_commit(store, error))
-        goto rollback_row;
+        goto rollback;
     *row_r = row;
     return TRUE;
-rollback_row:
-    outbox_row_free(&row);
 rollback:
+    outbox_row_free(&row);
     store_rollback(store);
     return FALSE;
 }

@@ -12,6 +12,7 @@
 
 #include "curlutil.h"
 #include "notify_internal.h"
+#include "secret.h"
 
 typedef struct {
     const char *data;
@@ -34,18 +35,19 @@ static gboolean loopback_host(const char *url)
     return h && (!strcmp(h, "127.0.0.1") || !strcmp(h, "localhost") || !strcmp(h, "::1"));
 }
 
-NotifyResult notify_smtp_send(const NotifySmtp *smtp, const char *const *rcpt,
-                              const char *message, char **why_r)
+gboolean notify_smtp_send(const NotifySmtp *smtp, const char *const *rcpt, const char *message,
+                          GError **error)
 {
     gboolean implicit = g_str_has_prefix(smtp->url, "smtps://");
     if (!implicit && !g_str_has_prefix(smtp->url, "smtp://")) {
-        *why_r = g_strdup("expected an smtps:// or smtp:// URL");
-        return NOTIFY_PERMANENT;
+        g_set_error_literal(error, NOTIFY_ERROR, NOTIFY_ERROR_PERMANENT,
+                            "expected an smtps:// or smtp:// URL");
+        return FALSE;
     }
     CURL *curl = curl_easy_init();
     if (!curl) {
-        *why_r = g_strdup("curl_easy_init failed");
-        return NOTIFY_RETRY;
+        g_set_error_literal(error, NOTIFY_ERROR, NOTIFY_ERROR_RETRY, "curl_easy_init failed");
+        return FALSE;
     }
     char errbuf[CURL_ERROR_SIZE] = "";
     struct curl_slist *to = NULL;
@@ -76,14 +78,15 @@ NotifyResult notify_smtp_send(const NotifySmtp *smtp, const char *const *rcpt,
         rc = curl_easy_perform(curl);
     long code = 0;
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
-    NotifyResult result = NOTIFY_SENT;
-    *why_r = NULL;
+    gboolean result = TRUE;
     if (rc != CURLE_OK) {
-        *why_r = g_strdup_printf("SMTP %ld: %s", code, curlutil_error_text(errbuf, rc));
         /* 5xx is the server's final "no" (unknown recipient, policy); a
          * refused login or certificate is ours to fix, but may be fixed
          * without a restart, so it is retried like a network failure. */
-        result = (code >= 500 && code < 600) ? NOTIFY_PERMANENT : NOTIFY_RETRY;
+        g_set_error(error, NOTIFY_ERROR,
+                    (code >= 500 && code < 600) ? NOTIFY_ERROR_PERMANENT : NOTIFY_ERROR_RETRY,
+                    "SMTP %ld: %s", code, curlutil_error_text(errbuf, rc));
+        result = FALSE;
     }
     curl_slist_free_all(to);
     curl_easy_cleanup(curl);
@@ -118,4 +121,23 @@ char *notify_mail_build(const char *from, const char *to, const char *subject, c
     g_mime_format_options_free(opts);
     g_object_unref(msg);
     return out;
+}
+
+gboolean notify_smtp_send_with(const NotifySmtp *smtp, const char *password_file,
+                               const char *const *rcpt, const char *message, GError **error)
+{
+    if (!password_file)
+        return notify_smtp_send(smtp, rcpt, message, error);
+    GError *e = NULL;
+    char *password = secret_read(password_file, &e);
+    if (!password) {
+        g_set_error_literal(error, NOTIFY_ERROR, NOTIFY_ERROR_RETRY, e->message);
+        g_error_free(e);
+        return FALSE;
+    }
+    NotifySmtp with = *smtp;
+    with.password = password;
+    gboolean ok = notify_smtp_send(&with, rcpt, message, error);
+    secret_free(&password);
+    return ok;
 }

@@ -18,6 +18,7 @@
 #include "jsonutil.h"
 #include "outbox.h"
 #include "textutil.h"
+#include "logging.h"
 
 static const char *const LIST_ADDRESSES[] = {"dev-security-policy@mozilla.org",
                                              "public@ccadb.org", NULL};
@@ -37,7 +38,9 @@ static const char *const ROBOT_LOCALS[] = {"mailer-daemon", "postmaster", "norep
     "This is an automatic acknowledgement.\n\n"                                                \
     "-- \n{ca_owner}\n"
 
-gboolean ack_address_allowed(const Config *cfg, const char *address)
+/* Whether `address` may receive an automatic reply (not the CA's own, not a
+ * list, not a robot). Pure. */
+static gboolean ack_address_allowed(const Config *cfg, const char *address)
 {
     if (!address || !*address)
         return FALSE;
@@ -180,8 +183,9 @@ gboolean ack_maybe_enqueue(Store *store, const Config *cfg, gint64 case_id, cons
     if (cfg->ack_text_file) {
         GError *e = NULL;
         if (!g_file_get_contents(cfg->ack_text_file, &text, NULL, &e)) {
-            g_warning("event=ack_text_unreadable file=%s error=%s", cfg->ack_text_file,
-                      e->message);
+            g_autofree char *file = log_value(cfg->ack_text_file);
+            g_autofree char *why = log_value(e->message);
+            g_warning("event=ack_text_unreadable file=%s error=%s", file, why);
             g_error_free(e);
         }
     }
@@ -216,40 +220,30 @@ gboolean ack_maybe_enqueue(Store *store, const Config *cfg, gint64 case_id, cons
                               error);
 }
 
-NotifyResult ack_deliver(const Config *cfg, const char *payload, char **why_r)
+gboolean ack_deliver(const Config *cfg, const char *payload, GError **error)
 {
-    *why_r = NULL;
     if (!cfg->ack_enabled || !cfg->ack_smtp_url) {
-        *why_r = g_strdup("[ack] is no longer enabled");
-        return NOTIFY_PERMANENT;
+        g_set_error_literal(error, NOTIFY_ERROR, NOTIFY_ERROR_PERMANENT,
+                            "[ack] is no longer enabled");
+        return FALSE;
     }
     g_autoptr(JsonParser) parser = json_parser_new();
     if (!json_parser_load_from_data(parser, payload, -1, NULL) ||
         !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser))) {
-        *why_r = g_strdup("the stored acknowledgement is not a JSON object");
-        return NOTIFY_PERMANENT;
+        g_set_error_literal(error, NOTIFY_ERROR, NOTIFY_ERROR_PERMANENT,
+                            "the stored acknowledgement is not a JSON object");
+        return FALSE;
     }
     JsonObject *o = json_node_get_object(json_parser_get_root(parser));
     const char *to = json_object_get_string_member_with_default(o, "to", NULL);
     const char *mail = json_object_get_string_member_with_default(o, "message", NULL);
     if (!to || !mail) {
-        *why_r = g_strdup("the stored acknowledgement lacks to or message");
-        return NOTIFY_PERMANENT;
-    }
-    char *password = NULL;
-    if (cfg->ack_password_file) {
-        GError *e = NULL;
-        password = config_read_secret(cfg->ack_password_file, &e);
-        if (!password) {
-            *why_r = g_strdup(e->message);
-            g_error_free(e);
-            return NOTIFY_RETRY;
-        }
+        g_set_error_literal(error, NOTIFY_ERROR, NOTIFY_ERROR_PERMANENT,
+                            "the stored acknowledgement lacks to or message");
+        return FALSE;
     }
     const char *const rcpt[] = {to, NULL};
     NotifySmtp smtp = {.url = cfg->ack_smtp_url, .ca_file = cfg->ack_ca_file,
-                       .user = cfg->ack_user, .password = password, .from = cfg->ack_from};
-    NotifyResult r = notify_smtp_send(&smtp, rcpt, mail, why_r);
-    config_secret_free(&password);
-    return r;
+                       .user = cfg->ack_user, .from = cfg->ack_from};
+    return notify_smtp_send_with(&smtp, cfg->ack_password_file, rcpt, mail, error);
 }

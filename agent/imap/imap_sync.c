@@ -19,6 +19,7 @@
  * bounds.max_message_bytes is never fetched whole. */
 #define G_LOG_DOMAIN "imap"
 #include "imap_internal.h"
+#include "logging.h"
 
 #include <json-glib/json-glib.h>
 #include <stdlib.h>
@@ -115,19 +116,20 @@ static void warn_once(ImapSync *sync, const char *text)
 /* INTERNALDATE "21-Nov-2026 20:32:14 +0100" to Unix seconds UTC. */
 static gboolean date_time_to_unix(const struct mailimap_date_time *d, gint64 *unix_r)
 {
-    GDateTime *dt = g_date_time_new_utc(d->dt_year, d->dt_month, d->dt_day, d->dt_hour, d->dt_min,
-                                        d->dt_sec);
-    if (!dt)
-        return FALSE;
-    gint64 t = g_date_time_to_unix(dt);
-    g_date_time_unref(dt);
     int zone = d->dt_zone; /* +hhmm as a signed decimal number */
     /* a server's nonsense zone ("+9544371") is no time at all: no overflow */
     if (zone < -2359 || zone > 2359 || abs(zone) % 100 >= 60)
         return FALSE;
     int sign = zone < 0 ? -1 : 1;
     zone = abs(zone);
-    *unix_r = t - (gint64)sign * ((zone / 100) * 3600 + (zone % 100) * 60);
+    GTimeZone *tz = g_time_zone_new_offset(sign * ((zone / 100) * 3600 + (zone % 100) * 60));
+    GDateTime *dt = g_date_time_new(tz, d->dt_year, d->dt_month, d->dt_day, d->dt_hour,
+                                    d->dt_min, d->dt_sec);
+    g_time_zone_unref(tz);
+    if (!dt)
+        return FALSE;
+    *unix_r = g_date_time_to_unix(dt);
+    g_date_time_unref(dt);
     return TRUE;
 }
 
@@ -212,9 +214,9 @@ static gboolean ingest_one(ImapSync *sync, ImapSession *s, const char *folder, c
     IntakeResult *res = NULL;
     if (!intake_message(sync->intake, (const guint8 *)raw, len, &origin, &res, error))
         return FALSE;
-    g_autofree char *f = imap_log_value(folder);
-    g_autofree char *mid = imap_log_value(res->message_id);
-    g_autofree char *ref = imap_log_value(res->case_reference);
+    g_autofree char *f = log_value(folder);
+    g_autofree char *mid = log_value(res->message_id);
+    g_autofree char *ref = log_value(res->case_reference);
     char *line = g_strdup_printf(
         "event=%s folder=%s uid=%u message_id=%s kind=%s case=%s new_case=%s bytes=%" G_GSIZE_FORMAT
         "%s",
@@ -259,8 +261,8 @@ static gboolean skip_message(ImapSync *sync, ImapSession *s, const char *folder,
     }
     if (!store_commit(sync->store, error))
         return FALSE;
-    g_autofree char *f = imap_log_value(folder);
-    g_autofree char *why = imap_log_value(reason);
+    g_autofree char *f = log_value(folder);
+    g_autofree char *why = log_value(reason);
     g_warning("event=message_skipped folder=%s uid=%u reason=%s", f, uid, why);
     g_autofree char *health = g_strdup_printf("%s/%u skipped: %s", folder, uid, reason);
     (void)store_health_set(sync->store, "imap.last_error", health, now, NULL);
@@ -276,7 +278,7 @@ static gboolean mark_processed(ImapSync *sync, ImapSession *s, const char *folde
     const Config *cfg = sync->cfg;
     if (uids->len == 0 || cfg->imap_processed == PROCESSED_NONE)
         return TRUE;
-    g_autofree char *f = imap_log_value(folder);
+    g_autofree char *f = log_value(folder);
     struct mailimap_set *set = imap_uid_set((const guint32 *)uids->data, uids->len);
     int r = MAILIMAP_NO_ERROR;
     const char *what = NULL;
@@ -336,7 +338,7 @@ static gboolean mark_processed(ImapSync *sync, ImapSession *s, const char *folde
             g_propagate_error(error, e);
             return FALSE;
         }
-        g_autofree char *msg = imap_log_value(e->message);
+        g_autofree char *msg = log_value(e->message);
         g_warning("event=mark_failed folder=%s error=%s action=\"retry next round\"", f, msg);
         /* stored, not marked: the catch-up marking tries again next round */
         g_hash_table_replace(sync->mark_refused, g_strdup(folder), g_strdup(e->message));
@@ -375,7 +377,7 @@ static gboolean process_batch(ImapSync *sync, ImapSession *s, const char *folder
 
 static void warn_size_mismatch(const char *folder, const MsgMeta *m, gsize got)
 {
-    g_autofree char *f = imap_log_value(folder);
+    g_autofree char *f = log_value(folder);
     g_warning("event=size_mismatch folder=%s uid=%u announced=%u received=%" G_GSIZE_FORMAT
               " action=\"stored what arrived\"", f, m->uid, m->size, got);
 }
@@ -402,7 +404,7 @@ static gboolean process_ranged(ImapSync *sync, ImapSession *s, const char *folde
         }
         return fetch_failed(sync, s, folder, m->uid, e, error);
     }
-    g_autofree char *f = imap_log_value(folder);
+    g_autofree char *f = log_value(folder);
     if (!raw) {
         g_message("event=message_vanished folder=%s uid=%u", f, m->uid);
         return TRUE;
@@ -451,7 +453,7 @@ static gboolean ingest_bodies(ImapSync *sync, ImapSession *s, const char *folder
         const char *body = imap_fetch_body_of(result, metas[i].uid, &len);
         if (!body) {
             /* Expunged between the two FETCHes: nothing to ingest. */
-            g_autofree char *f = imap_log_value(folder);
+            g_autofree char *f = log_value(folder);
             g_ptr_array_add(log, g_strdup_printf("event=message_vanished folder=%s uid=%u", f,
                                                  metas[i].uid));
             continue;
@@ -655,7 +657,7 @@ static gboolean mark_catch_up(ImapSync *sync, ImapSession *s, const char *folder
     g_array_sort(uids, uid_cmp);
     g_hash_table_remove(sync->mark_refused, folder);
     if (uids->len) {
-        g_autofree char *f = imap_log_value(folder);
+        g_autofree char *f = log_value(folder);
         g_message("event=mark_catch_up folder=%s messages=%u", f, uids->len);
     }
     for (guint i = 0; ok && i < uids->len; i += 500) {
@@ -673,7 +675,7 @@ static gboolean mark_catch_up(ImapSync *sync, ImapSession *s, const char *folder
     if (!notify_mark_result(sync->store, cfg, folder, why ? n : 0, why,
                             g_get_real_time() / G_USEC_PER_SEC, &paged, error))
         return FALSE;
-    g_autofree char *f = imap_log_value(folder);
+    g_autofree char *f = log_value(folder);
     if (why) {
         if (paged)
             g_warning("event=mark_refused_paged folder=%s messages=%u", f, n);
@@ -705,7 +707,7 @@ gboolean imap_sync_folder(ImapSync *sync, ImapSession *s, const char *folder, gu
     guint32 uidvalidity = s->sel_uidvalidity, stored_validity = 0, last_uid = 0;
     if (!store_folder_get(sync->store, folder, &stored_validity, &last_uid, error))
         return FALSE;
-    g_autofree char *f = imap_log_value(folder);
+    g_autofree char *f = log_value(folder);
     if (stored_validity != uidvalidity) {
         if (stored_validity)
             g_warning("event=uidvalidity_changed folder=%s old=%u new=%u action=rescan", f,

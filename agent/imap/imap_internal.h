@@ -1,4 +1,4 @@
-/* imap_internal.h - what the agent/imap_*.c files share with each other. Not for
+/* imap_internal.h - what the agent/imap/imap_*.c files share with each other. Not for
  * other modules: their one entry point is imap.h.
  *
  *   imap_connect.c  TCP, the clear-text half of STARTTLS and the TLS handshake,
@@ -19,6 +19,7 @@
 #include "config.h"
 #include "cpr_error.h"
 #include "intake.h"
+#include "logging.h"
 #include "store.h"
 
 /* --- imap_connect.c --- */
@@ -83,10 +84,6 @@ void imap_tls_sni_callback(struct mailstream_ssl_context *ssl_context, void *dat
 gboolean imap_tls_verify(mailstream *stream, const char *host, const char *ca_file,
                          GError **error);
 
-/* Verify a DER chain (leaf first); the testable core of imap_tls_verify(). */
-gboolean imap_tls_verify_der_chain(const GBytes *const *chain, guint n, const char *host,
-                                   const char *ca_file, GError **error);
-
 /* --- imap_session.c --- */
 
 typedef struct {
@@ -123,8 +120,6 @@ gboolean imap_session_noop(ImapSession *s, GError **error);
  * "Lists/ccadb" is "INBOX.Lists.ccadb". INBOX, and a name already written with
  * the server's delimiter, are kept. Caller frees. */
 char *imap_session_mailbox(const ImapSession *s, const char *folder);
-/* The same from the delimiter and prefix alone (pure; for tests). */
-char *imap_mailbox_name(const char *folder, char delimiter, const char *personal_prefix);
 
 /* TRUE when libetpan's result means the connection is unusable. */
 gboolean imap_result_is_fatal(int r);
@@ -134,11 +129,6 @@ gboolean imap_result_is_fatal(int r);
  * connection libetpan still holds the text of an earlier, unrelated reply). */
 void imap_session_set_error(ImapSession *s, int r, CprErrorCode code, GError **error,
                             const char *what);
-const char *imap_strerror(int r);
-
-/* A value for a "key=value" log line: printable ASCII only, quoted when it
- * holds spaces, capped at 200 bytes, "-" for NULL. Caller frees. */
-char *imap_log_value(const char *value);
 
 /* --- imap_sync.c --- */
 

@@ -6,15 +6,15 @@
  * neither trusted nor parsed), and only then LOGIN or XOAUTH2. Every step runs
  * under the configured network timeout. */
 #define G_LOG_DOMAIN "imap"
+#include "secret.h"
 #include "imap_internal.h"
 
 #include <string.h>
 #include <unistd.h>
 
 #include "oauth2.h"
-#include "textutil.h"
 
-const char *imap_strerror(int r)
+static const char *imap_strerror(int r)
 {
     switch (r) {
     case MAILIMAP_NO_ERROR:
@@ -48,18 +48,6 @@ const char *imap_strerror(int r)
     case MAILIMAP_ERROR_SSL: return "TLS handshake failed";
     default: return "IMAP error";
     }
-}
-
-char *imap_log_value(const char *value)
-{
-    if (!value || !*value)
-        return g_strdup("-");
-    char *out = text_printable(value, strlen(value), 200);
-    if (!strchr(out, ' '))
-        return out;
-    char *quoted = g_strdup_printf("\"%s\"", out);
-    g_free(out);
-    return quoted;
 }
 
 gboolean imap_result_is_fatal(int r)
@@ -108,7 +96,8 @@ void imap_session_set_error(ImapSession *s, int r, CprErrorCode code, GError **e
         g_set_error(error, CPR_ERROR, code, "%s: %s", what, imap_strerror(r));
 }
 
-char *imap_mailbox_name(const char *folder, char delimiter, const char *personal_prefix)
+/* The same from the delimiter and prefix alone (pure; for tests). */
+static char *imap_mailbox_name(const char *folder, char delimiter, const char *personal_prefix)
 {
     if (!g_ascii_strcasecmp(folder, "INBOX"))
         return g_strdup(folder);
@@ -280,11 +269,11 @@ static gboolean authenticate(ImapSession *s, const Config *cfg, GError **error)
     if (cfg->imap_oauth2_token_file) {
         /* An access token renewed by something else; with
          * oauth2_refresh_token_file the daemon refreshes its own (above). */
-        char *token = config_read_secret(cfg->imap_oauth2_token_file, error);
+        char *token = secret_read(cfg->imap_oauth2_token_file, error);
         if (!token)
             return FALSE;
         r = mailimap_oauth2_authenticate(s->imap, cfg->imap_user, token);
-        config_secret_free(&token);
+        secret_free(&token);
         if (r != MAILIMAP_NO_ERROR) {
             imap_session_set_error(s, r, CPR_ERROR_AUTH, error, "XOAUTH2 authentication");
             return FALSE;
@@ -302,11 +291,11 @@ static gboolean authenticate(ImapSession *s, const Config *cfg, GError **error)
                     "LOGIN: the server says LOGINDISABLED even over TLS");
         return FALSE;
     }
-    char *password = config_read_secret(cfg->imap_password_file, error);
+    char *password = secret_read(cfg->imap_password_file, error);
     if (!password)
         return FALSE;
     r = mailimap_login(s->imap, cfg->imap_user, password);
-    config_secret_free(&password);
+    secret_free(&password);
     if (r != MAILIMAP_NO_ERROR) {
         g_autofree char *what = g_strdup_printf("LOGIN as %s", cfg->imap_user);
         imap_session_set_error(s, r, CPR_ERROR_AUTH, error, what);

@@ -9,6 +9,7 @@
 
 #include <json-glib/json-glib.h>
 
+#include "secret.h"
 #include "notify_internal.h"
 #include "case_redaction.h"
 #include "cases.h"
@@ -17,10 +18,12 @@
 #include "jsonutil.h"
 #include "outbox.h"
 #include "timefmt.h"
+#include "logging.h"
 
 #define PAGERDUTY_EVENTS_URL "https://events.pagerduty.com/v2/enqueue"
 
-char *notify_incident_key(const char *reference, const char *clock)
+/* The PagerDuty dedup_key of a case's clock: stable for the case's life. */
+static char *notify_incident_key(const char *reference, const char *clock)
 {
     return g_strdup_printf("cpr-intake/%s/%s", reference, clock ? clock : "case");
 }
@@ -119,8 +122,10 @@ static char *build_doc(const PageSpec *spec, const CaseRow *c, const char *title
     return jsonutil_builder_to_string(b, FALSE);
 }
 
-char *notify_page_build(Store *store, const Config *cfg, const PageSpec *spec, gint64 now,
-                        GError **error)
+/* The page document (the webhook payload, docs/notifications.md) for `spec`,
+ * redacted and leak-checked. NULL with CPR_ERROR_STORE or CPR_ERROR_LEAK. */
+static char *notify_page_build(Store *store, const Config *cfg, const PageSpec *spec, gint64 now,
+                               GError **error)
 {
     g_autoptr(CaseRow) c = cases_load_id(store, spec->case_id, error);
     if (!c)
@@ -173,8 +178,8 @@ char *notify_page_doc(Store *store, const Config *cfg, const PageSpec *spec, con
      * facts. The reason names no identifier (redact.h). */
     g_autofree char *details =
         jsonutil_object_of_strings("row_key", row_key, "error", local->message, NULL);
-    g_warning("event=page_text_withheld case=%" G_GINT64_FORMAT " error=%s", spec->case_id,
-              local->message);
+    g_autofree char *why = log_value(local->message);
+    g_warning("event=page_text_withheld case=%" G_GINT64_FORMAT " error=%s", spec->case_id, why);
     g_clear_error(&local);
     if (!store_event_append(store, now, "notify", spec->case_id, "notification_text_withheld",
                             details, error))
@@ -305,8 +310,8 @@ static char *email_text(JsonObject *o)
     return g_string_free(g_steal_pointer(&text), FALSE);
 }
 
-static NotifyResult deliver_email(const NotifyTarget *t, JsonObject *o, const char *row_key,
-                                  char **why_r)
+static gboolean deliver_email(const NotifyTarget *t, JsonObject *o, const char *row_key,
+                              GError **error)
 {
     const char *from = t->from ? t->from : "cpr-intake@localhost";
     const char *at = strchr(from, '@');
@@ -321,81 +326,69 @@ static NotifyResult deliver_email(const NotifyTarget *t, JsonObject *o, const ch
         date = 0;
     static const char *const extra[] = {"Auto-Submitted", "auto-generated", NULL};
     g_autofree char *mail = notify_mail_build(from, t->to, subject, text, mid, date, extra);
-    char *password = NULL;
-    if (t->key_file) {
-        GError *e = NULL;
-        password = config_read_secret(t->key_file, &e);
-        if (!password) {
-            *why_r = g_strdup(e->message);
-            g_error_free(e);
-            return NOTIFY_RETRY;
-        }
-    }
     const char *const rcpt[] = {t->to, NULL};
-    NotifySmtp smtp = {.url = t->url, .ca_file = t->ca_file, .user = password ? from : NULL,
-                       .password = password, .from = from};
-    NotifyResult r = notify_smtp_send(&smtp, rcpt, mail, why_r);
-    config_secret_free(&password);
-    return r;
+    NotifySmtp smtp = {.url = t->url, .ca_file = t->ca_file, .user = t->key_file ? from : NULL,
+                       .from = from};
+    return notify_smtp_send_with(&smtp, t->key_file, rcpt, mail, error);
 }
 
-NotifyResult notify_page_deliver(const Config *cfg, const char *target, const char *row_key,
-                                 const char *payload, char **why_r)
+gboolean notify_page_deliver(const Config *cfg, const char *target, const char *row_key,
+                             const char *payload, GError **error)
 {
-    *why_r = NULL;
     const NotifyTarget *t = find_target(cfg, target);
     if (!t) {
-        *why_r = g_strdup_printf("target notify.%s is no longer configured", target);
-        return NOTIFY_PERMANENT;
+        g_set_error(error, NOTIFY_ERROR, NOTIFY_ERROR_PERMANENT,
+                    "target notify.%s is no longer configured", target);
+        return FALSE;
     }
     g_autoptr(JsonParser) parser = json_parser_new();
     if (!json_parser_load_from_data(parser, payload, -1, NULL) ||
         !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser))) {
-        *why_r = g_strdup("the stored page is not a JSON object");
-        return NOTIFY_PERMANENT;
+        g_set_error_literal(error, NOTIFY_ERROR, NOTIFY_ERROR_PERMANENT,
+                            "the stored page is not a JSON object");
+        return FALSE;
     }
     JsonObject *o = json_node_get_object(json_parser_get_root(parser));
     if (!strcmp(t->type, "email"))
-        return deliver_email(t, o, row_key, why_r);
+        return deliver_email(t, o, row_key, error);
 
     g_autofree char *idem = g_strdup_printf("Idempotency-Key: %s", row_key);
     if (!strcmp(t->type, "pagerduty")) {
         GError *e = NULL;
-        char *key = config_read_secret(t->key_file, &e);
+        char *key = secret_read(t->key_file, &e);
         if (!key) {
-            *why_r = g_strdup(e->message);
+            g_set_error_literal(error, NOTIFY_ERROR, NOTIFY_ERROR_RETRY, e->message);
             g_error_free(e);
-            return NOTIFY_RETRY;
+            return FALSE;
         }
         char *body = pagerduty_body(o, key);
-        config_secret_free(&key);
+        secret_free(&key);
         const char *const headers[] = {idem, NULL};
-        NotifyResult r =
-            notify_http_post(t->url ? t->url : PAGERDUTY_EVENTS_URL, t->ca_file, body, headers,
-                             why_r);
-        config_secret_free(&body); /* it held the routing key */
-        return r;
+        gboolean ok = notify_http_post(t->url ? t->url : PAGERDUTY_EVENTS_URL, t->ca_file, body,
+                                       headers, error);
+        secret_free(&body); /* it held the routing key */
+        return ok;
     }
     if (!strcmp(t->type, "slack")) {
         g_autofree char *body = slack_body(o);
         const char *const headers[] = {idem, NULL};
-        return notify_http_post(t->url, t->ca_file, body, headers, why_r);
+        return notify_http_post(t->url, t->ca_file, body, headers, error);
     }
     /* webhook: the document itself, signed when a secret is configured */
     g_autofree char *sig = NULL;
     if (t->key_file) {
         GError *e = NULL;
-        char *secret = config_read_secret(t->key_file, &e);
+        char *secret = secret_read(t->key_file, &e);
         if (!secret) {
-            *why_r = g_strdup(e->message);
+            g_set_error_literal(error, NOTIFY_ERROR, NOTIFY_ERROR_RETRY, e->message);
             g_error_free(e);
-            return NOTIFY_RETRY;
+            return FALSE;
         }
         g_autofree char *mac = g_compute_hmac_for_string(G_CHECKSUM_SHA256, (const guchar *)secret,
                                                          strlen(secret), payload, -1);
-        config_secret_free(&secret);
+        secret_free(&secret);
         sig = g_strdup_printf("X-Cpr-Signature: sha256=%s", mac);
     }
     const char *const headers[] = {idem, sig, NULL};
-    return notify_http_post(t->url, t->ca_file, payload, headers, why_r);
+    return notify_http_post(t->url, t->ca_file, payload, headers, error);
 }

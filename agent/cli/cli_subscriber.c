@@ -36,23 +36,16 @@ int cli_case_subscriber(CliContext *ctx, int argc, char **argv)
         cli_error("case subscriber: --name must be one line of UTF-8");
         return CLI_USAGE;
     }
-    Store *store = cli_store(ctx);
-    if (!store)
-        return CLI_STORE;
     int rc = CLI_OK;
-    g_autoptr(CaseRow) c = cli_case_load(store, "case subscriber", argv[1], &rc);
+    g_autoptr(CaseRow) c = cli_case_begin(ctx, "case subscriber", argv[1], &by, &rc);
     if (!c)
         return rc;
-    if (!by)
-        by = cli_user_name();
     GError *error = NULL;
-    if (!store_begin(store, &error))
-        return cli_fail("case subscriber", error);
-    if (!subscribers_set(store, c->id, email, name, by, ctx->now, &error) ||
-        !store_commit(store, &error)) {
-        store_rollback(store);
-        return cli_fail("case subscriber", error);
-    }
+    rc = cli_case_end(ctx->store, "case subscriber",
+                      subscribers_set(ctx->store, c->id, email, name, by, ctx->now, &error),
+                      error);
+    if (rc != CLI_OK)
+        return rc;
     printf("%s: Subscriber recorded\n", c->reference);
     return CLI_OK;
 }

@@ -47,18 +47,21 @@ static char *answer_excerpt(const GString *body)
     return g_strdup(valid);
 }
 
-NotifyResult notify_http_post(const char *url, const char *ca_file, const char *body,
-                              const char *const *headers, char **why_r)
+G_DEFINE_QUARK(cpr-notify-error-quark, notify_error)
+
+gboolean notify_http_post(const char *url, const char *ca_file, const char *body,
+                          const char *const *headers, GError **error)
 {
     if (!g_str_has_prefix(url, "https://") &&
         !(g_str_has_prefix(url, "http://") && is_loopback_url(url))) {
-        *why_r = g_strdup("refusing a URL that is neither https:// nor http:// to loopback");
-        return NOTIFY_PERMANENT;
+        g_set_error_literal(error, NOTIFY_ERROR, NOTIFY_ERROR_PERMANENT,
+                            "refusing a URL that is neither https:// nor http:// to loopback");
+        return FALSE;
     }
     CURL *curl = curl_easy_init();
     if (!curl) {
-        *why_r = g_strdup("curl_easy_init failed");
-        return NOTIFY_RETRY;
+        g_set_error_literal(error, NOTIFY_ERROR, NOTIFY_ERROR_RETRY, "curl_easy_init failed");
+        return FALSE;
     }
     char errbuf[CURL_ERROR_SIZE] = "";
     Response resp = {.body = g_string_new(NULL)};
@@ -82,20 +85,20 @@ NotifyResult notify_http_post(const char *url, const char *ca_file, const char *
         rc = curl_easy_perform(curl);
     long status = 0;
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-    NotifyResult result;
+    gboolean result = FALSE;
     if (rc != CURLE_OK) {
-        *why_r = g_strdup(curlutil_error_text(errbuf, rc));
-        result = NOTIFY_RETRY;
+        g_set_error_literal(error, NOTIFY_ERROR, NOTIFY_ERROR_RETRY,
+                            curlutil_error_text(errbuf, rc));
     } else if (status >= 200 && status < 300) {
-        *why_r = NULL;
-        result = NOTIFY_SENT;
+        result = TRUE;
     } else {
         g_autofree char *excerpt = answer_excerpt(resp.body);
-        *why_r = g_strdup_printf("HTTP %ld: %s", status, excerpt);
         /* 408 and 429 say "later"; other 4xx say the request itself is wrong
          * (a bad key, a bad payload): retrying it for days helps nobody. */
-        result = (status == 408 || status == 429 || status >= 500) ? NOTIFY_RETRY
-                                                                    : NOTIFY_PERMANENT;
+        g_set_error(error, NOTIFY_ERROR,
+                    (status == 408 || status == 429 || status >= 500) ? NOTIFY_ERROR_RETRY
+                                                                       : NOTIFY_ERROR_PERMANENT,
+                    "HTTP %ld: %s", status, excerpt);
     }
     curl_slist_free_all(list);
     curl_easy_cleanup(curl);

@@ -190,11 +190,11 @@ static void daemon_reload(Daemon *d)
 {
     reload_requested = 0;
     g_autofree char *path = g_strdup(d->cfg->path);
-    g_autofree char *path_v = imap_log_value(path ? path : "");
+    g_autofree char *path_v = log_value(path ? path : "");
     GError *e = NULL;
     Config *fresh = path ? config_load(path, &e) : NULL;
     if (!fresh) {
-        g_autofree char *why = imap_log_value(e ? e->message : "configuration has no path");
+        g_autofree char *why = log_value(e ? e->message : "configuration has no path");
         g_warning("event=reload_failed config=%s error=%s "
                   "action=\"keeping the running configuration\"",
                   path_v, why);
@@ -239,7 +239,7 @@ static gboolean catch_up(Daemon *d, ImapSession *s, gboolean all, guint *failed_
         gint64 t0 = g_get_monotonic_time();
         gboolean ok = imap_sync_folder(d->sync, s, folder, &ingested, &e);
         *ingested_r += ingested;
-        g_autofree char *f = imap_log_value(folder);
+        g_autofree char *f = log_value(folder);
         if (ok) {
             if (ingested)
                 g_message("event=folder_synced folder=%s ingested=%u ms=%" G_GINT64_FORMAT, f,
@@ -247,7 +247,7 @@ static gboolean catch_up(Daemon *d, ImapSession *s, gboolean all, guint *failed_
             continue;
         }
         if (e->code == CPR_ERROR_FOLDER || e->code == CPR_ERROR_MESSAGE) {
-            g_autofree char *why = imap_log_value(e->message);
+            g_autofree char *why = log_value(e->message);
             g_warning("event=folder_failed folder=%s error=%s action=\"retry next round\"", f,
                       why);
             note_health(d->store, "imap.last_error", e->message);
@@ -364,7 +364,7 @@ gboolean imap_daemon_run(const Config *cfg, Store *store, Intake *intake, gboole
             d.cfg->imap_port > 0 ? d.cfg->imap_port : (d.cfg->imap_implicit_tls ? 993 : 143));
         ImapSession *s = imap_session_open(d.cfg, &e);
         if (!s) {
-            g_autofree char *why = imap_log_value(e->message);
+            g_autofree char *why = log_value(e->message);
             g_autofree char *down = g_strdup_printf("down: %s", e->message);
             note_health(store, "imap.connection", down);
             note_health(store, "imap.last_error", e->message);
@@ -385,7 +385,7 @@ gboolean imap_daemon_run(const Config *cfg, Store *store, Intake *intake, gboole
             backoff_ms = MIN(backoff_ms * 2, BACKOFF_CAP_MS);
             continue;
         }
-        g_autofree char *user = imap_log_value(d.cfg->imap_user);
+        g_autofree char *user = log_value(d.cfg->imap_user);
         g_message("event=connected url=%s user=%s idle=%s move=%s", url, user,
                   s->has_idle ? "yes" : "no", s->has_move ? "yes" : "no");
         note_health(store, "imap.connection", "connected");
@@ -410,7 +410,7 @@ gboolean imap_daemon_run(const Config *cfg, Store *store, Intake *intake, gboole
             g_error_free(e);
             break;
         }
-        g_autofree char *why = imap_log_value(e->message);
+        g_autofree char *why = log_value(e->message);
         if (e->code == CPR_ERROR_STORE || (once && !progressed)) {
             g_warning("event=%s error=%s", e->code == CPR_ERROR_STORE ? "store_failed" : "failed",
                       why);

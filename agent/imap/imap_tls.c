@@ -20,8 +20,9 @@ void imap_tls_sni_callback(struct mailstream_ssl_context *ssl_context, void *dat
         mailstream_ssl_set_server_name(ssl_context, (char *)host);
 }
 
-gboolean imap_tls_verify_der_chain(const GBytes *const *chain, guint n, const char *host,
-                                   const char *ca_file, GError **error)
+/* Verify a DER chain (leaf first); the testable core of imap_tls_verify(). */
+static gboolean imap_tls_verify_der_chain(const GBytes *const *chain, guint n, const char *host,
+                                          const char *ca_file, GError **error)
 {
     gboolean ok = FALSE;
     gnutls_x509_trust_list_t trust = NULL;
