@@ -38,8 +38,8 @@ static int case_reason(CliContext *ctx, int argc, char **argv)
         return rc;
     GError *error = NULL;
     rc = cli_end(ctx->store, "case reason",
-                      obligations_set_reason(ctx->store, c->id, row, by, note, ctx->now, &error),
-                      error);
+                 obligations_set_reason(ctx->store, c->id, row, by, note, ctx->now, &error),
+                 error);
     if (rc != CLI_OK)
         return rc;
     printf("%s: revocation reason BR 4.9.1.1 #%d %s (%d h, CRLReason %s)\n", c->reference,
@@ -92,9 +92,9 @@ static int case_incident(CliContext *ctx, int argc, char **argv)
         return rc;
     GError *error = NULL;
     rc = cli_end(ctx->store, "case incident",
-                      obligations_set_incident(ctx->store, c->id, state, rationale, aware, by,
-                                               ctx->now, &error),
-                      error);
+                 obligations_set_incident(ctx->store, c->id, state, rationale, aware, by,
+                                          ctx->now, &error),
+                 error);
     if (rc != CLI_OK)
         return rc;
     if (state == INCIDENT_YES) {

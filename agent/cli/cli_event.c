@@ -182,7 +182,7 @@ int cli_event(CliContext *ctx, int argc, char **argv)
     g_autofree char *details = jsonutil_builder_to_string(b, FALSE);
     g_autoptr(GPtrArray) met = NULL;
     gint64 delayed = 0;
-    /* Failures return through cli_fail(): a `goto fail` here would jump past
+    /* Failures return through cli_end(): a `goto fail` here would jump past
      * g_auto declarations, whose cleanup would then free uninitialised
      * pointers. */
     GError *error = NULL;

@@ -38,8 +38,8 @@ int cli_case_subscriber(CliContext *ctx, int argc, char **argv)
         return rc;
     GError *error = NULL;
     rc = cli_end(ctx->store, "case subscriber",
-                      subscribers_set(ctx->store, c->id, email, name, by, ctx->now, &error),
-                      error);
+                 subscribers_set(ctx->store, c->id, email, name, by, ctx->now, &error),
+                 error);
     if (rc != CLI_OK)
         return rc;
     printf("%s: Subscriber recorded\n", c->reference);
