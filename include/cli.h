@@ -5,6 +5,7 @@
 #define CPR_CLI_H
 
 #include <glib.h>
+#include <json-glib/json-glib.h>
 #include "cases.h"
 #include "config.h"
 #include "store.h"
@@ -39,23 +40,39 @@ gboolean cli_secrets_ok(CliContext *ctx, const char *cmd);
 void cli_error(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
 /* Print "cpr-intake: <cmd>: <message>", free `error`, return its exit status. */
 int cli_fail(const char *cmd, GError *error);
+/* Print "cpr-intake: <message>" (no command name), free `error`, return
+ * CLI_STORE: for a store that failed under a read. */
+int cli_store_fail(GError *error);
+/* The builder's document, pretty, and a newline on stdout. */
+void cli_print_json(JsonBuilder *b);
 /* Parse a command's options (GOption; `params` is the --help summary, may be
  * NULL), leaving the other arguments in *argc, *argv. FALSE after printing
  * "<cmd>: <why>": the caller returns CLI_USAGE. */
 gboolean cli_parse_options(const char *cmd, const char *params, GOptionEntry *entries, int *argc,
                            char ***argv);
+/* cli_parse_options(), then exactly `nargs` arguments after the command word,
+ * else "<cmd>: expected <expected>" (with `nargs` 0: "<cmd>: unexpected
+ * argument "<arg>""). FALSE after printing: the caller returns CLI_USAGE. */
+gboolean cli_parse_args(const char *cmd, const char *params, GOptionEntry *entries, int nargs,
+                        const char *expected, int *argc, char ***argv);
+/* For a command that records what someone did: the store opened and *by_r
+ * defaulted to cli_user_name(). NULL after printing the error: the caller
+ * returns CLI_STORE. */
+Store *cli_store_by(CliContext *ctx, char **by_r);
+/* cli_store_by() and a transaction begun; end it with cli_end(). NULL after
+ * printing the error, with the exit status in *status_r. */
+Store *cli_begin(CliContext *ctx, const char *cmd, char **by_r, int *status_r);
 /* cases_load() for command `cmd`: NULL after printing the error, with the
  * exit status in *status_r. */
 CaseRow *cli_case_load(Store *store, const char *cmd, const char *key, int *status_r);
 /* For a command that changes case `key`: the store opened, the case loaded,
- * *by_r defaulted to cli_user_name() and a transaction begun. NULL after
- * printing the error, with the exit status in *status_r. End it with
- * cli_case_end(). */
+ * then cli_begin(). NULL after printing the error, with the exit status in
+ * *status_r. End it with cli_end(). */
 CaseRow *cli_case_begin(CliContext *ctx, const char *cmd, const char *key, char **by_r,
                         int *status_r);
 /* Commit when `ok`, else (or when the commit fails) roll back and print
  * `error` for `cmd`. CLI_OK or the error's exit status. */
-int cli_case_end(Store *store, const char *cmd, gboolean ok, GError *error);
+int cli_end(Store *store, const char *cmd, gboolean ok, GError *error);
 
 /* cli_show_extra.c: From and Reply-To of a raw message as display text
  * ("Name <addr>"), NULL when absent; callers free. For the CA's terminal

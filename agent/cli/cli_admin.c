@@ -145,11 +145,8 @@ int cli_status(CliContext *ctx, int argc, char **argv)
         "(SELECT count(DISTINCT s.message_row) FROM message_sources s WHERE s.folder = f.folder "
         " AND s.uidvalidity = f.uidvalidity) FROM folders f ORDER BY f.folder",
         &error);
-    if (!st) {
-        cli_error("%s", error->message);
-        g_error_free(error);
-        return CLI_STORE;
-    }
+    if (!st)
+        return cli_store_fail(error);
     if (!json)
         printf("%-24s %-12s %-10s %-10s %s\n", "FOLDER", "UIDVALIDITY", "LAST UID", "MESSAGES",
                "LAST SYNC (UTC)");
@@ -221,8 +218,7 @@ int cli_status(CliContext *ctx, int argc, char **argv)
     jsonutil_add_int(b, "quarantined", quarantined);
     json_builder_end_object(b);
     if (json) {
-        g_autofree char *s = jsonutil_builder_to_string(b, TRUE);
-        printf("%s\n", s);
+        cli_print_json(b);
     } else {
         printf("state: %s: %s\n", STATE_NAMES[v.state], reason);
         printf("connection: %s\nlast error: %s\noutbox backlog: %lld\noutbox failed: %lld\n"

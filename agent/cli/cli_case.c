@@ -37,9 +37,9 @@ static int case_reason(CliContext *ctx, int argc, char **argv)
     if (!c)
         return rc;
     GError *error = NULL;
-    rc = cli_case_end(ctx->store, "case reason",
-                      obligations_set_reason(ctx->store, c->id, row, by, note, ctx->now, &error),
-                      error);
+    rc = cli_end(ctx->store, "case reason",
+                 obligations_set_reason(ctx->store, c->id, row, by, note, ctx->now, &error),
+                 error);
     if (rc != CLI_OK)
         return rc;
     printf("%s: revocation reason BR 4.9.1.1 #%d %s (%d h, CRLReason %s)\n", c->reference,
@@ -91,10 +91,10 @@ static int case_incident(CliContext *ctx, int argc, char **argv)
     if (!c)
         return rc;
     GError *error = NULL;
-    rc = cli_case_end(ctx->store, "case incident",
-                      obligations_set_incident(ctx->store, c->id, state, rationale, aware, by,
-                                               ctx->now, &error),
-                      error);
+    rc = cli_end(ctx->store, "case incident",
+                 obligations_set_incident(ctx->store, c->id, state, rationale, aware, by,
+                                          ctx->now, &error),
+                 error);
     if (rc != CLI_OK)
         return rc;
     if (state == INCIDENT_YES) {
@@ -150,23 +150,21 @@ static int case_link_bug(CliContext *ctx, int argc, char **argv)
         return CLI_USAGE;
     }
     sqlite3_reset(st);
-    if (!by)
-        by = cli_user_name();
+    if (!cli_begin(ctx, "case link-bug", &by, &rc))
+        return rc;
     g_autofree char *bug_s = g_strdup_printf("%" G_GUINT64_FORMAT, bug);
     g_autofree char *details = jsonutil_object_of_strings("bug_id", bug_s, NULL);
-    if (!store_begin(store, &error))
-        return cli_fail("case link-bug", error);
     st = store_prepare(store, "UPDATE cases SET bug_id = ? WHERE id = ?", &error);
     if (st) {
         sqlite3_bind_int64(st, 1, (gint64)bug);
         sqlite3_bind_int64(st, 2, c->id);
     }
-    if (!st || !store_step_done(store, st, &error) ||
-        !store_event_append(store, ctx->now, by, c->id, "bug_linked", details, &error) ||
-        !store_commit(store, &error)) {
-        store_rollback(store);
-        return cli_fail("case link-bug", error);
-    }
+    rc = cli_end(store, "case link-bug",
+                 st && store_step_done(store, st, &error) &&
+                     store_event_append(store, ctx->now, by, c->id, "bug_linked", details, &error),
+                 error);
+    if (rc != CLI_OK)
+        return rc;
     printf("%s: linked to bug %s\n", c->reference, bug_s);
     return CLI_OK;
 }

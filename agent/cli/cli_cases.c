@@ -12,12 +12,6 @@
 #include "reasons.h"
 #include "timefmt.h"
 
-static void print_json(JsonBuilder *b)
-{
-    g_autofree char *s = jsonutil_builder_to_string(b, TRUE);
-    printf("%s\n", s);
-}
-
 /* The soonest unmet clock of a case (missed ones first: they are due
  * earliest): STORE_ROW, STORE_DONE when it has none, or STORE_ERROR. */
 static int next_deadline(Store *store, gint64 case_id, char **clock_r, gint64 *due_r,
@@ -123,6 +117,25 @@ static void add_reason_json(JsonBuilder *b, const CaseFacts *f)
     json_builder_end_object(b);
 }
 
+/* The members `list` and `show` both give a case, in this order; `show`
+ * adds the title. `aware` is the aware_at text. */
+static void add_case_json(JsonBuilder *b, const CaseRow *c, const char *aware, const CaseFacts *f,
+                          gboolean title)
+{
+    jsonutil_add_int(b, "case_id", c->id);
+    jsonutil_add_string(b, "reference", c->reference);
+    jsonutil_add_string(b, "kind", c->kind);
+    jsonutil_add_string(b, "list", c->list);
+    jsonutil_add_string(b, "problem", c->problem);
+    jsonutil_add_string(b, "status", c->status);
+    if (title)
+        jsonutil_add_string(b, "title", c->title);
+    jsonutil_add_string(b, "aware_at", aware);
+    jsonutil_add_string(b, "aware_source", c->aware_source);
+    add_reason_json(b, f);
+    jsonutil_add_string(b, "incident", f->incident);
+}
+
 int cli_list(CliContext *ctx, int argc, char **argv)
 {
     gboolean json = FALSE, open_only = FALSE, triage = FALSE;
@@ -163,11 +176,8 @@ int cli_list(CliContext *ctx, int argc, char **argv)
         return CLI_STORE;
     GError *error = NULL;
     sqlite3_stmt *st = store_prepare(store, sql, &error);
-    if (!st) {
-        cli_error("%s", error->message);
-        g_error_free(error);
-        return CLI_STORE;
-    }
+    if (!st)
+        return cli_store_fail(error);
     sqlite3_bind_int(st, 1, open_only);
     g_autoptr(GArray) ids = g_array_new(FALSE, FALSE, sizeof(gint64));
     int rc;
@@ -186,11 +196,8 @@ int cli_list(CliContext *ctx, int argc, char **argv)
                "TIME LEFT");
     for (guint i = 0; i < ids->len; i++) {
         g_autoptr(CaseRow) c = cases_load_id(store, g_array_index(ids, gint64, i), &error);
-        if (!c) {
-            cli_error("%s", error->message);
-            g_error_free(error);
-            return CLI_STORE;
-        }
+        if (!c)
+            return cli_store_fail(error);
         g_autofree char *clock = NULL;
         gint64 due = 0;
         gboolean has_next = FALSE;
@@ -202,25 +209,13 @@ int cli_list(CliContext *ctx, int argc, char **argv)
         }
         g_autofree char *aware = timefmt_rfc3339(c->aware_at);
         CaseFacts f = {0};
-        if (!load_case_facts(store, c->id, &f, &error)) {
-            cli_error("%s", error->message);
-            g_error_free(error);
-            return CLI_STORE;
-        }
+        if (!load_case_facts(store, c->id, &f, &error))
+            return cli_store_fail(error);
         const char *status = has_next ? clocks_status_name(clocks_status(due, 0, FALSE, ctx->now))
                                       : NULL;
         if (json) {
             json_builder_begin_object(b);
-            jsonutil_add_int(b, "case_id", c->id);
-            jsonutil_add_string(b, "reference", c->reference);
-            jsonutil_add_string(b, "kind", c->kind);
-            jsonutil_add_string(b, "list", c->list);
-            jsonutil_add_string(b, "problem", c->problem);
-            jsonutil_add_string(b, "status", c->status);
-            jsonutil_add_string(b, "aware_at", aware);
-            jsonutil_add_string(b, "aware_source", c->aware_source);
-            add_reason_json(b, &f);
-            jsonutil_add_string(b, "incident", f.incident);
+            add_case_json(b, c, aware, &f, FALSE);
             json_builder_set_member_name(b, "next_deadline");
             if (has_next) {
                 json_builder_begin_object(b);
@@ -254,7 +249,7 @@ int cli_list(CliContext *ctx, int argc, char **argv)
     }
     json_builder_end_array(b);
     if (json)
-        print_json(b);
+        cli_print_json(b);
     return CLI_OK;
 }
 
@@ -390,12 +385,9 @@ int cli_show(CliContext *ctx, int argc, char **argv)
         {"json", 0, 0, G_OPTION_ARG_NONE, &json, "one JSON object", NULL},
         {NULL},
     };
-    if (!cli_parse_options("show", "CASE", entries, &argc, &argv))
+    if (!cli_parse_args("show", "CASE", entries, 1, "one CASE (number or CPR-YYYY-NNNN)", &argc,
+                        &argv))
         return CLI_USAGE;
-    if (argc != 2) {
-        cli_error("show: expected one CASE (number or CPR-YYYY-NNNN)");
-        return CLI_USAGE;
-    }
     Store *store = cli_store(ctx);
     if (!store)
         return CLI_STORE;
@@ -428,17 +420,7 @@ int cli_show(CliContext *ctx, int argc, char **argv)
 
     g_autoptr(JsonBuilder) b = json_builder_new();
     json_builder_begin_object(b);
-    jsonutil_add_int(b, "case_id", c->id);
-    jsonutil_add_string(b, "reference", c->reference);
-    jsonutil_add_string(b, "kind", c->kind);
-    jsonutil_add_string(b, "list", c->list);
-    jsonutil_add_string(b, "problem", c->problem);
-    jsonutil_add_string(b, "status", c->status);
-    jsonutil_add_string(b, "title", c->title);
-    jsonutil_add_string(b, "aware_at", aware);
-    jsonutil_add_string(b, "aware_source", c->aware_source);
-    add_reason_json(b, &f);
-    jsonutil_add_string(b, "incident", f.incident);
+    add_case_json(b, c, aware, &f, TRUE);
     jsonutil_add_string(b, "incident_rationale", f.rationale);
     json_builder_set_member_name(b, "bug_id");
     if (f.bug_id)
@@ -543,7 +525,7 @@ int cli_show(CliContext *ctx, int argc, char **argv)
     json_builder_end_array(b);
     json_builder_end_object(b);
     if (json)
-        print_json(b);
+        cli_print_json(b);
     else
         fputs(text->str, stdout);
     return CLI_OK;
@@ -568,11 +550,8 @@ int cli_deadlines(CliContext *ctx, int argc, char **argv)
         "JOIN cases c ON c.id = k.case_id WHERE c.status = 'open' AND k.met_at IS NULL "
         "AND k.withdrawn = 0 ORDER BY k.due_at, c.id, k.clock, k.ref",
         &error);
-    if (!st) {
-        cli_error("%s", error->message);
-        g_error_free(error);
-        return CLI_STORE;
-    }
+    if (!st)
+        return cli_store_fail(error);
     g_autoptr(JsonBuilder) b = json_builder_new();
     json_builder_begin_array(b);
     if (!json)
@@ -615,6 +594,6 @@ int cli_deadlines(CliContext *ctx, int argc, char **argv)
     sqlite3_reset(st);
     json_builder_end_array(b);
     if (json)
-        print_json(b);
+        cli_print_json(b);
     return CLI_OK;
 }

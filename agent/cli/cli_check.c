@@ -257,12 +257,8 @@ int cli_check_config(CliContext *ctx, int argc, char **argv)
          "show the effective configuration (defaults included, no secrets)", NULL},
         {NULL},
     };
-    if (!cli_parse_options("check-config", "", entries, &argc, &argv))
+    if (!cli_parse_args("check-config", "", entries, 0, NULL, &argc, &argv))
         return CLI_USAGE;
-    if (argc != 1) {
-        cli_error("check-config: unexpected argument \"%s\"", argv[1]);
-        return CLI_USAGE;
-    }
     const Config *cfg = ctx->cfg;
     if (print) {
         print_config(cfg, cli_db_path(ctx));

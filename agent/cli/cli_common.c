@@ -1,11 +1,13 @@
 /* cli_common.c - what every command shares (see cli.h): error output, exit
- * statuses, the store opened on first use, option parsing, loading a case. */
+ * statuses, the store opened on first use, option parsing, a change's
+ * transaction (cli_begin/cli_end), loading a case, printing JSON. */
 #include <pwd.h>
 #include <stdio.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "cpr_error.h"
+#include "jsonutil.h"
 #include "logging.h"
 #include "obligations.h"
 
@@ -42,6 +44,19 @@ int cli_fail(const char *cmd, GError *error)
     return rc;
 }
 
+int cli_store_fail(GError *error)
+{
+    cli_error("%s", error->message);
+    g_error_free(error);
+    return CLI_STORE;
+}
+
+void cli_print_json(JsonBuilder *b)
+{
+    g_autofree char *s = jsonutil_builder_to_string(b, TRUE);
+    printf("%s\n", s);
+}
+
 const char *cli_db_path(const CliContext *ctx)
 {
     return ctx->db_path ? ctx->db_path : ctx->cfg->store_path;
@@ -72,16 +87,14 @@ Store *cli_store(CliContext *ctx)
     GError *error = NULL;
     ctx->store = store_open(path, &error);
     if (!ctx->store) {
-        cli_error("%s", error->message);
-        g_error_free(error);
+        cli_store_fail(error);
         return NULL;
     }
     clocks_set_backfill_slack(ctx->cfg->audit_backfill_slack_seconds);
     /* Cases stored before the obligations model get their reasons and
      * clocks once, on first open by this version (obligations.h). */
     if (!obligations_upgrade(ctx->store, ctx->cfg, ctx->now, &error)) {
-        cli_error("%s", error->message);
-        g_error_free(error);
+        cli_store_fail(error);
         store_free(&ctx->store);
     }
     return ctx->store;
@@ -101,6 +114,20 @@ gboolean cli_parse_options(const char *cmd, const char *params, GOptionEntry *en
     return TRUE;
 }
 
+gboolean cli_parse_args(const char *cmd, const char *params, GOptionEntry *entries, int nargs,
+                        const char *expected, int *argc, char ***argv)
+{
+    if (!cli_parse_options(cmd, params, entries, argc, argv))
+        return FALSE;
+    if (*argc == nargs + 1)
+        return TRUE;
+    if (nargs == 0)
+        cli_error("%s: unexpected argument \"%s\"", cmd, (*argv)[1]);
+    else
+        cli_error("%s: expected %s", cmd, expected);
+    return FALSE;
+}
+
 CaseRow *cli_case_load(Store *store, const char *cmd, const char *key, int *status_r)
 {
     GError *error = NULL;
@@ -108,6 +135,29 @@ CaseRow *cli_case_load(Store *store, const char *cmd, const char *key, int *stat
     if (!c)
         *status_r = cli_fail(cmd, error);
     return c;
+}
+
+Store *cli_store_by(CliContext *ctx, char **by_r)
+{
+    Store *store = cli_store(ctx);
+    if (store && !*by_r)
+        *by_r = cli_user_name();
+    return store;
+}
+
+Store *cli_begin(CliContext *ctx, const char *cmd, char **by_r, int *status_r)
+{
+    Store *store = cli_store_by(ctx, by_r);
+    if (!store) {
+        *status_r = CLI_STORE;
+        return NULL;
+    }
+    GError *error = NULL;
+    if (!store_begin(store, &error)) {
+        *status_r = cli_fail(cmd, error);
+        return NULL;
+    }
+    return store;
 }
 
 CaseRow *cli_case_begin(CliContext *ctx, const char *cmd, const char *key, char **by_r,
@@ -119,20 +169,12 @@ CaseRow *cli_case_begin(CliContext *ctx, const char *cmd, const char *key, char 
         return NULL;
     }
     CaseRow *c = cli_case_load(store, cmd, key, status_r);
-    if (!c)
-        return NULL;
-    if (!*by_r)
-        *by_r = cli_user_name();
-    GError *error = NULL;
-    if (!store_begin(store, &error)) {
+    if (c && !cli_begin(ctx, cmd, by_r, status_r))
         case_row_free(&c);
-        *status_r = cli_fail(cmd, error);
-        return NULL;
-    }
     return c;
 }
 
-int cli_case_end(Store *store, const char *cmd, gboolean ok, GError *error)
+int cli_end(Store *store, const char *cmd, gboolean ok, GError *error)
 {
     if (ok && store_commit(store, &error))
         return CLI_OK;

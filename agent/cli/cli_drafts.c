@@ -29,12 +29,9 @@ int cli_draft(CliContext *ctx, int argc, char **argv)
          "add a redacted excerpt of the first report (leak-checked like the rest)", NULL},
         {NULL},
     };
-    if (!cli_parse_options("draft", "CASE", entries, &argc, &argv))
+    if (!cli_parse_args("draft", "CASE", entries, 1, "one CASE (number or CPR-YYYY-NNNN)", &argc,
+                        &argv))
         return CLI_USAGE;
-    if (argc != 2) {
-        cli_error("draft: expected one CASE (number or CPR-YYYY-NNNN)");
-        return CLI_USAGE;
-    }
     DraftOptions opts = {.report = DRAFT_PRELIMINARY, .format = DRAFT_MARKDOWN,
                          .with_excerpt = with_excerpt};
     if (report_name && !drafts_report_parse(report_name, &opts.report)) {

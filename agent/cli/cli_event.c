@@ -124,12 +124,8 @@ int cli_event(CliContext *ctx, int argc, char **argv)
          "question_asked/question_answered: the Bugzilla comment number", "N"},
         {NULL},
     };
-    if (!cli_parse_options("event", "CASE TYPE", entries, &argc, &argv))
+    if (!cli_parse_args("event", "CASE TYPE", entries, 2, "CASE TYPE", &argc, &argv))
         return CLI_USAGE;
-    if (argc != 3) {
-        cli_error("event: expected CASE TYPE");
-        return CLI_USAGE;
-    }
     const EventType *type = NULL;
     for (gsize i = 0; i < G_N_ELEMENTS(EVENT_TYPES); i++)
         if (!strcmp(EVENT_TYPES[i].type, argv[2]))
@@ -174,8 +170,8 @@ int cli_event(CliContext *ctx, int argc, char **argv)
     }
     if (!strcmp(type->type, "question_answered") && !answered_ref(store, c, ref, &ref, &rc))
         return rc;
-    if (!by)
-        by = cli_user_name();
+    if (!cli_begin(ctx, "event", &by, &rc))
+        return rc;
     g_autoptr(JsonBuilder) b = json_builder_new();
     json_builder_begin_object(b);
     jsonutil_add_string(b, "by", by);
@@ -186,12 +182,10 @@ int cli_event(CliContext *ctx, int argc, char **argv)
     g_autofree char *details = jsonutil_builder_to_string(b, FALSE);
     g_autoptr(GPtrArray) met = NULL;
     gint64 delayed = 0;
-    /* Failures return through cli_fail(): a `goto fail` here would jump past
+    /* Failures return through cli_end(): a `goto fail` here would jump past
      * g_auto declarations, whose cleanup would then free uninitialised
      * pointers. */
     GError *error = NULL;
-    if (!store_begin(store, &error))
-        return cli_fail("event", error);
     if (!store_event_append(store, at, by, c->id, type->type, details, &error) ||
         !clocks_refresh(store, c->id, &met, &error) ||
         (!strcmp(type->type, "revocation_delayed") &&
@@ -200,12 +194,11 @@ int cli_event(CliContext *ctx, int argc, char **argv)
         (!strcmp(type->type, "closed") && !cases_set_status(store, c->id, "closed", &error)) ||
         (!strcmp(type->type, "reopened") && !cases_set_status(store, c->id, "open", &error)) ||
         /* acknowledged: PagerDuty acknowledge; met clocks and closing resolve pages */
-        !notify_on_event(store, ctx->cfg, c->id, type->type, by, met, at, &error)) {
-        store_rollback(store);
-        return cli_fail("event", error);
-    }
-    if (!store_commit(store, &error))
-        return cli_fail("event", error);
+        !notify_on_event(store, ctx->cfg, c->id, type->type, by, met, at, &error))
+        return cli_end(store, "event", FALSE, error);
+    rc = cli_end(store, "event", TRUE, error);
+    if (rc != CLI_OK)
+        return rc;
     g_autofree char *at_s = timefmt_rfc3339(at);
     printf("%s: %s recorded at %s", c->reference, type->type, at_s);
     for (guint i = 0; i < met->len; i++)

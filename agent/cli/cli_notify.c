@@ -153,10 +153,8 @@ int cli_outbox(CliContext *ctx, int argc, char **argv)
     if (rc == STORE_ERROR)
         return cli_fail("outbox", error);
     json_builder_end_array(b);
-    if (json) {
-        g_autofree char *s = jsonutil_builder_to_string(b, TRUE);
-        printf("%s\n", s);
-    }
+    if (json)
+        cli_print_json(b);
     return CLI_OK;
 }
 

@@ -102,10 +102,8 @@ static int q_list(Store *store, gboolean json)
     if (rc == STORE_ERROR)
         return cli_fail("quarantine list", error);
     json_builder_end_array(b);
-    if (json) {
-        g_autofree char *s = jsonutil_builder_to_string(b, TRUE);
-        printf("%s\n", s);
-    }
+    if (json)
+        cli_print_json(b);
     return CLI_OK;
 }
 
@@ -126,8 +124,7 @@ static int q_show(Store *store, gint64 id, gboolean json)
     if (json) {
         g_autoptr(JsonBuilder) b = json_builder_new();
         add_row_json(b, st);
-        g_autofree char *s = jsonutil_builder_to_string(b, TRUE);
-        printf("%s\n", s);
+        cli_print_json(b);
     } else {
         g_autofree char *at = timefmt_rfc3339(sqlite3_column_int64(st, 2));
         g_autoptr(GString) problems = g_string_new(NULL);

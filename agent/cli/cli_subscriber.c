@@ -20,12 +20,8 @@ int cli_case_subscriber(CliContext *ctx, int argc, char **argv)
         {"by", 0, 0, G_OPTION_ARG_STRING, &by, "who records it (default: the user)", "NAME"},
         {NULL},
     };
-    if (!cli_parse_options("case subscriber", "CASE EMAIL", entries, &argc, &argv))
+    if (!cli_parse_args("case subscriber", "CASE EMAIL", entries, 2, "CASE EMAIL", &argc, &argv))
         return CLI_USAGE;
-    if (argc != 3) {
-        cli_error("case subscriber: expected CASE EMAIL");
-        return CLI_USAGE;
-    }
     g_autofree char *email = g_ascii_strdown(g_strstrip(argv[2]), -1);
     const char *at = strrchr(email, '@');
     if (!at || at == email || !at[1] || strchr(at + 1, '@') || strpbrk(email, " \t\r\n<>,;")) {
@@ -41,9 +37,9 @@ int cli_case_subscriber(CliContext *ctx, int argc, char **argv)
     if (!c)
         return rc;
     GError *error = NULL;
-    rc = cli_case_end(ctx->store, "case subscriber",
-                      subscribers_set(ctx->store, c->id, email, name, by, ctx->now, &error),
-                      error);
+    rc = cli_end(ctx->store, "case subscriber",
+                 subscribers_set(ctx->store, c->id, email, name, by, ctx->now, &error),
+                 error);
     if (rc != CLI_OK)
         return rc;
     printf("%s: Subscriber recorded\n", c->reference);

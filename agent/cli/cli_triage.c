@@ -92,10 +92,8 @@ int cli_triage_list(CliContext *ctx, gboolean json)
     if (rc == STORE_ERROR)
         return cli_fail("list --triage", error);
     json_builder_end_array(b);
-    if (json) {
-        g_autofree char *out = jsonutil_builder_to_string(b, TRUE);
-        printf("%s\n", out);
-    }
+    if (json)
+        cli_print_json(b);
     return CLI_OK;
 }
 
@@ -155,35 +153,29 @@ int cli_triage(CliContext *ctx, int argc, char **argv)
         cli_error("triage: expected done MESSAGE_ID... [--note TEXT]");
         return CLI_USAGE;
     }
-    Store *store = cli_store(ctx);
+    int status = CLI_OK;
+    Store *store = cli_begin(ctx, "triage done", &by, &status);
     if (!store)
-        return CLI_STORE;
-    if (!by)
-        by = cli_user_name();
+        return status;
     GError *error = NULL;
-    if (!store_begin(store, &error))
-        return cli_fail("triage done", error);
     for (int i = 2; i < argc; i++) {
         gint64 case_id = 0;
         gint64 row = message_row(store, argv[i], &case_id, &error);
-        if (row <= 0) {
+        if (row == 0) {
             store_rollback(store);
-            if (row < 0)
-                return cli_fail("triage done", error);
             cli_error("triage done: no stored message has Message-ID %s; nothing recorded", argv[i]);
             return CLI_FAILED;
         }
         g_autofree char *row_s = g_strdup_printf("%" G_GINT64_FORMAT, row);
         g_autofree char *details = jsonutil_object_of_strings("message_id", argv[i], "message_row", row_s,
                                                               "by", by, "note", note, NULL);
-        if (!mark_reviewed(store, row, by, note, ctx->now, &error) ||
-            !store_event_append(store, ctx->now, by, case_id, "triage_done", details, &error)) {
-            store_rollback(store);
-            return cli_fail("triage done", error);
-        }
+        if (row < 0 || !mark_reviewed(store, row, by, note, ctx->now, &error) ||
+            !store_event_append(store, ctx->now, by, case_id, "triage_done", details, &error))
+            return cli_end(store, "triage done", FALSE, error);
     }
-    if (!store_commit(store, &error))
-        return cli_fail("triage done", error);
+    status = cli_end(store, "triage done", TRUE, error);
+    if (status != CLI_OK)
+        return status;
     printf("%d message%s reviewed\n", argc - 2, argc - 2 == 1 ? "" : "s");
     return CLI_OK;
 }
@@ -197,32 +189,23 @@ int cli_case_open(CliContext *ctx, int argc, char **argv)
         {"by", 0, 0, G_OPTION_ARG_STRING, &by, "who decided (default: the user running this)", "NAME"},
         {NULL},
     };
-    if (!cli_parse_options("case open", "MESSAGE_ID", entries, &argc, &argv))
+    if (!cli_parse_args("case open", "MESSAGE_ID", entries, 1, "MESSAGE_ID", &argc, &argv))
         return CLI_USAGE;
-    if (argc != 2) {
-        cli_error("case open: expected MESSAGE_ID");
-        return CLI_USAGE;
-    }
-    Store *store = cli_store(ctx);
+    int status = CLI_OK;
+    Store *store = cli_begin(ctx, "case open", &by, &status);
     if (!store)
-        return CLI_STORE;
-    if (!by)
-        by = cli_user_name();
+        return status;
     GError *error = NULL;
-    if (!store_begin(store, &error))
-        return cli_fail("case open", error);
     gint64 existing = 0;
     gint64 row = message_row(store, argv[1], &existing, &error);
-    if (row <= 0) {
+    if (row < 0)
+        return cli_end(store, "case open", FALSE, error);
+    if (row == 0 || existing) {
         store_rollback(store);
-        if (row < 0)
-            return cli_fail("case open", error);
-        cli_error("case open: no stored message has Message-ID %s", argv[1]);
-        return CLI_FAILED;
-    }
-    if (existing) {
-        store_rollback(store);
-        cli_error("case open: %s already belongs to case %" G_GINT64_FORMAT, argv[1], existing);
+        if (existing)
+            cli_error("case open: %s already belongs to case %" G_GINT64_FORMAT, argv[1], existing);
+        else
+            cli_error("case open: no stored message has Message-ID %s", argv[1]);
         return CLI_FAILED;
     }
     sqlite3_stmt *st = store_prepare(
@@ -232,16 +215,14 @@ int cli_case_open(CliContext *ctx, int argc, char **argv)
         "(SELECT count(*) FROM certificates c WHERE c.message_row = m.id) "
         "FROM messages m WHERE id = ?",
         &error);
-    if (!st) {
-        store_rollback(store);
-        return cli_fail("case open", error);
-    }
+    if (!st)
+        return cli_end(store, "case open", FALSE, error);
     sqlite3_bind_int64(st, 1, row);
     int rc = store_step(store, st, &error);
+    if (rc == STORE_ERROR)
+        return cli_end(store, "case open", FALSE, error);
     if (rc != STORE_ROW) {
         store_rollback(store);
-        if (rc == STORE_ERROR)
-            return cli_fail("case open", error);
         cli_error("case open: cannot read message %s", argv[1]);
         return CLI_STORE;
     }
@@ -283,12 +264,9 @@ int cli_case_open(CliContext *ctx, int argc, char **argv)
     ok = ok && store_event_append(store, ctx->now, by, case_id, "case_opened", details, &error) &&
          mark_reviewed(store, row, by, "case opened", ctx->now, &error) &&
          obligations_on_message(store, &mf, ctx->now, &error);
-    if (!ok) {
-        store_rollback(store);
-        return cli_fail("case open", error);
-    }
-    if (!store_commit(store, &error))
-        return cli_fail("case open", error);
+    status = cli_end(store, "case open", ok, error);
+    if (status != CLI_OK)
+        return status;
     g_autofree char *aware_text = timefmt_rfc3339(aware_at);
     printf("%s opened from %s (aware_at %s)\n", reference, argv[1], aware_text);
     return CLI_OK;
