@@ -124,11 +124,7 @@ static char *references_for(const MimeMessage *msg)
 
 static gboolean skip(Store *store, gint64 case_id, const char *why, gint64 now, GError **error)
 {
-    g_autoptr(JsonBuilder) b = json_builder_new();
-    json_builder_begin_object(b);
-    jsonutil_add_string(b, "reason", why);
-    json_builder_end_object(b);
-    g_autofree char *details = jsonutil_builder_to_string(b, FALSE);
+    g_autofree char *details = jsonutil_object_of_strings("reason", why, NULL);
     return store_event_append(store, now, "notify", case_id, "acknowledgement_not_sent", details,
                               error);
 }
@@ -211,11 +207,7 @@ gboolean ack_maybe_enqueue(Store *store, const Config *cfg, gint64 case_id, cons
                         error))
         return FALSE;
     /* The audit trail records that the reporter was answered, not who. */
-    g_autoptr(JsonBuilder) d = json_builder_new();
-    json_builder_begin_object(d);
-    jsonutil_add_string(d, "message_id", message_id);
-    json_builder_end_object(d);
-    g_autofree char *details = jsonutil_builder_to_string(d, FALSE);
+    g_autofree char *details = jsonutil_object_of_strings("message_id", message_id, NULL);
     return store_event_append(store, now, "notify", case_id, "acknowledgement_queued", details,
                               error);
 }

@@ -174,11 +174,7 @@ static gboolean summary_maybe(Store *store, const Config *cfg, gint64 now, guint
 gboolean notify_flood_hold(Store *store, const Config *cfg, gint64 case_id, const char *type,
                            const char *why, gint64 now, GError **error)
 {
-    g_autoptr(JsonBuilder) b = json_builder_new();
-    json_builder_begin_object(b);
-    jsonutil_add_string(b, "reason", why);
-    json_builder_end_object(b);
-    g_autofree char *details = jsonutil_builder_to_string(b, FALSE);
+    g_autofree char *details = jsonutil_object_of_strings("reason", why, NULL);
     return store_event_append(store, now, "notify", case_id, type, details, error) &&
            summary_maybe(store, cfg, now, NULL, error);
 }

@@ -30,7 +30,7 @@ static size_t on_data(char *data, size_t size, size_t n, void *user)
     return len; /* keep reading (and discarding): the status is what matters */
 }
 
-static gboolean is_loopback_url(const char *url)
+gboolean notify_url_is_loopback(const char *url)
 {
     g_autoptr(GUri) u = g_uri_parse(url, G_URI_FLAGS_NONE, NULL);
     const char *h = u ? g_uri_get_host(u) : NULL;
@@ -53,7 +53,7 @@ gboolean notify_http_post(const char *url, const char *ca_file, const char *body
                           const char *const *headers, GError **error)
 {
     if (!g_str_has_prefix(url, "https://") &&
-        !(g_str_has_prefix(url, "http://") && is_loopback_url(url))) {
+        !(g_str_has_prefix(url, "http://") && notify_url_is_loopback(url))) {
         g_set_error_literal(error, NOTIFY_ERROR, NOTIFY_ERROR_PERMANENT,
                             "refusing a URL that is neither https:// nor http:// to loopback");
         return FALSE;

@@ -37,6 +37,9 @@ typedef struct {
     const char *from;     /* envelope sender */
 } NotifySmtp;
 
+/* Does `url` name a loopback host (127.0.0.1, localhost, ::1)? */
+gboolean notify_url_is_loopback(const char *url);
+
 /* Send one RFC 5322 message (CRLF line ends) to `rcpt` (NULL-terminated). */
 gboolean notify_smtp_send(const NotifySmtp *smtp, const char *const *rcpt, const char *message,
                           GError **error);

@@ -28,13 +28,6 @@ static size_t on_read(char *buf, size_t size, size_t n, void *user)
     return len;
 }
 
-static gboolean loopback_host(const char *url)
-{
-    g_autoptr(GUri) u = g_uri_parse(url, G_URI_FLAGS_NONE, NULL);
-    const char *h = u ? g_uri_get_host(u) : NULL;
-    return h && (!strcmp(h, "127.0.0.1") || !strcmp(h, "localhost") || !strcmp(h, "::1"));
-}
-
 gboolean notify_smtp_send(const NotifySmtp *smtp, const char *const *rcpt, const char *message,
                           GError **error)
 {
@@ -63,7 +56,7 @@ gboolean notify_smtp_send(const NotifySmtp *smtp, const char *const *rcpt, const
     curl_easy_setopt(curl, CURLOPT_URL, smtp->url);
     if (!implicit)
         curl_easy_setopt(curl, CURLOPT_USE_SSL,
-                         loopback_host(smtp->url) ? (long)CURLUSESSL_TRY : (long)CURLUSESSL_ALL);
+                         notify_url_is_loopback(smtp->url) ? (long)CURLUSESSL_TRY : (long)CURLUSESSL_ALL);
     if (smtp->user && smtp->password) {
         curl_easy_setopt(curl, CURLOPT_USERNAME, smtp->user);
         curl_easy_setopt(curl, CURLOPT_PASSWORD, smtp->password);
