@@ -6,6 +6,7 @@
  * Nothing here names a CA: the CA comes in as a CaIdentity. */
 #include "classify.h"
 #include "reasons.h"
+#include "textutil.h"
 
 #include <string.h>
 
@@ -162,14 +163,8 @@ static gboolean addr_in_domains(const char *email, const char *const *domains)
     const char *at = email ? strrchr(email, '@') : NULL;
     if (!at || !domains)
         return FALSE;
-    const char *dom = at + 1;
-    gsize dlen = strlen(dom);
     for (; *domains; domains++) {
-        gsize n = strlen(*domains);
-        if (n == 0 || n > dlen)
-            continue;
-        if (g_ascii_strcasecmp(dom + dlen - n, *domains) == 0 &&
-            (dlen == n || dom[dlen - n - 1] == '.'))
+        if (**domains && domain_is_or_under(at + 1, *domains))
             return TRUE;
     }
     return FALSE;

@@ -1,5 +1,6 @@
 /* extract_domains.c - DNS names of the certificates concerned. */
 #include "extract_internal.h"
+#include "textutil.h"
 
 #include <string.h>
 
@@ -31,10 +32,7 @@ gboolean xt_domain_in_list(const char *d, const char *const *list)
             item++;
         if (*item == '\0')
             continue;
-        gsize dl = strlen(d), il = strlen(item);
-        if (dl == il && g_ascii_strcasecmp(d, item) == 0)
-            return TRUE;
-        if (dl > il && d[dl - il - 1] == '.' && g_ascii_strcasecmp(d + dl - il, item) == 0)
+        if (domain_is_or_under(d, item))
             return TRUE;
     }
     return FALSE;
