@@ -4,6 +4,7 @@
 #define CPR_NOTIFY_INTERNAL_H
 
 #include <glib.h>
+#include <json-glib/json-glib.h>
 #include "classify.h"
 #include "config.h"
 #include "mime.h"
@@ -55,6 +56,15 @@ char *notify_mail_build(const char *from, const char *to, const char *subject, c
                         const char *message_id, gint64 date, const char *const *extra_headers);
 
 /* --- pages (notify_page.c) --- */
+
+/* Every page document (docs/notifications.md) starts with "version" 1,
+ * "event" and "summary" and ends with "at", "show" (the command that shows
+ * more) and "dedup_key". notify_doc_begin returns a builder inside the
+ * object, those three members added, for the caller's own members;
+ * notify_doc_end adds the last three (`at` as RFC 3339), closes the object
+ * and returns the document. */
+JsonBuilder *notify_doc_begin(const char *event, const char *summary);
+char *notify_doc_end(JsonBuilder *b, gint64 at, const char *show, const char *dedup_key);
 
 typedef struct {
     const char *event;  /* new_case | escalation | acknowledge | resolve */

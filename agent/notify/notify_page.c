@@ -89,11 +89,7 @@ static char *build_doc(const PageSpec *spec, const CaseRow *c, const char *title
     g_autofree char *incident = notify_incident_key(c->reference, clock);
     g_autofree char *show = g_strdup_printf("cpr-intake show %s", c->reference);
     g_autofree char *left = due ? timefmt_left(due - now) : NULL;
-    g_autoptr(JsonBuilder) b = json_builder_new();
-    json_builder_begin_object(b);
-    jsonutil_add_int(b, "version", 1);
-    jsonutil_add_string(b, "event", spec->event);
-    jsonutil_add_string(b, "summary", summary);
+    g_autoptr(JsonBuilder) b = notify_doc_begin(spec->event, summary);
     jsonutil_add_int(b, "case_id", c->id);
     jsonutil_add_string(b, "reference", c->reference);
     jsonutil_add_string(b, "kind", c->kind);
@@ -115,11 +111,7 @@ static char *build_doc(const PageSpec *spec, const CaseRow *c, const char *title
     else
         json_builder_add_null_value(b);
     jsonutil_add_string(b, "by", spec->by);
-    jsonutil_add_time(b, "at", spec->at ? spec->at : now, FALSE);
-    jsonutil_add_string(b, "show", show);
-    jsonutil_add_string(b, "dedup_key", incident);
-    json_builder_end_object(b);
-    return jsonutil_builder_to_string(b, FALSE);
+    return notify_doc_end(b, spec->at ? spec->at : now, show, incident);
 }
 
 /* The page document (the webhook payload, docs/notifications.md) for `spec`,
@@ -149,6 +141,25 @@ static char *notify_page_build(Store *store, const Config *cfg, const PageSpec *
     if (!case_redaction_check(cr, doc, name, error))
         return NULL;
     return g_steal_pointer(&doc);
+}
+
+JsonBuilder *notify_doc_begin(const char *event, const char *summary)
+{
+    JsonBuilder *b = json_builder_new();
+    json_builder_begin_object(b);
+    jsonutil_add_int(b, "version", 1);
+    jsonutil_add_string(b, "event", event);
+    jsonutil_add_string(b, "summary", summary);
+    return b;
+}
+
+char *notify_doc_end(JsonBuilder *b, gint64 at, const char *show, const char *dedup_key)
+{
+    jsonutil_add_time(b, "at", at, FALSE);
+    jsonutil_add_string(b, "show", show);
+    jsonutil_add_string(b, "dedup_key", dedup_key);
+    json_builder_end_object(b);
+    return jsonutil_builder_to_string(b, FALSE);
 }
 
 gboolean notify_enqueue_all(Store *store, const Config *cfg, gint64 case_id, const char *kind,

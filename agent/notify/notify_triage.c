@@ -104,11 +104,7 @@ static char *digest_doc(const GArray *pending, gint64 earlier, gint64 oldest, gi
         "Triage: %" G_GINT64_FORMAT " message(s) to the report address opened no case and await "
         "review (%u new, the oldest new received %s); see cpr-intake list --triage",
         total, pending->len, oldest_s);
-    g_autoptr(JsonBuilder) b = json_builder_new();
-    json_builder_begin_object(b);
-    jsonutil_add_int(b, "version", 1);
-    jsonutil_add_string(b, "event", "triage_digest");
-    jsonutil_add_string(b, "summary", summary);
+    g_autoptr(JsonBuilder) b = notify_doc_begin("triage_digest", summary);
     jsonutil_add_int(b, "unreviewed", total);
     jsonutil_add_int(b, "new", pending->len);
     jsonutil_add_int(b, "earlier_unreviewed", earlier);
@@ -126,11 +122,7 @@ static char *digest_doc(const GArray *pending, gint64 earlier, gint64 oldest, gi
     }
     json_builder_end_array(b);
     jsonutil_add_bool(b, "messages_truncated", pending->len > PAGE_ITEMS_MAX);
-    jsonutil_add_time(b, "at", now, FALSE);
-    jsonutil_add_string(b, "show", "cpr-intake list --triage");
-    jsonutil_add_string(b, "dedup_key", DIGEST_KEY);
-    json_builder_end_object(b);
-    return jsonutil_builder_to_string(b, FALSE);
+    return notify_doc_end(b, now, "cpr-intake list --triage", DIGEST_KEY);
 }
 
 static char *event_details(const GArray *pending, gint64 earlier, gint64 oldest, gint64 through)
