@@ -95,6 +95,16 @@ static gboolean query_int(Store *store, const char *sql, gint64 *n_r, GError **e
     return rc != STORE_ERROR;
 }
 
+/* The members the page and its audit event share: what the digest covers. */
+static void add_counts(JsonBuilder *b, const GArray *pending, gint64 earlier, gint64 oldest,
+                       gint64 through)
+{
+    jsonutil_add_int(b, "new", pending->len);
+    jsonutil_add_int(b, "earlier_unreviewed", earlier);
+    jsonutil_add_time(b, "oldest_aware_at", oldest, FALSE);
+    jsonutil_add_int(b, "through_row", through);
+}
+
 static char *digest_doc(const GArray *pending, gint64 earlier, gint64 oldest, gint64 through,
                         gint64 now)
 {
@@ -106,10 +116,7 @@ static char *digest_doc(const GArray *pending, gint64 earlier, gint64 oldest, gi
         total, pending->len, oldest_s);
     g_autoptr(JsonBuilder) b = notify_doc_begin("triage_digest", summary);
     jsonutil_add_int(b, "unreviewed", total);
-    jsonutil_add_int(b, "new", pending->len);
-    jsonutil_add_int(b, "earlier_unreviewed", earlier);
-    jsonutil_add_time(b, "oldest_aware_at", oldest, FALSE);
-    jsonutil_add_int(b, "through_row", through);
+    add_counts(b, pending, earlier, oldest, through);
     json_builder_set_member_name(b, "messages");
     json_builder_begin_array(b);
     for (guint i = 0; i < pending->len && i < PAGE_ITEMS_MAX; i++) {
@@ -129,10 +136,7 @@ static char *event_details(const GArray *pending, gint64 earlier, gint64 oldest,
 {
     g_autoptr(JsonBuilder) b = json_builder_new();
     json_builder_begin_object(b);
-    jsonutil_add_int(b, "new", pending->len);
-    jsonutil_add_int(b, "earlier_unreviewed", earlier);
-    jsonutil_add_time(b, "oldest_aware_at", oldest, FALSE);
-    jsonutil_add_int(b, "through_row", through);
+    add_counts(b, pending, earlier, oldest, through);
     json_builder_set_member_name(b, "message_rows");
     json_builder_begin_array(b);
     for (guint i = 0; i < pending->len && i < EVENT_ROWS_MAX; i++)
