@@ -72,8 +72,8 @@ static gboolean enqueue(Store *store, const Config *cfg, const char *event, cons
         json_builder_end_object(b);
         details = jsonutil_builder_to_string(b, FALSE);
     }
-    return store_event_append(store, now, "notify", 0, event, details, error) &&
-           notify_enqueue_all(store, cfg, 0, "health", row_key, doc, now, error);
+    return notify_ops_enqueue(store, cfg, "notify", event, details, "health", row_key, doc, now,
+                              error);
 }
 
 static gboolean run(Store *store, const Config *cfg, gint64 now, guint *n, GError **error)

@@ -88,6 +88,13 @@ gboolean notify_enqueue_all(Store *store, const Config *cfg, gint64 case_id, con
                             const char *row_key, const char *payload, gint64 now,
                             GError **error);
 
+/* A page about the service itself, not a case: the audit event `event` (by
+ * `source`, with `details`), then `doc` enqueued for every target as outbox
+ * rows `kind` / `row_key`. Inside the caller's transaction. */
+gboolean notify_ops_enqueue(Store *store, const Config *cfg, const char *source,
+                            const char *event, const char *details, const char *kind,
+                            const char *row_key, const char *doc, gint64 now, GError **error);
+
 /* Build and enqueue one page for every target; a leak-check failure is
  * recorded as an audit event and the page is sent without the mail's text.
  * FALSE only on a database failure. */

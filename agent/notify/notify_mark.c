@@ -117,8 +117,8 @@ static gboolean enqueue(Store *store, const Config *cfg, const char *event, cons
     jsonutil_add_time(b, "since", st->since, TRUE);
     json_builder_end_object(b);
     g_autofree char *details = jsonutil_builder_to_string(b, FALSE);
-    return store_event_append(store, now, "imap", 0, event, details, error) &&
-           notify_enqueue_all(store, cfg, 0, "health", row_key, doc, now, error);
+    return notify_ops_enqueue(store, cfg, "imap", event, details, "health", row_key, doc, now,
+                              error);
 }
 
 static gboolean refused(Store *store, const Config *cfg, const char *folder, guint count,

@@ -193,6 +193,14 @@ gboolean notify_enqueue_all(Store *store, const Config *cfg, gint64 case_id, con
     return TRUE;
 }
 
+gboolean notify_ops_enqueue(Store *store, const Config *cfg, const char *source,
+                            const char *event, const char *details, const char *kind,
+                            const char *row_key, const char *doc, gint64 now, GError **error)
+{
+    return store_event_append(store, now, source, 0, event, details, error) &&
+           notify_enqueue_all(store, cfg, 0, kind, row_key, doc, now, error);
+}
+
 char *notify_page_doc(Store *store, const Config *cfg, const PageSpec *spec, const char *row_key,
                       gint64 now, GError **error)
 {

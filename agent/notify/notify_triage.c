@@ -203,8 +203,8 @@ static gboolean send_digest(Store *store, const Config *cfg, const GArray *pendi
     g_autofree char *doc = digest_doc(pending, earlier, oldest, through, now);
     g_autofree char *details = event_details(pending, earlier, oldest, through);
     g_autofree char *row_key = g_strdup_printf("triage_digest:%" G_GINT64_FORMAT, through);
-    if (!store_event_append(store, now, "notify", 0, "triage_digest", details, error) ||
-        !notify_enqueue_all(store, cfg, 0, "triage_digest", row_key, doc, now, error))
+    if (!notify_ops_enqueue(store, cfg, "notify", "triage_digest", details, "triage_digest",
+                            row_key, doc, now, error))
         return FALSE;
     g_message("event=triage_digest new=%u earlier_unreviewed=%" G_GINT64_FORMAT
               " through_row=%" G_GINT64_FORMAT,
