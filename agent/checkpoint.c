@@ -403,11 +403,7 @@ static gboolean enqueue_copy(Store *store, const Config *cfg, const Checkpoint *
     g_autofree char *at = timefmt_rfc3339(cp->at);
     g_autofree char *key = g_strdup_printf("cpr-intake/audit-checkpoint/%" G_GINT64_FORMAT "/%s",
                                            cp->event_id, at);
-    g_autoptr(JsonBuilder) b = json_builder_new();
-    json_builder_begin_object(b);
-    jsonutil_add_int(b, "version", 1);
-    jsonutil_add_string(b, "event", "audit_checkpoint");
-    jsonutil_add_string(b, "summary", summary);
+    g_autoptr(JsonBuilder) b = notify_doc_begin("audit_checkpoint", summary);
     jsonutil_add_string(b, "checkpoint", line);
     jsonutil_add_int(b, "event_id", cp->event_id);
     jsonutil_add_string(b, "hash", cp->hash);

@@ -32,20 +32,12 @@ static char *disk_doc(const char *event, const char *folder, guint64 free_mb, gu
                               free_mb, folder, min_mb)
             : g_strdup_printf("Disk space is back: %" G_GUINT64_FORMAT " MB free in %s", free_mb,
                               folder);
-    g_autoptr(JsonBuilder) b = json_builder_new();
-    json_builder_begin_object(b);
-    jsonutil_add_int(b, "version", 1);
-    jsonutil_add_string(b, "event", event);
-    jsonutil_add_string(b, "summary", summary);
+    g_autoptr(JsonBuilder) b = notify_doc_begin(event, summary);
     jsonutil_add_string(b, "condition", !strcmp(event, "disk_low") ? "disk_low" : "ok");
     jsonutil_add_string(b, "folder", folder);
     jsonutil_add_int(b, "free_mb", (gint64)free_mb);
     jsonutil_add_int(b, "min_free_mb", min_mb);
-    jsonutil_add_time(b, "at", now, FALSE);
-    jsonutil_add_string(b, "show", "df -m");
-    jsonutil_add_string(b, "dedup_key", DISK_INCIDENT_KEY);
-    json_builder_end_object(b);
-    return jsonutil_builder_to_string(b, FALSE);
+    return notify_doc_end(b, now, "df -m", DISK_INCIDENT_KEY);
 }
 
 /* Every target, directly; the results are only logged. */

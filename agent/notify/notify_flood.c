@@ -150,19 +150,11 @@ static gboolean summary_maybe(Store *store, const Config *cfg, gint64 now, guint
         "Flood of reports: %" G_GINT64_FORMAT " new-case page(s) and %" G_GINT64_FORMAT
         " acknowledgement(s) held back%s%s; every case is open",
         pages, acks, since ? " since " : "", since ? since : "");
-    g_autoptr(JsonBuilder) b = json_builder_new();
-    json_builder_begin_object(b);
-    jsonutil_add_int(b, "version", 1);
-    jsonutil_add_string(b, "event", "flood_summary");
-    jsonutil_add_string(b, "summary", summary);
+    g_autoptr(JsonBuilder) b = notify_doc_begin("flood_summary", summary);
     jsonutil_add_int(b, "pages_held", pages);
     jsonutil_add_int(b, "acks_held", acks);
     jsonutil_add_int(b, "through_event", upto);
-    jsonutil_add_time(b, "at", now, FALSE);
-    jsonutil_add_string(b, "show", "cpr-intake list --open");
-    jsonutil_add_string(b, "dedup_key", FLOOD_KEY);
-    json_builder_end_object(b);
-    g_autofree char *doc = jsonutil_builder_to_string(b, FALSE);
+    g_autofree char *doc = notify_doc_end(b, now, "cpr-intake list --open", FLOOD_KEY);
     g_autofree char *row_key = g_strdup_printf("flood_summary:%" G_GINT64_FORMAT, upto);
     if (!notify_enqueue_all(store, cfg, 0, "flood_summary", row_key, doc, now, error))
         return FALSE;

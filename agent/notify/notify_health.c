@@ -51,19 +51,11 @@ static char *health_doc(const char *event, const char *condition, gint64 since,
     else
         summary = g_strdup_printf("Problem-report mailbox may not be read: no IMAP heartbeat for "
                                   "%s (last %s)", age, since_s);
-    g_autoptr(JsonBuilder) b = json_builder_new();
-    json_builder_begin_object(b);
-    jsonutil_add_int(b, "version", 1);
-    jsonutil_add_string(b, "event", event);
-    jsonutil_add_string(b, "summary", summary);
+    g_autoptr(JsonBuilder) b = notify_doc_begin(event, summary);
     jsonutil_add_string(b, "condition", condition);
     jsonutil_add_string(b, "since", since_s);
     jsonutil_add_string(b, "last_error", last_error);
-    jsonutil_add_time(b, "at", now, FALSE);
-    jsonutil_add_string(b, "show", "cpr-intake status");
-    jsonutil_add_string(b, "dedup_key", INCIDENT_KEY);
-    json_builder_end_object(b);
-    return jsonutil_builder_to_string(b, FALSE);
+    return notify_doc_end(b, now, "cpr-intake status", INCIDENT_KEY);
 }
 
 static gboolean enqueue(Store *store, const Config *cfg, const char *event, const char *condition,
@@ -80,8 +72,8 @@ static gboolean enqueue(Store *store, const Config *cfg, const char *event, cons
         json_builder_end_object(b);
         details = jsonutil_builder_to_string(b, FALSE);
     }
-    return store_event_append(store, now, "notify", 0, event, details, error) &&
-           notify_enqueue_all(store, cfg, 0, "health", row_key, doc, now, error);
+    return notify_ops_enqueue(store, cfg, "notify", event, details, "health", row_key, doc, now,
+                              error);
 }
 
 static gboolean run(Store *store, const Config *cfg, gint64 now, guint *n, GError **error)

@@ -10,6 +10,7 @@
 #include <curl/curl.h>
 
 #include "curlutil.h"
+#include "notify_curl.h"
 #include "notify_internal.h"
 
 typedef struct {
@@ -49,6 +50,28 @@ static char *answer_excerpt(const GString *body)
 
 G_DEFINE_QUARK(cpr-notify-error-quark, notify_error)
 
+CURL *notify_curl_new(const char *protocols, const char *ca_file, char *errbuf, CURLcode *rc_r,
+                      GError **error)
+{
+    CURL *curl = curl_easy_init();
+    if (!curl) {
+        g_set_error_literal(error, NOTIFY_ERROR, NOTIFY_ERROR_RETRY, "curl_easy_init failed");
+        return NULL;
+    }
+    *rc_r = curlutil_set_safe_options(curl, protocols, ca_file, NOTIFY_CONNECT_TIMEOUT_MS,
+                                      NOTIFY_TIMEOUT_MS, errbuf);
+    return curl;
+}
+
+CURLcode notify_curl_perform(CURL *curl, CURLcode rc, long *code_r)
+{
+    if (rc == CURLE_OK)
+        rc = curl_easy_perform(curl);
+    *code_r = 0;
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, code_r);
+    return rc;
+}
+
 gboolean notify_http_post(const char *url, const char *ca_file, const char *body,
                           const char *const *headers, GError **error)
 {
@@ -58,20 +81,17 @@ gboolean notify_http_post(const char *url, const char *ca_file, const char *body
                             "refusing a URL that is neither https:// nor http:// to loopback");
         return FALSE;
     }
-    CURL *curl = curl_easy_init();
-    if (!curl) {
-        g_set_error_literal(error, NOTIFY_ERROR, NOTIFY_ERROR_RETRY, "curl_easy_init failed");
-        return FALSE;
-    }
     char errbuf[CURL_ERROR_SIZE] = "";
+    CURLcode rc;
+    CURL *curl = notify_curl_new("http,https", ca_file, errbuf, &rc, error);
+    if (!curl)
+        return FALSE;
     Response resp = {.body = g_string_new(NULL)};
     struct curl_slist *list = curl_slist_append(NULL, "Content-Type: application/json");
     list = curl_slist_append(list, "Expect:");
     for (gsize i = 0; headers && headers[i]; i++)
         list = curl_slist_append(list, headers[i]);
 
-    CURLcode rc = curlutil_set_safe_options(curl, "http,https", ca_file,
-                                            NOTIFY_CONNECT_TIMEOUT_MS, NOTIFY_TIMEOUT_MS, errbuf);
     curl_easy_setopt(curl, CURLOPT_URL, url);
     curl_easy_setopt(curl, CURLOPT_USERAGENT, "cpr-intake");
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, list);
@@ -81,10 +101,8 @@ gboolean notify_http_post(const char *url, const char *ca_file, const char *body
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_data);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &resp);
 
-    if (rc == CURLE_OK)
-        rc = curl_easy_perform(curl);
     long status = 0;
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+    rc = notify_curl_perform(curl, rc, &status);
     gboolean result = FALSE;
     if (rc != CURLE_OK) {
         g_set_error_literal(error, NOTIFY_ERROR, NOTIFY_ERROR_RETRY,

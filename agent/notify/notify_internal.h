@@ -4,6 +4,7 @@
 #define CPR_NOTIFY_INTERNAL_H
 
 #include <glib.h>
+#include <json-glib/json-glib.h>
 #include "classify.h"
 #include "config.h"
 #include "mime.h"
@@ -56,6 +57,15 @@ char *notify_mail_build(const char *from, const char *to, const char *subject, c
 
 /* --- pages (notify_page.c) --- */
 
+/* Every page document (docs/notifications.md) starts with "version" 1,
+ * "event" and "summary" and ends with "at", "show" (the command that shows
+ * more) and "dedup_key". notify_doc_begin returns a builder inside the
+ * object, those three members added, for the caller's own members;
+ * notify_doc_end adds the last three (`at` as RFC 3339), closes the object
+ * and returns the document. */
+JsonBuilder *notify_doc_begin(const char *event, const char *summary);
+char *notify_doc_end(JsonBuilder *b, gint64 at, const char *show, const char *dedup_key);
+
 typedef struct {
     const char *event;  /* new_case | escalation | acknowledge | resolve */
     gint64 case_id;
@@ -77,6 +87,13 @@ char *notify_page_doc(Store *store, const Config *cfg, const PageSpec *spec, con
 gboolean notify_enqueue_all(Store *store, const Config *cfg, gint64 case_id, const char *kind,
                             const char *row_key, const char *payload, gint64 now,
                             GError **error);
+
+/* A page about the service itself, not a case: the audit event `event` (by
+ * `source`, with `details`), then `doc` enqueued for every target as outbox
+ * rows `kind` / `row_key`. Inside the caller's transaction. */
+gboolean notify_ops_enqueue(Store *store, const Config *cfg, const char *source,
+                            const char *event, const char *details, const char *kind,
+                            const char *row_key, const char *doc, gint64 now, GError **error);
 
 /* Build and enqueue one page for every target; a leak-check failure is
  * recorded as an audit event and the page is sent without the mail's text.

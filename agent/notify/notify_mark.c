@@ -90,11 +90,7 @@ static char *mark_doc(const char *event, const char *folder, guint count, const 
             : g_strdup_printf("IMAP server marks the stored messages in %s processed again",
                               folder);
     g_autofree char *dedup = g_strconcat("cpr-intake/mark/", folder, NULL);
-    g_autoptr(JsonBuilder) b = json_builder_new();
-    json_builder_begin_object(b);
-    jsonutil_add_int(b, "version", 1);
-    jsonutil_add_string(b, "event", event);
-    jsonutil_add_string(b, "summary", summary);
+    g_autoptr(JsonBuilder) b = notify_doc_begin(event, summary);
     jsonutil_add_string(b, "condition", !strcmp(event, "mark_refused") ? "mark_refused" : "ok");
     jsonutil_add_string(b, "folder", folder);
     if (!strcmp(event, "mark_refused")) {
@@ -103,11 +99,7 @@ static char *mark_doc(const char *event, const char *folder, guint count, const 
         jsonutil_add_string(b, "last_error", last_error);
     }
     jsonutil_add_string(b, "since", since_s);
-    jsonutil_add_time(b, "at", now, FALSE);
-    jsonutil_add_string(b, "show", "cpr-intake status");
-    jsonutil_add_string(b, "dedup_key", dedup);
-    json_builder_end_object(b);
-    return jsonutil_builder_to_string(b, FALSE);
+    return notify_doc_end(b, now, "cpr-intake status", dedup);
 }
 
 static gboolean enqueue(Store *store, const Config *cfg, const char *event, const char *folder,
@@ -125,8 +117,8 @@ static gboolean enqueue(Store *store, const Config *cfg, const char *event, cons
     jsonutil_add_time(b, "since", st->since, TRUE);
     json_builder_end_object(b);
     g_autofree char *details = jsonutil_builder_to_string(b, FALSE);
-    return store_event_append(store, now, "imap", 0, event, details, error) &&
-           notify_enqueue_all(store, cfg, 0, "health", row_key, doc, now, error);
+    return notify_ops_enqueue(store, cfg, "imap", event, details, "health", row_key, doc, now,
+                              error);
 }
 
 static gboolean refused(Store *store, const Config *cfg, const char *folder, guint count,

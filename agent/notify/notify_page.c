@@ -28,8 +28,22 @@ static char *notify_incident_key(const char *reference, const char *clock)
     return g_strdup_printf("cpr-intake/%s/%s", reference, clock ? clock : "case");
 }
 
-/* The clock a page is about and its due time: the given one, else the
- * case's soonest unmet clock. */
+/* What a page is about: its case, and the clock with its rule and due time
+ * (the given clock, else the case's soonest unmet one; NULL and 0 when none). */
+typedef struct {
+    CaseRow *c;
+    char *clock, *rule;
+    gint64 due;
+} PageFacts;
+
+static void page_facts_clear(PageFacts *f)
+{
+    case_row_free(&f->c);
+    g_clear_pointer(&f->clock, g_free);
+    g_clear_pointer(&f->rule, g_free);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(PageFacts, page_facts_clear)
+
 static gboolean page_clock(Store *store, const PageSpec *spec, char **clock_r, gint64 *due_r,
                            char **rule_r, GError **error)
 {
@@ -61,6 +75,13 @@ static gboolean page_clock(Store *store, const PageSpec *spec, char **clock_r, g
     return TRUE;
 }
 
+/* Fill `f` (cleared by the caller, also on failure). */
+static gboolean page_facts_load(Store *store, const PageSpec *spec, PageFacts *f, GError **error)
+{
+    f->c = cases_load_id(store, spec->case_id, error);
+    return f->c && page_clock(store, spec, &f->clock, &f->due, &f->rule, error);
+}
+
 static char *summary_for(const PageSpec *spec, const CaseRow *c, const char *clock, gint64 due,
                          gint64 now)
 {
@@ -82,18 +103,16 @@ static char *summary_for(const PageSpec *spec, const CaseRow *c, const char *clo
                            g_strcmp0(c->status, "closed") == 0 ? "closed" : "met");
 }
 
-static char *build_doc(const PageSpec *spec, const CaseRow *c, const char *title,
-                       const char *clock, const char *rule, gint64 due, gint64 now)
+static char *build_doc(const PageSpec *spec, const PageFacts *f, const char *title, gint64 now)
 {
+    const CaseRow *c = f->c;
+    const char *clock = f->clock, *rule = f->rule;
+    gint64 due = f->due;
     g_autofree char *summary = summary_for(spec, c, clock, due, now);
     g_autofree char *incident = notify_incident_key(c->reference, clock);
     g_autofree char *show = g_strdup_printf("cpr-intake show %s", c->reference);
     g_autofree char *left = due ? timefmt_left(due - now) : NULL;
-    g_autoptr(JsonBuilder) b = json_builder_new();
-    json_builder_begin_object(b);
-    jsonutil_add_int(b, "version", 1);
-    jsonutil_add_string(b, "event", spec->event);
-    jsonutil_add_string(b, "summary", summary);
+    g_autoptr(JsonBuilder) b = notify_doc_begin(spec->event, summary);
     jsonutil_add_int(b, "case_id", c->id);
     jsonutil_add_string(b, "reference", c->reference);
     jsonutil_add_string(b, "kind", c->kind);
@@ -115,11 +134,7 @@ static char *build_doc(const PageSpec *spec, const CaseRow *c, const char *title
     else
         json_builder_add_null_value(b);
     jsonutil_add_string(b, "by", spec->by);
-    jsonutil_add_time(b, "at", spec->at ? spec->at : now, FALSE);
-    jsonutil_add_string(b, "show", show);
-    jsonutil_add_string(b, "dedup_key", incident);
-    json_builder_end_object(b);
-    return jsonutil_builder_to_string(b, FALSE);
+    return notify_doc_end(b, spec->at ? spec->at : now, show, incident);
 }
 
 /* The page document (the webhook payload, docs/notifications.md) for `spec`,
@@ -127,13 +142,10 @@ static char *build_doc(const PageSpec *spec, const CaseRow *c, const char *title
 static char *notify_page_build(Store *store, const Config *cfg, const PageSpec *spec, gint64 now,
                                GError **error)
 {
-    g_autoptr(CaseRow) c = cases_load_id(store, spec->case_id, error);
-    if (!c)
+    g_auto(PageFacts) f = {0};
+    if (!page_facts_load(store, spec, &f, error))
         return NULL;
-    g_autofree char *clock = NULL, *rule = NULL;
-    gint64 due = 0;
-    if (!page_clock(store, spec, &clock, &due, &rule, error))
-        return NULL;
+    const CaseRow *c = f.c;
     g_autoptr(CaseRedaction) cr = case_redaction_new(store, cfg, spec->case_id, error);
     if (!cr)
         return NULL;
@@ -145,10 +157,29 @@ static char *notify_page_build(Store *store, const Config *cfg, const PageSpec *
             return NULL;
     }
     /* `by` is the CA's own staff, but it is typed by people: check it too. */
-    g_autofree char *doc = build_doc(spec, c, title, clock, rule, due, now);
+    g_autofree char *doc = build_doc(spec, &f, title, now);
     if (!case_redaction_check(cr, doc, name, error))
         return NULL;
     return g_steal_pointer(&doc);
+}
+
+JsonBuilder *notify_doc_begin(const char *event, const char *summary)
+{
+    JsonBuilder *b = json_builder_new();
+    json_builder_begin_object(b);
+    jsonutil_add_int(b, "version", 1);
+    jsonutil_add_string(b, "event", event);
+    jsonutil_add_string(b, "summary", summary);
+    return b;
+}
+
+char *notify_doc_end(JsonBuilder *b, gint64 at, const char *show, const char *dedup_key)
+{
+    jsonutil_add_time(b, "at", at, FALSE);
+    jsonutil_add_string(b, "show", show);
+    jsonutil_add_string(b, "dedup_key", dedup_key);
+    json_builder_end_object(b);
+    return jsonutil_builder_to_string(b, FALSE);
 }
 
 gboolean notify_enqueue_all(Store *store, const Config *cfg, gint64 case_id, const char *kind,
@@ -160,6 +191,14 @@ gboolean notify_enqueue_all(Store *store, const Config *cfg, gint64 case_id, con
             return FALSE;
     }
     return TRUE;
+}
+
+gboolean notify_ops_enqueue(Store *store, const Config *cfg, const char *source,
+                            const char *event, const char *details, const char *kind,
+                            const char *row_key, const char *doc, gint64 now, GError **error)
+{
+    return store_event_append(store, now, source, 0, event, details, error) &&
+           notify_enqueue_all(store, cfg, 0, kind, row_key, doc, now, error);
 }
 
 char *notify_page_doc(Store *store, const Config *cfg, const PageSpec *spec, const char *row_key,
@@ -184,14 +223,10 @@ char *notify_page_doc(Store *store, const Config *cfg, const PageSpec *spec, con
     if (!store_event_append(store, now, "notify", spec->case_id, "notification_text_withheld",
                             details, error))
         return NULL;
-    g_autoptr(CaseRow) c = cases_load_id(store, spec->case_id, error);
-    if (!c)
+    g_auto(PageFacts) f = {0};
+    if (!page_facts_load(store, spec, &f, error))
         return NULL;
-    g_autofree char *clock = NULL, *rule = NULL;
-    gint64 due = 0;
-    if (!page_clock(store, spec, &clock, &due, &rule, error))
-        return NULL;
-    return build_doc(spec, c, NULL, clock, rule, due, now);
+    return build_doc(spec, &f, NULL, now);
 }
 
 gboolean notify_page_enqueue(Store *store, const Config *cfg, const PageSpec *spec,

@@ -11,6 +11,7 @@
 #include <gmime/gmime.h>
 
 #include "curlutil.h"
+#include "notify_curl.h"
 #include "notify_internal.h"
 #include "secret.h"
 
@@ -37,12 +38,11 @@ gboolean notify_smtp_send(const NotifySmtp *smtp, const char *const *rcpt, const
                             "expected an smtps:// or smtp:// URL");
         return FALSE;
     }
-    CURL *curl = curl_easy_init();
-    if (!curl) {
-        g_set_error_literal(error, NOTIFY_ERROR, NOTIFY_ERROR_RETRY, "curl_easy_init failed");
-        return FALSE;
-    }
     char errbuf[CURL_ERROR_SIZE] = "";
+    CURLcode rc;
+    CURL *curl = notify_curl_new("smtp,smtps", smtp->ca_file, errbuf, &rc, error);
+    if (!curl)
+        return FALSE;
     struct curl_slist *to = NULL;
     for (gsize i = 0; rcpt[i]; i++) {
         g_autofree char *r = g_strdup_printf("<%s>", rcpt[i]);
@@ -51,8 +51,6 @@ gboolean notify_smtp_send(const NotifySmtp *smtp, const char *const *rcpt, const
     g_autofree char *from = g_strdup_printf("<%s>", smtp->from);
     Upload up = {.data = message, .len = strlen(message)};
 
-    CURLcode rc = curlutil_set_safe_options(curl, "smtp,smtps", smtp->ca_file,
-                                            NOTIFY_CONNECT_TIMEOUT_MS, NOTIFY_TIMEOUT_MS, errbuf);
     curl_easy_setopt(curl, CURLOPT_URL, smtp->url);
     if (!implicit)
         curl_easy_setopt(curl, CURLOPT_USE_SSL,
@@ -67,10 +65,8 @@ gboolean notify_smtp_send(const NotifySmtp *smtp, const char *const *rcpt, const
     curl_easy_setopt(curl, CURLOPT_READFUNCTION, on_read);
     curl_easy_setopt(curl, CURLOPT_READDATA, &up);
 
-    if (rc == CURLE_OK)
-        rc = curl_easy_perform(curl);
     long code = 0;
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
+    rc = notify_curl_perform(curl, rc, &code);
     gboolean result = TRUE;
     if (rc != CURLE_OK) {
         /* 5xx is the server's final "no" (unknown recipient, policy); a

@@ -95,6 +95,16 @@ static gboolean query_int(Store *store, const char *sql, gint64 *n_r, GError **e
     return rc != STORE_ERROR;
 }
 
+/* The members the page and its audit event share: what the digest covers. */
+static void add_counts(JsonBuilder *b, const GArray *pending, gint64 earlier, gint64 oldest,
+                       gint64 through)
+{
+    jsonutil_add_int(b, "new", pending->len);
+    jsonutil_add_int(b, "earlier_unreviewed", earlier);
+    jsonutil_add_time(b, "oldest_aware_at", oldest, FALSE);
+    jsonutil_add_int(b, "through_row", through);
+}
+
 static char *digest_doc(const GArray *pending, gint64 earlier, gint64 oldest, gint64 through,
                         gint64 now)
 {
@@ -104,16 +114,9 @@ static char *digest_doc(const GArray *pending, gint64 earlier, gint64 oldest, gi
         "Triage: %" G_GINT64_FORMAT " message(s) to the report address opened no case and await "
         "review (%u new, the oldest new received %s); see cpr-intake list --triage",
         total, pending->len, oldest_s);
-    g_autoptr(JsonBuilder) b = json_builder_new();
-    json_builder_begin_object(b);
-    jsonutil_add_int(b, "version", 1);
-    jsonutil_add_string(b, "event", "triage_digest");
-    jsonutil_add_string(b, "summary", summary);
+    g_autoptr(JsonBuilder) b = notify_doc_begin("triage_digest", summary);
     jsonutil_add_int(b, "unreviewed", total);
-    jsonutil_add_int(b, "new", pending->len);
-    jsonutil_add_int(b, "earlier_unreviewed", earlier);
-    jsonutil_add_time(b, "oldest_aware_at", oldest, FALSE);
-    jsonutil_add_int(b, "through_row", through);
+    add_counts(b, pending, earlier, oldest, through);
     json_builder_set_member_name(b, "messages");
     json_builder_begin_array(b);
     for (guint i = 0; i < pending->len && i < PAGE_ITEMS_MAX; i++) {
@@ -126,21 +129,14 @@ static char *digest_doc(const GArray *pending, gint64 earlier, gint64 oldest, gi
     }
     json_builder_end_array(b);
     jsonutil_add_bool(b, "messages_truncated", pending->len > PAGE_ITEMS_MAX);
-    jsonutil_add_time(b, "at", now, FALSE);
-    jsonutil_add_string(b, "show", "cpr-intake list --triage");
-    jsonutil_add_string(b, "dedup_key", DIGEST_KEY);
-    json_builder_end_object(b);
-    return jsonutil_builder_to_string(b, FALSE);
+    return notify_doc_end(b, now, "cpr-intake list --triage", DIGEST_KEY);
 }
 
 static char *event_details(const GArray *pending, gint64 earlier, gint64 oldest, gint64 through)
 {
     g_autoptr(JsonBuilder) b = json_builder_new();
     json_builder_begin_object(b);
-    jsonutil_add_int(b, "new", pending->len);
-    jsonutil_add_int(b, "earlier_unreviewed", earlier);
-    jsonutil_add_time(b, "oldest_aware_at", oldest, FALSE);
-    jsonutil_add_int(b, "through_row", through);
+    add_counts(b, pending, earlier, oldest, through);
     json_builder_set_member_name(b, "message_rows");
     json_builder_begin_array(b);
     for (guint i = 0; i < pending->len && i < EVENT_ROWS_MAX; i++)
@@ -207,8 +203,8 @@ static gboolean send_digest(Store *store, const Config *cfg, const GArray *pendi
     g_autofree char *doc = digest_doc(pending, earlier, oldest, through, now);
     g_autofree char *details = event_details(pending, earlier, oldest, through);
     g_autofree char *row_key = g_strdup_printf("triage_digest:%" G_GINT64_FORMAT, through);
-    if (!store_event_append(store, now, "notify", 0, "triage_digest", details, error) ||
-        !notify_enqueue_all(store, cfg, 0, "triage_digest", row_key, doc, now, error))
+    if (!notify_ops_enqueue(store, cfg, "notify", "triage_digest", details, "triage_digest",
+                            row_key, doc, now, error))
         return FALSE;
     g_message("event=triage_digest new=%u earlier_unreviewed=%" G_GINT64_FORMAT
               " through_row=%" G_GINT64_FORMAT,
