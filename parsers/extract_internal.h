@@ -76,6 +76,7 @@ typedef struct {
 } Scan;
 
 const Patterns *xt_patterns(void);
+/* extract_util.c */
 gboolean xt_is_hex_string(const char *s, gsize n);
 void xt_blank(char *work, gsize a, gsize b);
 void xt_hits_add(GArray *hits, gsize pos, HitKind kind, char *value);
@@ -92,13 +93,13 @@ void xt_scan_runs(Scan *sc, const Patterns *p);
 gboolean xt_domain_in_list(const char *d, const char *const *list);
 char *xt_domain_accept(const char *raw, gsize n, const char *const *ignore);
 void xt_scan_domains(Scan *sc, const Patterns *p);
+/* The text right before `pos` on its line names a site ("Le site ",
+ * "Phishing URL: "): a link or a bare name at `pos` is the name reported. */
+gboolean xt_site_before(const Scan *sc, const Patterns *p, gsize pos);
 /* extract_certs.c */
 void xt_scan_armor(Scan *sc);
 /* extract_crtsh.c */
 void xt_scan_links(Scan *sc, const Patterns *p);
-/* The text right before `pos` on its line names a site ("Le site ",
- * "Phishing URL: "): a link or a bare name at `pos` is the name reported. */
-gboolean xt_site_before(const Scan *sc, const Patterns *p, gsize pos);
 /* extract_tables.c */
 void xt_scan_tables(Scan *sc);
 
