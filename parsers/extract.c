@@ -39,7 +39,7 @@
 
 /* Compiled once per process and shared: GRegex is immutable and safe to use
  * from several threads. They live until exit (see tests/lsan.supp). */
-const Patterns *xt_patterns(void)
+static const Patterns *xt_patterns(void)
 {
     static gsize once = 0;
     static Patterns p;

@@ -75,7 +75,6 @@ typedef struct {
     gsize list_line; /* 1 + start of the last line found in a serial list; 0: none */
 } Scan;
 
-const Patterns *xt_patterns(void);
 /* extract_util.c */
 gboolean xt_is_hex_string(const char *s, gsize n);
 void xt_blank(char *work, gsize a, gsize b);
@@ -84,9 +83,7 @@ gsize xt_line_end(const char *s, gsize len, gsize pos);
 void xt_strip_quoted(const char *s, gsize *a, gsize *b);
 
 /* extract_serials.c */
-char *xt_serial_from_hex_digits(const char *hex, gsize n);
 char *xt_serial_from_decimal(const char *digits, gsize n);
-Label xt_label_before(Scan *sc, const Patterns *p, gsize start);
 void xt_scan_separated(Scan *sc, const Patterns *p, GRegex *re, gboolean colon);
 void xt_scan_runs(Scan *sc, const Patterns *p);
 /* extract_domains.c */
