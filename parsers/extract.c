@@ -221,10 +221,8 @@ static void scan_footers(Scan *sc)
     static const char gg[] = "You received this message because you are subscribed to the Google Groups";
     gsize pos = 0;
     while (pos < sc->len) {
-        gsize le = xt_line_end(sc->work, sc->len, pos);
-        gsize a = pos, b = le;
-        gsize next = le < sc->len ? le + 1 : sc->len;
-        xt_strip_quoted(sc->work, &a, &b);
+        gsize a, b;
+        gsize next = xt_quoted_line(sc, pos, &a, &b);
         gboolean footer = (b - a >= sizeof gg - 1) && memcmp(sc->work + a, gg, sizeof gg - 1) == 0;
         gboolean sig = (b - a == 2 && memcmp(sc->work + a, "--", 2) == 0);
         if (!footer && !sig) {

@@ -81,6 +81,10 @@ void xt_blank(char *work, gsize a, gsize b);
 void xt_hits_add(GArray *hits, gsize pos, HitKind kind, char *value);
 gsize xt_line_end(const char *s, gsize len, gsize pos);
 void xt_strip_quoted(const char *s, gsize *a, gsize *b);
+/* The line of the working copy that starts at `pos`: [*a, *b) is its text
+ * stripped as by xt_strip_quoted(); returns where the next line starts
+ * (sc->len after the last). */
+gsize xt_quoted_line(const Scan *sc, gsize pos, gsize *a, gsize *b);
 
 /* extract_serials.c */
 char *xt_serial_from_decimal(const char *digits, gsize n);

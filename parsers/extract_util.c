@@ -47,3 +47,12 @@ void xt_strip_quoted(const char *s, gsize *a, gsize *b)
     while (*b > *a && (s[*b - 1] == ' ' || s[*b - 1] == '\t' || s[*b - 1] == '\r'))
         (*b)--;
 }
+
+gsize xt_quoted_line(const Scan *sc, gsize pos, gsize *a, gsize *b)
+{
+    gsize le = xt_line_end(sc->work, sc->len, pos);
+    *a = pos;
+    *b = le;
+    xt_strip_quoted(sc->work, a, b);
+    return le < sc->len ? le + 1 : sc->len;
+}
