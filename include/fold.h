@@ -13,4 +13,9 @@
 /* `text` folded for matching (NULL gives ""). Caller frees. */
 char *redact_fold(const char *text);
 
+/* `c` belongs to a script written without spaces between words (Han, Hiragana,
+ * Katakana, Thai, Lao, Khmer, Myanmar): there a word or a name has no
+ * boundary that a space or a letter of another word would show. */
+gboolean fold_continuous_script(gunichar c);
+
 #endif

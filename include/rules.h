@@ -61,10 +61,6 @@ void rules_free(Rules **rules);
  * structure only (nested unbounded quantifiers, length), not the syntax. */
 char *rules_pattern_problem(const char *pattern);
 
-/* The rules file to use: `configured` when set, else conf/rules.conf when run
- * from a source tree, else the installed copy. Caller frees. */
-char *rules_default_path(const char *configured);
-
 /* The process-wide rules. rules_install() loads and replaces them (FALSE and
  * an error when the file is bad: a startup error). rules_current() loads the
  * default file on first use when nothing was installed; NULL if that fails. */

@@ -3,8 +3,10 @@
  * Everything that is policy is a table below: the public lists, the ordered kind
  * rules (first match wins), the weighted problem phrases and the words that
  * make a mail to the report address a report. The code only evaluates them.
- * Nothing here names a CA: the CA comes in as a CaIdentity. */
+ * Nothing here names a CA: the CA comes in as a CaIdentity. The zones of the
+ * text the problem phrases are looked for in: classify_zones.c. */
 #include "classify.h"
+#include "classify_internal.h"
 #include "reasons.h"
 #include "textutil.h"
 
@@ -70,10 +72,8 @@ static const ProblemType problem_order[] = {
     PROBLEM_KEY_COMPROMISE, PROBLEM_MISISSUANCE, PROBLEM_MISUSE, PROBLEM_OTHER,
 };
 
-/* How much a phrase counts where it is found. */
-enum { ZONE_SUBJECT, ZONE_TEXT, ZONE_QUOTED, N_ZONES };
-static const gint zone_factor[N_ZONES] = {3, 2, 1};
-/* A weight-3 phrase in the subject or the text: a problem stated plainly. */
+/* A weight-3 phrase in the subject or the text (zone factors 3 and 2,
+ * classify_zones.c): a problem stated plainly. */
 #define STRONG_PROBLEM_SCORE 6
 
 static const char case_ref_pattern[] = "\\bCPR-(\\d{4})-(\\d{4,6})\\b";
@@ -361,129 +361,6 @@ static gboolean rule_report_to_ca(Facts *f, const char *header, const char *valu
 
 /* ---- problem ------------------------------------------------------------ */
 
-typedef struct {
-    char *zone[N_ZONES]; /* subject, own text, quoted text: stop patterns blanked */
-    gboolean *may[N_ZONES]; /* per zone, per phrase (then revoke): can it match there */
-    gint64 deadline;     /* monotonic microseconds */
-    gboolean over_budget;
-} Texts;
-
-/* Blank (with spaces) every match of the stop patterns. A pattern none of
- * whose literals is in the text is not run; the text is looked at again
- * after a pattern blanked something (blanks can make a word boundary). */
-static void strip_text(char *text, const Rules *rules)
-{
-    guint n = rules->strip->len;
-    gboolean *may = g_new(gboolean, n ? n : 1);
-    gboolean changed = TRUE;
-    for (guint i = 0; i < n; i++) {
-        if (changed)
-            phrase_filter_scan(rules->strip_filter, text, may);
-        changed = FALSE;
-        if (!may[i])
-            continue;
-        const RulePattern *p = g_ptr_array_index(rules->strip, i);
-        g_autoptr(GMatchInfo) mi = NULL;
-        g_regex_match(p->re, text, 0, &mi);
-        while (g_match_info_matches(mi)) {
-            gint s = 0, e = 0;
-            g_match_info_fetch_pos(mi, 0, &s, &e);
-            for (gint k = s; k < e; k++)
-                if (text[k] != '\n') {
-                    text[k] = ' ';
-                    changed = TRUE;
-                }
-            g_match_info_next(mi, NULL);
-        }
-    }
-    g_free(may);
-}
-
-/* At most `max` bytes, cut at a character boundary. */
-static char *capped(const char *s, gsize max)
-{
-    gsize n = strlen(s);
-    if (n <= max)
-        return g_strdup(s);
-    const char *end = g_utf8_find_prev_char(s, s + max + 1);
-    return g_strndup(s, end ? (gsize)(end - s) : max);
-}
-
-static void texts_init(Texts *t, const MimeMessage *msg, const Rules *rules)
-{
-    GString *own = g_string_new(NULL), *quoted = g_string_new(NULL);
-    const char *p = msg->text ? msg->text : "";
-    while (*p) {
-        const char *nl = strchr(p, '\n');
-        gsize len = nl ? (gsize)(nl - p) : strlen(p);
-        const char *q = p;
-        while (q < p + len && (*q == ' ' || *q == '\t'))
-            q++;
-        GString *to = (q < p + len && *q == '>') ? quoted : own;
-        g_string_append_len(to, p, (gssize)len);
-        g_string_append_c(to, '\n');
-        if (own->len > rules->max_text_bytes && quoted->len > rules->max_text_bytes)
-            break;
-        p = nl ? nl + 1 : p + len;
-    }
-    t->zone[ZONE_SUBJECT] = capped(msg->subject ? msg->subject : "", rules->max_text_bytes);
-    t->zone[ZONE_TEXT] = capped(own->str, rules->max_text_bytes);
-    t->zone[ZONE_QUOTED] = capped(quoted->str, rules->max_text_bytes);
-    g_string_free(own, TRUE);
-    g_string_free(quoted, TRUE);
-    guint n = rules->phrases->len + 1;
-    for (int z = 0; z < N_ZONES; z++) {
-        strip_text(t->zone[z], rules);
-        t->may[z] = g_new(gboolean, n);
-        phrase_filter_scan(rules->filter, t->zone[z], t->may[z]);
-    }
-    t->deadline = g_get_monotonic_time() + rules->budget_us;
-    t->over_budget = FALSE;
-}
-
-static void texts_clear(Texts *t)
-{
-    for (int z = 0; z < N_ZONES; z++) {
-        g_free(t->zone[z]);
-        g_free(t->may[z]);
-    }
-}
-
-/* The clause before byte `pos` of `text` (back to . ; ! ? : or a line start,
- * at most 60 bytes) negates what follows. */
-static gboolean negated(const Rules *rules, const char *text, gint pos)
-{
-    gint from = pos;
-    while (from > 0 && pos - from < 60 && !strchr(".;!?:\n", text[from - 1]))
-        from--;
-    while (from < pos && ((guchar)text[from] & 0xc0) == 0x80)
-        from++;
-    if (from >= pos)
-        return FALSE;
-    g_autofree char *clause = g_strndup(text + from, (gsize)(pos - from));
-    return g_regex_match(rules->negation, clause, 0, NULL);
-}
-
-/* The factor of the best zone where `re` (entry `which` of the phrase
- * filter) matches without a negation before it; 0 when it does not. */
-static gint best_zone(const Rules *rules, const GRegex *re, guint which, const Texts *t)
-{
-    for (int z = 0; z < N_ZONES; z++) {
-        if (!t->may[z][which])
-            continue; /* none of its literals is there: the regex cannot match */
-        g_autoptr(GMatchInfo) mi = NULL;
-        g_regex_match(re, t->zone[z], 0, &mi);
-        for (int k = 0; g_match_info_matches(mi) && k < 16; k++) {
-            gint s = 0, e = 0;
-            g_match_info_fetch_pos(mi, 0, &s, &e);
-            if (!negated(rules, t->zone[z], s))
-                return zone_factor[z];
-            g_match_info_next(mi, NULL);
-        }
-    }
-    return 0;
-}
-
 static ProblemType problem_from_name(const char *name)
 {
     ProblemType p = PROBLEM_OTHER;
@@ -504,7 +381,7 @@ static ProblemType score_problem(Facts *f, Texts *t, GPtrArray *fired, guint32 *
             break;
         }
         const RulePhrase *p = g_ptr_array_index(rules->phrases, i);
-        gint factor = best_zone(rules, p->re, i, t);
+        gint factor = cls_best_zone(rules, p->re, i, t);
         if (!factor)
             continue;
         g_ptr_array_add(fired, g_strdup(p->name));
@@ -515,7 +392,7 @@ static ProblemType score_problem(Facts *f, Texts *t, GPtrArray *fired, guint32 *
         if (p->reason > 0 && p->reason <= REASON_ROWS)
             reasons |= 1u << p->reason;
     }
-    if (best_zone(rules, rules->revoke, rules->phrases->len, t)) {
+    if (cls_best_zone(rules, rules->revoke, rules->phrases->len, t)) {
         f->revoke = TRUE;
         g_ptr_array_add(fired, g_strdup("revocation_request"));
     }
@@ -721,11 +598,11 @@ Classification *classify_message_with(const MimeMessage *msg, const Identifiers 
     find_author(msg, f.list != NULL, c);
     f.author = c->author_email;
     Texts t;
-    texts_init(&t, msg, rules);
+    cls_texts_init(&t, msg, rules);
     g_autoptr(GPtrArray) phrases_fired = g_ptr_array_new_with_free_func(g_free);
     guint32 reasons = 0;
     ProblemType problem = score_problem(&f, &t, phrases_fired, &reasons);
-    texts_clear(&t);
+    cls_texts_clear(&t);
 
     for (gsize i = 0; i < G_N_ELEMENTS(kind_rules); i++) {
         const KindRule *r = &kind_rules[i];

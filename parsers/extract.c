@@ -39,7 +39,7 @@
 
 /* Compiled once per process and shared: GRegex is immutable and safe to use
  * from several threads. They live until exit (see tests/lsan.supp). */
-const Patterns *xt_patterns(void)
+static const Patterns *xt_patterns(void)
 {
     static gsize once = 0;
     static Patterns p;
@@ -139,26 +139,6 @@ const Patterns *xt_patterns(void)
     return &p;
 }
 
-/* ------------------------------------------------------------ small helpers */
-
-gboolean xt_is_hex_string(const char *s, gsize n)
-{
-    for (gsize i = 0; i < n; i++)
-        if (!g_ascii_isxdigit(s[i]))
-            return FALSE;
-    return n > 0;
-}
-
-/* Blank [a, b) of the working copy, keeping newlines (line structure is what
- * labels and tables are read by). The range always covers whole UTF-8
- * characters, so the copy stays valid UTF-8. */
-void xt_blank(char *work, gsize a, gsize b)
-{
-    for (gsize i = a; i < b; i++)
-        if (work[i] != '\n')
-            work[i] = ' ';
-}
-
 /* --------------------------------------------------------------- the hits */
 
 static void hit_clear(gpointer p)
@@ -166,14 +146,6 @@ static void hit_clear(gpointer p)
     Hit *h = p;
     g_free(h->value);
     certinfo_free(&h->cert);
-}
-
-void xt_hits_add(GArray *hits, gsize pos, HitKind kind, char *value)
-{
-    if (value == NULL)
-        return;
-    Hit h = { pos, hits->len, kind, value, NULL };
-    g_array_append_val(hits, h);
 }
 
 static gint hit_compare(gconstpointer a, gconstpointer b)
@@ -242,22 +214,6 @@ static void builder_take_hits(Builder *b, GArray *hits)
 
 /* ------------------------------------------------------------ text scanning */
 
-gsize xt_line_end(const char *s, gsize len, gsize pos)
-{
-    const char *nl = memchr(s + pos, '\n', len - pos);
-    return nl ? (gsize)(nl - s) : len;
-}
-
-/* The line [a, b) with quote markers, indentation and trailing white space
- * removed. */
-void xt_strip_quoted(const char *s, gsize *a, gsize *b)
-{
-    while (*a < *b && (s[*a] == ' ' || s[*a] == '\t' || s[*a] == '>'))
-        (*a)++;
-    while (*b > *a && (s[*b - 1] == ' ' || s[*b - 1] == '\t' || s[*b - 1] == '\r'))
-        (*b)--;
-}
-
 /* Google Groups footers (also quoted) and "-- " signature blocks name the list,
  * the sender's company and links: never the certificate. */
 static void scan_footers(Scan *sc)
@@ -265,10 +221,8 @@ static void scan_footers(Scan *sc)
     static const char gg[] = "You received this message because you are subscribed to the Google Groups";
     gsize pos = 0;
     while (pos < sc->len) {
-        gsize le = xt_line_end(sc->work, sc->len, pos);
-        gsize a = pos, b = le;
-        gsize next = le < sc->len ? le + 1 : sc->len;
-        xt_strip_quoted(sc->work, &a, &b);
+        gsize a, b;
+        gsize next = xt_quoted_line(sc, pos, &a, &b);
         gboolean footer = (b - a >= sizeof gg - 1) && memcmp(sc->work + a, gg, sizeof gg - 1) == 0;
         gboolean sig = (b - a == 2 && memcmp(sc->work + a, "--", 2) == 0);
         if (!footer && !sig) {

@@ -30,11 +30,9 @@ void xt_scan_armor(Scan *sc)
 {
     gsize pos = 0;
     while (pos < sc->len) {
-        gsize le = xt_line_end(sc->work, sc->len, pos);
-        gsize a = pos, b = le;
-        gsize next = le < sc->len ? le + 1 : sc->len;
+        gsize a, b;
+        gsize next = xt_quoted_line(sc, pos, &a, &b);
         char *label = NULL;
-        xt_strip_quoted(sc->work, &a, &b);
         if (!is_armor_line(sc->work, a, b, "BEGIN ", &label)) {
             pos = next;
             continue;
@@ -45,12 +43,11 @@ void xt_scan_armor(Scan *sc)
              * header lines ("Hash: SHA256") up to the first blank line. */
             gsize q = next;
             while (q < sc->len) {
-                gsize qe = xt_line_end(sc->work, sc->len, q);
-                gsize qa = q, qb = qe;
-                xt_strip_quoted(sc->work, &qa, &qb);
+                gsize qa, qb;
+                gsize q_next = xt_quoted_line(sc, q, &qa, &qb);
                 if (qa == qb || memchr(sc->work + qa, ':', qb - qa) == NULL)
                     break;
-                q = qe < sc->len ? qe + 1 : sc->len;
+                q = q_next;
             }
             xt_blank(sc->work, block_start, q);
             g_free(label);
@@ -92,12 +89,11 @@ void xt_scan_armor(Scan *sc)
             /* Truncated: drop the BEGIN line and the base64 that follows. */
             gsize r = next;
             while (r < sc->len) {
-                gsize re = xt_line_end(sc->work, sc->len, r);
-                gsize ra = r, rb = re;
-                xt_strip_quoted(sc->work, &ra, &rb);
+                gsize ra, rb;
+                gsize r_next = xt_quoted_line(sc, r, &ra, &rb);
                 if (!looks_base64_line(sc->work, ra, rb))
                     break;
-                r = re < sc->len ? re + 1 : sc->len;
+                r = r_next;
             }
             xt_blank(sc->work, block_start, r);
             pos = r > next ? r : next;

@@ -73,14 +73,3 @@ void xt_scan_links(Scan *sc, const Patterns *p)
     }
 }
 
-
-gboolean xt_site_before(const Scan *sc, const Patterns *p, gsize pos)
-{
-    gsize from = pos;
-    while (from > 0 && sc->work[from - 1] != '\n' && pos - from < 48)
-        from--;
-    while (from < pos && ((guchar)sc->work[from] & 0xc0) == 0x80)
-        from++; /* not in the middle of a UTF-8 character */
-    return from < pos &&
-           g_regex_match_full(p->site_before, sc->work + from, (gssize)(pos - from), 0, 0, NULL, NULL);
-}

@@ -22,6 +22,17 @@ static const char *const reference_hosts[] = {
     "cabforum.org", NULL,
 };
 
+gboolean xt_site_before(const Scan *sc, const Patterns *p, gsize pos)
+{
+    gsize from = pos;
+    while (from > 0 && sc->work[from - 1] != '\n' && pos - from < 48)
+        from--;
+    while (from < pos && ((guchar)sc->work[from] & 0xc0) == 0x80)
+        from++; /* not in the middle of a UTF-8 character */
+    return from < pos &&
+           g_regex_match_full(p->site_before, sc->work + from, (gssize)(pos - from), 0, 0, NULL, NULL);
+}
+
 gboolean xt_domain_in_list(const char *d, const char *const *list)
 {
     if (list == NULL)

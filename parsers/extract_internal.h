@@ -75,30 +75,32 @@ typedef struct {
     gsize list_line; /* 1 + start of the last line found in a serial list; 0: none */
 } Scan;
 
-const Patterns *xt_patterns(void);
+/* extract_util.c */
 gboolean xt_is_hex_string(const char *s, gsize n);
 void xt_blank(char *work, gsize a, gsize b);
 void xt_hits_add(GArray *hits, gsize pos, HitKind kind, char *value);
 gsize xt_line_end(const char *s, gsize len, gsize pos);
 void xt_strip_quoted(const char *s, gsize *a, gsize *b);
+/* The line of the working copy that starts at `pos`: [*a, *b) is its text
+ * stripped as by xt_strip_quoted(); returns where the next line starts
+ * (sc->len after the last). */
+gsize xt_quoted_line(const Scan *sc, gsize pos, gsize *a, gsize *b);
 
 /* extract_serials.c */
-char *xt_serial_from_hex_digits(const char *hex, gsize n);
 char *xt_serial_from_decimal(const char *digits, gsize n);
-Label xt_label_before(Scan *sc, const Patterns *p, gsize start);
 void xt_scan_separated(Scan *sc, const Patterns *p, GRegex *re, gboolean colon);
 void xt_scan_runs(Scan *sc, const Patterns *p);
 /* extract_domains.c */
 gboolean xt_domain_in_list(const char *d, const char *const *list);
 char *xt_domain_accept(const char *raw, gsize n, const char *const *ignore);
 void xt_scan_domains(Scan *sc, const Patterns *p);
+/* The text right before `pos` on its line names a site ("Le site ",
+ * "Phishing URL: "): a link or a bare name at `pos` is the name reported. */
+gboolean xt_site_before(const Scan *sc, const Patterns *p, gsize pos);
 /* extract_certs.c */
 void xt_scan_armor(Scan *sc);
 /* extract_crtsh.c */
 void xt_scan_links(Scan *sc, const Patterns *p);
-/* The text right before `pos` on its line names a site ("Le site ",
- * "Phishing URL: "): a link or a bare name at `pos` is the name reported. */
-gboolean xt_site_before(const Scan *sc, const Patterns *p, gsize pos);
 /* extract_tables.c */
 void xt_scan_tables(Scan *sc);
 

@@ -6,7 +6,7 @@
 
 /* Lowercase hex digits `hex` (no separators) as a serial: even length, leading
  * zero octets dropped, 1..20 octets, not zero. NULL otherwise. */
-char *xt_serial_from_hex_digits(const char *hex, gsize n)
+static char *xt_serial_from_hex_digits(const char *hex, gsize n)
 {
     if (n == 0 || !xt_is_hex_string(hex, n))
         return NULL;
@@ -91,7 +91,7 @@ char *extract_normalize_serial(const char *text)
 /* The label, if any, that ends right before `start`: on the same line, or on
  * the line before when the value stands alone on its line ("Serial Number:\n
  *     68:51:.."). */
-Label xt_label_before(Scan *sc, const Patterns *p, gsize start)
+static Label xt_label_before(Scan *sc, const Patterns *p, gsize start)
 {
     /* Never look further back than the window: on a megabyte without a
      * newline, walking to the line start for every value is quadratic. */

@@ -153,10 +153,8 @@ void xt_scan_tables(Scan *sc)
 {
     gsize pos = 0;
     while (pos < sc->len) {
-        gsize le = xt_line_end(sc->work, sc->len, pos);
-        gsize a = pos, b = le;
-        gsize next = le < sc->len ? le + 1 : sc->len;
-        xt_strip_quoted(sc->work, &a, &b);
+        gsize a, b;
+        gsize next = xt_quoted_line(sc, pos, &a, &b);
         char delim = pick_delimiter(sc->work + a, b - a);
         if (delim == '\0' || b - a > 1024) {
             pos = next;
@@ -181,9 +179,8 @@ void xt_scan_tables(Scan *sc)
         }
         pos = next;
         while (pos < sc->len) {
-            gsize re = xt_line_end(sc->work, sc->len, pos);
-            gsize ra = pos, rb = re;
-            xt_strip_quoted(sc->work, &ra, &rb);
+            gsize ra, rb;
+            gsize row_next = xt_quoted_line(sc, pos, &ra, &rb);
             if (ra == rb || (delim != ' ' && !memchr(sc->work + ra, delim, rb - ra)))
                 break;
             GPtrArray *cells = cells_of(sc->work + ra, rb - ra, delim);
@@ -194,7 +191,7 @@ void xt_scan_tables(Scan *sc)
             for (guint i = 0; i < cells->len && i < ncols; i++)
                 table_cell(sc, ra, cols[i], g_ptr_array_index(cells, i));
             g_ptr_array_unref(cells);
-            pos = re < sc->len ? re + 1 : sc->len;
+            pos = row_next;
         }
     }
 }

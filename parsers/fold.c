@@ -161,3 +161,19 @@ char *redact_fold(const char *text)
     folded_clear(&f);
     return r;
 }
+
+gboolean fold_continuous_script(gunichar c)
+{
+    switch (g_unichar_get_script(c)) {
+    case G_UNICODE_SCRIPT_HAN:
+    case G_UNICODE_SCRIPT_HIRAGANA:
+    case G_UNICODE_SCRIPT_KATAKANA:
+    case G_UNICODE_SCRIPT_THAI:
+    case G_UNICODE_SCRIPT_LAO:
+    case G_UNICODE_SCRIPT_KHMER:
+    case G_UNICODE_SCRIPT_MYANMAR:
+        return TRUE;
+    default:
+        return FALSE;
+    }
+}

@@ -206,20 +206,9 @@ guint id_count_letters(const char *s)
 
 gboolean id_has_continuous_script(const char *s)
 {
-    for (const char *p = s; *p; p = g_utf8_next_char(p)) {
-        switch (g_unichar_get_script(g_utf8_get_char(p))) {
-        case G_UNICODE_SCRIPT_HAN:
-        case G_UNICODE_SCRIPT_HIRAGANA:
-        case G_UNICODE_SCRIPT_KATAKANA:
-        case G_UNICODE_SCRIPT_THAI:
-        case G_UNICODE_SCRIPT_LAO:
-        case G_UNICODE_SCRIPT_KHMER:
-        case G_UNICODE_SCRIPT_MYANMAR:
+    for (const char *p = s; *p; p = g_utf8_next_char(p))
+        if (fold_continuous_script(g_utf8_get_char(p)))
             return TRUE;
-        default:
-            break;
-        }
-    }
     return FALSE;
 }
 

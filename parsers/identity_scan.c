@@ -47,13 +47,14 @@ static void ctx_add_phone(Ctx *c, const char *owner_name, const char *phone)
 }
 
 /* Every match of the pattern `which` in `line`: the address of group
- * `email_group` with the name of group `name_group` (0: none) to id_ctx_add(). */
+ * `email_group` with the name of group `name_group` (either 0: none) to
+ * id_ctx_add(). */
 static void add_matches(Ctx *c, const char *line, int which, int email_group, int name_group)
 {
     GMatchInfo *mi = NULL;
     g_regex_match(id_rx(which), line, 0, &mi);
     while (g_match_info_matches(mi)) {
-        g_autofree char *email = g_match_info_fetch(mi, email_group);
+        g_autofree char *email = email_group ? g_match_info_fetch(mi, email_group) : NULL;
         g_autofree char *name = name_group ? g_match_info_fetch(mi, name_group) : NULL;
         id_ctx_add(c, name, email, CAND_CUT);
         g_match_info_next(mi, NULL);
@@ -257,14 +258,7 @@ gboolean id_scan_header_line(Ctx *c, const char *line)
 
 void id_scan_inline(Ctx *c, const char *text, int which)
 {
-    GMatchInfo *mi = NULL;
-    g_regex_match(id_rx(which), text, 0, &mi);
-    while (g_match_info_matches(mi)) {
-        g_autofree char *name = g_match_info_fetch(mi, 1);
-        id_ctx_add(c, name, NULL, CAND_CUT);
-        g_match_info_next(mi, NULL);
-    }
-    g_match_info_free(mi);
+    add_matches(c, text, which, 0, 1); /* the name, without an address */
 }
 
 static gboolean line_is_phone(const char *line, char **phone_r)

@@ -193,22 +193,12 @@ static void patterns_build(const IdentitySet *ids, const RedactOptions *opts, Pa
 
 /* ---- finding matches ---------------------------------------------------- */
 
-/* Scripts written without spaces between words: no word boundary there. */
+/* Scripts written without spaces between words: no word boundary there.
+ * Matching counts Tibetan too, whose words are not spaced either; the name
+ * checks (id_has_continuous_script) have never counted it. */
 static gboolean is_continuous_script(gunichar c)
 {
-    switch (g_unichar_get_script(c)) {
-    case G_UNICODE_SCRIPT_HAN:
-    case G_UNICODE_SCRIPT_HIRAGANA:
-    case G_UNICODE_SCRIPT_KATAKANA:
-    case G_UNICODE_SCRIPT_THAI:
-    case G_UNICODE_SCRIPT_LAO:
-    case G_UNICODE_SCRIPT_KHMER:
-    case G_UNICODE_SCRIPT_MYANMAR:
-    case G_UNICODE_SCRIPT_TIBETAN:
-        return TRUE;
-    default:
-        return FALSE;
-    }
+    return fold_continuous_script(c) || g_unichar_get_script(c) == G_UNICODE_SCRIPT_TIBETAN;
 }
 
 /* May a match whose edge character is `edge` sit next to `neighbour`? */

@@ -440,7 +440,9 @@ Rules *rules_load_file(const char *path, GError **error)
     return rules_load_data(data, len, path, error);
 }
 
-char *rules_default_path(const char *configured)
+/* The rules file to use: `configured` when set, else conf/rules.conf when run
+ * from a source tree, else the installed copy. Caller frees. */
+static char *rules_default_path(const char *configured)
 {
     if (configured && *configured)
         return g_strdup(configured);
