@@ -67,15 +67,14 @@ static void reason_state_clear(ReasonState *r)
 
 static gboolean load_reason(Store *store, gint64 case_id, ReasonState *r, GError **error)
 {
-    sqlite3_stmt *st = store_prepare(
+    sqlite3_stmt *st = store_prepare_id(
         store,
         "SELECT coalesce(revocation_reason, 0), reason_source, reason_candidates, "
         "(SELECT due_at FROM clocks WHERE case_id = ?1 AND clock = 'revocation') "
         "FROM cases WHERE id = ?1",
-        error);
+        case_id, error);
     if (!st)
         return FALSE;
-    sqlite3_bind_int64(st, 1, case_id);
     gboolean row = FALSE;
     if (!step_row(store, st, error, "cannot read the case's reason", &row))
         return FALSE;
@@ -126,11 +125,11 @@ static gboolean audit_reason(Store *store, gint64 case_id, const ReasonState *ol
                              GError **error)
 {
     gint64 new_due = 0;
-    sqlite3_stmt *st = store_prepare(
-        store, "SELECT due_at FROM clocks WHERE case_id = ? AND clock = 'revocation'", error);
+    sqlite3_stmt *st = store_prepare_id(
+        store, "SELECT due_at FROM clocks WHERE case_id = ? AND clock = 'revocation'", case_id,
+        error);
     if (!st)
         return FALSE;
-    sqlite3_bind_int64(st, 1, case_id);
     gboolean row = FALSE;
     if (!step_row(store, st, error, "cannot read the revocation clock", &row))
         return FALSE;
@@ -209,12 +208,12 @@ gboolean obligations_set_reason(Store *store, gint64 case_id, const ReasonRow *r
 static gboolean incident_clock_start(Store *store, gint64 case_id, gint64 *at_r, GError **error)
 {
     *at_r = 0;
-    sqlite3_stmt *st = store_prepare(
+    sqlite3_stmt *st = store_prepare_id(
         store,
-        "SELECT starts_at FROM clocks WHERE case_id = ? AND clock = 'incident_disclosure'", error);
+        "SELECT starts_at FROM clocks WHERE case_id = ? AND clock = 'incident_disclosure'",
+        case_id, error);
     if (!st)
         return FALSE;
-    sqlite3_bind_int64(st, 1, case_id);
     gboolean row = FALSE;
     if (!step_row(store, st, error, "cannot read the incident clocks", &row))
         return FALSE;
@@ -282,12 +281,11 @@ gboolean obligations_set_incident(Store *store, gint64 case_id, IncidentState st
 static gboolean find_delayed(Store *store, gint64 case_id, gint64 *id_r, GError **error)
 {
     *id_r = 0;
-    sqlite3_stmt *st = store_prepare(
+    sqlite3_stmt *st = store_prepare_id(
         store, "SELECT id FROM cases WHERE linked_case_id = ? AND kind = 'delayed_revocation'",
-        error);
+        case_id, error);
     if (!st)
         return FALSE;
-    sqlite3_bind_int64(st, 1, case_id);
     gboolean row = FALSE;
     if (!step_row(store, st, error, "cannot look up the delayed-revocation case", &row))
         return FALSE;
@@ -416,14 +414,13 @@ static gboolean load_missed(Store *store, gint64 now, GPtrArray *out, GError **e
 static gboolean record_miss(Store *store, const Missed *m, gint64 now, gboolean premigration,
                             GError **error)
 {
-    sqlite3_stmt *st = store_prepare(
+    sqlite3_stmt *st = store_prepare_id(
         store,
         "INSERT OR IGNORE INTO clock_misses (case_id, clock, ref, due_at, recorded_at, "
         "premigration) VALUES (?,?,?,?,?,?)",
-        error);
+        m->case_id, error);
     if (!st)
         return FALSE;
-    sqlite3_bind_int64(st, 1, m->case_id);
     sqlite3_bind_text(st, 2, m->clock, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 3, m->ref);
     sqlite3_bind_int64(st, 4, m->due_at);
@@ -550,15 +547,14 @@ static gboolean pending_cases(Store *store, GArray *ids, GError **error)
 static gboolean upgrade_messages(Store *store, gint64 case_id, guint32 *candidates_r,
                                  gboolean *concerns_r, GError **error)
 {
-    sqlite3_stmt *st = store_prepare(
+    sqlite3_stmt *st = store_prepare_id(
         store,
         "SELECT m.id, " STORE_RAW_OF("m.id") ", EXISTS (SELECT 1 FROM identifiers i WHERE i.message_row = m.id "
         " AND i.type IN ('serial','sha256','crtsh_id')) OR EXISTS (SELECT 1 FROM certificates c "
         " WHERE c.message_row = m.id) FROM messages m WHERE m.case_id = ? ORDER BY m.id",
-        error);
+        case_id, error);
     if (!st)
         return FALSE;
-    sqlite3_bind_int64(st, 1, case_id);
     Bounds bounds = bounds_default();
     g_autoptr(GArray) rows = g_array_new(FALSE, FALSE, sizeof(gint64));
     g_autoptr(GArray) masks = g_array_new(FALSE, FALSE, sizeof(guint32));
@@ -595,15 +591,14 @@ static gboolean upgrade_messages(Store *store, gint64 case_id, guint32 *candidat
  * old model had one clock for both): it meets the new subscriber clock too. */
 static gboolean upgrade_subscriber_events(Store *store, gint64 case_id, GError **error)
 {
-    sqlite3_stmt *st = store_prepare(
+    sqlite3_stmt *st = store_prepare_id(
         store,
         "SELECT id, at FROM events WHERE case_id = ?1 AND type = 'preliminary_report_sent' "
         "AND NOT EXISTS (SELECT 1 FROM events WHERE case_id = ?1 AND type = 'subscriber_notified') "
         "ORDER BY at, id LIMIT 1",
-        error);
+        case_id, error);
     if (!st)
         return FALSE;
-    sqlite3_bind_int64(st, 1, case_id);
     gboolean row = FALSE;
     if (!step_row(store, st, error, "upgrade: cannot read events", &row))
         return FALSE;
@@ -627,15 +622,14 @@ static gboolean upgrade_case(Store *store, const Config *cfg, gint64 case_id, gi
         return FALSE;
     /* Certificates read before schema 3: what can be known from the stored
      * columns (the CA flag of old rows stays unknown: the leaf window). */
-    sqlite3_stmt *st = store_prepare(
+    sqlite3_stmt *st = store_prepare_id(
         store,
         "SELECT rowid, issuer, coalesce(not_before, 0), coalesce(not_after, 0) FROM "
         "certificates WHERE message_row IN (SELECT id FROM messages WHERE case_id = ?) "
         "AND short_lived IS NULL",
-        error);
+        case_id, error);
     if (!st)
         return FALSE;
-    sqlite3_bind_int64(st, 1, case_id);
     g_autoptr(GArray) rowids = g_array_new(FALSE, FALSE, sizeof(gint64));
     g_autoptr(GArray) flags = g_array_new(FALSE, FALSE, sizeof(int));
     int rc;
@@ -678,14 +672,13 @@ static gboolean upgrade_case(Store *store, const Config *cfg, gint64 case_id, gi
     /* Deadlines that passed before the upgrade open nothing and page no one:
      * recorded as pre-upgrade misses (listed for a person) and as already
      * escalated. */
-    st = store_prepare(
+    st = store_prepare_id(
         store,
         "SELECT clock, ref, due_at, rule FROM clocks WHERE case_id = ? AND met_at IS NULL "
         "AND withdrawn = 0 AND due_at < ?",
-        error);
+        case_id, error);
     if (!st)
         return FALSE;
-    sqlite3_bind_int64(st, 1, case_id);
     sqlite3_bind_int64(st, 2, now);
     g_autoptr(GPtrArray) overdue = g_ptr_array_new_with_free_func(missed_free);
     while ((rc = store_step(store, st, error)) == STORE_ROW) {
@@ -703,13 +696,12 @@ static gboolean upgrade_case(Store *store, const Config *cfg, gint64 case_id, gi
         const Missed *o = overdue->pdata[i];
         if (!record_miss(store, o, now, TRUE, error))
             return FALSE;
-        st = store_prepare(store,
-                           "INSERT OR IGNORE INTO escalations (case_id, clock, point, due_at, "
-                           "fired_at) VALUES (?, ?, 100, ?, ?)",
-                           error);
+        st = store_prepare_id(store,
+                              "INSERT OR IGNORE INTO escalations (case_id, clock, point, due_at, "
+                              "fired_at) VALUES (?, ?, 100, ?, ?)",
+                              case_id, error);
         if (!st)
             return FALSE;
-        sqlite3_bind_int64(st, 1, case_id);
         sqlite3_bind_text(st, 2, o->clock, -1, SQLITE_TRANSIENT);
         sqlite3_bind_int64(st, 3, o->due_at);
         sqlite3_bind_int64(st, 4, now);
@@ -732,10 +724,10 @@ static gboolean upgrade_case(Store *store, const Config *cfg, gint64 case_id, gi
         jsonutil_object_of_strings("schema", "3", "overdue_before_upgrade", n, NULL);
     if (!store_event_append(store, now, "migration", case_id, "clocks_migrated", details, error))
         return FALSE;
-    st = store_prepare(store, "DELETE FROM clocks_upgrade_pending WHERE case_id = ?", error);
+    st = store_prepare_id(store, "DELETE FROM clocks_upgrade_pending WHERE case_id = ?", case_id,
+                          error);
     if (!st)
         return FALSE;
-    sqlite3_bind_int64(st, 1, case_id);
     return store_step_done(store, st, error);
 }
 

@@ -42,14 +42,13 @@ static const EventType EVENT_TYPES[] = {
  * question without one). */
 static gboolean open_questions(Store *store, gint64 case_id, GArray *refs, GError **error)
 {
-    sqlite3_stmt *st = store_prepare(
+    sqlite3_stmt *st = store_prepare_id(
         store,
         "SELECT ref FROM clocks WHERE case_id = ? AND clock = 'question_response' "
         "AND met_at IS NULL AND withdrawn = 0 ORDER BY due_at, ref",
-        error);
+        case_id, error);
     if (!st)
         return FALSE;
-    sqlite3_bind_int64(st, 1, case_id);
     int rc;
     while ((rc = store_step(store, st, error)) == STORE_ROW) {
         gint64 ref = sqlite3_column_int64(st, 0);
