@@ -461,18 +461,16 @@ gboolean obligations_sweep(Store *store, const Config *cfg, gint64 now, SweepSta
      * pass again until nothing new is missed, so one sweep leaves nothing
      * for the next. Each pass records each clock once; three passes reach
      * every consequence (preliminary -> incident -> its clocks). */
-    for (int pass = 0; pass < 4; pass++) {
+    gboolean ok = TRUE;
+    for (int pass = 0; ok && pass < 4; pass++) {
         guint n = 0;
-        if (!sweep_pass(store, cfg, now, stats, &n, error))
-            goto rollback;
+        ok = sweep_pass(store, cfg, now, stats, &n, error);
         if (n == 0)
             break;
     }
-    if (!store_commit(store, error))
-        goto rollback;
-    return TRUE;
-rollback:
-    store_rollback(store);
+    if (ok && store_commit(store, error))
+        return TRUE;
+    store_rollback(store); /* after a failed COMMIT store_commit already did; harmless */
     return FALSE;
 }
 
