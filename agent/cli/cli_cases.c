@@ -162,14 +162,13 @@ int cli_list(CliContext *ctx, int argc, char **argv)
         return CLI_USAGE;
     }
     gboolean colour = !json && cli_colour();
-    Store *store = cli_store(ctx);
-    if (!store)
-        return CLI_STORE;
-    GError *error = NULL;
-    sqlite3_stmt *st = store_prepare(store, sql, &error);
+    int exit_status = CLI_OK;
+    sqlite3_stmt *st = cli_query(ctx, NULL, sql, &exit_status);
     if (!st)
-        return cli_store_fail(error);
+        return exit_status;
     sqlite3_bind_int(st, 1, open_only);
+    Store *store = ctx->store;
+    GError *error = NULL;
     g_autoptr(GArray) ids = g_array_new(FALSE, FALSE, sizeof(gint64));
     int rc;
     while ((rc = store_step(store, st, &error)) == STORE_ROW) {
@@ -530,25 +529,23 @@ int cli_deadlines(CliContext *ctx, int argc, char **argv)
     };
     if (!cli_parse_options("deadlines", "", entries, &argc, &argv))
         return CLI_USAGE;
-    Store *store = cli_store(ctx);
-    if (!store)
-        return CLI_STORE;
-    GError *error = NULL;
-    sqlite3_stmt *st = store_prepare(
-        store,
+    int exit_status = CLI_OK;
+    sqlite3_stmt *st = cli_query(
+        ctx, NULL,
         "SELECT c.id, c.reference, k.clock, k.due_at, k.rule, k.ref FROM clocks k "
         "JOIN cases c ON c.id = k.case_id WHERE c.status = 'open' AND k.met_at IS NULL "
         "AND k.withdrawn = 0 ORDER BY k.due_at, c.id, k.clock, k.ref",
-        &error);
+        &exit_status);
     if (!st)
-        return cli_store_fail(error);
+        return exit_status;
+    GError *error = NULL;
     g_autoptr(JsonBuilder) b = json_builder_new();
     json_builder_begin_array(b);
     if (!json)
         printf("%-20s %-14s %-34s %-8s %-16s %s\n", "DUE (UTC)", "CASE", "CLOCK", "STATUS",
                "TIME LEFT", "RULE");
     int rc;
-    while ((rc = store_step(store, st, &error)) == STORE_ROW) {
+    while ((rc = store_step(ctx->store, st, &error)) == STORE_ROW) {
         gint64 due = sqlite3_column_int64(st, 3);
         const char *clock = (const char *)sqlite3_column_text(st, 2);
         const char *rule = (const char *)sqlite3_column_text(st, 4);

@@ -16,19 +16,18 @@
 
 int cli_triage_list(CliContext *ctx, gboolean json)
 {
-    Store *store = cli_store(ctx);
-    if (!store)
-        return CLI_STORE;
-    GError *error = NULL;
-    sqlite3_stmt *st = store_prepare(
-        store,
+    int status = CLI_OK;
+    sqlite3_stmt *st = cli_query(
+        ctx, "list --triage",
         "SELECT m.id, m.message_id, m.aware_at, m.kind, m.subject, m.from_email, m.source, m.rules, " STORE_RAW_OF("m.id") " "
         "FROM messages m WHERE m.case_id IS NULL "
         "AND NOT EXISTS (SELECT 1 FROM triage_reviews t WHERE t.message_row = m.id) "
         "ORDER BY m.aware_at, m.id",
-        &error);
+        &status);
     if (!st)
-        return cli_fail("list --triage", error);
+        return status;
+    Store *store = ctx->store;
+    GError *error = NULL;
     g_autoptr(JsonBuilder) b = json_builder_new();
     json_builder_begin_array(b);
     int rc;
