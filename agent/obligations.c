@@ -364,8 +364,8 @@ typedef struct {
     char *clock;
     gint64 ref, due_at;
     char *rule;
-    char *kind;
-    char *incident;
+    gboolean undetermined;   /* the case's incident is undetermined */
+    gboolean delayed_case;   /* the case is a delayed-revocation case */
     gint64 auto_incident_at;
 } Missed;
 
@@ -374,8 +374,6 @@ static void missed_free(gpointer p)
     Missed *m = p;
     g_free(m->clock);
     g_free(m->rule);
-    g_free(m->kind);
-    g_free(m->incident);
     g_free(m);
 }
 
@@ -383,8 +381,9 @@ static gboolean load_missed(Store *store, gint64 now, GPtrArray *out, GError **e
 {
     sqlite3_stmt *st = store_prepare(
         store,
-        "SELECT k.case_id, k.clock, k.ref, k.due_at, k.rule, c.kind, c.incident, "
-        "coalesce(c.auto_incident_at, 0) FROM clocks k JOIN cases c ON c.id = k.case_id "
+        "SELECT k.case_id, k.clock, k.ref, k.due_at, k.rule, c.kind = 'delayed_revocation', "
+        "c.incident = 'undetermined', coalesce(c.auto_incident_at, 0) "
+        "FROM clocks k JOIN cases c ON c.id = k.case_id "
         "WHERE c.status = 'open' AND k.met_at IS NULL AND k.withdrawn = 0 AND k.due_at < ?1 "
         "AND NOT EXISTS (SELECT 1 FROM clock_misses x WHERE x.case_id = k.case_id "
         " AND x.clock = k.clock AND x.ref = k.ref AND x.due_at = k.due_at) "
@@ -401,8 +400,8 @@ static gboolean load_missed(Store *store, gint64 now, GPtrArray *out, GError **e
         m->ref = sqlite3_column_int64(st, 2);
         m->due_at = sqlite3_column_int64(st, 3);
         m->rule = g_strdup((const char *)sqlite3_column_text(st, 4));
-        m->kind = g_strdup((const char *)sqlite3_column_text(st, 5));
-        m->incident = g_strdup((const char *)sqlite3_column_text(st, 6));
+        m->delayed_case = sqlite3_column_int(st, 5) != 0;
+        m->undetermined = sqlite3_column_int(st, 6) != 0;
         m->auto_incident_at = sqlite3_column_int64(st, 7);
         g_ptr_array_add(out, m);
     }
@@ -501,7 +500,7 @@ static gboolean sweep_pass(Store *store, const Config *cfg, gint64 now, SweepSta
                                !strcmp(m->clock, "subscriber_preliminary_report");
         /* Once: a person's later "no" stands, and the second preliminary
          * clock of the same case does not declare it again. */
-        if (preliminary && !g_strcmp0(m->incident, "undetermined") && !m->auto_incident_at) {
+        if (preliminary && m->undetermined && !m->auto_incident_at) {
             if (!declare_incident(store, m, now, error))
                 return FALSE;
             stats->incidents++;
@@ -511,7 +510,7 @@ static gboolean sweep_pass(Store *store, const Config *cfg, gint64 now, SweepSta
                     later->auto_incident_at = now;
             }
         }
-        if (!strcmp(m->clock, "revocation") && g_strcmp0(m->kind, "delayed_revocation")) {
+        if (!strcmp(m->clock, "revocation") && !m->delayed_case) {
             gboolean opened = FALSE;
             if (!obligations_open_delayed(store, cfg, m->case_id, m->due_at,
                                           "revocation_deadline_missed", now, NULL, &opened, error))
@@ -528,16 +527,7 @@ static gboolean pending_cases(Store *store, GArray *ids, GError **error)
 {
     sqlite3_stmt *st =
         store_prepare(store, "SELECT case_id FROM clocks_upgrade_pending ORDER BY case_id", error);
-    if (!st)
-        return FALSE;
-    int rc;
-    while ((rc = store_step(store, st, error)) == STORE_ROW) {
-        gint64 id = sqlite3_column_int64(st, 0);
-        g_array_append_val(ids, id);
-    }
-    if (rc == STORE_ERROR)
-        return FALSE;
-    return TRUE;
+    return st && store_int64s(store, st, ids, error);
 }
 
 /* The reason candidates of every stored message of the case, read again from

@@ -216,6 +216,16 @@ gboolean store_step_row(Store *store, sqlite3_stmt *stmt, const char *what, GErr
     return FALSE;
 }
 
+gboolean store_int64s(Store *store, sqlite3_stmt *stmt, GArray *out, GError **error)
+{
+    int rc;
+    while ((rc = store_step(store, stmt, error)) == STORE_ROW) {
+        gint64 v = sqlite3_column_int64(stmt, 0);
+        g_array_append_val(out, v);
+    }
+    return rc == STORE_DONE;
+}
+
 gboolean store_step_done(Store *store, sqlite3_stmt *stmt, GError **error)
 {
     int rc = sqlite3_step(stmt);

@@ -170,12 +170,7 @@ int cli_list(CliContext *ctx, int argc, char **argv)
     Store *store = ctx->store;
     GError *error = NULL;
     g_autoptr(GArray) ids = g_array_new(FALSE, FALSE, sizeof(gint64));
-    int rc;
-    while ((rc = store_step(store, st, &error)) == STORE_ROW) {
-        gint64 id = sqlite3_column_int64(st, 0);
-        g_array_append_val(ids, id);
-    }
-    if (rc == STORE_ERROR)
+    if (!store_int64s(store, st, ids, &error))
         return cli_fail("list", error);
 
     g_autoptr(JsonBuilder) b = json_builder_new();

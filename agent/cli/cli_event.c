@@ -47,16 +47,7 @@ static gboolean open_questions(Store *store, gint64 case_id, GArray *refs, GErro
         "SELECT ref FROM clocks WHERE case_id = ? AND clock = 'question_response' "
         "AND met_at IS NULL AND withdrawn = 0 ORDER BY due_at, ref",
         case_id, error);
-    if (!st)
-        return FALSE;
-    int rc;
-    while ((rc = store_step(store, st, error)) == STORE_ROW) {
-        gint64 ref = sqlite3_column_int64(st, 0);
-        g_array_append_val(refs, ref);
-    }
-    if (rc == STORE_ERROR)
-        return FALSE;
-    return TRUE;
+    return st && store_int64s(store, st, refs, error);
 }
 
 static char *refs_text(GArray *refs)
