@@ -602,14 +602,11 @@ static gboolean upgrade_subscriber_events(Store *store, gint64 case_id, GError *
                               error);
 }
 
-static gboolean upgrade_case(Store *store, const Config *cfg, gint64 case_id, gint64 now,
-                             guint *overdue_r, GError **error)
+/* Certificates read before schema 3: what can be known from the stored
+ * columns (the CA flag of old rows stays unknown: the leaf window). */
+static gboolean upgrade_certificates(Store *store, const Config *cfg, gint64 case_id,
+                                     GError **error)
 {
-    g_autoptr(CaseRow) c = cases_load_id(store, case_id, error);
-    if (!c)
-        return FALSE;
-    /* Certificates read before schema 3: what can be known from the stored
-     * columns (the CA flag of old rows stays unknown: the leaf window). */
     sqlite3_stmt *st = store_prepare_id(
         store,
         "SELECT rowid, issuer, coalesce(not_before, 0), coalesce(not_after, 0) FROM "
@@ -644,6 +641,15 @@ static gboolean upgrade_case(Store *store, const Config *cfg, gint64 case_id, gi
         if (!store_step_done(store, st, error))
             return FALSE;
     }
+    return TRUE;
+}
+
+static gboolean upgrade_case(Store *store, const Config *cfg, gint64 case_id, gint64 now,
+                             guint *overdue_r, GError **error)
+{
+    g_autoptr(CaseRow) c = cases_load_id(store, case_id, error);
+    if (!c || !upgrade_certificates(store, cfg, case_id, error))
+        return FALSE;
 
     guint32 candidates = 0;
     gboolean concerns = FALSE;
@@ -660,7 +666,7 @@ static gboolean upgrade_case(Store *store, const Config *cfg, gint64 case_id, gi
     /* Deadlines that passed before the upgrade open nothing and page no one:
      * recorded as pre-upgrade misses (listed for a person) and as already
      * escalated. */
-    st = store_prepare_id(
+    sqlite3_stmt *st = store_prepare_id(
         store,
         "SELECT clock, ref, due_at, rule FROM clocks WHERE case_id = ? AND met_at IS NULL "
         "AND withdrawn = 0 AND due_at < ?",
@@ -669,6 +675,7 @@ static gboolean upgrade_case(Store *store, const Config *cfg, gint64 case_id, gi
         return FALSE;
     sqlite3_bind_int64(st, 2, now);
     g_autoptr(GPtrArray) overdue = g_ptr_array_new_with_free_func(missed_free);
+    int rc;
     while ((rc = store_step(store, st, error)) == STORE_ROW) {
         Missed *o = g_new0(Missed, 1);
         o->case_id = case_id;
