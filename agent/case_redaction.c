@@ -62,14 +62,13 @@ static gboolean add_column(Store *store, const char *sql, gint64 case_id, GPtrAr
  * partly collected could name someone. */
 static gboolean check_message_count(Store *store, gint64 case_id, GError **error)
 {
-    sqlite3_stmt *st = store_prepare(
+    sqlite3_stmt *st = store_prepare_id(
         store,
         "SELECT count(*), (SELECT reference FROM cases WHERE id = ?1) FROM messages "
         "WHERE case_id = ?1",
-        error);
+        case_id, error);
     if (!st)
         return FALSE;
-    sqlite3_bind_int64(st, 1, case_id);
     gint64 n = -1;
     g_autofree char *reference = NULL;
     int rc = store_step(store, st, error);
@@ -103,12 +102,11 @@ static gboolean add_messages(Store *store, gint64 case_id, IdentitySet *ids,
 {
     if (!check_message_count(store, case_id, error))
         return FALSE;
-    sqlite3_stmt *st = store_prepare(
+    sqlite3_stmt *st = store_prepare_id(
         store, "SELECT " STORE_RAW_OF("messages.id")
-        " FROM messages WHERE case_id = ? ORDER BY aware_at, id", error);
+        " FROM messages WHERE case_id = ? ORDER BY aware_at, id", case_id, error);
     if (!st)
         return FALSE;
-    sqlite3_bind_int64(st, 1, case_id);
     Bounds bounds = bounds_default();
     int rc;
     while ((rc = store_step(store, st, error)) == STORE_ROW) {

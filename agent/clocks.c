@@ -392,7 +392,7 @@ void clocks_set_backfill_slack(gint64 seconds)
  * shortens or removes a deadline). */
 static gboolean load_cert_scope(Store *store, gint64 case_id, ClockFacts *f, GError **error)
 {
-    sqlite3_stmt *st = store_prepare(
+    sqlite3_stmt *st = store_prepare_id(
         store,
         "WITH m AS (SELECT id FROM messages WHERE case_id = ?1),"
         " c AS (SELECT * FROM certificates WHERE message_row IN (SELECT id FROM m))"
@@ -404,20 +404,11 @@ static gboolean load_cert_scope(Store *store, gint64 case_id, ClockFacts *f, GEr
         "   AND (i.type = 'crtsh_id'"
         "    OR (i.type = 'serial' AND i.value NOT IN (SELECT serial FROM c))"
         "    OR (i.type = 'sha256' AND i.value NOT IN (SELECT sha256 FROM c))))",
-        error);
+        case_id, error);
     if (!st)
         return FALSE;
-    sqlite3_bind_int64(st, 1, case_id);
-    int rc = store_step(store, st, error);
-    if (rc != STORE_ROW) {
-        sqlite3_reset(st);
-        if (rc == STORE_DONE)
-            g_set_error(error, CPR_ERROR, CPR_ERROR_STORE,
-                        "clocks: cannot read the case's certificates: no row");
-        else
-            g_prefix_error(error, "clocks: cannot read the case's certificates: ");
+    if (!store_step_row(store, st, "clocks: cannot read the case's certificates", error))
         return FALSE;
-    }
     gint64 n = sqlite3_column_int64(st, 0), unknown = sqlite3_column_int64(st, 4);
     gboolean known = n > 0 && unknown == 0;
     f->subordinate_ca = known && sqlite3_column_int64(st, 1) == n;
@@ -432,14 +423,13 @@ static gboolean clocks_load_facts(Store *store, gint64 case_id, ClockFacts *f, c
                                   GError **error)
 {
     memset(f, 0, sizeof *f);
-    sqlite3_stmt *st = store_prepare(
+    sqlite3_stmt *st = store_prepare_id(
         store,
         "SELECT kind, aware_at, report_owed, reason_source, coalesce(revocation_reason, 0), "
         "incident, coalesce(incident_aware_at, 0), reason_candidates FROM cases WHERE id = ?",
-        error);
+        case_id, error);
     if (!st)
         return FALSE;
-    sqlite3_bind_int64(st, 1, case_id);
     int rc = store_step(store, st, error);
     if (rc != STORE_ROW) {
         sqlite3_reset(st);
@@ -516,14 +506,13 @@ typedef struct {
 
 static gboolean load_events(Store *store, gint64 case_id, EventList *l, GError **error)
 {
-    sqlite3_stmt *st = store_prepare(
+    sqlite3_stmt *st = store_prepare_id(
         store,
         "SELECT id, type, at, details, coalesce(recorded_at, 0) FROM events WHERE case_id = ? "
         "ORDER BY id",
-        error);
+        case_id, error);
     if (!st)
         return FALSE;
-    sqlite3_bind_int64(st, 1, case_id);
     int rc;
     while ((rc = store_step(store, st, error)) == STORE_ROW) {
         const char *type = (const char *)sqlite3_column_text(st, 1);
@@ -544,11 +533,11 @@ static gboolean load_events(Store *store, gint64 case_id, EventList *l, GError *
 /* clock name + ref of each clock met now, to tell which became met. */
 static gboolean load_met(Store *store, gint64 case_id, GHashTable *met, GError **error)
 {
-    sqlite3_stmt *st = store_prepare(
-        store, "SELECT clock, ref FROM clocks WHERE case_id = ? AND met_at IS NOT NULL", error);
+    sqlite3_stmt *st = store_prepare_id(
+        store, "SELECT clock, ref FROM clocks WHERE case_id = ? AND met_at IS NOT NULL", case_id,
+        error);
     if (!st)
         return FALSE;
-    sqlite3_bind_int64(st, 1, case_id);
     int rc;
     while ((rc = store_step(store, st, error)) == STORE_ROW)
         g_hash_table_add(met, g_strdup_printf("%s/%" G_GINT64_FORMAT, sqlite3_column_text(st, 0),

@@ -269,8 +269,6 @@ static char *get_string(GKeyFile *kf, const char *group, const char *key, const 
     return g_strdup(dflt);
 }
 
-/* Check one key's value against its kind; paths relative to the config file's
- * directory are resolved so that the daemon's working directory never matters. */
 /* A validated K_COUNT key, or `fallback` when absent. */
 static guint count_or(GKeyFile *kf, const char *group, const char *key, guint fallback)
 {
@@ -281,6 +279,16 @@ static guint count_or(GKeyFile *kf, const char *group, const char *key, guint fa
     return (guint)n;
 }
 
+/* A K_INT key as g_key_file_get_integer() reads it, or `fallback` when
+ * absent. */
+static int int_or(GKeyFile *kf, const char *group, const char *key, int fallback)
+{
+    return g_key_file_has_key(kf, group, key, NULL) ? g_key_file_get_integer(kf, group, key, NULL)
+                                                    : fallback;
+}
+
+/* Check one key's value against its kind; paths relative to the config file's
+ * directory are resolved so that the daemon's working directory never matters. */
 static gboolean check_value(GKeyFile *kf, const char *file, const char *group, const char *key,
                             const KeySpec *spec, GError **error)
 {
@@ -438,17 +446,13 @@ static gboolean load_imap(Config *c, GKeyFile *kf, const char *file, GError **er
         c->imap_processed = g_strcmp0(processed, "none") == 0 ? PROCESSED_NONE : PROCESSED_KEYWORD;
     }
     c->imap_keyword = get_string(kf, "imap", "keyword", "$CprIntake");
-    c->imap_poll_seconds = g_key_file_has_key(kf, "imap", "poll_seconds", NULL)
-                               ? g_key_file_get_integer(kf, "imap", "poll_seconds", NULL) : 60;
-    c->imap_timeout_seconds = g_key_file_has_key(kf, "imap", "timeout_seconds", NULL)
-                                  ? g_key_file_get_integer(kf, "imap", "timeout_seconds", NULL) : 30;
-    c->imap_idle_seconds = g_key_file_has_key(kf, "imap", "idle_seconds", NULL)
-                               ? g_key_file_get_integer(kf, "imap", "idle_seconds", NULL) : 1500;
+    c->imap_poll_seconds = int_or(kf, "imap", "poll_seconds", 60);
+    c->imap_timeout_seconds = int_or(kf, "imap", "timeout_seconds", 30);
+    c->imap_idle_seconds = int_or(kf, "imap", "idle_seconds", 1500);
     if (c->imap_idle_seconds > 1740)
         return fail(error, file, "imap", "idle_seconds",
                     "expected at most 1740 (servers end IDLE after 30 minutes)");
-    c->imap_batch = g_key_file_has_key(kf, "imap", "batch", NULL)
-                        ? g_key_file_get_integer(kf, "imap", "batch", NULL) : 50;
+    c->imap_batch = int_or(kf, "imap", "batch", 50);
     return TRUE;
 }
 
@@ -555,12 +559,8 @@ static gboolean load_ack_health(Config *c, GKeyFile *kf, const char *file, GErro
                     TRIAGE_DIGEST_HOURS_MAX, c->triage_digest_hours);
     if (!c->triage_digest_hours)
         c->triage_digest_hours = 4;
-    c->health_down_seconds =
-        g_key_file_has_key(kf, "health", "connection_down_seconds", NULL)
-            ? g_key_file_get_integer(kf, "health", "connection_down_seconds", NULL) : 900;
-    c->health_heartbeat_seconds =
-        g_key_file_has_key(kf, "health", "heartbeat_seconds", NULL)
-            ? g_key_file_get_integer(kf, "health", "heartbeat_seconds", NULL) : 3600;
+    c->health_down_seconds = int_or(kf, "health", "connection_down_seconds", 900);
+    c->health_heartbeat_seconds = int_or(kf, "health", "heartbeat_seconds", 3600);
     return TRUE;
 }
 
@@ -629,10 +629,7 @@ Config *config_load(const char *path, GError **error)
         c->bugzilla_ca_accounts = get_list_lower(kf, "bugzilla", "ca_accounts");
         c->bugzilla_op_sys = get_string(kf, "bugzilla", "op_sys", NULL);
         c->bugzilla_platform = get_string(kf, "bugzilla", "platform", NULL);
-        c->bugzilla_timeout_seconds =
-            g_key_file_has_key(kf, "bugzilla", "timeout_seconds", NULL)
-                ? g_key_file_get_integer(kf, "bugzilla", "timeout_seconds", NULL)
-                : 0;
+        c->bugzilla_timeout_seconds = int_or(kf, "bugzilla", "timeout_seconds", 0);
     }
     c->bugzilla_product = get_string(kf, "bugzilla", "product", "CA Program");
     c->bugzilla_component = get_string(kf, "bugzilla", "component", "CA Certificate Compliance");
@@ -645,12 +642,8 @@ Config *config_load(const char *path, GError **error)
         goto fail;
     c->audit_signing_key_file = get_string(kf, "audit", "signing_key_file", NULL);
     c->audit_checkpoint_file = get_string(kf, "audit", "checkpoint_file", NULL);
-    c->audit_checkpoint_seconds =
-        g_key_file_has_key(kf, "audit", "checkpoint_seconds", NULL)
-            ? g_key_file_get_integer(kf, "audit", "checkpoint_seconds", NULL) : 3600;
-    c->audit_backfill_slack_seconds =
-        g_key_file_has_key(kf, "audit", "backfill_slack_seconds", NULL)
-            ? g_key_file_get_integer(kf, "audit", "backfill_slack_seconds", NULL) : 3600;
+    c->audit_checkpoint_seconds = int_or(kf, "audit", "checkpoint_seconds", 3600);
+    c->audit_backfill_slack_seconds = int_or(kf, "audit", "backfill_slack_seconds", 3600);
     /* issue 11: the classification rules; a bad rules file is a startup error */
     char *rules = get_string(kf, "classify", "rules", NULL);
     gboolean rules_ok = rules_install(rules, error);

@@ -135,21 +135,12 @@ static const char *format_name(DraftFormat format)
 
 /* The BR 4.9.5 preliminary report as a mail: to the reporter, or to the
  * Subscriber `case subscriber` recorded. */
-static char *render_mail(Store *store, const Config *cfg, gint64 case_id, const DraftOptions *opts,
+static char *render_mail(Store *store, const Config *cfg, const CaseRedaction *cr,
+                         const DraftsFacts *f, const Template *t, const DraftOptions *opts,
                          gint64 now, GError **error)
 {
-    g_autoptr(CaseRedaction) cr = case_redaction_new(store, cfg, case_id, error);
-    if (!cr)
-        return NULL;
-    g_autoptr(DraftsFacts) f = drafts_facts_load(store, cr, case_id, error);
-    if (!f)
-        return NULL;
     gboolean subscriber = opts->report == DRAFT_SUBSCRIBER_MAIL;
     const char *kind = drafts_report_name(opts->report);
-    g_autoptr(Template) t = templates_choose_kind(cfg->drafts_template_dir, kind,
-                                                  cfg->drafts_template_version, now, error);
-    if (!t)
-        return NULL;
     g_autoptr(DraftsRecipient) to = subscriber ? drafts_mail_subscriber(store, f, error)
                                                : drafts_mail_reporter(store, cfg, f, error);
     if (!to)
@@ -192,8 +183,6 @@ char *drafts_render_options(Store *store, const Config *cfg, gint64 case_id,
                     drafts_format_name(format), drafts_report_name(opts->report));
         return NULL;
     }
-    if (opts->report == DRAFT_REPORTER_MAIL || opts->report == DRAFT_SUBSCRIBER_MAIL)
-        return render_mail(store, cfg, case_id, opts, now, error);
     /* People first: the facts leave out the domains of persons. */
     g_autoptr(CaseRedaction) cr = case_redaction_new(store, cfg, case_id, error);
     if (!cr)
@@ -207,6 +196,8 @@ char *drafts_render_options(Store *store, const Config *cfg, gint64 case_id,
                               cfg->drafts_template_version, now, error);
     if (!t)
         return NULL;
+    if (opts->report == DRAFT_REPORTER_MAIL || opts->report == DRAFT_SUBSCRIBER_MAIL)
+        return render_mail(store, cfg, cr, f, t, opts, now, error);
     g_auto(GStrv) extra = NULL;
     if (opts->report != DRAFT_PRELIMINARY && !(extra = drafts_reports_values(store, cfg, f, error)))
         return NULL;

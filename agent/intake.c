@@ -315,14 +315,13 @@ static gboolean find_duplicate(Store *store, const char *message_id, const char 
 
 static gboolean add_source(Store *store, gint64 row, const IntakeOrigin *o, GError **error)
 {
-    sqlite3_stmt *st = store_prepare(
+    sqlite3_stmt *st = store_prepare_id(
         store,
         "INSERT OR IGNORE INTO message_sources (message_row, source, folder, uidvalidity, uid, "
         "seen_at) VALUES (?, ?, ?, ?, ?, ?)",
-        error);
+        row, error);
     if (!st)
         return FALSE;
-    sqlite3_bind_int64(st, 1, row);
     sqlite3_bind_text(st, 2, o->source, -1, SQLITE_TRANSIENT);
     if (o->folder) {
         sqlite3_bind_text(st, 3, o->folder, -1, SQLITE_TRANSIENT);
@@ -414,12 +413,11 @@ static gboolean insert_identifiers(Store *store, const Config *cfg, gint64 row,
     const char *types[] = {"serial", "sha256", "crtsh_id", "domain"};
     for (gsize l = 0; l < G_N_ELEMENTS(lists); l++)
         for (guint i = 0; lists[l] && i < lists[l]->len; i++) {
-            sqlite3_stmt *st = store_prepare(
+            sqlite3_stmt *st = store_prepare_id(
                 store, "INSERT OR IGNORE INTO identifiers (message_row, type, value) VALUES (?,?,?)",
-                error);
+                row, error);
             if (!st)
                 return FALSE;
-            sqlite3_bind_int64(st, 1, row);
             sqlite3_bind_text(st, 2, types[l], -1, SQLITE_STATIC);
             sqlite3_bind_text(st, 3, g_ptr_array_index(lists[l], i), -1, SQLITE_TRANSIENT);
             if (!store_step_done(store, st, error))
@@ -429,15 +427,14 @@ static gboolean insert_identifiers(Store *store, const Config *cfg, gint64 row,
         const CertInfo *c = g_ptr_array_index(ids->certs, i);
         g_autofree char *sans = strv_to_json(c->sans);
         g_autofree char *policies = strv_to_json(c->policy_oids);
-        sqlite3_stmt *st = store_prepare(
+        sqlite3_stmt *st = store_prepare_id(
             store,
             "INSERT OR IGNORE INTO certificates (message_row, sha256, serial, issuer, subject, "
             "not_before, not_after, precert, sans, is_ca, short_lived, foreign_issuer, "
             "policy_oids) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            error);
+            row, error);
         if (!st)
             return FALSE;
-        sqlite3_bind_int64(st, 1, row);
         sqlite3_bind_text(st, 2, c->sha256_hex, -1, SQLITE_TRANSIENT);
         sqlite3_bind_text(st, 3, c->serial_hex, -1, SQLITE_TRANSIENT);
         sqlite3_bind_text(st, 4, c->issuer_dn, -1, SQLITE_TRANSIENT);

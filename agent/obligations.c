@@ -67,15 +67,14 @@ static void reason_state_clear(ReasonState *r)
 
 static gboolean load_reason(Store *store, gint64 case_id, ReasonState *r, GError **error)
 {
-    sqlite3_stmt *st = store_prepare(
+    sqlite3_stmt *st = store_prepare_id(
         store,
         "SELECT coalesce(revocation_reason, 0), reason_source, reason_candidates, "
         "(SELECT due_at FROM clocks WHERE case_id = ?1 AND clock = 'revocation') "
         "FROM cases WHERE id = ?1",
-        error);
+        case_id, error);
     if (!st)
         return FALSE;
-    sqlite3_bind_int64(st, 1, case_id);
     gboolean row = FALSE;
     if (!step_row(store, st, error, "cannot read the case's reason", &row))
         return FALSE;
@@ -126,11 +125,11 @@ static gboolean audit_reason(Store *store, gint64 case_id, const ReasonState *ol
                              GError **error)
 {
     gint64 new_due = 0;
-    sqlite3_stmt *st = store_prepare(
-        store, "SELECT due_at FROM clocks WHERE case_id = ? AND clock = 'revocation'", error);
+    sqlite3_stmt *st = store_prepare_id(
+        store, "SELECT due_at FROM clocks WHERE case_id = ? AND clock = 'revocation'", case_id,
+        error);
     if (!st)
         return FALSE;
-    sqlite3_bind_int64(st, 1, case_id);
     gboolean row = FALSE;
     if (!step_row(store, st, error, "cannot read the revocation clock", &row))
         return FALSE;
@@ -209,12 +208,12 @@ gboolean obligations_set_reason(Store *store, gint64 case_id, const ReasonRow *r
 static gboolean incident_clock_start(Store *store, gint64 case_id, gint64 *at_r, GError **error)
 {
     *at_r = 0;
-    sqlite3_stmt *st = store_prepare(
+    sqlite3_stmt *st = store_prepare_id(
         store,
-        "SELECT starts_at FROM clocks WHERE case_id = ? AND clock = 'incident_disclosure'", error);
+        "SELECT starts_at FROM clocks WHERE case_id = ? AND clock = 'incident_disclosure'",
+        case_id, error);
     if (!st)
         return FALSE;
-    sqlite3_bind_int64(st, 1, case_id);
     gboolean row = FALSE;
     if (!step_row(store, st, error, "cannot read the incident clocks", &row))
         return FALSE;
@@ -282,12 +281,11 @@ gboolean obligations_set_incident(Store *store, gint64 case_id, IncidentState st
 static gboolean find_delayed(Store *store, gint64 case_id, gint64 *id_r, GError **error)
 {
     *id_r = 0;
-    sqlite3_stmt *st = store_prepare(
+    sqlite3_stmt *st = store_prepare_id(
         store, "SELECT id FROM cases WHERE linked_case_id = ? AND kind = 'delayed_revocation'",
-        error);
+        case_id, error);
     if (!st)
         return FALSE;
-    sqlite3_bind_int64(st, 1, case_id);
     gboolean row = FALSE;
     if (!step_row(store, st, error, "cannot look up the delayed-revocation case", &row))
         return FALSE;
@@ -366,8 +364,8 @@ typedef struct {
     char *clock;
     gint64 ref, due_at;
     char *rule;
-    char *kind;
-    char *incident;
+    gboolean undetermined;   /* the case's incident is undetermined */
+    gboolean delayed_case;   /* the case is a delayed-revocation case */
     gint64 auto_incident_at;
 } Missed;
 
@@ -376,8 +374,6 @@ static void missed_free(gpointer p)
     Missed *m = p;
     g_free(m->clock);
     g_free(m->rule);
-    g_free(m->kind);
-    g_free(m->incident);
     g_free(m);
 }
 
@@ -385,8 +381,9 @@ static gboolean load_missed(Store *store, gint64 now, GPtrArray *out, GError **e
 {
     sqlite3_stmt *st = store_prepare(
         store,
-        "SELECT k.case_id, k.clock, k.ref, k.due_at, k.rule, c.kind, c.incident, "
-        "coalesce(c.auto_incident_at, 0) FROM clocks k JOIN cases c ON c.id = k.case_id "
+        "SELECT k.case_id, k.clock, k.ref, k.due_at, k.rule, c.kind = 'delayed_revocation', "
+        "c.incident = 'undetermined', coalesce(c.auto_incident_at, 0) "
+        "FROM clocks k JOIN cases c ON c.id = k.case_id "
         "WHERE c.status = 'open' AND k.met_at IS NULL AND k.withdrawn = 0 AND k.due_at < ?1 "
         "AND NOT EXISTS (SELECT 1 FROM clock_misses x WHERE x.case_id = k.case_id "
         " AND x.clock = k.clock AND x.ref = k.ref AND x.due_at = k.due_at) "
@@ -403,8 +400,8 @@ static gboolean load_missed(Store *store, gint64 now, GPtrArray *out, GError **e
         m->ref = sqlite3_column_int64(st, 2);
         m->due_at = sqlite3_column_int64(st, 3);
         m->rule = g_strdup((const char *)sqlite3_column_text(st, 4));
-        m->kind = g_strdup((const char *)sqlite3_column_text(st, 5));
-        m->incident = g_strdup((const char *)sqlite3_column_text(st, 6));
+        m->delayed_case = sqlite3_column_int(st, 5) != 0;
+        m->undetermined = sqlite3_column_int(st, 6) != 0;
         m->auto_incident_at = sqlite3_column_int64(st, 7);
         g_ptr_array_add(out, m);
     }
@@ -416,14 +413,13 @@ static gboolean load_missed(Store *store, gint64 now, GPtrArray *out, GError **e
 static gboolean record_miss(Store *store, const Missed *m, gint64 now, gboolean premigration,
                             GError **error)
 {
-    sqlite3_stmt *st = store_prepare(
+    sqlite3_stmt *st = store_prepare_id(
         store,
         "INSERT OR IGNORE INTO clock_misses (case_id, clock, ref, due_at, recorded_at, "
         "premigration) VALUES (?,?,?,?,?,?)",
-        error);
+        m->case_id, error);
     if (!st)
         return FALSE;
-    sqlite3_bind_int64(st, 1, m->case_id);
     sqlite3_bind_text(st, 2, m->clock, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 3, m->ref);
     sqlite3_bind_int64(st, 4, m->due_at);
@@ -464,18 +460,16 @@ gboolean obligations_sweep(Store *store, const Config *cfg, gint64 now, SweepSta
      * pass again until nothing new is missed, so one sweep leaves nothing
      * for the next. Each pass records each clock once; three passes reach
      * every consequence (preliminary -> incident -> its clocks). */
-    for (int pass = 0; pass < 4; pass++) {
+    gboolean ok = TRUE;
+    for (int pass = 0; ok && pass < 4; pass++) {
         guint n = 0;
-        if (!sweep_pass(store, cfg, now, stats, &n, error))
-            goto rollback;
+        ok = sweep_pass(store, cfg, now, stats, &n, error);
         if (n == 0)
             break;
     }
-    if (!store_commit(store, error))
-        goto rollback;
-    return TRUE;
-rollback:
-    store_rollback(store);
+    if (ok && store_commit(store, error))
+        return TRUE;
+    store_rollback(store); /* after a failed COMMIT store_commit already did; harmless */
     return FALSE;
 }
 
@@ -506,7 +500,7 @@ static gboolean sweep_pass(Store *store, const Config *cfg, gint64 now, SweepSta
                                !strcmp(m->clock, "subscriber_preliminary_report");
         /* Once: a person's later "no" stands, and the second preliminary
          * clock of the same case does not declare it again. */
-        if (preliminary && !g_strcmp0(m->incident, "undetermined") && !m->auto_incident_at) {
+        if (preliminary && m->undetermined && !m->auto_incident_at) {
             if (!declare_incident(store, m, now, error))
                 return FALSE;
             stats->incidents++;
@@ -516,7 +510,7 @@ static gboolean sweep_pass(Store *store, const Config *cfg, gint64 now, SweepSta
                     later->auto_incident_at = now;
             }
         }
-        if (!strcmp(m->clock, "revocation") && g_strcmp0(m->kind, "delayed_revocation")) {
+        if (!strcmp(m->clock, "revocation") && !m->delayed_case) {
             gboolean opened = FALSE;
             if (!obligations_open_delayed(store, cfg, m->case_id, m->due_at,
                                           "revocation_deadline_missed", now, NULL, &opened, error))
@@ -533,16 +527,7 @@ static gboolean pending_cases(Store *store, GArray *ids, GError **error)
 {
     sqlite3_stmt *st =
         store_prepare(store, "SELECT case_id FROM clocks_upgrade_pending ORDER BY case_id", error);
-    if (!st)
-        return FALSE;
-    int rc;
-    while ((rc = store_step(store, st, error)) == STORE_ROW) {
-        gint64 id = sqlite3_column_int64(st, 0);
-        g_array_append_val(ids, id);
-    }
-    if (rc == STORE_ERROR)
-        return FALSE;
-    return TRUE;
+    return st && store_int64s(store, st, ids, error);
 }
 
 /* The reason candidates of every stored message of the case, read again from
@@ -550,15 +535,14 @@ static gboolean pending_cases(Store *store, GArray *ids, GError **error)
 static gboolean upgrade_messages(Store *store, gint64 case_id, guint32 *candidates_r,
                                  gboolean *concerns_r, GError **error)
 {
-    sqlite3_stmt *st = store_prepare(
+    sqlite3_stmt *st = store_prepare_id(
         store,
         "SELECT m.id, " STORE_RAW_OF("m.id") ", EXISTS (SELECT 1 FROM identifiers i WHERE i.message_row = m.id "
         " AND i.type IN ('serial','sha256','crtsh_id')) OR EXISTS (SELECT 1 FROM certificates c "
         " WHERE c.message_row = m.id) FROM messages m WHERE m.case_id = ? ORDER BY m.id",
-        error);
+        case_id, error);
     if (!st)
         return FALSE;
-    sqlite3_bind_int64(st, 1, case_id);
     Bounds bounds = bounds_default();
     g_autoptr(GArray) rows = g_array_new(FALSE, FALSE, sizeof(gint64));
     g_autoptr(GArray) masks = g_array_new(FALSE, FALSE, sizeof(guint32));
@@ -595,15 +579,14 @@ static gboolean upgrade_messages(Store *store, gint64 case_id, guint32 *candidat
  * old model had one clock for both): it meets the new subscriber clock too. */
 static gboolean upgrade_subscriber_events(Store *store, gint64 case_id, GError **error)
 {
-    sqlite3_stmt *st = store_prepare(
+    sqlite3_stmt *st = store_prepare_id(
         store,
         "SELECT id, at FROM events WHERE case_id = ?1 AND type = 'preliminary_report_sent' "
         "AND NOT EXISTS (SELECT 1 FROM events WHERE case_id = ?1 AND type = 'subscriber_notified') "
         "ORDER BY at, id LIMIT 1",
-        error);
+        case_id, error);
     if (!st)
         return FALSE;
-    sqlite3_bind_int64(st, 1, case_id);
     gboolean row = FALSE;
     if (!step_row(store, st, error, "upgrade: cannot read events", &row))
         return FALSE;
@@ -619,23 +602,19 @@ static gboolean upgrade_subscriber_events(Store *store, gint64 case_id, GError *
                               error);
 }
 
-static gboolean upgrade_case(Store *store, const Config *cfg, gint64 case_id, gint64 now,
-                             guint *overdue_r, GError **error)
+/* Certificates read before schema 3: what can be known from the stored
+ * columns (the CA flag of old rows stays unknown: the leaf window). */
+static gboolean upgrade_certificates(Store *store, const Config *cfg, gint64 case_id,
+                                     GError **error)
 {
-    g_autoptr(CaseRow) c = cases_load_id(store, case_id, error);
-    if (!c)
-        return FALSE;
-    /* Certificates read before schema 3: what can be known from the stored
-     * columns (the CA flag of old rows stays unknown: the leaf window). */
-    sqlite3_stmt *st = store_prepare(
+    sqlite3_stmt *st = store_prepare_id(
         store,
         "SELECT rowid, issuer, coalesce(not_before, 0), coalesce(not_after, 0) FROM "
         "certificates WHERE message_row IN (SELECT id FROM messages WHERE case_id = ?) "
         "AND short_lived IS NULL",
-        error);
+        case_id, error);
     if (!st)
         return FALSE;
-    sqlite3_bind_int64(st, 1, case_id);
     g_autoptr(GArray) rowids = g_array_new(FALSE, FALSE, sizeof(gint64));
     g_autoptr(GArray) flags = g_array_new(FALSE, FALSE, sizeof(int));
     int rc;
@@ -662,6 +641,15 @@ static gboolean upgrade_case(Store *store, const Config *cfg, gint64 case_id, gi
         if (!store_step_done(store, st, error))
             return FALSE;
     }
+    return TRUE;
+}
+
+static gboolean upgrade_case(Store *store, const Config *cfg, gint64 case_id, gint64 now,
+                             guint *overdue_r, GError **error)
+{
+    g_autoptr(CaseRow) c = cases_load_id(store, case_id, error);
+    if (!c || !upgrade_certificates(store, cfg, case_id, error))
+        return FALSE;
 
     guint32 candidates = 0;
     gboolean concerns = FALSE;
@@ -678,16 +666,16 @@ static gboolean upgrade_case(Store *store, const Config *cfg, gint64 case_id, gi
     /* Deadlines that passed before the upgrade open nothing and page no one:
      * recorded as pre-upgrade misses (listed for a person) and as already
      * escalated. */
-    st = store_prepare(
+    sqlite3_stmt *st = store_prepare_id(
         store,
         "SELECT clock, ref, due_at, rule FROM clocks WHERE case_id = ? AND met_at IS NULL "
         "AND withdrawn = 0 AND due_at < ?",
-        error);
+        case_id, error);
     if (!st)
         return FALSE;
-    sqlite3_bind_int64(st, 1, case_id);
     sqlite3_bind_int64(st, 2, now);
     g_autoptr(GPtrArray) overdue = g_ptr_array_new_with_free_func(missed_free);
+    int rc;
     while ((rc = store_step(store, st, error)) == STORE_ROW) {
         Missed *o = g_new0(Missed, 1);
         o->case_id = case_id;
@@ -703,13 +691,12 @@ static gboolean upgrade_case(Store *store, const Config *cfg, gint64 case_id, gi
         const Missed *o = overdue->pdata[i];
         if (!record_miss(store, o, now, TRUE, error))
             return FALSE;
-        st = store_prepare(store,
-                           "INSERT OR IGNORE INTO escalations (case_id, clock, point, due_at, "
-                           "fired_at) VALUES (?, ?, 100, ?, ?)",
-                           error);
+        st = store_prepare_id(store,
+                              "INSERT OR IGNORE INTO escalations (case_id, clock, point, due_at, "
+                              "fired_at) VALUES (?, ?, 100, ?, ?)",
+                              case_id, error);
         if (!st)
             return FALSE;
-        sqlite3_bind_int64(st, 1, case_id);
         sqlite3_bind_text(st, 2, o->clock, -1, SQLITE_TRANSIENT);
         sqlite3_bind_int64(st, 3, o->due_at);
         sqlite3_bind_int64(st, 4, now);
@@ -732,10 +719,10 @@ static gboolean upgrade_case(Store *store, const Config *cfg, gint64 case_id, gi
         jsonutil_object_of_strings("schema", "3", "overdue_before_upgrade", n, NULL);
     if (!store_event_append(store, now, "migration", case_id, "clocks_migrated", details, error))
         return FALSE;
-    st = store_prepare(store, "DELETE FROM clocks_upgrade_pending WHERE case_id = ?", error);
+    st = store_prepare_id(store, "DELETE FROM clocks_upgrade_pending WHERE case_id = ?", case_id,
+                          error);
     if (!st)
         return FALSE;
-    sqlite3_bind_int64(st, 1, case_id);
     return store_step_done(store, st, error);
 }
 

@@ -196,6 +196,36 @@ int store_step(Store *store, sqlite3_stmt *stmt, GError **error)
     return STORE_ERROR;
 }
 
+sqlite3_stmt *store_prepare_id(Store *store, const char *sql, gint64 id, GError **error)
+{
+    sqlite3_stmt *st = store_prepare(store, sql, error);
+    if (st)
+        sqlite3_bind_int64(st, 1, id);
+    return st;
+}
+
+gboolean store_step_row(Store *store, sqlite3_stmt *stmt, const char *what, GError **error)
+{
+    int rc = store_step(store, stmt, error);
+    if (rc == STORE_ROW)
+        return TRUE;
+    if (rc == STORE_DONE)
+        g_set_error(error, CPR_ERROR, CPR_ERROR_STORE, "%s: no row", what);
+    else
+        g_prefix_error(error, "%s: ", what);
+    return FALSE;
+}
+
+gboolean store_int64s(Store *store, sqlite3_stmt *stmt, GArray *out, GError **error)
+{
+    int rc;
+    while ((rc = store_step(store, stmt, error)) == STORE_ROW) {
+        gint64 v = sqlite3_column_int64(stmt, 0);
+        g_array_append_val(out, v);
+    }
+    return rc == STORE_DONE;
+}
+
 gboolean store_step_done(Store *store, sqlite3_stmt *stmt, GError **error)
 {
     int rc = sqlite3_step(stmt);

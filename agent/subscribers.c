@@ -10,14 +10,13 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(SelfReport, selfreport_destroy)
 gboolean subscribers_set(Store *store, gint64 case_id, const char *email, const char *name,
                          const char *actor, gint64 now, GError **error)
 {
-    sqlite3_stmt *st = store_prepare(
+    sqlite3_stmt *st = store_prepare_id(
         store,
         "INSERT OR REPLACE INTO case_subscribers (case_id, email, name, recorded_at, source, "
         "message_row) VALUES (?, ?, ?, ?, 'set', NULL)",
-        error);
+        case_id, error);
     if (!st)
         return FALSE;
-    sqlite3_bind_int64(st, 1, case_id);
     sqlite3_bind_text(st, 2, email, -1, SQLITE_TRANSIENT);
     if (name)
         sqlite3_bind_text(st, 3, name, -1, SQLITE_TRANSIENT);
@@ -37,14 +36,13 @@ gboolean subscribers_from_report(Store *store, gint64 case_id, gint64 message_ro
     if (!s)
         return TRUE;
     /* an address already recorded (by `case subscriber`, or an earlier report) stays */
-    sqlite3_stmt *st = store_prepare(
+    sqlite3_stmt *st = store_prepare_id(
         store,
         "INSERT OR IGNORE INTO case_subscribers (case_id, email, name, recorded_at, source, "
         "message_row) VALUES (?, ?, ?, ?, 'report', ?)",
-        error);
+        case_id, error);
     if (!st)
         return FALSE;
-    sqlite3_bind_int64(st, 1, case_id);
     sqlite3_bind_text(st, 2, s->email, -1, SQLITE_TRANSIENT);
     if (s->name)
         sqlite3_bind_text(st, 3, s->name, -1, SQLITE_TRANSIENT);

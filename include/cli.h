@@ -59,6 +59,11 @@ gboolean cli_parse_args(const char *cmd, const char *params, GOptionEntry *entri
  * defaulted to cli_user_name(). NULL after printing the error: the caller
  * returns CLI_STORE. */
 Store *cli_store_by(CliContext *ctx, char **by_r);
+/* For a command that reads: cli_store(), then `sql` prepared on it. NULL
+ * after printing the error, with the exit status in *status_r (a failed
+ * prepare printed as cli_fail(cmd, ...), or as cli_store_fail() when `cmd`
+ * is NULL). The store is ctx->store. */
+sqlite3_stmt *cli_query(CliContext *ctx, const char *cmd, const char *sql, int *status_r);
 /* cli_store_by() and a transaction begun; end it with cli_end(). NULL after
  * printing the error, with the exit status in *status_r. */
 Store *cli_begin(CliContext *ctx, const char *cmd, char **by_r, int *status_r);

@@ -55,6 +55,16 @@ sqlite3_stmt *store_prepare(Store *store, const char *sql, GError **error);
  * (exit 3), never an empty answer. */
 enum { STORE_ERROR = -1, STORE_DONE = 0, STORE_ROW = 1 };
 int store_step(Store *store, sqlite3_stmt *stmt, GError **error);
+/* store_prepare() with parameter 1 bound to `id` (a case or message row):
+ * the form most reads and writes of one row take. */
+sqlite3_stmt *store_prepare_id(Store *store, const char *sql, gint64 id, GError **error);
+/* A step that must give a row: TRUE with the row ready; else FALSE, the
+ * statement reset and *error "WHAT: no row" (CPR_ERROR_STORE) or SQLite's
+ * message prefixed "WHAT: ". */
+gboolean store_step_row(Store *store, sqlite3_stmt *stmt, const char *what, GError **error);
+/* Step `stmt` to its end, appending the first column of each row (as a
+ * gint64) to `out`, an array of gint64. */
+gboolean store_int64s(Store *store, sqlite3_stmt *stmt, GArray *out, GError **error);
 /* Step a statement to completion expecting no rows (SQLITE_DONE). */
 gboolean store_step_done(Store *store, sqlite3_stmt *stmt, GError **error);
 /* Set *error from the connection's last error, prefixed with `what`. */

@@ -17,14 +17,13 @@
 static int next_deadline(Store *store, gint64 case_id, char **clock_r, gint64 *due_r,
                          GError **error)
 {
-    sqlite3_stmt *st = store_prepare(
+    sqlite3_stmt *st = store_prepare_id(
         store,
         "SELECT clock, due_at FROM clocks WHERE case_id = ? AND met_at IS NULL AND withdrawn = 0 "
         "ORDER BY due_at, clock, ref LIMIT 1",
-        error);
+        case_id, error);
     if (!st)
         return STORE_ERROR;
-    sqlite3_bind_int64(st, 1, case_id);
     int rc = store_step(store, st, error);
     if (rc == STORE_ROW) {
         *clock_r = g_strdup((const char *)sqlite3_column_text(st, 0));
@@ -53,24 +52,16 @@ static void case_facts_clear(CaseFacts *f)
 
 static gboolean load_case_facts(Store *store, gint64 id, CaseFacts *f, GError **error)
 {
-    sqlite3_stmt *st = store_prepare(
+    sqlite3_stmt *st = store_prepare_id(
         store,
         "SELECT coalesce(revocation_reason, 0), reason_source, incident, incident_rationale, "
         "coalesce(bug_id, 0), (SELECT (due_at - starts_at) / 3600 FROM clocks WHERE case_id = ?1 "
         "AND clock = 'revocation') FROM cases WHERE id = ?1",
-        error);
+        id, error);
     if (!st)
         return FALSE;
-    sqlite3_bind_int64(st, 1, id);
-    int rc = store_step(store, st, error);
-    if (rc != STORE_ROW) {
-        sqlite3_reset(st);
-        if (rc == STORE_DONE)
-            g_set_error(error, CPR_ERROR, CPR_ERROR_STORE, "cannot read the case: no row");
-        else
-            g_prefix_error(error, "cannot read the case: ");
+    if (!store_step_row(store, st, "cannot read the case", error))
         return FALSE;
-    }
     const char *source = (const char *)sqlite3_column_text(st, 1);
     int n = sqlite3_column_int(st, 0);
     f->reason = !source ? REASON_NONE : (reasons_row(n) ? n : REASON_ASSUMED);
@@ -171,21 +162,15 @@ int cli_list(CliContext *ctx, int argc, char **argv)
         return CLI_USAGE;
     }
     gboolean colour = !json && cli_colour();
-    Store *store = cli_store(ctx);
-    if (!store)
-        return CLI_STORE;
-    GError *error = NULL;
-    sqlite3_stmt *st = store_prepare(store, sql, &error);
+    int exit_status = CLI_OK;
+    sqlite3_stmt *st = cli_query(ctx, NULL, sql, &exit_status);
     if (!st)
-        return cli_store_fail(error);
+        return exit_status;
     sqlite3_bind_int(st, 1, open_only);
+    Store *store = ctx->store;
+    GError *error = NULL;
     g_autoptr(GArray) ids = g_array_new(FALSE, FALSE, sizeof(gint64));
-    int rc;
-    while ((rc = store_step(store, st, &error)) == STORE_ROW) {
-        gint64 id = sqlite3_column_int64(st, 0);
-        g_array_append_val(ids, id);
-    }
-    if (rc == STORE_ERROR)
+    if (!store_int64s(store, st, ids, &error))
         return cli_fail("list", error);
 
     g_autoptr(JsonBuilder) b = json_builder_new();
@@ -257,14 +242,13 @@ static gboolean add_case_identifiers(Store *store, JsonBuilder *b, gint64 case_i
                                      const char *type, const char *member, GString *text,
                                      GError **error)
 {
-    sqlite3_stmt *st = store_prepare(
+    sqlite3_stmt *st = store_prepare_id(
         store,
         "SELECT DISTINCT i.value FROM identifiers i JOIN messages m ON m.id = i.message_row "
         "WHERE m.case_id = ? AND i.type = ? ORDER BY i.value",
-        error);
+        case_id, error);
     if (!st)
         return FALSE;
-    sqlite3_bind_int64(st, 1, case_id);
     sqlite3_bind_text(st, 2, type, -1, SQLITE_STATIC);
     json_builder_set_member_name(b, member);
     json_builder_begin_array(b);
@@ -540,25 +524,23 @@ int cli_deadlines(CliContext *ctx, int argc, char **argv)
     };
     if (!cli_parse_options("deadlines", "", entries, &argc, &argv))
         return CLI_USAGE;
-    Store *store = cli_store(ctx);
-    if (!store)
-        return CLI_STORE;
-    GError *error = NULL;
-    sqlite3_stmt *st = store_prepare(
-        store,
+    int exit_status = CLI_OK;
+    sqlite3_stmt *st = cli_query(
+        ctx, NULL,
         "SELECT c.id, c.reference, k.clock, k.due_at, k.rule, k.ref FROM clocks k "
         "JOIN cases c ON c.id = k.case_id WHERE c.status = 'open' AND k.met_at IS NULL "
         "AND k.withdrawn = 0 ORDER BY k.due_at, c.id, k.clock, k.ref",
-        &error);
+        &exit_status);
     if (!st)
-        return cli_store_fail(error);
+        return exit_status;
+    GError *error = NULL;
     g_autoptr(JsonBuilder) b = json_builder_new();
     json_builder_begin_array(b);
     if (!json)
         printf("%-20s %-14s %-34s %-8s %-16s %s\n", "DUE (UTC)", "CASE", "CLOCK", "STATUS",
                "TIME LEFT", "RULE");
     int rc;
-    while ((rc = store_step(store, st, &error)) == STORE_ROW) {
+    while ((rc = store_step(ctx->store, st, &error)) == STORE_ROW) {
         gint64 due = sqlite3_column_int64(st, 3);
         const char *clock = (const char *)sqlite3_column_text(st, 2);
         const char *rule = (const char *)sqlite3_column_text(st, 4);

@@ -145,6 +145,20 @@ Store *cli_store_by(CliContext *ctx, char **by_r)
     return store;
 }
 
+sqlite3_stmt *cli_query(CliContext *ctx, const char *cmd, const char *sql, int *status_r)
+{
+    Store *store = cli_store(ctx);
+    if (!store) {
+        *status_r = CLI_STORE;
+        return NULL;
+    }
+    GError *error = NULL;
+    sqlite3_stmt *st = store_prepare(store, sql, &error);
+    if (!st)
+        *status_r = cmd ? cli_fail(cmd, error) : cli_store_fail(error);
+    return st;
+}
+
 Store *cli_begin(CliContext *ctx, const char *cmd, char **by_r, int *status_r)
 {
     Store *store = cli_store_by(ctx, by_r);

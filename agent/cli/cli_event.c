@@ -39,25 +39,18 @@ static const EventType EVENT_TYPES[] = {
 };
 
 /* The open questions of a case: their refs (comment numbers; < 0 for a
- * question without one). */
-static gboolean open_questions(Store *store, gint64 case_id, GArray *refs, GError **error)
+ * question without one), an array of gint64; NULL on error. */
+static GArray *open_questions(Store *store, gint64 case_id, GError **error)
 {
-    sqlite3_stmt *st = store_prepare(
+    g_autoptr(GArray) refs = g_array_new(FALSE, FALSE, sizeof(gint64));
+    sqlite3_stmt *st = store_prepare_id(
         store,
         "SELECT ref FROM clocks WHERE case_id = ? AND clock = 'question_response' "
         "AND met_at IS NULL AND withdrawn = 0 ORDER BY due_at, ref",
-        error);
-    if (!st)
-        return FALSE;
-    sqlite3_bind_int64(st, 1, case_id);
-    int rc;
-    while ((rc = store_step(store, st, error)) == STORE_ROW) {
-        gint64 ref = sqlite3_column_int64(st, 0);
-        g_array_append_val(refs, ref);
-    }
-    if (rc == STORE_ERROR)
-        return FALSE;
-    return TRUE;
+        case_id, error);
+    if (!st || !store_int64s(store, st, refs, error))
+        return NULL;
+    return g_steal_pointer(&refs);
 }
 
 static char *refs_text(GArray *refs)
@@ -80,8 +73,8 @@ static gboolean answered_ref(Store *store, const CaseRow *c, gint64 given, gint6
                              int *status_r)
 {
     GError *error = NULL;
-    g_autoptr(GArray) refs = g_array_new(FALSE, FALSE, sizeof(gint64));
-    if (!open_questions(store, c->id, refs, &error)) {
+    g_autoptr(GArray) refs = open_questions(store, c->id, &error);
+    if (!refs) {
         *status_r = cli_fail("event", error);
         return FALSE;
     }

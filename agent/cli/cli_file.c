@@ -47,30 +47,20 @@ static void bug_state_clear(BugState *s)
 
 static gboolean bug_state_load(Store *store, gint64 case_id, BugState *s, GError **error)
 {
-    sqlite3_stmt *st = store_prepare(
+    sqlite3_stmt *st = store_prepare_id(
         store,
         "SELECT coalesce(bug_id, 0), bug_url, bug_marker, coalesce(bug_attempt_at, 0) "
         "FROM cases WHERE id = ?",
-        error);
+        case_id, error);
     if (!st)
         return FALSE;
-    sqlite3_bind_int64(st, 1, case_id);
-    int rc = store_step(store, st, error);
-    if (rc == STORE_ROW) {
-        s->bug_id = sqlite3_column_int64(st, 0);
-        s->bug_url = g_strdup((const char *)sqlite3_column_text(st, 1));
-        s->marker = g_strdup((const char *)sqlite3_column_text(st, 2));
-        s->attempt_at = sqlite3_column_int64(st, 3);
-    }
-    sqlite3_reset(st);
-    if (rc != STORE_ROW) {
-        if (rc == STORE_DONE)
-            g_set_error(error, CPR_ERROR, CPR_ERROR_STORE,
-                        "reading the case's bug state failed: no row");
-        else
-            g_prefix_error(error, "reading the case's bug state failed: ");
+    if (!store_step_row(store, st, "reading the case's bug state failed", error))
         return FALSE;
-    }
+    s->bug_id = sqlite3_column_int64(st, 0);
+    s->bug_url = g_strdup((const char *)sqlite3_column_text(st, 1));
+    s->marker = g_strdup((const char *)sqlite3_column_text(st, 2));
+    s->attempt_at = sqlite3_column_int64(st, 3);
+    sqlite3_reset(st);
     return TRUE;
 }
 

@@ -102,29 +102,24 @@ int cli_outbox(CliContext *ctx, int argc, char **argv)
     };
     if (!cli_parse_options("outbox", "", entries, &argc, &argv))
         return CLI_USAGE;
-    GError *error = NULL;
-    Store *store = cli_store(ctx);
-    if (!store)
-        return CLI_STORE;
-    sqlite3_stmt *st = store_prepare(
-        store,
+    int status = CLI_OK;
+    sqlite3_stmt *st = cli_query(
+        ctx, "outbox",
         "SELECT o.id, o.target, coalesce(c.reference, ''), o.kind, o.dedup_key, o.created_at, "
         "o.attempts, o.next_attempt_at, o.last_error, coalesce(o.delivered_at, 0), "
         "coalesce(o.failed_at, 0) FROM outbox o LEFT JOIN cases c ON c.id = o.case_id "
         "ORDER BY o.id",
-        &error);
-    if (!st) {
-        cli_error("outbox: %s", error->message);
-        g_error_free(error);
-        return CLI_STORE;
-    }
+        &status);
+    if (!st)
+        return status;
+    GError *error = NULL;
     g_autoptr(JsonBuilder) b = json_builder_new();
     json_builder_begin_array(b);
     if (!json)
         printf("%-5s %-14s %-14s %-12s %-9s %-8s %s\n", "ID", "TARGET", "CASE", "KIND", "STATE",
                "ATTEMPTS", "LAST ERROR");
     int rc;
-    while ((rc = store_step(store, st, &error)) == STORE_ROW) {
+    while ((rc = store_step(ctx->store, st, &error)) == STORE_ROW) {
         gint64 delivered = sqlite3_column_int64(st, 9), failed = sqlite3_column_int64(st, 10);
         const char *state = delivered ? "delivered" : failed ? "failed" : "pending";
         const char *last_error = (const char *)sqlite3_column_text(st, 8);

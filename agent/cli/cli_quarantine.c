@@ -110,10 +110,9 @@ static int q_list(Store *store, gboolean json)
 static int q_show(Store *store, gint64 id, gboolean json)
 {
     GError *error = NULL;
-    sqlite3_stmt *st = store_prepare(store, "SELECT " Q_COLUMNS " AND m.id = ?1", &error);
+    sqlite3_stmt *st = store_prepare_id(store, "SELECT " Q_COLUMNS " AND m.id = ?1", id, &error);
     if (!st)
         return cli_fail("quarantine show", error);
-    sqlite3_bind_int64(st, 1, id);
     int rc = store_step(store, st, &error);
     if (rc == STORE_ERROR)
         return cli_fail("quarantine show", error);
@@ -158,12 +157,11 @@ static gboolean write_all(int fd, const guint8 *p, gsize len)
 static int q_export(Store *store, gint64 id, const char *output)
 {
     GError *error = NULL;
-    sqlite3_stmt *st = store_prepare(
+    sqlite3_stmt *st = store_prepare_id(
         store, "SELECT " STORE_RAW_OF("messages.id")
-        " FROM messages WHERE quarantined = 1 AND id = ?1", &error);
+        " FROM messages WHERE quarantined = 1 AND id = ?1", id, &error);
     if (!st)
         return cli_fail("quarantine export", error);
-    sqlite3_bind_int64(st, 1, id);
     int rc = store_step(store, st, &error);
     if (rc == STORE_ERROR)
         return cli_fail("quarantine export", error);

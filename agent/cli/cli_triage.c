@@ -16,19 +16,18 @@
 
 int cli_triage_list(CliContext *ctx, gboolean json)
 {
-    Store *store = cli_store(ctx);
-    if (!store)
-        return CLI_STORE;
-    GError *error = NULL;
-    sqlite3_stmt *st = store_prepare(
-        store,
+    int status = CLI_OK;
+    sqlite3_stmt *st = cli_query(
+        ctx, "list --triage",
         "SELECT m.id, m.message_id, m.aware_at, m.kind, m.subject, m.from_email, m.source, m.rules, " STORE_RAW_OF("m.id") " "
         "FROM messages m WHERE m.case_id IS NULL "
         "AND NOT EXISTS (SELECT 1 FROM triage_reviews t WHERE t.message_row = m.id) "
         "ORDER BY m.aware_at, m.id",
-        &error);
+        &status);
     if (!st)
-        return cli_fail("list --triage", error);
+        return status;
+    Store *store = ctx->store;
+    GError *error = NULL;
     g_autoptr(JsonBuilder) b = json_builder_new();
     json_builder_begin_array(b);
     int rc;
@@ -126,12 +125,11 @@ static gint64 message_row(Store *store, const char *id, gint64 *case_id_r, GErro
 static gboolean mark_reviewed(Store *store, gint64 row, const char *by, const char *note, gint64 now,
                               GError **error)
 {
-    sqlite3_stmt *st = store_prepare(
+    sqlite3_stmt *st = store_prepare_id(
         store, "INSERT OR IGNORE INTO triage_reviews (message_row, reviewed_at, by, note) VALUES (?,?,?,?)",
-        error);
+        row, error);
     if (!st)
         return FALSE;
-    sqlite3_bind_int64(st, 1, row);
     sqlite3_bind_int64(st, 2, now);
     sqlite3_bind_text(st, 3, by, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 4, note, -1, SQLITE_TRANSIENT);
@@ -208,16 +206,15 @@ int cli_case_open(CliContext *ctx, int argc, char **argv)
             cli_error("case open: no stored message has Message-ID %s", argv[1]);
         return CLI_FAILED;
     }
-    sqlite3_stmt *st = store_prepare(
+    sqlite3_stmt *st = store_prepare_id(
         store,
         "SELECT aware_at, aware_source, problem, subject, reason_candidates, "
         "(SELECT count(*) FROM identifiers i WHERE i.message_row = m.id) + "
         "(SELECT count(*) FROM certificates c WHERE c.message_row = m.id) "
         "FROM messages m WHERE id = ?",
-        &error);
+        row, &error);
     if (!st)
         return cli_end(store, "case open", FALSE, error);
-    sqlite3_bind_int64(st, 1, row);
     int rc = store_step(store, st, &error);
     if (rc == STORE_ERROR)
         return cli_end(store, "case open", FALSE, error);
