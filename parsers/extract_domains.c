@@ -80,12 +80,12 @@ char *xt_domain_accept(const char *raw, gsize n, const char *const *ignore)
     const char *dtld = d + (tld - orig);
     for (gsize i = 0; file_extensions[i]; i++)
         if (strcmp(dtld, file_extensions[i]) == 0)
-            goto reject;
+            goto fail;
     const char *bare = g_str_has_prefix(d, "*.") ? d + 2 : d;
     if (xt_domain_in_list(bare, reference_hosts) || xt_domain_in_list(bare, ignore))
-        goto reject;
+        goto fail;
     return d;
-reject:
+fail:
     g_free(d);
     return NULL;
 }
