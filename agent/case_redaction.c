@@ -181,13 +181,16 @@ CaseRedaction *case_redaction_new(Store *store, const Config *cfg, gint64 case_i
     g_autoptr(GPtrArray) domains = g_ptr_array_new_with_free_func(g_free);
     if (!add_messages(store, case_id, cr->ids, (const char *const *)ex_addresses->pdata,
                       (const char *const *)ex_domains->pdata, error) ||
+        /* CROSS JOIN: from the case's few messages to their identifiers;
+         * with no statistics SQLite would otherwise walk identifiers_value
+         * over every domain in the store (3 ms a page at 10,000 messages). */
         !add_column(store,
-                    "SELECT DISTINCT i.value FROM identifiers i JOIN messages m "
-                    "ON m.id = i.message_row WHERE m.case_id = ?1 AND i.type <> 'domain'",
+                    "SELECT DISTINCT i.value FROM messages m CROSS JOIN identifiers i "
+                    "ON i.message_row = m.id WHERE m.case_id = ?1 AND i.type <> 'domain'",
                     case_id, cr->protected_strings, error) ||
         !add_column(store,
-                    "SELECT DISTINCT i.value FROM identifiers i JOIN messages m "
-                    "ON m.id = i.message_row WHERE m.case_id = ?1 AND i.type = 'domain'",
+                    "SELECT DISTINCT i.value FROM messages m CROSS JOIN identifiers i "
+                    "ON i.message_row = m.id WHERE m.case_id = ?1 AND i.type = 'domain'",
                     case_id, domains, error) ||
         !(cr->consented = consent_active_emails(store, error))) {
         case_redaction_free(&cr);

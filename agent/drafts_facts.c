@@ -76,8 +76,8 @@ static gboolean load_identifiers(Store *store, const CaseRedaction *cr, DraftsFa
     g_autoptr(GPtrArray) sha256 = g_ptr_array_new_with_free_func(g_free);
     sqlite3_stmt *st = store_prepare(
         store,
-        "SELECT DISTINCT i.type, i.value FROM identifiers i JOIN messages m ON m.id = i.message_row "
-        "WHERE m.case_id = ? ORDER BY i.type, i.value",
+        "SELECT DISTINCT i.type, i.value FROM messages m CROSS JOIN identifiers i "
+        "ON i.message_row = m.id WHERE m.case_id = ? ORDER BY i.type, i.value",
         error);
     if (!st)
         return FALSE;

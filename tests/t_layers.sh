@@ -31,6 +31,15 @@ check "no public header includes timefmt.h${timefmt:+: $timefmt}" test -z "$time
 labels=$(cd "$top" && grep -nE '^[a-z_]+:$' $(find agent parsers -name '*.c') | grep -vE ':(out|fail|rollback):$')
 check "cleanup labels are out:, fail: or rollback:${labels:+: $labels}" test -z "$labels"
 
+# Per-case identifier queries start from the case's messages (CONTRIBUTING.md):
+# joined the other way round, SQLite walks identifiers_value over the store.
+# (a lookup by identifier value, as cases.c does, rightly starts from them)
+walks=$(cd "$top" && find agent parsers -name '*.c' -exec awk '
+    /FROM identifiers i JOIN messages/ { at = FNR; next }
+    at && FNR - at <= 2 && /case_id = \?/ { printf "%s:%d ", FILENAME, at; at = 0 }
+    FNR - at > 2 { at = 0 }' {} +)
+check "no query joins identifiers to messages from the identifiers' side${walks:+: $walks}" test -z "$walks"
+
 # The helpers that had several copies before issue 19: one global definition
 # each in the library, and no static function of the same name anywhere.
 nm -A "$lib" 2>/dev/null >"$tmp/nm"

@@ -244,8 +244,8 @@ static gboolean add_case_identifiers(Store *store, JsonBuilder *b, gint64 case_i
 {
     sqlite3_stmt *st = store_prepare_id(
         store,
-        "SELECT DISTINCT i.value FROM identifiers i JOIN messages m ON m.id = i.message_row "
-        "WHERE m.case_id = ? AND i.type = ? ORDER BY i.value",
+        "SELECT DISTINCT i.value FROM messages m CROSS JOIN identifiers i "
+        "ON i.message_row = m.id WHERE m.case_id = ? AND i.type = ? ORDER BY i.value",
         case_id, error);
     if (!st)
         return FALSE;
