@@ -73,4 +73,28 @@ check "its cases, events and recorded Subscriber are kept" sh -c "
 "$bin" --config "$conf" --db "$v8" draft 1 --with-excerpt >"$tmp/v8draft.md" 2>"$tmp/err"
 check "a draft quotes the report from the moved bytes" \
     grep -q "Please treat this as a certificate problem report" "$tmp/v8draft.md"
+
+# Step 9 -> 10 (issue 16) on a database made by a binary that stopped at 9
+# (v9.db, release binary of 9f57420): the held-events index is added, nothing
+# else changes, the audit chain still verifies, and the flood summary's count
+# is planned through the index while per-case event queries are not.
+v9="$tmp/v9.db"
+cp "$CPR_FIXTURES/migration/v9.db" "$v9"
+q9() { sqlite3 "$v9" "$1"; }
+held="SELECT coalesce(sum(type = 'page_held'), 0), coalesce(sum(type = 'ack_held'), 0),
+      coalesce(max(id), 0) FROM events WHERE id > 0 AND type IN ('page_held', 'ack_held')"
+check "v9.db is a version 9 database without the held-events index" sh -c "
+    [ \"\$(sqlite3 '$v9' 'PRAGMA user_version')\" -eq 9 ] &&
+    [ -z \"\$(sqlite3 '$v9' \"SELECT name FROM sqlite_master WHERE name = 'events_held'\")\" ]"
+before=$(q9 'SELECT count(*), max(id), group_concat(hash) FROM events' | sha256sum)
+"$bin" --config "$conf" --db "$v9" list >/dev/null 2>"$tmp/err"
+check "the version 9 database is opened and migrated" [ "$(q9 'PRAGMA user_version')" -eq "$v" ]
+check "its events are unchanged by the step" [ "$(q9 'SELECT count(*), max(id), group_concat(hash) FROM events' | sha256sum)" = "$before" ]
+"$bin" --config "$conf" --db "$v9" audit verify >"$tmp/v9verify.txt" 2>&1
+check "its audit chain still verifies after the step" grep -q "audit trail intact: 30 events verified" "$tmp/v9verify.txt"
+check "the flood summary's count reads the held-events index" sh -c \
+    "sqlite3 '$v9' \"EXPLAIN QUERY PLAN $held\" | grep -q 'USING INDEX events_held'"
+check "a per-case event query is not planned through it" sh -c \
+    "sqlite3 '$v9' \"EXPLAIN QUERY PLAN SELECT id FROM events WHERE case_id = 2 AND type = 'page_held'\" |
+     grep -q 'events_case' && ! sqlite3 '$v9' \"EXPLAIN QUERY PLAN SELECT id FROM events WHERE case_id = 2 AND type = 'page_held'\" | grep -q events_held"
 tap_done
