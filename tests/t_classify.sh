@@ -113,8 +113,9 @@ assert 'kind:report' in m['rules'] and 'kc_key_compromise' in m['rules'], m
 v=$(sqlite3 "$tmp/show.db" 'PRAGMA user_version')
 # (issue 11's step is 5 -> 6; the later ones are undone first: 6 -> 7,
 # consent history; 7 -> 8, certificate policies and the Subscriber's source;
-# 8 -> 9, the raw message in its own table)
-sqlite3 "$tmp/show.db" "UPDATE messages SET raw = (SELECT raw FROM message_raw WHERE message_row = messages.id); DROP TABLE message_raw;
+# 8 -> 9, the raw message in its own table; 9 -> 10, the held-events index)
+sqlite3 "$tmp/show.db" "DROP INDEX events_held;
+    UPDATE messages SET raw = (SELECT raw FROM message_raw WHERE message_row = messages.id); DROP TABLE message_raw;
     ALTER TABLE certificates DROP COLUMN policy_oids; DROP TABLE case_subscribers;
     CREATE TABLE case_subscribers (case_id INTEGER PRIMARY KEY REFERENCES cases(id), email TEXT NOT NULL,
     name TEXT, recorded_at INTEGER NOT NULL);

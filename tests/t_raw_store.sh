@@ -22,9 +22,10 @@ check "new rows: raw bytes in message_raw, messages.raw empty" sh -c "
     [ \"\$(sqlite3 '$db' 'SELECT count(*) FROM message_raw')\" -eq 3 ] &&
     [ \"\$(sqlite3 '$db' 'SELECT count(*) FROM messages WHERE length(raw) > 0')\" -eq 0 ]"
 
-# the previous schema: raw in messages, no message_raw
+# the schema before step 8 -> 9: raw in messages, no message_raw (nor what
+# later steps add: the held-events index of step 9 -> 10)
 q "UPDATE messages SET raw = (SELECT raw FROM message_raw WHERE message_row = messages.id);
-   DROP TABLE message_raw; PRAGMA user_version = $((v - 1));"
+   DROP TABLE message_raw; DROP INDEX events_held; PRAGMA user_version = 8;"
 check "the previous schema holds the raw bytes in messages.raw" \
     [ "$(q 'SELECT count(*) FROM messages WHERE length(raw) = size')" -eq 3 ]
 
