@@ -17,14 +17,8 @@ gboolean cases_create(Store *store, const char *kind, const char *list, const ch
     if (!st)
         return FALSE;
     sqlite3_bind_int(st, 1, year);
-    int rc = store_step(store, st, error);
-    if (rc != STORE_ROW) {
-        if (rc == STORE_DONE)
-            g_set_error(error, CPR_ERROR, CPR_ERROR_STORE, "cannot number case: no row");
-        else
-            g_prefix_error(error, "cannot number case: ");
+    if (!store_step_row(store, st, "cannot number case", error))
         return FALSE;
-    }
     gint64 seq = sqlite3_column_int64(st, 0);
     sqlite3_reset(st);
     g_autofree char *reference = g_strdup_printf("CPR-%04d-%04" G_GINT64_FORMAT, year, seq);
@@ -142,13 +136,13 @@ static char *column_dup(sqlite3_stmt *st, int col)
 
 CaseRow *cases_load_id(Store *store, gint64 id, GError **error)
 {
-    sqlite3_stmt *st = store_prepare(store,
-                                     "SELECT id, reference, kind, list, problem, title, aware_at, "
-                                     "aware_source, status, created_at FROM cases WHERE id = ?",
-                                     error);
+    sqlite3_stmt *st = store_prepare_id(store,
+                                        "SELECT id, reference, kind, list, problem, title, "
+                                        "aware_at, aware_source, status, created_at FROM cases "
+                                        "WHERE id = ?",
+                                        id, error);
     if (!st)
         return NULL;
-    sqlite3_bind_int64(st, 1, id);
     int rc = store_step(store, st, error);
     if (rc != STORE_ROW) {
         if (rc == STORE_DONE)

@@ -304,10 +304,9 @@ static gboolean chain_hash_at(Store *store, gint64 id, char **hash_r, gboolean *
         *found_r = TRUE;
         return TRUE;
     }
-    sqlite3_stmt *st = store_prepare(store, "SELECT hash FROM events WHERE id = ?", error);
+    sqlite3_stmt *st = store_prepare_id(store, "SELECT hash FROM events WHERE id = ?", id, error);
     if (!st)
         return FALSE;
-    sqlite3_bind_int64(st, 1, id);
     int rc = store_step(store, st, error);
     if (rc == STORE_ROW) {
         *hash_r = g_strdup((const char *)sqlite3_column_text(st, 0));
@@ -610,16 +609,11 @@ static gboolean verify_lines(Store *store, gnutls_pubkey_t key, const char *path
     sqlite3_stmt *st = store_prepare(store, "SELECT coalesce(max(id), 0) FROM events", error);
     if (!st)
         return FALSE;
-    int rc = store_step(store, st, error);
-    v->log_last_id = rc == STORE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    gboolean ok = store_step_row(store, st, "cannot read events", error);
+    v->log_last_id = ok ? sqlite3_column_int64(st, 0) : 0;
     sqlite3_reset(st);
-    if (rc != STORE_ROW) {
-        if (rc == STORE_DONE)
-            g_set_error(error, CPR_ERROR, CPR_ERROR_STORE, "cannot read events: no row");
-        else
-            g_prefix_error(error, "cannot read events: ");
+    if (!ok)
         return FALSE;
-    }
     guint lineno = 0;
     for (gsize pos = 0; pos < len && !v->failure;) {
         const char *nl = memchr(data + pos, '\n', len - pos);

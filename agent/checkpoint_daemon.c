@@ -6,7 +6,6 @@
 #include "logging.h"
 #include "notify/notify_internal.h"
 #include "store.h"
-#include "timefmt.h"
 
 /* A daemon checkpoint that failed is tried again this much later. */
 #define RETRY_SECONDS 60
@@ -19,30 +18,22 @@
 static gboolean send_page(Store *store, const Config *cfg, CheckpointReason reason,
                           const GError *failure, gint64 now, GError **error)
 {
-    g_autofree char *at = timefmt_rfc3339(now);
     g_autofree char *row_key = g_strdup_printf("checkpoint-failed:%" G_GINT64_FORMAT, now);
     g_autofree char *summary =
         g_strdup_printf("Audit checkpoint could not be signed (%s): %s",
                         checkpoint_reason_name(reason), failure->message);
-    g_autoptr(JsonBuilder) b = json_builder_new();
-    json_builder_begin_object(b);
-    jsonutil_add_int(b, "version", 1);
-    jsonutil_add_string(b, "event", "audit_checkpoint_failed");
-    jsonutil_add_string(b, "summary", summary);
+    g_autoptr(JsonBuilder) b = notify_doc_begin("audit_checkpoint_failed", summary);
     jsonutil_add_string(b, "reason", checkpoint_reason_name(reason));
     jsonutil_add_string(b, "error", failure->message);
-    jsonutil_add_string(b, "at", at);
-    jsonutil_add_string(b, "show", "cpr-intake audit checkpoint");
-    jsonutil_add_string(b, "dedup_key", "cpr-intake/audit-checkpoint-failed");
-    json_builder_end_object(b);
-    g_autofree char *doc = jsonutil_builder_to_string(b, FALSE);
+    g_autofree char *doc = notify_doc_end(b, now, "cpr-intake audit checkpoint",
+                                          "cpr-intake/audit-checkpoint-failed");
     g_autofree char *details =
         jsonutil_object_of_strings("reason", checkpoint_reason_name(reason), "error",
                                    failure->message, NULL);
     if (!store_begin(store, error))
         return FALSE;
-    if (!store_event_append(store, now, "daemon", 0, "audit_checkpoint_failed", details, error) ||
-        !notify_enqueue_all(store, cfg, 0, "health", row_key, doc, now, error) ||
+    if (!notify_ops_enqueue(store, cfg, "daemon", "audit_checkpoint_failed", details, "health",
+                            row_key, doc, now, error) ||
         !store_health_set(store, FAILING_KEY, row_key, now, error) || !store_commit(store, error)) {
         store_rollback(store);
         return FALSE;

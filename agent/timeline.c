@@ -160,13 +160,12 @@ static gboolean case_timeline(Store *store, const Config *cfg, gint64 case_id, g
     g_string_append_printf(md, "| %s | Report received by the CA's mail server: the CA became "
                                "aware (%s; source: %s) |\n",
                            aware, c->kind, c->aware_source);
-    sqlite3_stmt *st = store_prepare(
+    sqlite3_stmt *st = store_prepare_id(
         store,
         "SELECT at, actor, type, details FROM events WHERE case_id = ? AND at >= ? ORDER BY at, id",
-        error);
+        case_id, error);
     if (!st)
         return FALSE;
-    sqlite3_bind_int64(st, 1, case_id);
     sqlite3_bind_int64(st, 2, since);
     /* Deliveries of one page to several targets in the same minute are one
      * row: "On-call notified (escalation): hook, pd". */
@@ -217,13 +216,12 @@ static gboolean case_timeline(Store *store, const Config *cfg, gint64 case_id, g
     }
 
     g_string_append(md, "\n| Deadline | Rule | Due (UTC) | Met (UTC) |\n| --- | --- | --- | --- |\n");
-    st = store_prepare(store,
-                       "SELECT clock, due_at, coalesce(met_at, 0), rule, withdrawn FROM clocks "
-                       "WHERE case_id = ? ORDER BY due_at, clock, ref",
-                       error);
+    st = store_prepare_id(store,
+                          "SELECT clock, due_at, coalesce(met_at, 0), rule, withdrawn FROM clocks "
+                          "WHERE case_id = ? ORDER BY due_at, clock, ref",
+                          case_id, error);
     if (!st)
         return FALSE;
-    sqlite3_bind_int64(st, 1, case_id);
     while ((rc = store_step(store, st, error)) == STORE_ROW) {
         const char *clock = (const char *)sqlite3_column_text(st, 0);
         const char *rule = (const char *)sqlite3_column_text(st, 3);
@@ -262,13 +260,7 @@ gboolean timeline_markdown(Store *store, const Config *cfg, gint64 case_id, gint
         return FALSE;
     sqlite3_bind_int64(st, 1, since);
     g_autoptr(GArray) ids = g_array_new(FALSE, FALSE, sizeof(gint64));
-    int rc;
-    while ((rc = store_step(store, st, error)) == STORE_ROW) {
-        gint64 id = sqlite3_column_int64(st, 0);
-        g_array_append_val(ids, id);
-    }
-    sqlite3_reset(st);
-    if (rc != STORE_DONE) {
+    if (!store_int64s(store, st, ids, error)) {
         g_prefix_error(error, "timeline: cannot list cases: ");
         return FALSE;
     }

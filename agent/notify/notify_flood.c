@@ -15,7 +15,6 @@
 #include <string.h>
 
 #include "notify_internal.h"
-#include "cpr_error.h"
 #include "jsonutil.h"
 #include "outbox.h"
 #include "timefmt.h"
@@ -32,17 +31,10 @@ static gboolean count_query(Store *store, const char *sql, const char *text, gin
     sqlite3_bind_int64(st, 1, since);
     if (text)
         sqlite3_bind_text(st, 2, text, -1, SQLITE_TRANSIENT);
-    int rc = store_step(store, st, error);
-    *n_r = rc == STORE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    gboolean ok = store_step_row(store, st, "flood limits: cannot count", error);
+    *n_r = ok ? sqlite3_column_int64(st, 0) : 0;
     sqlite3_reset(st);
-    if (rc != STORE_ROW) {
-        if (rc == STORE_DONE)
-            g_set_error(error, CPR_ERROR, CPR_ERROR_STORE, "flood limits: cannot count: no row");
-        else
-            g_prefix_error(error, "flood limits: cannot count: ");
-        return FALSE;
-    }
-    return TRUE;
+    return ok;
 }
 
 gboolean notify_flood_page_allowed(Store *store, const Config *cfg, const MimeMessage *msg,
@@ -119,30 +111,19 @@ static gboolean summary_maybe(Store *store, const Config *cfg, gint64 now, guint
     }
     if (last && now - last < HOUR)
         return TRUE;
-    st = store_prepare(store,
-                       "SELECT coalesce(sum(type = 'page_held'), 0), "
-                       "coalesce(sum(type = 'ack_held'), 0), coalesce(max(id), 0) FROM events "
-                       "WHERE id > ?1 AND type IN ('page_held', 'ack_held')",
-                       error);
+    st = store_prepare_id(store,
+                          "SELECT coalesce(sum(type = 'page_held'), 0), "
+                          "coalesce(sum(type = 'ack_held'), 0), coalesce(max(id), 0) FROM events "
+                          "WHERE id > ?1 AND type IN ('page_held', 'ack_held')",
+                          through, error);
     if (!st)
         return FALSE;
-    sqlite3_bind_int64(st, 1, through);
-    gint64 pages = 0, acks = 0, upto = 0;
-    rc = store_step(store, st, error);
-    if (rc == STORE_ROW) {
-        pages = sqlite3_column_int64(st, 0);
-        acks = sqlite3_column_int64(st, 1);
-        upto = sqlite3_column_int64(st, 2);
-    }
-    sqlite3_reset(st);
-    if (rc != STORE_ROW) {
-        if (rc == STORE_DONE)
-            g_set_error(error, CPR_ERROR, CPR_ERROR_STORE,
-                        "flood limits: cannot count what was held: no row");
-        else
-            g_prefix_error(error, "flood limits: cannot count what was held: ");
+    if (!store_step_row(store, st, "flood limits: cannot count what was held", error))
         return FALSE;
-    }
+    gint64 pages = sqlite3_column_int64(st, 0);
+    gint64 acks = sqlite3_column_int64(st, 1);
+    gint64 upto = sqlite3_column_int64(st, 2);
+    sqlite3_reset(st);
     if (pages + acks == 0)
         return TRUE;
     g_autofree char *since = last ? timefmt_rfc3339(last) : NULL;

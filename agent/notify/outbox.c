@@ -102,19 +102,14 @@ gboolean outbox_claim_next(Store *store, const char *target, gint64 now, OutboxR
         goto rollback;
     sqlite3_bind_text(st, 1, target, -1, SQLITE_TRANSIENT);
     int rc = store_step(store, st, error);
-    if (rc == STORE_DONE || (rc == STORE_ROW && sqlite3_column_int64(st, 7) > now)) {
+    if (rc == STORE_ERROR) { /* store_step reset it */
+        g_prefix_error(error, "outbox: cannot read the next row: ");
+        goto rollback;
+    }
+    if (rc == STORE_DONE || sqlite3_column_int64(st, 7) > now) {
         sqlite3_reset(st);
         store_rollback(store);
         return TRUE;
-    }
-    if (rc != STORE_ROW) {
-        sqlite3_reset(st);
-        if (rc == STORE_DONE)
-            g_set_error(error, CPR_ERROR, CPR_ERROR_STORE,
-                        "outbox: cannot read the next row: no row");
-        else
-            g_prefix_error(error, "outbox: cannot read the next row: ");
-        goto rollback;
     }
     row = g_new0(OutboxRow, 1);
     row->id = sqlite3_column_int64(st, 0);
@@ -222,18 +217,10 @@ gboolean outbox_counts(Store *store, gint64 *pending_r, gint64 *failed_r, GError
         error);
     if (!st)
         return FALSE;
-    int rc = store_step(store, st, error);
-    if (rc == STORE_ROW) {
-        *pending_r = sqlite3_column_int64(st, 0);
-        *failed_r = sqlite3_column_int64(st, 1);
-    }
-    sqlite3_reset(st);
-    if (rc != STORE_ROW) {
-        if (rc == STORE_DONE)
-            g_set_error(error, CPR_ERROR, CPR_ERROR_STORE, "outbox: cannot count rows: no row");
-        else
-            g_prefix_error(error, "outbox: cannot count rows: ");
+    if (!store_step_row(store, st, "outbox: cannot count rows", error))
         return FALSE;
-    }
+    *pending_r = sqlite3_column_int64(st, 0);
+    *failed_r = sqlite3_column_int64(st, 1);
+    sqlite3_reset(st);
     return TRUE;
 }
