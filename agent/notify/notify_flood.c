@@ -111,6 +111,8 @@ static gboolean summary_maybe(Store *store, const Config *cfg, gint64 now, guint
     }
     if (last && now - last < HOUR)
         return TRUE;
+    /* The IN term is the WHERE of the partial index events_held (schema
+     * step 9 -> 10): keep them the same, or this walks the whole chain. */
     st = store_prepare_id(store,
                           "SELECT coalesce(sum(type = 'page_held'), 0), "
                           "coalesce(sum(type = 'ack_held'), 0), coalesce(max(id), 0) FROM events "
