@@ -280,7 +280,7 @@ max_new_case_pages_hour=0
 type=webhook
 url=http://127.0.0.1:$(cat "$W/hook.port")/hook
 EOT
-"$bin" --config "$W/idle.conf" run >"$W/daemon.log" 2>&1 &
+"$bin" --config "$W/idle.conf" run --log-level debug >"$W/daemon.log" 2>&1 &
 DAEMON=$!
 wait "$PROBE" || { note "push latency run failed:"; tail -n 3 "$W/latency.err" >&2; }
 kill "$DAEMON" 2>/dev/null; wait "$DAEMON" 2>/dev/null; DAEMON=""
@@ -295,6 +295,38 @@ if [ "${n:-0}" -gt 0 ]; then
     say page_after_store_p50_ms "$(pct 50 3)"
     say page_after_store_p99_ms "$(pct 99 3)"
     say idle_latency_samples "$n"
+    # Not targets: idle_overhead split at the daemon's debug lines, on the same
+    # clock (CLOCK_MONOTONIC): from the second connection's EXISTS to our poll
+    # waking on our own connection (Dovecot's notification of us, and our
+    # reaction), and from that wake to the COMMIT of the batch (all ours).
+    python3 - "$W/latency" "$W/daemon.log" >"$W/split" <<'EOT'
+import re, sys
+wakes, commits = [], []
+for line in open(sys.argv[2], errors="replace"):
+    m = re.search(r"event=(idle_wake|batch_committed)\b.*mono_us=(\d+)", line)
+    if m:
+        (wakes if m.group(1) == "idle_wake" else commits).append(int(m.group(2)))
+for line in open(sys.argv[1]):
+    f = line.split()
+    if len(f) < 5:
+        continue
+    t_exists, t_row = int(f[3]), int(f[4])
+    c = [x for x in commits if x <= t_row]
+    if not c:
+        continue
+    w = [x for x in wakes if x <= c[-1]]
+    if w:
+        print("%.1f %.1f" % ((w[-1] - t_exists) / 1000.0, (c[-1] - w[-1]) / 1000.0))
+EOT
+    if [ -s "$W/split" ]; then
+        splitpct() { awk -v c="$2" '{ print $c }' "$W/split" | sort -n | awk -v p="$1" '{ v[NR] = $1 } END { k = int(NR * p / 100 + 0.5); if (k < 1) k = 1; print v[k] }'; }
+        say idle_exists_to_wake_p50_ms "$(splitpct 50 1)"
+        say idle_exists_to_wake_p99_ms "$(splitpct 99 1)"
+        say idle_wake_to_commit_p50_ms "$(splitpct 50 2)"
+        say idle_wake_to_commit_p99_ms "$(splitpct 99 2)"
+    else
+        say idle_wake_to_commit_p50_ms "not measured: no idle_wake/batch_committed lines in the daemon's debug log"
+    fi
 else
     for f in idle_latency_p50_ms idle_latency_p99_ms idle_overhead_p50_ms idle_overhead_p99_ms \
         page_after_store_p50_ms page_after_store_p99_ms; do

@@ -143,8 +143,10 @@ for i in range(n):
             print("probe %d: no EXISTS on the second connection or no page" % i, file=sys.stderr)
             sys.exit(1)
         t_exists, t_page = exists[seen], pages[paged]
-    res.write("%.1f %.1f %.1f\n" % ((t_row - t0) * 1000, (t_row - t_exists) * 1000,
-                                    (t_page - t_row) * 1000))
+    # then the EXISTS and the row on CLOCK_MONOTONIC (microseconds), for the
+    # split at the daemon's debug lines (bench.sh)
+    res.write("%.1f %.1f %.1f %d %d\n" % ((t_row - t0) * 1000, (t_row - t_exists) * 1000,
+                                          (t_page - t_row) * 1000, t_exists * 1e6, t_row * 1e6))
     res.flush()
     time.sleep(0.3)  # let the daemon settle back into IDLE, as between real reports
 a.logout()

@@ -78,6 +78,10 @@ gboolean imap_idle_round(ImapSession *s, int seconds, ImapStopFunc should_stop, 
             break;
         }
     }
+    /* On CLOCK_MONOTONIC, as the bench's own clients are: `make bench` splits
+     * its idle overhead at this line (docs/bench.md). */
+    if (*result_r == IMAP_IDLE_ACTIVITY)
+        g_debug("event=idle_wake mono_us=%" G_GINT64_FORMAT, g_get_monotonic_time());
 
     r = mailimap_idle_done(s->imap);
     /* still selected, and the server said something: the catch-up goes

@@ -536,6 +536,8 @@ static gboolean process_batch(ImapSync *sync, ImapSession *s, const char *folder
         intake_batch_rollback(sync->intake);
     }
     if (ok) {
+        g_debug("event=batch_committed messages=%u mono_us=%" G_GINT64_FORMAT, done->len,
+                g_get_monotonic_time());
         for (guint i = 0; i < log->len; i++)
             g_message("%s", (const char *)g_ptr_array_index(log, i));
         *ingested_r += done->len;
