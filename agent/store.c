@@ -1,5 +1,6 @@
 /* store.c - the SQLite connection, transactions, the statement cache, folder
  * state and the hash-chained event log (see store.h). */
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -166,6 +167,34 @@ sqlite3 *store_db(Store *store)
     return store->db;
 }
 
+/* Test builds (issue 16): with CPR_INTAKE_SQL_PLANS set, the plan of each
+ * statement, the first time it is prepared, is looked at for a walk of a table
+ * that grows with the mail: a full SCAN, a MULTI-INDEX OR, or an index searched
+ * by an identifier or event type alone. Each is printed to stderr as
+ * "sqlplan: DETAIL | SQL"; tests/t_query_plans.sh holds them to an allow-list.
+ * Such a walk was 63 % of a 10,000-message ingest once (docs/bench.md). */
+static gboolean plan_walks(const char *detail)
+{
+    return (g_str_has_prefix(detail, "SCAN ") && !g_str_has_prefix(detail, "SCAN CONSTANT ROW")) ||
+           strstr(detail, "MULTI-INDEX OR") || g_str_has_suffix(detail, "(type=?)");
+}
+
+static void plan_check(Store *store, const char *sql)
+{
+    if (!testhooks_getenv("CPR_INTAKE_SQL_PLANS"))
+        return;
+    g_autofree char *q = g_strconcat("EXPLAIN QUERY PLAN ", sql, NULL);
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(store->db, q, -1, &st, NULL) == SQLITE_OK) {
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            const char *detail = (const char *)sqlite3_column_text(st, 3);
+            if (detail && plan_walks(detail))
+                fprintf(stderr, "sqlplan: %s | %s\n", detail, sql);
+        }
+    }
+    sqlite3_finalize(st);
+}
+
 sqlite3_stmt *store_prepare(Store *store, const char *sql, GError **error)
 {
     sqlite3_stmt *st = g_hash_table_lookup(store->stmts, sql);
@@ -179,6 +208,7 @@ sqlite3_stmt *store_prepare(Store *store, const char *sql, GError **error)
         return NULL;
     }
     g_hash_table_insert(store->stmts, g_strdup(sql), st);
+    plan_check(store, sql);
     return st;
 }
 

@@ -25,7 +25,8 @@ check "new rows: raw bytes in message_raw, messages.raw empty" sh -c "
 # the schema before step 8 -> 9: raw in messages, no message_raw (nor what
 # later steps add: the held-events index of step 9 -> 10)
 q "UPDATE messages SET raw = (SELECT raw FROM message_raw WHERE message_row = messages.id);
-   DROP TABLE message_raw; DROP INDEX events_held; PRAGMA user_version = 8;"
+   DROP TABLE message_raw; DROP INDEX events_held; DROP INDEX outbox_flood_summary;
+   PRAGMA user_version = 8;"
 check "the previous schema holds the raw bytes in messages.raw" \
     [ "$(q 'SELECT count(*) FROM messages WHERE length(raw) = size')" -eq 3 ]
 
@@ -95,6 +96,9 @@ check "its events are unchanged by the step" [ "$(q9 'SELECT count(*), max(id), 
 check "its audit chain still verifies after the step" grep -q "audit trail intact: 30 events verified" "$tmp/v9verify.txt"
 check "the flood summary's count reads the held-events index" sh -c \
     "sqlite3 '$v9' \"EXPLAIN QUERY PLAN $held\" | grep -q 'USING INDEX events_held'"
+check "the last flood summary is found through its own index, not by walking the outbox" sh -c \
+    "sqlite3 '$v9' \"EXPLAIN QUERY PLAN SELECT created_at FROM outbox WHERE kind = 'flood_summary' ORDER BY id DESC LIMIT 1\" |
+     grep -q 'USING INDEX outbox_flood_summary'"
 check "a per-case event query is not planned through it" sh -c \
     "sqlite3 '$v9' \"EXPLAIN QUERY PLAN SELECT id FROM events WHERE case_id = 2 AND type = 'page_held'\" |
      grep -q 'events_case' && ! sqlite3 '$v9' \"EXPLAIN QUERY PLAN SELECT id FROM events WHERE case_id = 2 AND type = 'page_held'\" | grep -q events_held"
