@@ -114,7 +114,7 @@ v=$(sqlite3 "$tmp/show.db" 'PRAGMA user_version')
 # (issue 11's step is 5 -> 6; the later ones are undone first: 6 -> 7,
 # consent history; 7 -> 8, certificate policies and the Subscriber's source;
 # 8 -> 9, the raw message in its own table; 9 -> 10, the held-events index)
-sqlite3 "$tmp/show.db" "DROP INDEX events_held; DROP INDEX outbox_flood_summary;
+sqlite3 "$tmp/show.db" "DROP INDEX events_held; DROP INDEX outbox_kind_created;
     UPDATE messages SET raw = (SELECT raw FROM message_raw WHERE message_row = messages.id); DROP TABLE message_raw;
     ALTER TABLE certificates DROP COLUMN policy_oids; DROP TABLE case_subscribers;
     CREATE TABLE case_subscribers (case_id INTEGER PRIMARY KEY REFERENCES cases(id), email TEXT NOT NULL,

@@ -25,7 +25,7 @@ check "new rows: raw bytes in message_raw, messages.raw empty" sh -c "
 # the schema before step 8 -> 9: raw in messages, no message_raw (nor what
 # later steps add: the held-events index of step 9 -> 10)
 q "UPDATE messages SET raw = (SELECT raw FROM message_raw WHERE message_row = messages.id);
-   DROP TABLE message_raw; DROP INDEX events_held; DROP INDEX outbox_flood_summary;
+   DROP TABLE message_raw; DROP INDEX events_held; DROP INDEX outbox_kind_created;
    PRAGMA user_version = 8;"
 check "the previous schema holds the raw bytes in messages.raw" \
     [ "$(q 'SELECT count(*) FROM messages WHERE length(raw) = size')" -eq 3 ]
@@ -96,9 +96,12 @@ check "its events are unchanged by the step" [ "$(q9 'SELECT count(*), max(id), 
 check "its audit chain still verifies after the step" grep -q "audit trail intact: 30 events verified" "$tmp/v9verify.txt"
 check "the flood summary's count reads the held-events index" sh -c \
     "sqlite3 '$v9' \"EXPLAIN QUERY PLAN $held\" | grep -q 'USING INDEX events_held'"
-check "the last flood summary is found through its own index, not by walking the outbox" sh -c \
-    "sqlite3 '$v9' \"EXPLAIN QUERY PLAN SELECT created_at FROM outbox WHERE kind = 'flood_summary' ORDER BY id DESC LIMIT 1\" |
-     grep -q 'USING INDEX outbox_flood_summary'"
+check "the last flood summary is found by kind, not by walking the outbox" sh -c \
+    "sqlite3 '$v9' \"EXPLAIN QUERY PLAN SELECT created_at, json_extract(payload, '\\\$.through_event') FROM outbox
+        WHERE kind = 'flood_summary' ORDER BY id DESC LIMIT 1\" | grep -q 'INDEX outbox_kind_created (kind=?)'"
+check "the flood limits count the last hour's pages through (kind, created_at)" sh -c \
+    "sqlite3 '$v9' \"EXPLAIN QUERY PLAN SELECT count(DISTINCT case_id) FROM outbox WHERE kind = 'page' AND created_at > 0\" |
+     grep -q 'USING INDEX outbox_kind_created (kind=? AND created_at>?)'"
 check "a per-case event query is not planned through it" sh -c \
     "sqlite3 '$v9' \"EXPLAIN QUERY PLAN SELECT id FROM events WHERE case_id = 2 AND type = 'page_held'\" |
      grep -q 'events_case' && ! sqlite3 '$v9' \"EXPLAIN QUERY PLAN SELECT id FROM events WHERE case_id = 2 AND type = 'page_held'\" | grep -q events_held"

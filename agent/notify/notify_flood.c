@@ -94,7 +94,7 @@ static gboolean summary_maybe(Store *store, const Config *cfg, gint64 now, guint
     sqlite3_stmt *st = store_prepare(
         store,
         "SELECT created_at, coalesce(json_extract(payload, '$.through_event'), 0) FROM outbox "
-        "WHERE kind = 'flood_summary' ORDER BY id DESC LIMIT 1", /* outbox_flood_summary */
+        "WHERE kind = 'flood_summary' ORDER BY id DESC LIMIT 1", /* outbox_kind_created */
         error);
     if (!st)
         return FALSE;
