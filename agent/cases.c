@@ -138,8 +138,11 @@ CaseRow *cases_load_id(Store *store, gint64 id, GError **error)
 {
     sqlite3_stmt *st = store_prepare_id(store,
                                         "SELECT id, reference, kind, list, problem, title, "
-                                        "aware_at, aware_source, status, created_at FROM cases "
-                                        "WHERE id = ?",
+                                        "aware_at, aware_source, status, created_at, "
+                                        "coalesce(revocation_reason, 0), reason_source, "
+                                        "reason_candidates, incident, incident_rationale, "
+                                        "coalesce(bug_id, 0), security_sensitive "
+                                        "FROM cases WHERE id = ?",
                                         id, error);
     if (!st)
         return NULL;
@@ -163,6 +166,13 @@ CaseRow *cases_load_id(Store *store, gint64 id, GError **error)
     row->aware_source = column_dup(st, 7);
     row->status = column_dup(st, 8);
     row->created_at = sqlite3_column_int64(st, 9);
+    row->revocation_reason = sqlite3_column_int(st, 10);
+    row->reason_source = column_dup(st, 11);
+    row->reason_candidates = (guint32)sqlite3_column_int64(st, 12);
+    row->incident = column_dup(st, 13);
+    row->incident_rationale = column_dup(st, 14);
+    row->bug_id = sqlite3_column_int64(st, 15);
+    row->security_sensitive = sqlite3_column_int(st, 16) != 0;
     sqlite3_reset(st);
     return row;
 }
@@ -197,6 +207,9 @@ void case_row_free(CaseRow **row)
     g_free(r->title);
     g_free(r->aware_source);
     g_free(r->status);
+    g_free(r->reason_source);
+    g_free(r->incident);
+    g_free(r->incident_rationale);
     g_free(r);
     *row = NULL;
 }

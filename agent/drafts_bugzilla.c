@@ -72,7 +72,7 @@ char *drafts_bugzilla_render(const Config *cfg, const DraftsFacts *f, const char
     json_builder_begin_object(b);
     jsonutil_add_string(b, "product", cfg->bugzilla_product ? cfg->bugzilla_product : "CA Program");
     jsonutil_add_string(b, "component",
-                        f->security_sensitive ? "CA Security Vulnerability"
+                        f->row->security_sensitive ? "CA Security Vulnerability"
                         : cfg->bugzilla_component ? cfg->bugzilla_component
                                                   : "CA Certificate Compliance");
     jsonutil_add_string(b, "version", cfg->bugzilla_version ? cfg->bugzilla_version : "other");
@@ -85,7 +85,7 @@ char *drafts_bugzilla_render(const Config *cfg, const DraftsFacts *f, const char
     jsonutil_add_string(b, "summary", summary);
     jsonutil_add_string(b, "whiteboard", wb);
     jsonutil_add_string(b, "description", markdown);
-    if (f->security_sensitive) {
+    if (f->row->security_sensitive) {
         json_builder_set_member_name(b, "groups");
         json_builder_begin_array(b);
         json_builder_add_string_value(b, "ca-program-security");

@@ -33,9 +33,6 @@ void drafts_facts_free(DraftsFacts **f)
     g_clear_pointer(&(*f)->certs, g_ptr_array_unref);
     g_clear_pointer(&(*f)->crtsh_ids, g_ptr_array_unref);
     g_clear_pointer(&(*f)->domains, g_ptr_array_unref);
-    g_free((*f)->reason_source);
-    g_free((*f)->incident);
-    g_free((*f)->incident_rationale);
     g_free(*f);
     *f = NULL;
 }
@@ -234,35 +231,17 @@ static gboolean legacy_type(Store *store, gint64 row, const char *sha256, char *
     return !step_failed(store, st, rc, error);
 }
 
-static gboolean load_case_columns(Store *store, DraftsFacts *f, GError **error)
+/* The two clocks a draft names; the rest of the case is its row. */
+static gboolean load_clocks(Store *store, DraftsFacts *f, GError **error)
 {
-    sqlite3_stmt *st = store_prepare(
-        store,
-        "SELECT security_sensitive, coalesce(revocation_reason, 0), reason_source, incident, "
-        "incident_rationale FROM cases WHERE id = ?",
-        error);
+    sqlite3_stmt *st = store_prepare_id(store,
+                                        "SELECT clock, coalesce(due_at, 0), coalesce(met_at, 0) "
+                                        "FROM clocks WHERE case_id = ? "
+                                        "AND clock IN ('full_report', 'revocation')",
+                                        f->row->id, error);
     if (!st)
         return FALSE;
-    sqlite3_bind_int64(st, 1, f->row->id);
-    int rc = store_step(store, st, error);
-    if (rc == STORE_ROW) {
-        f->security_sensitive = sqlite3_column_int(st, 0) != 0;
-        f->reason_number = sqlite3_column_int(st, 1);
-        f->reason_source = column_dup(st, 2);
-        f->incident = column_dup(st, 3);
-        f->incident_rationale = column_dup(st, 4);
-        rc = store_step(store, st, error);
-    }
-    if (step_failed(store, st, rc, error))
-        return FALSE;
-
-    st = store_prepare(store,
-                       "SELECT clock, coalesce(due_at, 0), coalesce(met_at, 0) FROM clocks "
-                       "WHERE case_id = ? AND clock IN ('full_report', 'revocation')",
-                       error);
-    if (!st)
-        return FALSE;
-    sqlite3_bind_int64(st, 1, f->row->id);
+    int rc;
     while ((rc = store_step(store, st, error)) == STORE_ROW) {
         const char *clock = (const char *)sqlite3_column_text(st, 0);
         if (!g_strcmp0(clock, "full_report")) {
@@ -338,7 +317,7 @@ DraftsFacts *drafts_facts_load(Store *store, const CaseRedaction *cr, gint64 cas
     f->certs = g_ptr_array_new_with_free_func(cert_free);
     f->crtsh_ids = g_ptr_array_new_with_free_func(g_free);
     f->domains = g_ptr_array_new_with_free_func(g_free);
-    if (!load_case_columns(store, f, error) || !load_identifiers(store, cr, f, error) ||
+    if (!load_clocks(store, f, error) || !load_identifiers(store, cr, f, error) ||
         !load_messages(store, f, error))
         return NULL;
     return g_steal_pointer(&f);
@@ -362,20 +341,20 @@ gboolean drafts_facts_count_is_upper_bound(const DraftsFacts *f)
 
 const ReasonRow *drafts_facts_reason(const DraftsFacts *f)
 {
-    return reasons_row(f->reason_number);
+    return reasons_row(f->row->revocation_reason);
 }
 
 const char *drafts_facts_reason_source(const DraftsFacts *f)
 {
-    return f->reason_source;
+    return f->row->reason_source;
 }
 
 const char *drafts_facts_incident(const DraftsFacts *f)
 {
-    return f->incident ? f->incident : "undetermined";
+    return f->row->incident ? f->row->incident : "undetermined";
 }
 
 const char *drafts_facts_incident_rationale(const DraftsFacts *f)
 {
-    return f->incident_rationale;
+    return f->row->incident_rationale;
 }

@@ -31,8 +31,7 @@ typedef struct {
 /* Only data: the one text taken from mail is the first report's, which the
  * markdown redacts before it uses it. */
 typedef struct {
-    CaseRow *row;
-    gboolean security_sensitive;
+    CaseRow *row;             /* also the reason, incident and sensitivity (SPEC 2.3) */
     gint64 full_report_due; /* 0 until disclosure starts the clock */
     gint64 revocation_due;  /* 0 when none */
     gint64 revocation_met;
@@ -42,11 +41,6 @@ typedef struct {
     GPtrArray *certs;         /* DraftsCert*: what the draft lists */
     GPtrArray *crtsh_ids;     /* char* */
     GPtrArray *domains;       /* char*: certificate domains no person's address is under */
-    /* the case model of SPEC 2.3, read through the accessors below */
-    int reason_number;        /* BR 4.9.1.1 row 1..16; 0: none or assumed */
-    char *reason_source;      /* inferred | assumed | set, or NULL */
-    char *incident;           /* undetermined | yes | no */
-    char *incident_rationale; /* or NULL */
 } DraftsFacts;
 
 /* Read case `case_id`. `cr` is the case's redaction context: a domain of a

@@ -65,29 +65,34 @@ static void reason_state_clear(ReasonState *r)
     g_clear_pointer(&r->source, g_free);
 }
 
-static gboolean load_reason(Store *store, gint64 case_id, ReasonState *r, GError **error)
+gboolean obligations_revocation_clock(Store *store, gint64 case_id, gint64 *starts_r,
+                                      gint64 *due_r, GError **error)
 {
     sqlite3_stmt *st = store_prepare_id(
-        store,
-        "SELECT coalesce(revocation_reason, 0), reason_source, reason_candidates, "
-        "(SELECT due_at FROM clocks WHERE case_id = ?1 AND clock = 'revocation') "
-        "FROM cases WHERE id = ?1",
+        store, "SELECT starts_at, due_at FROM clocks WHERE case_id = ? AND clock = 'revocation'",
         case_id, error);
     if (!st)
         return FALSE;
     gboolean row = FALSE;
-    if (!step_row(store, st, error, "cannot read the case's reason", &row))
+    if (!step_row(store, st, error, "cannot read the revocation clock", &row))
         return FALSE;
-    if (row) {
-        r->number = sqlite3_column_int(st, 0);
-        r->source = g_strdup((const char *)sqlite3_column_text(st, 1));
-        r->candidates = (guint32)sqlite3_column_int64(st, 2);
-        r->revocation_due = sqlite3_column_int64(st, 3);
-    }
+    *starts_r = row ? sqlite3_column_int64(st, 0) : 0;
+    *due_r = row ? sqlite3_column_int64(st, 1) : 0;
     sqlite3_reset(st);
-    if (!row)
-        g_set_error(error, CPR_ERROR, CPR_ERROR_INPUT, "no case %" G_GINT64_FORMAT, case_id);
-    return row;
+    return TRUE;
+}
+
+/* The reason as the case row holds it, and the revocation clock it set. */
+static gboolean load_reason(Store *store, gint64 case_id, ReasonState *r, GError **error)
+{
+    g_autoptr(CaseRow) c = cases_load_id(store, case_id, error);
+    if (!c)
+        return FALSE;
+    r->number = c->revocation_reason;
+    r->source = g_steal_pointer(&c->reason_source);
+    r->candidates = c->reason_candidates;
+    gint64 starts = 0;
+    return obligations_revocation_clock(store, case_id, &starts, &r->revocation_due, error);
 }
 
 static gboolean save_reason(Store *store, gint64 case_id, int number, const char *source,
@@ -124,18 +129,9 @@ static gboolean audit_reason(Store *store, gint64 case_id, const ReasonState *ol
                              const char *source, const char *by, const char *note, gint64 now,
                              GError **error)
 {
-    gint64 new_due = 0;
-    sqlite3_stmt *st = store_prepare_id(
-        store, "SELECT due_at FROM clocks WHERE case_id = ? AND clock = 'revocation'", case_id,
-        error);
-    if (!st)
+    gint64 new_starts = 0, new_due = 0;
+    if (!obligations_revocation_clock(store, case_id, &new_starts, &new_due, error))
         return FALSE;
-    gboolean row = FALSE;
-    if (!step_row(store, st, error, "cannot read the revocation clock", &row))
-        return FALSE;
-    if (row)
-        new_due = sqlite3_column_int64(st, 0);
-    sqlite3_reset(st);
 
     g_autoptr(JsonBuilder) b = json_builder_new();
     json_builder_begin_object(b);

@@ -19,6 +19,16 @@ typedef struct {
     char *aware_source;
     char *status;
     gint64 created_at;
+    /* what the case holds about revocation and incident (SPEC 2.3); the one
+     * reader of these columns, so that `show`, the drafts and the obligations
+     * never disagree about them */
+    int revocation_reason;  /* the stored row number; 0 when assumed or none */
+    char *reason_source;    /* NULL: no reason (the case names no certificate) */
+    guint32 reason_candidates;
+    char *incident;         /* yes, no or undetermined */
+    char *incident_rationale;
+    gint64 bug_id;          /* 0: none */
+    gboolean security_sensitive;
 } CaseRow;
 
 gboolean cases_create(Store *store, const char *kind, const char *list, const char *problem,

@@ -27,6 +27,11 @@ typedef struct {
 gboolean obligations_on_message(Store *store, const MessageFacts *m, gint64 now,
                                 GError **error);
 
+/* The revocation clock of a case: when it started and when it is due; both
+ * 0 when the case has none (no certificate, or short-lived ones). */
+gboolean obligations_revocation_clock(Store *store, gint64 case_id, gint64 *starts_r,
+                                      gint64 *due_r, GError **error);
+
 /* `case reason`: a person sets the reason (source "set"). */
 gboolean obligations_set_reason(Store *store, gint64 case_id, const ReasonRow *row,
                                 const char *by, const char *note, gint64 now, GError **error);

@@ -33,44 +33,23 @@ static int next_deadline(Store *store, gint64 case_id, char **clock_r, gint64 *d
     return rc;
 }
 
-/* The case's obligations facts that list and show print. */
+/* The case's reason as list and show print it. The case row holds the
+ * stored reason; only the revocation clock's window is read here. */
 typedef struct {
-    int reason;        /* REASON_NONE, REASON_ASSUMED or a row */
-    char *source;
-    char *incident;
-    char *rationale;
-    gint64 bug_id;
+    int reason;               /* REASON_NONE, REASON_ASSUMED or a row */
+    const char *source;       /* the CaseRow's */
     gint64 revocation_window; /* hours from the revocation clock; 0 none */
 } CaseFacts;
 
-static void case_facts_clear(CaseFacts *f)
+static gboolean load_case_facts(Store *store, const CaseRow *c, CaseFacts *f, GError **error)
 {
-    g_free(f->source);
-    g_free(f->incident);
-    g_free(f->rationale);
-}
-
-static gboolean load_case_facts(Store *store, gint64 id, CaseFacts *f, GError **error)
-{
-    sqlite3_stmt *st = store_prepare_id(
-        store,
-        "SELECT coalesce(revocation_reason, 0), reason_source, incident, incident_rationale, "
-        "coalesce(bug_id, 0), (SELECT (due_at - starts_at) / 3600 FROM clocks WHERE case_id = ?1 "
-        "AND clock = 'revocation') FROM cases WHERE id = ?1",
-        id, error);
-    if (!st)
+    int n = c->revocation_reason;
+    f->source = c->reason_source;
+    f->reason = !f->source ? REASON_NONE : (reasons_row(n) ? n : REASON_ASSUMED);
+    gint64 starts = 0, due = 0;
+    if (!obligations_revocation_clock(store, c->id, &starts, &due, error))
         return FALSE;
-    if (!store_step_row(store, st, "cannot read the case", error))
-        return FALSE;
-    const char *source = (const char *)sqlite3_column_text(st, 1);
-    int n = sqlite3_column_int(st, 0);
-    f->reason = !source ? REASON_NONE : (reasons_row(n) ? n : REASON_ASSUMED);
-    f->source = g_strdup(source);
-    f->incident = g_strdup((const char *)sqlite3_column_text(st, 2));
-    f->rationale = g_strdup((const char *)sqlite3_column_text(st, 3));
-    f->bug_id = sqlite3_column_int64(st, 4);
-    f->revocation_window = sqlite3_column_int64(st, 5);
-    sqlite3_reset(st);
+    f->revocation_window = (due - starts) / 3600;
     return TRUE;
 }
 
@@ -124,7 +103,7 @@ static void add_case_json(JsonBuilder *b, const CaseRow *c, const char *aware, c
     jsonutil_add_string(b, "aware_at", aware);
     jsonutil_add_string(b, "aware_source", c->aware_source);
     add_reason_json(b, f);
-    jsonutil_add_string(b, "incident", f->incident);
+    jsonutil_add_string(b, "incident", c->incident);
 }
 
 int cli_list(CliContext *ctx, int argc, char **argv)
@@ -194,7 +173,7 @@ int cli_list(CliContext *ctx, int argc, char **argv)
         }
         g_autofree char *aware = timefmt_rfc3339(c->aware_at);
         CaseFacts f = {0};
-        if (!load_case_facts(store, c->id, &f, &error))
+        if (!load_case_facts(store, c, &f, &error))
             return cli_store_fail(error);
         const char *status = has_next ? clocks_status_name(clocks_status(due, 0, FALSE, ctx->now))
                                       : NULL;
@@ -227,10 +206,9 @@ int cli_list(CliContext *ctx, int argc, char **argv)
             gboolean overdue = has_next && !g_strcmp0(status, "missed");
             printf("%s%-4" G_GINT64_FORMAT " %-14s %-18s %-15s %-22s %-12s %-20s %-6s %-29s %s%s\n",
                    colour && overdue ? "\033[1;31m" : "", c->id, c->reference, c->kind,
-                   c->problem, reason, f.incident, aware, c->status, next, left,
+                   c->problem, reason, c->incident, aware, c->status, next, left,
                    colour && overdue ? "\033[0m" : "");
         }
-        case_facts_clear(&f);
     }
     json_builder_end_array(b);
     if (json)
@@ -381,7 +359,7 @@ int cli_show(CliContext *ctx, int argc, char **argv)
         return rc;
     CaseFacts f = {0};
     GError *error = NULL;
-    if (!load_case_facts(store, c->id, &f, &error))
+    if (!load_case_facts(store, c, &f, &error))
         return cli_fail("show", error);
     g_autoptr(GString) text = g_string_new(NULL);
     g_autofree char *aware = timefmt_rfc3339(c->aware_at);
@@ -397,21 +375,21 @@ int cli_show(CliContext *ctx, int argc, char **argv)
         g_string_append(text, "reason    assumed (24 h until someone sets it: case reason)\n");
     else
         g_string_append(text, "reason    - (no certificate named)\n");
-    g_string_append_printf(text, "incident  %s%s%s\n", f.incident, f.rationale ? ": " : "",
-                           f.rationale ? f.rationale : "");
-    if (f.bug_id)
-        g_string_append_printf(text, "bug       %" G_GINT64_FORMAT "\n", f.bug_id);
+    g_string_append_printf(text, "incident  %s%s%s\n", c->incident,
+                           c->incident_rationale ? ": " : "",
+                           c->incident_rationale ? c->incident_rationale : "");
+    if (c->bug_id)
+        g_string_append_printf(text, "bug       %" G_GINT64_FORMAT "\n", c->bug_id);
 
     g_autoptr(JsonBuilder) b = json_builder_new();
     json_builder_begin_object(b);
     add_case_json(b, c, aware, &f, TRUE);
-    jsonutil_add_string(b, "incident_rationale", f.rationale);
+    jsonutil_add_string(b, "incident_rationale", c->incident_rationale);
     json_builder_set_member_name(b, "bug_id");
-    if (f.bug_id)
-        json_builder_add_int_value(b, f.bug_id);
+    if (c->bug_id)
+        json_builder_add_int_value(b, c->bug_id);
     else
         json_builder_add_null_value(b);
-    case_facts_clear(&f);
     if (!add_linked(store, b, text, c->id, &error) ||
         !add_case_identifiers(store, b, c->id, "serial", "serials", text, &error) ||
         !add_case_identifiers(store, b, c->id, "sha256", "sha256", text, &error) ||
