@@ -55,6 +55,11 @@ gboolean cli_parse_options(const char *cmd, const char *params, GOptionEntry *en
  * argument "<arg>""). FALSE after printing: the caller returns CLI_USAGE. */
 gboolean cli_parse_args(const char *cmd, const char *params, GOptionEntry *entries, int nargs,
                         const char *expected, int *argc, char ***argv);
+/* The --by option of a command that records what someone did, for its
+ * GOptionEntry table: `what` says who ("who decided"). Left unset, the value
+ * is the user running the command (cli_store_by). */
+#define CLI_OPTION_BY(var, what)                                                                  \
+    {"by", 0, 0, G_OPTION_ARG_STRING, (var), what " (default: the user running this)", "NAME"}
 /* For a command that records what someone did: the store opened and *by_r
  * defaulted to cli_user_name(). NULL after printing the error: the caller
  * returns CLI_STORE. */

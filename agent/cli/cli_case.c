@@ -15,8 +15,7 @@ static int case_reason(CliContext *ctx, int argc, char **argv)
     g_autofree char *note = NULL, *by = NULL;
     GOptionEntry entries[] = {
         {"note", 0, 0, G_OPTION_ARG_STRING, &note, "why", "TEXT"},
-        {"by", 0, 0, G_OPTION_ARG_STRING, &by, "who decided (default: the user running this)",
-         "NAME"},
+        CLI_OPTION_BY(&by, "who decided"),
         {NULL},
     };
     if (!cli_parse_options("case reason", "CASE REASON", entries, &argc, &argv))
@@ -54,8 +53,7 @@ static int case_incident(CliContext *ctx, int argc, char **argv)
         {"rationale", 0, 0, G_OPTION_ARG_STRING, &rationale, "why (required for no)", "TEXT"},
         {"aware-at", 0, 0, G_OPTION_ARG_STRING, &aware_text,
          "yes: when the CA became aware of the incident (UTC; default now)", "TIME"},
-        {"by", 0, 0, G_OPTION_ARG_STRING, &by, "who decided (default: the user running this)",
-         "NAME"},
+        CLI_OPTION_BY(&by, "who decided"),
         {NULL},
     };
     if (!cli_parse_options("case incident", "CASE yes|no", entries, &argc, &argv))
@@ -110,7 +108,7 @@ static int case_link_bug(CliContext *ctx, int argc, char **argv)
 {
     g_autofree char *by = NULL;
     GOptionEntry entries[] = {
-        {"by", 0, 0, G_OPTION_ARG_STRING, &by, "who linked it", "NAME"},
+        CLI_OPTION_BY(&by, "who linked it"),
         {NULL},
     };
     if (!cli_parse_options("case link-bug", "CASE BUG", entries, &argc, &argv))

@@ -28,7 +28,7 @@ static int consent_grant_cmd(CliContext *ctx, int argc, char **argv)
         {"name", 0, 0, G_OPTION_ARG_STRING, &name, "how the reporter is to be named", "N"},
         {"evidence", 0, 0, G_OPTION_ARG_STRING, &evidence,
          "where the reporter approved being named (required)", "TEXT"},
-        {"by", 0, 0, G_OPTION_ARG_STRING, &by, "who records it", "NAME"},
+        CLI_OPTION_BY(&by, "who records it"),
         {NULL},
     };
     if (!cli_parse_args("consent grant", "EMAIL", entries, 1, "one EMAIL", &argc, &argv))
@@ -52,7 +52,7 @@ static int consent_revoke_cmd(CliContext *ctx, int argc, char **argv)
 {
     g_autofree char *by = NULL;
     GOptionEntry entries[] = {
-        {"by", 0, 0, G_OPTION_ARG_STRING, &by, "who records it", "NAME"},
+        CLI_OPTION_BY(&by, "who records it"),
         {NULL},
     };
     if (!cli_parse_args("consent revoke", "EMAIL", entries, 1, "one EMAIL", &argc, &argv))

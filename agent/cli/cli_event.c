@@ -111,8 +111,7 @@ int cli_event(CliContext *ctx, int argc, char **argv)
     GOptionEntry entries[] = {
         {"at", 0, 0, G_OPTION_ARG_STRING, &at_text, "when it happened (UTC; default now)", "TIME"},
         {"note", 0, 0, G_OPTION_ARG_STRING, &note, "free text", "TEXT"},
-        {"by", 0, 0, G_OPTION_ARG_STRING, &by, "who did it (default: the user running this)",
-         "NAME"},
+        CLI_OPTION_BY(&by, "who did it"),
         {"ref", 0, 0, G_OPTION_ARG_INT64, &ref,
          "question_asked/question_answered: the Bugzilla comment number", "N"},
         {NULL},

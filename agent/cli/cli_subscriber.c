@@ -17,7 +17,7 @@ int cli_case_subscriber(CliContext *ctx, int argc, char **argv)
     GOptionEntry entries[] = {
         {"name", 0, 0, G_OPTION_ARG_STRING, &name, "the Subscriber's name, for the salutation",
          "N"},
-        {"by", 0, 0, G_OPTION_ARG_STRING, &by, "who records it (default: the user)", "NAME"},
+        CLI_OPTION_BY(&by, "who records it"),
         {NULL},
     };
     if (!cli_parse_args("case subscriber", "CASE EMAIL", entries, 2, "CASE EMAIL", &argc, &argv))

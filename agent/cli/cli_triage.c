@@ -142,7 +142,7 @@ int cli_triage(CliContext *ctx, int argc, char **argv)
     g_autofree char *note = NULL, *by = NULL;
     GOptionEntry entries[] = {
         {"note", 0, 0, G_OPTION_ARG_STRING, &note, "what was decided", "TEXT"},
-        {"by", 0, 0, G_OPTION_ARG_STRING, &by, "who reviewed (default: the user running this)", "NAME"},
+        CLI_OPTION_BY(&by, "who reviewed"),
         {NULL},
     };
     if (!cli_parse_options("triage", "done MESSAGE_ID...", entries, &argc, &argv))
@@ -184,7 +184,7 @@ int cli_case_open(CliContext *ctx, int argc, char **argv)
 {
     g_autofree char *by = NULL;
     GOptionEntry entries[] = {
-        {"by", 0, 0, G_OPTION_ARG_STRING, &by, "who decided (default: the user running this)", "NAME"},
+        CLI_OPTION_BY(&by, "who decided"),
         {NULL},
     };
     if (!cli_parse_args("case open", "MESSAGE_ID", entries, 1, "MESSAGE_ID", &argc, &argv))
