@@ -35,12 +35,6 @@ struct Intake {
 
 
 
-static void mime_message_destroy(MimeMessage *m) { mime_message_free(&m); }
-static void identifiers_destroy(Identifiers *i) { extract_identifiers_free(&i); }
-static void classification_destroy(Classification *c) { classification_free(&c); }
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(MimeMessage, mime_message_destroy)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(Identifiers, identifiers_destroy)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(Classification, classification_destroy)
 
 Intake *intake_new(Store *store, const Config *cfg, const Bounds *bounds)
 {
@@ -252,6 +246,50 @@ static gboolean opens_case(const Classification *cls, const Said *s)
     default:
         return FALSE;
     }
+}
+
+/* The pure half of a message's intake (intake.h): what parsing, extraction
+ * and classification found, before any database work. */
+struct IntakeParsed {
+    char *sha;     /* the raw bytes' SHA-256: the dedup key */
+    char *content; /* content_digest.h */
+    MimeMessage *msg;
+    Identifiers *ids;
+    Classification *cls;
+    Said said;
+};
+
+IntakeParsed *intake_parse(const Intake *in, const guint8 *raw, gsize len)
+{
+    IntakeParsed *p = g_new0(IntakeParsed, 1);
+    p->sha = raw_sha256(raw ? raw : (const guint8 *)"", len);
+    p->content = content_digest_sha256(raw, len);
+    p->msg = mime_message_parse(raw, len, &in->bounds);
+    p->ids = extract_identifiers(p->msg, (const char *const *)in->ignore_domains);
+    /* The decoded attachments (up to max_attachment_bytes each) served only
+     * extraction: free them before the database work. */
+    g_ptr_array_set_size(p->msg->attachments, 0);
+    p->cls = classify_message(p->msg, p->ids, &in->ca);
+    if (p->ids->truncated)
+        g_ptr_array_add(p->msg->problems,
+                        g_strdup_printf("identifiers truncated: more than %d of one kind",
+                                        EXTRACT_MAX_IDS_PER_LIST));
+    what_it_says(in, p->msg, p->ids, p->cls, &p->said);
+    return p;
+}
+
+void intake_parsed_free(IntakeParsed **parsed)
+{
+    IntakeParsed *p = parsed ? *parsed : NULL;
+    if (!p)
+        return;
+    g_free(p->sha);
+    g_free(p->content);
+    mime_message_free(&p->msg);
+    extract_identifiers_free(&p->ids);
+    classification_free(&p->cls);
+    g_free(p);
+    *parsed = NULL;
 }
 
 /* Find the stored copy of this message: the same content once trace headers
@@ -576,19 +614,20 @@ static gboolean case_opened_event(Intake *in, gint64 case_id, const char *refere
 gboolean intake_message(Intake *in, const guint8 *raw, gsize len, const IntakeOrigin *origin,
                         IntakeResult **result_r, GError **error)
 {
-    g_autofree char *sha = raw_sha256(raw ? raw : (const guint8 *)"", len);
-    g_autofree char *content = content_digest_sha256(raw, len);
-    g_autoptr(MimeMessage) msg = mime_message_parse(raw, len, &in->bounds);
-    g_autoptr(Identifiers) ids = extract_identifiers(msg, (const char *const *)in->ignore_domains);
-    /* The decoded attachments (up to max_attachment_bytes each) served only
-     * extraction: free them before the database work. */
-    g_ptr_array_set_size(msg->attachments, 0);
-    g_autoptr(Classification) cls = classify_message(msg, ids, &in->ca);
-    if (ids->truncated)
-        g_ptr_array_add(msg->problems, g_strdup_printf("identifiers truncated: more than %d of one kind",
-                                                       EXTRACT_MAX_IDS_PER_LIST));
-    Said said = {0};
-    what_it_says(in, msg, ids, cls, &said);
+    IntakeParsed *parsed = intake_parse(in, raw, len);
+    gboolean ok = intake_store_parsed(in, parsed, raw, len, origin, result_r, error);
+    intake_parsed_free(&parsed);
+    return ok;
+}
+
+gboolean intake_store_parsed(Intake *in, const IntakeParsed *parsed, const guint8 *raw, gsize len,
+                             const IntakeOrigin *origin, IntakeResult **result_r, GError **error)
+{
+    const char *sha = parsed->sha, *content = parsed->content;
+    MimeMessage *msg = parsed->msg;
+    const Identifiers *ids = parsed->ids;
+    const Classification *cls = parsed->cls;
+    Said said = parsed->said;
 
     IntakeResult *r = g_new0(IntakeResult, 1);
     r->message_id = g_strdup(msg->message_id);

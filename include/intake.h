@@ -55,6 +55,19 @@ void intake_free(Intake **intake);
 gboolean intake_message(Intake *intake, const guint8 *raw, gsize len, const IntakeOrigin *origin,
                         IntakeResult **result_r, GError **error);
 
+/* intake_message() in its two halves, for callers that parse ahead on other
+ * threads (`ingest`, issue 16). intake_parse() is the pure half: parsing,
+ * extraction, classification; it reads only the Intake's configuration, never
+ * the store, so any number of threads may run it at once on one Intake.
+ * intake_store_parsed() is the rest, on the thread that owns the store, with
+ * the same raw bytes; messages must be stored in the order they arrived. */
+typedef struct IntakeParsed IntakeParsed;
+IntakeParsed *intake_parse(const Intake *intake, const guint8 *raw, gsize len);
+gboolean intake_store_parsed(Intake *intake, const IntakeParsed *parsed, const guint8 *raw,
+                             gsize len, const IntakeOrigin *origin, IntakeResult **result_r,
+                             GError **error);
+void intake_parsed_free(IntakeParsed **parsed);
+
 /* Batching, for backlogs: between intake_batch_begin() and
  * intake_batch_commit(), each intake_message() runs in a savepoint of one
  * outer transaction, so a catch-up commits once per batch instead of once per

@@ -149,6 +149,35 @@ check "the good message after the bad ones was ingested" grep -q '011-spam.eml: 
 check "bad messages are stored, raw bytes kept" [ "$(q 'SELECT count(*) FROM messages WHERE quarantined=1')" -eq 2 ]
 check "status counts quarantined messages" sh -c "'$bin' --config '$conf' --db '$db' status --json | grep -q '\"quarantined\" : 2'"
 
+# --- many messages: parsed ahead on other threads, stored in walk order ---
+# (issue 16) More messages than are parsed ahead and than one batch holds;
+# the output and the rows keep the order of the walk, and a database failure
+# in the second batch names the message it failed on, keeps the first batch
+# and stops the run.
+db="$tmp/order.db"
+mkdir -p "$tmp/order/cur" "$tmp/order/new"
+n=0
+while [ $n -lt 300 ]; do
+    n=$((n+1))
+    f=$(printf '%s/order/cur/%04d.order:2,S' "$tmp" $n)
+    printf 'From: r%d@reporter.example\nTo: problems@acmetrust.test\nMessage-ID: <order-%d@reporter.example>\nDate: Mon, 12 May 2025 14:02:00 +0000\nSubject: key compromise %d\n\nThe private key of serial 0x%08x00ff is public.\n' $n $n $n $n >"$f"
+done
+cpr ingest --json "$tmp/order" >"$tmp/order.out" 2>"$tmp/order.err"
+check "300 messages: exit 0" [ $? -eq 0 ]
+check "300 messages: one line each, in walk order" python3 -c "
+import json, sys
+got = [json.loads(l)['source'].rsplit('/', 1)[1][:4] for l in open('$tmp/order.out')]
+sys.exit(got != ['%04d' % i for i in range(1, 301)])"
+check "300 messages: rows and cases in walk order" [ "$(q "SELECT count(*) FROM messages m JOIN cases c ON c.id = m.case_id WHERE m.message_id = 'order-' || m.id || '@reporter.example' AND c.seq = m.id")" -eq 300 ]
+db="$tmp/refuse.db"
+cpr ingest "$samples/011-spam.eml" >/dev/null
+sqlite3 "$db" "CREATE TRIGGER refuse BEFORE INSERT ON messages WHEN (SELECT count(*) FROM messages) >= 250 BEGIN SELECT RAISE(ABORT, 'refused by the test'); END;"
+cpr ingest "$tmp/order" >"$tmp/refuse.out" 2>"$tmp/refuse.err"
+check "a database failure mid-run: exit 3" [ $? -eq 3 ]
+check "the failure names the message it failed on" grep -q '0250.order:2,S: .*refused by the test' "$tmp/refuse.err"
+check "the first batch is kept and reported, the failed one is not" sh -c "[ $(q 'SELECT count(*) FROM messages') -eq 201 ] && [ \$(wc -l <'$tmp/refuse.out') -eq 200 ]"
+check "nothing after the failure was stored or reported" sh -c "! grep -q '0201.order' '$tmp/refuse.out' && [ \$(grep -c . '$tmp/refuse.err') -eq 1 ]"
+
 # --- audit verify, then tampering ---
 db="$tmp/cases.db"
 check "audit verify passes untouched" cpr audit verify

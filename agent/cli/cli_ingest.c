@@ -11,6 +11,26 @@
  * reported stored that a crash could still take back. */
 #define INGEST_BATCH 200
 
+/* Parsing ahead (issue 16). Parsing, extraction and classification are pure
+ * (intake_parse) and most of a message's CPU; storing is SQLite and the
+ * kernel's writes. While the main thread stores a message, a pool of threads
+ * parses the ones after it. Only the main thread touches the store, and it
+ * stores strictly in the order the walk found the messages, so output,
+ * duplicates and cases are those of a one-message-at-a-time ingest. What is
+ * held ahead is bounded in messages and in raw bytes; a message larger than
+ * the byte bound is not copied at all: the queue drains and it is parsed and
+ * stored in place, as before (a 30 MB report stays within its memory bound). */
+#define AHEAD_MESSAGES 32
+#define AHEAD_BYTES (8 * 1024 * 1024)
+#define AHEAD_THREADS 4
+
+typedef struct {
+    guint8 *raw;
+    gsize len;
+    char *source;
+    IntakeParsed *parsed; /* set by a worker, under IngestRun.lock */
+} Ahead;
+
 typedef struct {
     CliContext *ctx;
     Intake *intake;
@@ -20,6 +40,11 @@ typedef struct {
     guint in_batch;
     GString *pending_out; /* stdout lines of the open batch */
     GString *pending_err; /* quarantine notes of the open batch */
+    GThreadPool *pool;    /* NULL: parse on the main thread */
+    GQueue ahead;         /* Ahead*, in walk order */
+    gsize ahead_bytes;
+    GMutex lock;
+    GCond parsed;
 } IngestRun;
 
 static gboolean batch_commit(IngestRun *run, GError **error)
@@ -40,24 +65,9 @@ static gboolean batch_commit(IngestRun *run, GError **error)
     return TRUE;
 }
 
-static gboolean on_message(const guint8 *raw, gsize len, const char *source, gpointer user_data,
-                           gboolean *stop_r, GError **error)
+/* What is printed about a stored message, once its batch commits. */
+static void note_result(IngestRun *run, const IntakeResult *r, const char *source)
 {
-    IngestRun *run = user_data;
-    IntakeOrigin origin = {.source = source, .now = run->ctx->now};
-    IntakeResult *r = NULL;
-    if (run->in_batch == 0 && !intake_batch_begin(run->intake, error))
-        goto fail;
-    run->in_batch++;
-    if (!intake_message(run->intake, raw, len, &origin, &r, error)) {
-        /* A database failure is not this message's fault and would fail the
-         * next one too: stop, keeping what earlier batches committed. */
-        intake_batch_rollback(run->intake);
-        run->in_batch = 0;
-        g_string_truncate(run->pending_out, 0);
-        g_string_truncate(run->pending_err, 0);
-        goto fail;
-    }
     if (run->json) {
         g_autofree char *line = intake_result_to_json(r);
         g_string_append_printf(run->pending_out, "%s\n", line);
@@ -78,14 +88,98 @@ static gboolean on_message(const guint8 *raw, gsize len, const char *source, gpo
         g_string_append_c(run->pending_err, '\n');
         run->quarantined++;
     }
+}
+
+/* Store one message (`parsed` NULL: parse it here first). FALSE after
+ * printing the error: a database failure is not this message's fault and
+ * would fail the next one too, so the ingest stops, keeping what earlier
+ * batches committed. */
+static gboolean store_one(IngestRun *run, const IntakeParsed *parsed, const guint8 *raw, gsize len,
+                          const char *source)
+{
+    IntakeOrigin origin = {.source = source, .now = run->ctx->now};
+    IntakeResult *r = NULL;
+    GError *error = NULL;
+    if (run->in_batch == 0 && !intake_batch_begin(run->intake, &error))
+        goto fail;
+    run->in_batch++;
+    if (!(parsed ? intake_store_parsed(run->intake, parsed, raw, len, &origin, &r, &error)
+                 : intake_message(run->intake, raw, len, &origin, &r, &error))) {
+        intake_batch_rollback(run->intake);
+        run->in_batch = 0;
+        g_string_truncate(run->pending_out, 0);
+        g_string_truncate(run->pending_err, 0);
+        goto fail;
+    }
+    note_result(run, r, source);
     intake_result_free(&r);
-    if (run->in_batch >= INGEST_BATCH && !batch_commit(run, error))
+    if (run->in_batch >= INGEST_BATCH && !batch_commit(run, &error))
         goto fail;
     return TRUE;
 fail:
+    cli_error("%s: %s", source, error->message);
+    g_error_free(error);
     run->store_failed = TRUE;
-    *stop_r = TRUE;
     return FALSE;
+}
+
+static void parse_ahead(gpointer data, gpointer user_data)
+{
+    Ahead *a = data;
+    IngestRun *run = user_data;
+    IntakeParsed *parsed = intake_parse(run->intake, a->raw, a->len);
+    g_mutex_lock(&run->lock);
+    a->parsed = parsed;
+    g_cond_broadcast(&run->parsed);
+    g_mutex_unlock(&run->lock);
+}
+
+/* The oldest message held ahead: wait for its parse, then store it (unless
+ * the store already failed: then it is only let go). */
+static void store_oldest(IngestRun *run)
+{
+    Ahead *a = g_queue_pop_head(&run->ahead);
+    g_mutex_lock(&run->lock);
+    while (!a->parsed)
+        g_cond_wait(&run->parsed, &run->lock);
+    g_mutex_unlock(&run->lock);
+    if (!run->store_failed)
+        store_one(run, a->parsed, a->raw, a->len, a->source);
+    run->ahead_bytes -= a->len;
+    intake_parsed_free(&a->parsed);
+    g_free(a->raw);
+    g_free(a->source);
+    g_free(a);
+}
+
+static void store_all_ahead(IngestRun *run)
+{
+    while (!g_queue_is_empty(&run->ahead))
+        store_oldest(run);
+}
+
+static gboolean on_message(const guint8 *raw, gsize len, const char *source, gpointer user_data,
+                           gboolean *stop_r, GError **error)
+{
+    IngestRun *run = user_data;
+    if (!run->pool || len > AHEAD_BYTES) {
+        store_all_ahead(run);
+        if (!run->store_failed)
+            store_one(run, NULL, raw, len, source);
+    } else {
+        Ahead *a = g_new0(Ahead, 1);
+        a->raw = g_memdup2(raw, len);
+        a->len = len;
+        a->source = g_strdup(source);
+        g_queue_push_tail(&run->ahead, a);
+        run->ahead_bytes += len;
+        g_thread_pool_push(run->pool, a, NULL);
+        while (run->ahead.length > AHEAD_MESSAGES || run->ahead_bytes > AHEAD_BYTES)
+            store_oldest(run);
+    }
+    /* the error is printed already, with the source it concerns */
+    *stop_r = run->store_failed;
+    return TRUE;
 }
 
 static void on_error(const char *source, const GError *error, gpointer user_data)
@@ -115,12 +209,24 @@ int cli_ingest(CliContext *ctx, int argc, char **argv)
     run.intake = intake_new(store, ctx->cfg, &bounds);
     run.pending_out = g_string_new(NULL);
     run.pending_err = g_string_new(NULL);
+    g_queue_init(&run.ahead);
+    g_mutex_init(&run.lock);
+    g_cond_init(&run.parsed);
+    /* Without a pool (it cannot be made) every message is parsed in place. */
+    run.pool = g_thread_pool_new(parse_ahead, &run,
+                                 (gint)CLAMP(g_get_num_processors(), 1, AHEAD_THREADS), FALSE,
+                                 NULL);
     guint failures = 0;
     for (int i = 1; i < argc && !run.store_failed; i++) {
         guint f = 0;
         sources_walk(argv[i], bounds.max_message_bytes, on_message, on_error, &run, &f);
         failures += f;
     }
+    store_all_ahead(&run);
+    if (run.pool)
+        g_thread_pool_free(run.pool, FALSE, TRUE);
+    g_mutex_clear(&run.lock);
+    g_cond_clear(&run.parsed);
     GError *commit_error = NULL;
     if (!run.store_failed && !batch_commit(&run, &commit_error)) {
         cli_error("%s", commit_error->message);
