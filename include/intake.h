@@ -67,6 +67,8 @@ gboolean intake_store_parsed(Intake *intake, const IntakeParsed *parsed, const g
                              gsize len, const IntakeOrigin *origin, IntakeResult **result_r,
                              GError **error);
 void intake_parsed_free(IntakeParsed **parsed);
+static inline void intake_parsed_destroy(IntakeParsed *p) { intake_parsed_free(&p); }
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(IntakeParsed, intake_parsed_destroy)
 
 /* Batching, for backlogs: between intake_batch_begin() and
  * intake_batch_commit(), each intake_message() runs in a savepoint of one

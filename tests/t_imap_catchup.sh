@@ -41,6 +41,10 @@ check "aware_at = INTERNALDATE for the INBOX samples" \
 check "aware_at = INTERNALDATE for generated list posts" \
     [ "$(sql "$DB" "SELECT count(*) FROM messages WHERE message_id LIKE 'mdsp-%'
                     AND aware_at = 1767000000 + CAST(substr(message_id, 6, instr(message_id, '@') - 6) AS INTEGER)")" = 20 ]
+# parsed ahead on other threads (issue 16), stored in UID order all the same
+check "each folder's messages stored in UID order" \
+    [ "$(sql "$DB" "SELECT count(*) FROM message_sources a JOIN message_sources b
+                    ON a.folder = b.folder AND a.uid < b.uid AND a.message_row > b.message_row")" = 0 ]
 check "folders table has the last UIDs" \
     [ "$(sql "$DB" "SELECT last_uid FROM folders WHERE folder = 'Lists/mdsp'")" = 21 ]
 check "keyword set on every INBOX message" [ "$(imapctl keyword INBOX '$CprIntake')" = "$n_inbox" ]

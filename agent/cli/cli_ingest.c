@@ -4,6 +4,7 @@
 #include "cli.h"
 #include "cpr_error.h"
 #include "intake.h"
+#include "intake_ahead.h"
 #include "sources.h"
 
 /* Messages are committed in batches (SQLite's cost is per commit); what is
@@ -11,25 +12,13 @@
  * reported stored that a crash could still take back. */
 #define INGEST_BATCH 200
 
-/* Parsing ahead (issue 16). Parsing, extraction and classification are pure
- * (intake_parse) and most of a message's CPU; storing is SQLite and the
- * kernel's writes. While the main thread stores a message, a pool of threads
- * parses the ones after it. Only the main thread touches the store, and it
- * stores strictly in the order the walk found the messages, so output,
- * duplicates and cases are those of a one-message-at-a-time ingest. What is
- * held ahead is bounded in messages and in raw bytes; a message larger than
- * the byte bound is not copied at all: the queue drains and it is parsed and
+/* Parsing ahead (issue 16, intake_ahead.h): while the main thread stores a
+ * message, a thread pool parses the ones after it. What is held ahead is
+ * bounded in messages and in raw bytes; a message larger than the byte bound
+ * is not copied at all: what is ahead is stored first, then it is parsed and
  * stored in place, as before (a 30 MB report stays within its memory bound). */
 #define AHEAD_MESSAGES 32
 #define AHEAD_BYTES (8 * 1024 * 1024)
-#define AHEAD_THREADS 4
-
-typedef struct {
-    guint8 *raw;
-    gsize len;
-    char *source;
-    IntakeParsed *parsed; /* set by a worker, under IngestRun.lock */
-} Ahead;
 
 typedef struct {
     CliContext *ctx;
@@ -40,11 +29,7 @@ typedef struct {
     guint in_batch;
     GString *pending_out; /* stdout lines of the open batch */
     GString *pending_err; /* quarantine notes of the open batch */
-    GThreadPool *pool;    /* NULL: parse on the main thread */
-    GQueue ahead;         /* Ahead*, in walk order */
-    gsize ahead_bytes;
-    GMutex lock;
-    GCond parsed;
+    IntakeAhead *ahead;   /* NULL: parse on the main thread */
 } IngestRun;
 
 static gboolean batch_commit(IngestRun *run, GError **error)
@@ -123,38 +108,24 @@ fail:
     return FALSE;
 }
 
-static void parse_ahead(gpointer data, gpointer user_data)
-{
-    Ahead *a = data;
-    IngestRun *run = user_data;
-    IntakeParsed *parsed = intake_parse(run->intake, a->raw, a->len);
-    g_mutex_lock(&run->lock);
-    a->parsed = parsed;
-    g_cond_broadcast(&run->parsed);
-    g_mutex_unlock(&run->lock);
-}
-
-/* The oldest message held ahead: wait for its parse, then store it (unless
- * the store already failed: then it is only let go). */
+/* The oldest message held ahead: stored once parsed, unless the store has
+ * failed already (then only let go). Its bytes and source are the run's copies. */
 static void store_oldest(IngestRun *run)
 {
-    Ahead *a = g_queue_pop_head(&run->ahead);
-    g_mutex_lock(&run->lock);
-    while (!a->parsed)
-        g_cond_wait(&run->parsed, &run->lock);
-    g_mutex_unlock(&run->lock);
+    char *source = NULL;
+    const guint8 *raw = NULL;
+    gsize len = 0;
+    IntakeParsed *parsed = intake_ahead_pop(run->ahead, (gpointer *)&source, &raw, &len);
     if (!run->store_failed)
-        store_one(run, a->parsed, a->raw, a->len, a->source);
-    run->ahead_bytes -= a->len;
-    intake_parsed_free(&a->parsed);
-    g_free(a->raw);
-    g_free(a->source);
-    g_free(a);
+        store_one(run, parsed, raw, len, source);
+    intake_parsed_free(&parsed);
+    g_free((gpointer)raw);
+    g_free(source);
 }
 
 static void store_all_ahead(IngestRun *run)
 {
-    while (!g_queue_is_empty(&run->ahead))
+    while (run->ahead && intake_ahead_length(run->ahead) > 0)
         store_oldest(run);
 }
 
@@ -162,19 +133,14 @@ static gboolean on_message(const guint8 *raw, gsize len, const char *source, gpo
                            gboolean *stop_r, GError **error)
 {
     IngestRun *run = user_data;
-    if (!run->pool || len > AHEAD_BYTES) {
+    if (!run->ahead || len > AHEAD_BYTES) {
         store_all_ahead(run);
         if (!run->store_failed)
             store_one(run, NULL, raw, len, source);
     } else {
-        Ahead *a = g_new0(Ahead, 1);
-        a->raw = g_memdup2(raw, len);
-        a->len = len;
-        a->source = g_strdup(source);
-        g_queue_push_tail(&run->ahead, a);
-        run->ahead_bytes += len;
-        g_thread_pool_push(run->pool, a, NULL);
-        while (run->ahead.length > AHEAD_MESSAGES || run->ahead_bytes > AHEAD_BYTES)
+        intake_ahead_push(run->ahead, g_memdup2(raw, len), len, g_strdup(source));
+        while (intake_ahead_length(run->ahead) > AHEAD_MESSAGES ||
+               intake_ahead_bytes(run->ahead) > AHEAD_BYTES)
             store_oldest(run);
     }
     /* the error is printed already, with the source it concerns */
@@ -209,13 +175,7 @@ int cli_ingest(CliContext *ctx, int argc, char **argv)
     run.intake = intake_new(store, ctx->cfg, &bounds);
     run.pending_out = g_string_new(NULL);
     run.pending_err = g_string_new(NULL);
-    g_queue_init(&run.ahead);
-    g_mutex_init(&run.lock);
-    g_cond_init(&run.parsed);
-    /* Without a pool (it cannot be made) every message is parsed in place. */
-    run.pool = g_thread_pool_new(parse_ahead, &run,
-                                 (gint)CLAMP(g_get_num_processors(), 1, AHEAD_THREADS), FALSE,
-                                 NULL);
+    run.ahead = intake_ahead_new(run.intake);
     guint failures = 0;
     for (int i = 1; i < argc && !run.store_failed; i++) {
         guint f = 0;
@@ -223,10 +183,7 @@ int cli_ingest(CliContext *ctx, int argc, char **argv)
         failures += f;
     }
     store_all_ahead(&run);
-    if (run.pool)
-        g_thread_pool_free(run.pool, FALSE, TRUE);
-    g_mutex_clear(&run.lock);
-    g_cond_clear(&run.parsed);
+    intake_ahead_free(&run.ahead);
     GError *commit_error = NULL;
     if (!run.store_failed && !batch_commit(&run, &commit_error)) {
         cli_error("%s", commit_error->message);

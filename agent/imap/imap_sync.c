@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "intake_ahead.h"
 #include "jsonutil.h"
 #include "notify.h"
 
@@ -199,7 +200,8 @@ static gboolean fetch_meta(ImapSession *s, const char *folder, guint32 first, GA
  * until the batch commits (nothing is reported stored that a crash could
  * still take back); outside one (log NULL) it is printed at once. */
 static gboolean ingest_one(ImapSync *sync, ImapSession *s, const char *folder, const MsgMeta *m,
-                           const char *raw, gsize len, GPtrArray *log, GError **error)
+                           const IntakeParsed *parsed, const char *raw, gsize len, GPtrArray *log,
+                           GError **error)
 {
     g_autofree char *source = g_strdup_printf("%s/%u", folder, m->uid);
     IntakeOrigin origin = {
@@ -212,7 +214,9 @@ static gboolean ingest_one(ImapSync *sync, ImapSession *s, const char *folder, c
         .now = g_get_real_time() / G_USEC_PER_SEC,
     };
     IntakeResult *res = NULL;
-    if (!intake_message(sync->intake, (const guint8 *)raw, len, &origin, &res, error))
+    if (!(parsed ? intake_store_parsed(sync->intake, parsed, (const guint8 *)raw, len, &origin,
+                                       &res, error)
+                 : intake_message(sync->intake, (const guint8 *)raw, len, &origin, &res, error)))
         return FALSE;
     g_autofree char *f = log_value(folder);
     g_autofree char *mid = log_value(res->message_id);
@@ -415,7 +419,8 @@ static gboolean process_ranged(ImapSync *sync, ImapSession *s, const char *folde
                   f, m->uid, m->size, max);
     else if (raw->len != m->size)
         warn_size_mismatch(folder, m, raw->len);
-    gboolean ok = ingest_one(sync, s, folder, m, (const char *)raw->data, raw->len, NULL, error);
+    gboolean ok = ingest_one(sync, s, folder, m, NULL, (const char *)raw->data, raw->len, NULL,
+                             error);
     if (ok) {
         (*ingested_r)++;
         GArray *done = g_array_new(FALSE, FALSE, sizeof(guint32));
@@ -439,6 +444,8 @@ static guint32 batch_window(const MsgMeta *metas, guint n)
     return largest + 1;
 }
 
+#define IMAP_AHEAD 8 /* messages parsed ahead of the one being stored */
+
 /* Ingest the batch's bodies in UID order inside the batch transaction, up
  * to the first that filled the window: its bytes go to *longer_r, and the
  * index it stopped at to *stop_r (n when none). */
@@ -447,8 +454,17 @@ static gboolean ingest_bodies(ImapSync *sync, ImapSession *s, const char *folder
                               GArray *done, GPtrArray *log, guint *stop_r, GByteArray **longer_r,
                               GError **error)
 {
-    guint i;
+    /* A few messages are parsed ahead on other threads while this one is
+     * stored (intake_ahead.h); the bodies stay in `result` until the end. */
+    g_autoptr(IntakeAhead) ahead = n > 1 ? intake_ahead_new(sync->intake) : NULL;
+    guint i, pushed = 0;
     for (i = 0; i < n; i++) {
+        for (; ahead && pushed < n && pushed < i + IMAP_AHEAD; pushed++) {
+            gsize l = 0;
+            const char *b = imap_fetch_body_of(result, metas[pushed].uid, &l);
+            if (b && l < window)
+                intake_ahead_push(ahead, (const guint8 *)b, l, NULL);
+        }
         gsize len = 0;
         const char *body = imap_fetch_body_of(result, metas[i].uid, &len);
         if (!body) {
@@ -465,7 +481,8 @@ static gboolean ingest_bodies(ImapSync *sync, ImapSession *s, const char *folder
         }
         if (len != metas[i].size)
             warn_size_mismatch(folder, &metas[i], len);
-        if (!ingest_one(sync, s, folder, &metas[i], body, len, log, error))
+        g_autoptr(IntakeParsed) parsed = ahead ? intake_ahead_pop(ahead, NULL, NULL, NULL) : NULL;
+        if (!ingest_one(sync, s, folder, &metas[i], parsed, body, len, log, error))
             return FALSE;
         g_array_append_val(done, metas[i].uid);
         if (stopping(sync)) {
