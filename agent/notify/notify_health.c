@@ -14,7 +14,10 @@
  *
  * Our own state lives in the health table too: notify.down_since (the first
  * time we saw the connection down: the listener rewrites imap.connection on
- * every retry) and notify.health_page (the row key of the active page). */
+ * every retry) and notify.health_page (the row key of the active page).
+ *
+ * notify_status_enqueue, here, sends these pages and notify_mark.c's: the
+ * same "cpr-intake status" page, "health" outbox rows and audit event. */
 #include <string.h>
 
 #include "notify_internal.h"
@@ -34,8 +37,9 @@ static gboolean looks_like_auth(const char *error)
     return FALSE;
 }
 
-static char *health_doc(const char *event, const char *condition, gint64 since,
-                        const char *last_error, gint64 now)
+/* The page's own members (notify_status_enqueue closes it). */
+static JsonBuilder *health_doc(const char *event, const char *condition, gint64 since,
+                               const char *last_error, gint64 now)
 {
     g_autofree char *since_s = since ? timefmt_rfc3339(since) : NULL;
     g_autofree char *age = since ? timefmt_left(now - since) : NULL;
@@ -51,29 +55,36 @@ static char *health_doc(const char *event, const char *condition, gint64 since,
     else
         summary = g_strdup_printf("Problem-report mailbox may not be read: no IMAP heartbeat for "
                                   "%s (last %s)", age, since_s);
-    g_autoptr(JsonBuilder) b = notify_doc_begin(event, summary);
+    JsonBuilder *b = notify_doc_begin(event, summary);
     jsonutil_add_string(b, "condition", condition);
     jsonutil_add_string(b, "since", since_s);
     jsonutil_add_string(b, "last_error", last_error);
-    return notify_doc_end(b, now, "cpr-intake status", INCIDENT_KEY);
+    return b;
+}
+
+gboolean notify_status_enqueue(Store *store, const Config *cfg, const char *source,
+                               const char *event, JsonBuilder *doc, const char *dedup_key,
+                               JsonBuilder *details, const char *row_key, gint64 now,
+                               GError **error)
+{
+    g_autofree char *doc_s = notify_doc_end(doc, now, "cpr-intake status", dedup_key);
+    json_builder_end_object(details);
+    g_autofree char *details_s = jsonutil_builder_to_string(details, FALSE);
+    return notify_ops_enqueue(store, cfg, source, event, details_s, "health", row_key, doc_s, now,
+                              error);
 }
 
 static gboolean enqueue(Store *store, const Config *cfg, const char *event, const char *condition,
                         gint64 since, const char *last_error, const char *row_key, gint64 now,
                         GError **error)
 {
-    g_autofree char *doc = health_doc(event, condition, since, last_error, now);
-    g_autofree char *details = NULL;
-    {
-        g_autoptr(JsonBuilder) b = json_builder_new();
-        json_builder_begin_object(b);
-        jsonutil_add_string(b, "condition", condition);
-        jsonutil_add_time(b, "since", since, TRUE);
-        json_builder_end_object(b);
-        details = jsonutil_builder_to_string(b, FALSE);
-    }
-    return notify_ops_enqueue(store, cfg, "notify", event, details, "health", row_key, doc, now,
-                              error);
+    g_autoptr(JsonBuilder) doc = health_doc(event, condition, since, last_error, now);
+    g_autoptr(JsonBuilder) details = json_builder_new();
+    json_builder_begin_object(details);
+    jsonutil_add_string(details, "condition", condition);
+    jsonutil_add_time(details, "since", since, TRUE);
+    return notify_status_enqueue(store, cfg, "notify", event, doc, INCIDENT_KEY, details, row_key,
+                                 now, error);
 }
 
 static gboolean run(Store *store, const Config *cfg, gint64 now, guint *n, GError **error)

@@ -9,7 +9,6 @@
 
 #include <curl/curl.h>
 
-#include "curlutil.h"
 #include "notify_curl.h"
 #include "notify_internal.h"
 
@@ -48,30 +47,6 @@ static char *answer_excerpt(const GString *body)
     return g_strdup(valid);
 }
 
-G_DEFINE_QUARK(cpr-notify-error-quark, notify_error)
-
-CURL *notify_curl_new(const char *protocols, const char *ca_file, char *errbuf, CURLcode *rc_r,
-                      GError **error)
-{
-    CURL *curl = curl_easy_init();
-    if (!curl) {
-        g_set_error_literal(error, NOTIFY_ERROR, NOTIFY_ERROR_RETRY, "curl_easy_init failed");
-        return NULL;
-    }
-    *rc_r = curlutil_set_safe_options(curl, protocols, ca_file, NOTIFY_CONNECT_TIMEOUT_MS,
-                                      NOTIFY_TIMEOUT_MS, errbuf);
-    return curl;
-}
-
-CURLcode notify_curl_perform(CURL *curl, CURLcode rc, long *code_r)
-{
-    if (rc == CURLE_OK)
-        rc = curl_easy_perform(curl);
-    *code_r = 0;
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, code_r);
-    return rc;
-}
-
 gboolean notify_http_post(const char *url, const char *ca_file, const char *body,
                           const char *const *headers, GError **error)
 {
@@ -102,14 +77,8 @@ gboolean notify_http_post(const char *url, const char *ca_file, const char *body
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &resp);
 
     long status = 0;
-    rc = notify_curl_perform(curl, rc, &status);
-    gboolean result = FALSE;
-    if (rc != CURLE_OK) {
-        g_set_error_literal(error, NOTIFY_ERROR, NOTIFY_ERROR_RETRY,
-                            curlutil_error_text(errbuf, rc));
-    } else if (status >= 200 && status < 300) {
-        result = TRUE;
-    } else {
+    gboolean result = notify_curl_perform(curl, rc, errbuf, &status, error);
+    if (result && (status < 200 || status >= 300)) {
         g_autofree char *excerpt = answer_excerpt(resp.body);
         /* 408 and 429 say "later"; other 4xx say the request itself is wrong
          * (a bad key, a bad payload): retrying it for days helps nobody. */
@@ -117,6 +86,7 @@ gboolean notify_http_post(const char *url, const char *ca_file, const char *body
                     (status == 408 || status == 429 || status >= 500) ? NOTIFY_ERROR_RETRY
                                                                        : NOTIFY_ERROR_PERMANENT,
                     "HTTP %ld: %s", status, excerpt);
+        result = FALSE;
     }
     curl_slist_free_all(list);
     curl_easy_cleanup(curl);

@@ -126,6 +126,17 @@ gint64 escalate_point_time(gint64 starts_at, gint64 due_at, guint point);
  * due time (so a daemon that was down sends the latest point, not a burst). */
 gboolean escalate_run(Store *store, const Config *cfg, gint64 now, guint *fired_r, GError **error);
 
+/* Enqueue a page about the intake's own health, which `cpr-intake status`
+ * shows (notify_health.c, notify_mark.c), inside the caller's transaction:
+ * `doc` (from notify_doc_begin, the page's own members added) is closed with
+ * `dedup_key`, the incident its all-clear names again; `details` (an open
+ * JSON object) is closed as the details of the audit event `event` by
+ * `source`; then notify_ops_enqueue as "health" rows `row_key`. */
+gboolean notify_status_enqueue(Store *store, const Config *cfg, const char *source,
+                               const char *event, JsonBuilder *doc, const char *dedup_key,
+                               JsonBuilder *details, const char *row_key, gint64 now,
+                               GError **error);
+
 /* Page (or give the all-clear) from the IMAP listener's health keys. */
 gboolean notify_health_run(Store *store, const Config *cfg, gint64 now, guint *enqueued_r,
                            GError **error);

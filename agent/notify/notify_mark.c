@@ -77,8 +77,9 @@ static gint64 page_seconds(void)
     return MARK_PAGE_SECONDS;
 }
 
-static char *mark_doc(const char *event, const char *folder, guint count, const MarkState *st,
-                      const char *last_error, gint64 now)
+/* The page's own members (notify_status_enqueue closes it). */
+static JsonBuilder *mark_doc(const char *event, const char *folder, guint count,
+                             const MarkState *st, const char *last_error)
 {
     g_autofree char *since_s = timefmt_rfc3339(st->since);
     g_autofree char *summary =
@@ -89,8 +90,7 @@ static char *mark_doc(const char *event, const char *folder, guint count, const 
                               count, folder, since_s, st->passes)
             : g_strdup_printf("IMAP server marks the stored messages in %s processed again",
                               folder);
-    g_autofree char *dedup = g_strconcat("cpr-intake/mark/", folder, NULL);
-    g_autoptr(JsonBuilder) b = notify_doc_begin(event, summary);
+    JsonBuilder *b = notify_doc_begin(event, summary);
     jsonutil_add_string(b, "condition", !strcmp(event, "mark_refused") ? "mark_refused" : "ok");
     jsonutil_add_string(b, "folder", folder);
     if (!strcmp(event, "mark_refused")) {
@@ -99,26 +99,25 @@ static char *mark_doc(const char *event, const char *folder, guint count, const 
         jsonutil_add_string(b, "last_error", last_error);
     }
     jsonutil_add_string(b, "since", since_s);
-    return notify_doc_end(b, now, "cpr-intake status", dedup);
+    return b;
 }
 
 static gboolean enqueue(Store *store, const Config *cfg, const char *event, const char *folder,
                         guint count, const MarkState *st, const char *last_error, gint64 now,
                         GError **error)
 {
-    g_autofree char *doc = mark_doc(event, folder, count, st, last_error, now);
+    g_autoptr(JsonBuilder) doc = mark_doc(event, folder, count, st, last_error);
+    g_autofree char *dedup = g_strconcat("cpr-intake/mark/", folder, NULL);
     g_autofree char *row_key =
         g_strdup_printf("%s:%s:%" G_GINT64_FORMAT, event, folder, st->since);
-    g_autoptr(JsonBuilder) b = json_builder_new();
-    json_builder_begin_object(b);
-    jsonutil_add_string(b, "folder", folder);
-    jsonutil_add_int(b, "count", count);
-    jsonutil_add_int(b, "passes", st->passes);
-    jsonutil_add_time(b, "since", st->since, TRUE);
-    json_builder_end_object(b);
-    g_autofree char *details = jsonutil_builder_to_string(b, FALSE);
-    return notify_ops_enqueue(store, cfg, "imap", event, details, "health", row_key, doc, now,
-                              error);
+    g_autoptr(JsonBuilder) details = json_builder_new();
+    json_builder_begin_object(details);
+    jsonutil_add_string(details, "folder", folder);
+    jsonutil_add_int(details, "count", count);
+    jsonutil_add_int(details, "passes", st->passes);
+    jsonutil_add_time(details, "since", st->since, TRUE);
+    return notify_status_enqueue(store, cfg, "imap", event, doc, dedup, details, row_key, now,
+                                 error);
 }
 
 static gboolean refused(Store *store, const Config *cfg, const char *folder, guint count,

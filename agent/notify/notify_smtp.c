@@ -10,7 +10,6 @@
 #include <curl/curl.h>
 #include <gmime/gmime.h>
 
-#include "curlutil.h"
 #include "notify_curl.h"
 #include "notify_internal.h"
 #include "secret.h"
@@ -65,18 +64,18 @@ gboolean notify_smtp_send(const NotifySmtp *smtp, const char *const *rcpt, const
     curl_easy_setopt(curl, CURLOPT_READFUNCTION, on_read);
     curl_easy_setopt(curl, CURLOPT_READDATA, &up);
 
+    /* libcurl reports a refusal by the server as a failed transfer too, the
+     * reply code kept: the code decides. 5xx is the server's final "no"
+     * (unknown recipient, policy, and a login refused with 535); anything
+     * else, a certificate curl refused (no reply code) or a 4xx, may be fixed
+     * without a restart, so it is retried like a network failure. */
     long code = 0;
-    rc = notify_curl_perform(curl, rc, &code);
-    gboolean result = TRUE;
-    if (rc != CURLE_OK) {
-        /* 5xx is the server's final "no" (unknown recipient, policy); a
-         * refused login or certificate is ours to fix, but may be fixed
-         * without a restart, so it is retried like a network failure. */
+    g_autoptr(GError) failed = NULL;
+    gboolean result = notify_curl_perform(curl, rc, errbuf, &code, &failed);
+    if (!result)
         g_set_error(error, NOTIFY_ERROR,
                     (code >= 500 && code < 600) ? NOTIFY_ERROR_PERMANENT : NOTIFY_ERROR_RETRY,
-                    "SMTP %ld: %s", code, curlutil_error_text(errbuf, rc));
-        result = FALSE;
-    }
+                    "SMTP %ld: %s", code, failed->message);
     curl_slist_free_all(to);
     curl_easy_cleanup(curl);
     return result;
