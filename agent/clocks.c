@@ -508,6 +508,23 @@ typedef struct {
     GStringChunk *strs;
 } EventList;
 
+static gboolean add_event(sqlite3_stmt *st, gpointer list, GError **error)
+{
+    EventList *l = list;
+    const char *type = (const char *)sqlite3_column_text(st, 1);
+    if (!clocks_event_matters(type))
+        return TRUE;
+    ClockEvent e = {
+        .id = sqlite3_column_int64(st, 0),
+        .type = g_string_chunk_insert_const(l->strs, type),
+        .at = sqlite3_column_int64(st, 2),
+        .recorded_at = sqlite3_column_int64(st, 4),
+    };
+    event_details((const char *)sqlite3_column_text(st, 3), &e);
+    g_array_append_val(l->events, e);
+    return TRUE;
+}
+
 static gboolean load_events(Store *store, gint64 case_id, EventList *l, GError **error)
 {
     sqlite3_stmt *st = store_prepare_id(
@@ -515,23 +532,14 @@ static gboolean load_events(Store *store, gint64 case_id, EventList *l, GError *
         "SELECT id, type, at, details, coalesce(recorded_at, 0) FROM events WHERE case_id = ? "
         "ORDER BY id",
         case_id, error);
-    if (!st)
-        return FALSE;
-    int rc;
-    while ((rc = store_step(store, st, error)) == STORE_ROW) {
-        const char *type = (const char *)sqlite3_column_text(st, 1);
-        if (!clocks_event_matters(type))
-            continue;
-        ClockEvent e = {
-            .id = sqlite3_column_int64(st, 0),
-            .type = g_string_chunk_insert_const(l->strs, type),
-            .at = sqlite3_column_int64(st, 2),
-            .recorded_at = sqlite3_column_int64(st, 4),
-        };
-        event_details((const char *)sqlite3_column_text(st, 3), &e);
-        g_array_append_val(l->events, e);
-    }
-    return rc == STORE_DONE;
+    return st && store_each_row(store, st, add_event, l, NULL, error);
+}
+
+static gboolean add_met(sqlite3_stmt *st, gpointer met, GError **error)
+{
+    g_hash_table_add(met, g_strdup_printf("%s/%" G_GINT64_FORMAT, sqlite3_column_text(st, 0),
+                                          (gint64)sqlite3_column_int64(st, 1)));
+    return TRUE;
 }
 
 /* clock name + ref of each clock met now, to tell which became met. */
@@ -540,13 +548,7 @@ static gboolean load_met(Store *store, gint64 case_id, GHashTable *met, GError *
     sqlite3_stmt *st = store_prepare_id(
         store, "SELECT clock, ref FROM clocks WHERE case_id = ? AND met_at IS NOT NULL", case_id,
         error);
-    if (!st)
-        return FALSE;
-    int rc;
-    while ((rc = store_step(store, st, error)) == STORE_ROW)
-        g_hash_table_add(met, g_strdup_printf("%s/%" G_GINT64_FORMAT, sqlite3_column_text(st, 0),
-                                              (gint64)sqlite3_column_int64(st, 1)));
-    return rc == STORE_DONE;
+    return st && store_each_row(store, st, add_met, met, NULL, error);
 }
 
 static void bind_or_null(sqlite3_stmt *st, int col, gint64 v)

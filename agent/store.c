@@ -246,14 +246,35 @@ gboolean store_step_row(Store *store, sqlite3_stmt *stmt, const char *what, GErr
     return FALSE;
 }
 
-gboolean store_int64s(Store *store, sqlite3_stmt *stmt, GArray *out, GError **error)
+gboolean store_each_row(Store *store, sqlite3_stmt *stmt, StoreRowFn fn, gpointer data,
+                        const char *what, GError **error)
 {
     int rc;
     while ((rc = store_step(store, stmt, error)) == STORE_ROW) {
-        gint64 v = sqlite3_column_int64(stmt, 0);
-        g_array_append_val(out, v);
+        if (!fn(stmt, data, error)) {
+            /* a statement left mid-read would hold its read open until the
+             * next store_prepare() of the same SQL */
+            sqlite3_reset(stmt);
+            return FALSE;
+        }
     }
-    return rc == STORE_DONE;
+    if (rc == STORE_DONE)
+        return TRUE;
+    if (what)
+        g_prefix_error(error, "%s: ", what);
+    return FALSE;
+}
+
+static gboolean append_int64(sqlite3_stmt *row, gpointer out, GError **error)
+{
+    gint64 v = sqlite3_column_int64(row, 0);
+    g_array_append_val((GArray *)out, v);
+    return TRUE;
+}
+
+gboolean store_int64s(Store *store, sqlite3_stmt *stmt, GArray *out, GError **error)
+{
+    return store_each_row(store, stmt, append_int64, out, NULL, error);
 }
 
 gboolean store_step_done(Store *store, sqlite3_stmt *stmt, GError **error)

@@ -62,6 +62,17 @@ sqlite3_stmt *store_prepare_id(Store *store, const char *sql, gint64 id, GError 
  * statement reset and *error "WHAT: no row" (CPR_ERROR_STORE) or SQLite's
  * message prefixed "WHAT: ". */
 gboolean store_step_row(Store *store, sqlite3_stmt *stmt, const char *what, GError **error);
+/* One row of a read, lent to a StoreRowFn for the length of the call
+ * (sqlite3_column_*() on `row`). `data` is the caller's. Return FALSE with
+ * *error set to stop the read. */
+typedef gboolean (*StoreRowFn)(sqlite3_stmt *row, gpointer data, GError **error);
+/* The read loop: step `stmt` to its end and hand each row, in the
+ * statement's order, to `fn`. TRUE when every row was handed over and the
+ * statement is done. FALSE when `fn` stopped (its error passed on as it is)
+ * or the read failed (SQLite's message, prefixed "WHAT: " unless `what` is
+ * NULL); either way the statement is reset, so no read stays open. */
+gboolean store_each_row(Store *store, sqlite3_stmt *stmt, StoreRowFn fn, gpointer data,
+                        const char *what, GError **error);
 /* Step `stmt` to its end, appending the first column of each row (as a
  * gint64) to `out`, an array of gint64. */
 gboolean store_int64s(Store *store, sqlite3_stmt *stmt, GArray *out, GError **error);

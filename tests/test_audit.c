@@ -1,5 +1,6 @@
 /* test_audit.c - the store's hash-chained event log: verify passes untouched
- * and fails, naming the row, after each kind of tampering. Also folder state. */
+ * and fails, naming the row, after each kind of tampering. Also folder state
+ * and the store's read loop. */
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
@@ -176,6 +177,104 @@ static void test_folder_state(void)
     store_free(&s);
 }
 
+typedef struct {
+    GArray *seen;  /* gint64: the first column of each row handed over */
+    guint stop_at; /* fail on this row (1-based); 0 = never */
+} RowLog;
+
+static gboolean log_row(sqlite3_stmt *row, gpointer data, GError **error)
+{
+    RowLog *log = data;
+    gint64 v = sqlite3_column_int64(row, 0);
+    g_array_append_val(log->seen, v);
+    if (log->seen->len == log->stop_at) {
+        g_set_error(error, CPR_ERROR, CPR_ERROR_INPUT, "row %" G_GINT64_FORMAT " refused", v);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+#define SEEN(log, i) g_array_index((log)->seen, gint64, (i))
+
+/* store_each_row(): every row in order, a callback's error stops the read
+ * and comes back unchanged, a read error is prefixed, and the statement is
+ * reset in every case (a statement left mid-read holds the read open). */
+static void test_each_row(void)
+{
+    Store *s = fresh_store("each-row.db", 0);
+    GError *error = NULL;
+    g_assert_cmpint(sqlite3_exec(store_db(s),
+                                 "CREATE TABLE t (n INTEGER);"
+                                 "INSERT INTO t VALUES (3), (1), (5), (2), (4);",
+                                 NULL, NULL, NULL),
+                    ==, SQLITE_OK);
+    const char *sql = "SELECT n FROM t WHERE n >= ? ORDER BY n DESC";
+    RowLog log = {.seen = g_array_new(FALSE, FALSE, sizeof(gint64))};
+
+    sqlite3_stmt *st = store_prepare_id(s, sql, 1, &error);
+    g_assert_nonnull(st);
+    g_assert_true(store_each_row(s, st, log_row, &log, "test: reading t", &error));
+    g_assert_no_error(error);
+    g_assert_cmpuint(log.seen->len, ==, 5);
+    for (guint i = 0; i < log.seen->len; i++)
+        g_assert_cmpint(SEEN(&log, i), ==, 5 - (gint64)i);
+    g_assert_false(sqlite3_stmt_busy(st));
+
+    /* no rows: TRUE, and the callback is never called */
+    g_array_set_size(log.seen, 0);
+    st = store_prepare_id(s, sql, 6, &error);
+    g_assert_true(store_each_row(s, st, log_row, &log, "test: reading t", &error));
+    g_assert_no_error(error);
+    g_assert_cmpuint(log.seen->len, ==, 0);
+
+    /* the callback stops at the third row: its own error, no prefix, no
+     * further row, and the statement reset */
+    log.stop_at = 3;
+    st = store_prepare_id(s, sql, 1, &error);
+    g_assert_false(store_each_row(s, st, log_row, &log, "test: reading t", &error));
+    g_assert_error(error, CPR_ERROR, CPR_ERROR_INPUT);
+    g_assert_cmpstr(error ? error->message : NULL, ==, "row 3 refused");
+    g_clear_error(&error);
+    g_assert_cmpuint(log.seen->len, ==, 3);
+    g_assert_false(sqlite3_stmt_busy(st));
+    /* reset, not half-read: stepping it again starts from the first row */
+    g_assert_cmpint(sqlite3_step(st), ==, SQLITE_ROW);
+    g_assert_cmpint(sqlite3_column_int64(st, 0), ==, 5);
+    sqlite3_reset(st);
+
+    /* a read that fails after five rows (abs() of the smallest integer
+     * overflows): CPR_ERROR_STORE prefixed with `what`, statement reset */
+    g_assert_cmpint(sqlite3_exec(store_db(s), "INSERT INTO t VALUES (-9223372036854775808)", NULL,
+                                 NULL, NULL),
+                    ==, SQLITE_OK);
+    log.stop_at = 0;
+    g_array_set_size(log.seen, 0);
+    st = store_prepare(s, "SELECT n, abs(n) FROM t ORDER BY rowid", &error);
+    g_assert_nonnull(st);
+    g_assert_false(store_each_row(s, st, log_row, &log, "test: reading t", &error));
+    g_assert_error(error, CPR_ERROR, CPR_ERROR_STORE);
+    g_assert_true(error && g_str_has_prefix(error->message, "test: reading t: "));
+    g_clear_error(&error);
+    g_assert_cmpuint(log.seen->len, ==, 5);
+    g_assert_false(sqlite3_stmt_busy(st));
+    /* `what` NULL: SQLite's message as store_step() gives it */
+    st = store_prepare(s, "SELECT n, abs(n) FROM t ORDER BY rowid", &error);
+    g_assert_false(store_each_row(s, st, log_row, &log, NULL, &error));
+    g_assert_error(error, CPR_ERROR, CPR_ERROR_STORE);
+    g_assert_true(error && g_str_has_prefix(error->message, "database read failed: "));
+    g_clear_error(&error);
+
+    /* store_int64s() is the same loop */
+    g_autoptr(GArray) ns = g_array_new(FALSE, FALSE, sizeof(gint64));
+    st = store_prepare_id(s, sql, 4, &error);
+    g_assert_true(store_int64s(s, st, ns, &error));
+    g_assert_cmpuint(ns->len, ==, 2);
+    g_assert_cmpint(g_array_index(ns, gint64, 0), ==, 5);
+    g_assert_cmpint(g_array_index(ns, gint64, 1), ==, 4);
+    g_array_unref(log.seen);
+    store_free(&s);
+}
+
 static void test_reopen_migrated(void)
 {
     g_autofree char *path = g_build_filename(tmpdir, "reopen.db", NULL);
@@ -245,6 +344,7 @@ int main(int argc, char **argv)
     g_test_add_func("/audit/appended-forgery", test_appended_forgery);
     g_test_add_func("/audit/append-only-triggers", test_append_only_triggers);
     g_test_add_func("/store/folder-state", test_folder_state);
+    g_test_add_func("/store/each-row", test_each_row);
     g_test_add_func("/store/reopen-and-refuse", test_reopen_migrated);
     g_test_add_func("/audit/export", test_export);
     int rc = g_test_run();

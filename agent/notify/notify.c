@@ -151,6 +151,12 @@ gboolean notify_on_intake(Store *store, const Config *cfg, gint64 case_id, gbool
     return TRUE;
 }
 
+static gboolean add_clock(sqlite3_stmt *st, gpointer clocks, GError **error)
+{
+    g_ptr_array_add(clocks, g_strdup((const char *)sqlite3_column_text(st, 0)));
+    return TRUE;
+}
+
 /* The clocks of a case that have an open page at `target`: a trigger
  * (new_case or escalation) newer than their last resolve. */
 static gboolean open_pages(Store *store, const char *target, gint64 case_id, GPtrArray *clocks,
@@ -169,15 +175,8 @@ static gboolean open_pages(Store *store, const char *target, gint64 case_id, GPt
         return FALSE;
     sqlite3_bind_text(st, 1, target, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 2, case_id);
-    int rc;
-    while ((rc = store_step(store, st, error)) == STORE_ROW)
-        g_ptr_array_add(clocks, g_strdup((const char *)sqlite3_column_text(st, 0)));
-    sqlite3_reset(st);
-    if (rc != STORE_DONE) {
-        g_prefix_error(error, "notify: cannot read the case's pages: ");
-        return FALSE;
-    }
-    return TRUE;
+    return store_each_row(store, st, add_clock, clocks, "notify: cannot read the case's pages",
+                          error);
 }
 
 /* Send `event` (acknowledge | resolve) for the open pages of the case, of
