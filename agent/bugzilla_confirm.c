@@ -39,27 +39,6 @@ static char *column_dup(sqlite3_stmt *st, int i)
     return t ? g_strdup((const char *)t) : NULL;
 }
 
-/* A row of pending_claims(); one whose bug number does not read as one is
- * no claim. */
-static gboolean add_claim(sqlite3_stmt *st, gpointer out, GError **error)
-{
-    g_autofree char *bug = column_dup(st, 4);
-    guint64 bug_id = 0;
-    if (!bug || !g_ascii_string_to_unsigned(bug, 10, 1, G_MAXINT64, &bug_id, NULL))
-        return TRUE;
-    Claim *c = g_new0(Claim, 1);
-    c->event_id = sqlite3_column_int64(st, 0);
-    c->case_id = sqlite3_column_int64(st, 1);
-    c->at = sqlite3_column_int64(st, 2);
-    c->type = column_dup(st, 3);
-    c->bug_id = (gint64)bug_id;
-    c->next_update = column_dup(st, 5);
-    c->message_id = column_dup(st, 6);
-    c->case_bug_id = sqlite3_column_int64(st, 7);
-    g_ptr_array_add(out, c);
-    return TRUE;
-}
-
 /* The unconfirmed claims that no later event answered yet. */
 static gboolean pending_claims(Store *store, GPtrArray *out, GError **error)
 {
@@ -75,7 +54,26 @@ static gboolean pending_claims(Store *store, GPtrArray *out, GError **error)
         "  'bug_claim_not_confirmed') AND json_extract(c.details, '$.confirms') = e.id) "
         "ORDER BY e.id",
         error);
-    return st && store_each_row(store, st, add_claim, out, NULL, error);
+    if (!st)
+        return FALSE;
+    int rc;
+    while ((rc = store_step(store, st, error)) == STORE_ROW) {
+        g_autofree char *bug = column_dup(st, 4);
+        guint64 bug_id = 0;
+        if (!bug || !g_ascii_string_to_unsigned(bug, 10, 1, G_MAXINT64, &bug_id, NULL))
+            continue;
+        Claim *c = g_new0(Claim, 1);
+        c->event_id = sqlite3_column_int64(st, 0);
+        c->case_id = sqlite3_column_int64(st, 1);
+        c->at = sqlite3_column_int64(st, 2);
+        c->type = column_dup(st, 3);
+        c->bug_id = (gint64)bug_id;
+        c->next_update = column_dup(st, 5);
+        c->message_id = column_dup(st, 6);
+        c->case_bug_id = sqlite3_column_int64(st, 7);
+        g_ptr_array_add(out, c);
+    }
+    return rc == STORE_DONE;
 }
 
 static gboolean is_resolved(const BugzillaBug *b)
