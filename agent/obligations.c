@@ -373,21 +373,6 @@ static void missed_free(gpointer p)
     g_free(m);
 }
 
-static gboolean add_missed(sqlite3_stmt *st, gpointer out, GError **error)
-{
-    Missed *m = g_new0(Missed, 1);
-    m->case_id = sqlite3_column_int64(st, 0);
-    m->clock = g_strdup((const char *)sqlite3_column_text(st, 1));
-    m->ref = sqlite3_column_int64(st, 2);
-    m->due_at = sqlite3_column_int64(st, 3);
-    m->rule = g_strdup((const char *)sqlite3_column_text(st, 4));
-    m->delayed_case = sqlite3_column_int(st, 5) != 0;
-    m->undetermined = sqlite3_column_int(st, 6) != 0;
-    m->auto_incident_at = sqlite3_column_int64(st, 7);
-    g_ptr_array_add(out, m);
-    return TRUE;
-}
-
 static gboolean load_missed(Store *store, gint64 now, GPtrArray *out, GError **error)
 {
     sqlite3_stmt *st = store_prepare(
@@ -403,7 +388,22 @@ static gboolean load_missed(Store *store, gint64 now, GPtrArray *out, GError **e
     if (!st)
         return FALSE;
     sqlite3_bind_int64(st, 1, now);
-    return store_each_row(store, st, add_missed, out, NULL, error);
+    int rc;
+    while ((rc = store_step(store, st, error)) == STORE_ROW) {
+        Missed *m = g_new0(Missed, 1);
+        m->case_id = sqlite3_column_int64(st, 0);
+        m->clock = g_strdup((const char *)sqlite3_column_text(st, 1));
+        m->ref = sqlite3_column_int64(st, 2);
+        m->due_at = sqlite3_column_int64(st, 3);
+        m->rule = g_strdup((const char *)sqlite3_column_text(st, 4));
+        m->delayed_case = sqlite3_column_int(st, 5) != 0;
+        m->undetermined = sqlite3_column_int(st, 6) != 0;
+        m->auto_incident_at = sqlite3_column_int64(st, 7);
+        g_ptr_array_add(out, m);
+    }
+    if (rc == STORE_ERROR)
+        return FALSE;
+    return TRUE;
 }
 
 static gboolean record_miss(Store *store, const Missed *m, gint64 now, gboolean premigration,

@@ -47,20 +47,6 @@ static void open_clock_free(gpointer p)
     g_free(c);
 }
 
-static gboolean add_open_clock(sqlite3_stmt *st, gpointer out, GError **error)
-{
-    OpenClock *c = g_new0(OpenClock, 1);
-    c->case_id = sqlite3_column_int64(st, 0);
-    c->clock = g_strdup((const char *)sqlite3_column_text(st, 1));
-    c->starts_at = sqlite3_column_int64(st, 2);
-    c->due_at = sqlite3_column_int64(st, 3);
-    c->page_at = sqlite3_column_int64(st, 4);
-    c->key = g_strdup((const char *)sqlite3_column_text(st, 5));
-    c->fired_max = sqlite3_column_int64(st, 6);
-    g_ptr_array_add(out, c);
-    return TRUE;
-}
-
 static gboolean load_open_clocks(Store *store, GPtrArray *out, GError **error)
 {
     sqlite3_stmt *st = store_prepare(
@@ -74,8 +60,26 @@ static gboolean load_open_clocks(Store *store, GPtrArray *out, GError **error)
         "WHERE c.status = 'open' AND k.met_at IS NULL AND k.withdrawn = 0 "
         "ORDER BY k.due_at, k.case_id, k.clock, k.ref",
         error);
-    return st && store_each_row(store, st, add_open_clock, out,
-                                "escalation: cannot read open clocks", error);
+    if (!st)
+        return FALSE;
+    int rc;
+    while ((rc = store_step(store, st, error)) == STORE_ROW) {
+        OpenClock *c = g_new0(OpenClock, 1);
+        c->case_id = sqlite3_column_int64(st, 0);
+        c->clock = g_strdup((const char *)sqlite3_column_text(st, 1));
+        c->starts_at = sqlite3_column_int64(st, 2);
+        c->due_at = sqlite3_column_int64(st, 3);
+        c->page_at = sqlite3_column_int64(st, 4);
+        c->key = g_strdup((const char *)sqlite3_column_text(st, 5));
+        c->fired_max = sqlite3_column_int64(st, 6);
+        g_ptr_array_add(out, c);
+    }
+    sqlite3_reset(st);
+    if (rc != STORE_DONE) {
+        g_prefix_error(error, "escalation: cannot read open clocks: ");
+        return FALSE;
+    }
+    return TRUE;
 }
 
 static gboolean fire(Store *store, const Config *cfg, const OpenClock *c, guint point, gint64 now,
