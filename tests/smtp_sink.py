@@ -6,6 +6,8 @@ and stores each accepted message as DIR/N.eml with the envelope in
 DIR/N.env ("from" line, then one "to" line per recipient). With --tls CERT KEY
 it is an implicit-TLS (smtps) server; with --tls-old CERT KEY one that speaks
 only TLS 1.0 and 1.1, which clients must refuse. Writes its port to PORT_FILE.
+While a file DIR.rcpt exists, every RCPT is answered with its first line (a
+refusal such as "550 5.1.1 no such user") and nothing is stored.
 
 usage: smtp_sink.py PORT_FILE DIR [--tls|--tls-old CERT KEY]
 """
@@ -51,6 +53,14 @@ class Handler(socketserver.StreamRequestHandler):
                 mail_from, rcpts = line[10:].strip(), []
                 self.send("250 ok")
             elif cmd == "RCPT":
+                try:
+                    with open(outdir.rstrip("/") + ".rcpt") as f:
+                        refusal = f.readline().strip()
+                except FileNotFoundError:
+                    refusal = None
+                if refusal:
+                    self.send(refusal)
+                    continue
                 rcpts.append(line[8:].strip())
                 self.send("250 ok")
             elif cmd == "DATA":
