@@ -33,12 +33,6 @@ static void claim_free(gpointer p)
     g_free(c);
 }
 
-static char *column_dup(sqlite3_stmt *st, int i)
-{
-    const unsigned char *t = sqlite3_column_text(st, i);
-    return t ? g_strdup((const char *)t) : NULL;
-}
-
 /* The unconfirmed claims that no later event answered yet. */
 static gboolean pending_claims(Store *store, GPtrArray *out, GError **error)
 {
@@ -58,7 +52,7 @@ static gboolean pending_claims(Store *store, GPtrArray *out, GError **error)
         return FALSE;
     int rc;
     while ((rc = store_step(store, st, error)) == STORE_ROW) {
-        g_autofree char *bug = column_dup(st, 4);
+        g_autofree char *bug = store_column_dup(st, 4);
         guint64 bug_id = 0;
         if (!bug || !g_ascii_string_to_unsigned(bug, 10, 1, G_MAXINT64, &bug_id, NULL))
             continue;
@@ -66,10 +60,10 @@ static gboolean pending_claims(Store *store, GPtrArray *out, GError **error)
         c->event_id = sqlite3_column_int64(st, 0);
         c->case_id = sqlite3_column_int64(st, 1);
         c->at = sqlite3_column_int64(st, 2);
-        c->type = column_dup(st, 3);
+        c->type = store_column_dup(st, 3);
         c->bug_id = (gint64)bug_id;
-        c->next_update = column_dup(st, 5);
-        c->message_id = column_dup(st, 6);
+        c->next_update = store_column_dup(st, 5);
+        c->message_id = store_column_dup(st, 6);
         c->case_bug_id = sqlite3_column_int64(st, 7);
         g_ptr_array_add(out, c);
     }

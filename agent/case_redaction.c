@@ -40,7 +40,7 @@ static void add_strv(GPtrArray *into, char **values)
 static gboolean add_text(sqlite3_stmt *st, gpointer into, GError **error)
 {
     if (sqlite3_column_text(st, 0))
-        g_ptr_array_add(into, g_strdup((const char *)sqlite3_column_text(st, 0)));
+        g_ptr_array_add(into, store_column_dup(st, 0));
     return TRUE;
 }
 
@@ -73,7 +73,7 @@ static gboolean check_message_count(Store *store, gint64 case_id, GError **error
     if (rc == STORE_ROW) {
         n = sqlite3_column_int64(st, 0);
         if (sqlite3_column_text(st, 1))
-            reference = g_strdup((const char *)sqlite3_column_text(st, 1));
+            reference = store_column_dup(st, 1);
     }
     sqlite3_reset(st);
     if (rc == STORE_ERROR) {

@@ -129,11 +129,6 @@ gboolean cases_find_by_certificate(Store *store, const GPtrArray *serials, const
     return query_id(store, st, case_id_r, error);
 }
 
-static char *column_dup(sqlite3_stmt *st, int col)
-{
-    return g_strdup((const char *)sqlite3_column_text(st, col));
-}
-
 CaseRow *cases_load_id(Store *store, gint64 id, GError **error)
 {
     sqlite3_stmt *st = store_prepare_id(store,
@@ -157,20 +152,20 @@ CaseRow *cases_load_id(Store *store, gint64 id, GError **error)
     }
     CaseRow *row = g_new0(CaseRow, 1);
     row->id = sqlite3_column_int64(st, 0);
-    row->reference = column_dup(st, 1);
-    row->kind = column_dup(st, 2);
-    row->list = column_dup(st, 3);
-    row->problem = column_dup(st, 4);
-    row->title = column_dup(st, 5);
+    row->reference = store_column_dup(st, 1);
+    row->kind = store_column_dup(st, 2);
+    row->list = store_column_dup(st, 3);
+    row->problem = store_column_dup(st, 4);
+    row->title = store_column_dup(st, 5);
     row->aware_at = sqlite3_column_int64(st, 6);
-    row->aware_source = column_dup(st, 7);
-    row->status = column_dup(st, 8);
+    row->aware_source = store_column_dup(st, 7);
+    row->status = store_column_dup(st, 8);
     row->created_at = sqlite3_column_int64(st, 9);
     row->revocation_reason = sqlite3_column_int(st, 10);
-    row->reason_source = column_dup(st, 11);
+    row->reason_source = store_column_dup(st, 11);
     row->reason_candidates = (guint32)sqlite3_column_int64(st, 12);
-    row->incident = column_dup(st, 13);
-    row->incident_rationale = column_dup(st, 14);
+    row->incident = store_column_dup(st, 13);
+    row->incident_rationale = store_column_dup(st, 14);
     row->bug_id = sqlite3_column_int64(st, 15);
     row->security_sensitive = sqlite3_column_int(st, 16) != 0;
     sqlite3_reset(st);

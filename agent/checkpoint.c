@@ -309,7 +309,7 @@ static gboolean chain_hash_at(Store *store, gint64 id, char **hash_r, gboolean *
         return FALSE;
     int rc = store_step(store, st, error);
     if (rc == STORE_ROW) {
-        *hash_r = g_strdup((const char *)sqlite3_column_text(st, 0));
+        *hash_r = store_column_dup(st, 0);
         *found_r = TRUE;
     }
     sqlite3_reset(st);

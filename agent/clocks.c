@@ -443,7 +443,7 @@ static gboolean clocks_load_facts(Store *store, gint64 case_id, ClockFacts *f, c
             g_prefix_error(error, "clocks: cannot read the case: ");
         return FALSE;
     }
-    *kind_r = g_strdup((const char *)sqlite3_column_text(st, 0));
+    *kind_r = store_column_dup(st, 0);
     f->aware_at = sqlite3_column_int64(st, 1);
     f->report_owed = sqlite3_column_int(st, 2) != 0;
     const char *source = (const char *)sqlite3_column_text(st, 3);

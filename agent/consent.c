@@ -210,18 +210,12 @@ out:
     return store_commit(store, error);
 }
 
-static char *column_dup(sqlite3_stmt *st, int col)
-{
-    const unsigned char *v = sqlite3_column_text(st, col);
-    return v ? g_strdup((const char *)v) : NULL;
-}
-
 static ConsentEntry *entry_from_row(sqlite3_stmt *st)
 {
     ConsentEntry *e = g_new0(ConsentEntry, 1);
-    e->email = column_dup(st, 0);
-    e->name = column_dup(st, 1);
-    e->evidence = column_dup(st, 2);
+    e->email = store_column_dup(st, 0);
+    e->name = store_column_dup(st, 1);
+    e->evidence = store_column_dup(st, 2);
     e->granted_at = sqlite3_column_int64(st, 3);
     e->revoked_at = sqlite3_column_int64(st, 4);
     return e;
@@ -314,12 +308,12 @@ GPtrArray *consent_history(Store *store, GError **error)
     while ((rc = store_step(store, st, error)) == STORE_ROW) {
         ConsentChange *c = g_new0(ConsentChange, 1);
         c->id = sqlite3_column_int64(st, 0);
-        c->email = column_dup(st, 1);
-        c->action = column_dup(st, 2);
-        c->name = column_dup(st, 3);
-        c->evidence = column_dup(st, 4);
+        c->email = store_column_dup(st, 1);
+        c->action = store_column_dup(st, 2);
+        c->name = store_column_dup(st, 3);
+        c->evidence = store_column_dup(st, 4);
         c->at = sqlite3_column_int64(st, 5);
-        c->actor = column_dup(st, 6);
+        c->actor = store_column_dup(st, 6);
         g_ptr_array_add(list, c);
     }
     sqlite3_reset(st);

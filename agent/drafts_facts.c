@@ -37,12 +37,6 @@ void drafts_facts_free(DraftsFacts **f)
     *f = NULL;
 }
 
-static char *column_dup(sqlite3_stmt *st, int col)
-{
-    const unsigned char *v = sqlite3_column_text(st, col);
-    return v ? g_strdup((const char *)v) : NULL;
-}
-
 static gboolean in_array(const GPtrArray *a, const char *s)
 {
     for (guint i = 0; s && a && i < a->len; i++)
@@ -93,7 +87,7 @@ static gboolean load_identifiers(Store *store, const CaseRedaction *cr, DraftsFa
                         : !g_strcmp0(type, "domain")   ? f->domains
                                                        : NULL;
         if (to)
-            g_ptr_array_add(to, column_dup(st, 1));
+            g_ptr_array_add(to, store_column_dup(st, 1));
     }
     if (step_failed(store, st, rc, error))
         return FALSE;
@@ -118,10 +112,10 @@ static gboolean load_identifiers(Store *store, const CaseRedaction *cr, DraftsFa
             g_array_append_vals(legacy, pair, 2);
         }
         DraftsCert *c = g_new0(DraftsCert, 1);
-        c->serial = column_dup(st, 0);
-        c->sha256 = column_dup(st, 1);
-        c->subject = column_dup(st, 2);
-        c->issuer = column_dup(st, 3);
+        c->serial = store_column_dup(st, 0);
+        c->sha256 = store_column_dup(st, 1);
+        c->subject = store_column_dup(st, 2);
+        c->issuer = store_column_dup(st, 3);
         c->not_before = sqlite3_column_int64(st, 4);
         c->not_after = sqlite3_column_int64(st, 5);
         c->type = drafts_facts_cert_type((const char *)sqlite3_column_text(st, 6));
@@ -274,13 +268,13 @@ static gboolean load_messages(Store *store, DraftsFacts *f, GError **error)
     gint64 first_row = 0, first_report_row = 0;
     int rc;
     while ((rc = store_step(store, st, error)) == STORE_ROW) {
-        char *kind = column_dup(st, 1);
+        char *kind = store_column_dup(st, 1);
         if (!first_row)
             first_row = sqlite3_column_int64(st, 0);
         if (!first_report_row && drafts_facts_is_report(kind))
             first_report_row = sqlite3_column_int64(st, 0);
         g_ptr_array_add(f->kinds, kind);
-        g_ptr_array_add(f->authors, column_dup(st, 2));
+        g_ptr_array_add(f->authors, store_column_dup(st, 2));
     }
     if (step_failed(store, st, rc, error))
         return FALSE;

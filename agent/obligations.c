@@ -392,10 +392,10 @@ static gboolean load_missed(Store *store, gint64 now, GPtrArray *out, GError **e
     while ((rc = store_step(store, st, error)) == STORE_ROW) {
         Missed *m = g_new0(Missed, 1);
         m->case_id = sqlite3_column_int64(st, 0);
-        m->clock = g_strdup((const char *)sqlite3_column_text(st, 1));
+        m->clock = store_column_dup(st, 1);
         m->ref = sqlite3_column_int64(st, 2);
         m->due_at = sqlite3_column_int64(st, 3);
-        m->rule = g_strdup((const char *)sqlite3_column_text(st, 4));
+        m->rule = store_column_dup(st, 4);
         m->delayed_case = sqlite3_column_int(st, 5) != 0;
         m->undetermined = sqlite3_column_int(st, 6) != 0;
         m->auto_incident_at = sqlite3_column_int64(st, 7);
@@ -675,10 +675,10 @@ static gboolean upgrade_case(Store *store, const Config *cfg, gint64 case_id, gi
     while ((rc = store_step(store, st, error)) == STORE_ROW) {
         Missed *o = g_new0(Missed, 1);
         o->case_id = case_id;
-        o->clock = g_strdup((const char *)sqlite3_column_text(st, 0));
+        o->clock = store_column_dup(st, 0);
         o->ref = sqlite3_column_int64(st, 1);
         o->due_at = sqlite3_column_int64(st, 2);
-        o->rule = g_strdup((const char *)sqlite3_column_text(st, 3));
+        o->rule = store_column_dup(st, 3);
         g_ptr_array_add(overdue, o);
     }
     if (rc == STORE_ERROR)

@@ -69,16 +69,16 @@ static GPtrArray *load_cases(Store *store, gint64 since, gint64 until, GError **
         if (!cur || cur->id != id) {
             cur = g_new0(HtmlCase, 1);
             cur->id = id;
-            cur->reference = g_strdup((const char *)sqlite3_column_text(st, 1));
-            cur->kind = g_strdup((const char *)sqlite3_column_text(st, 2));
-            cur->problem = g_strdup((const char *)sqlite3_column_text(st, 3));
+            cur->reference = store_column_dup(st, 1);
+            cur->kind = store_column_dup(st, 2);
+            cur->problem = store_column_dup(st, 3);
             cur->aware_at = sqlite3_column_int64(st, 4);
             cur->clocks = g_array_new(FALSE, TRUE, sizeof(HtmlClock));
             g_array_set_clear_func(cur->clocks, html_clock_clear);
             g_ptr_array_add(cases, cur);
         }
         HtmlClock k = {
-            .clock = g_strdup((const char *)sqlite3_column_text(st, 5)),
+            .clock = store_column_dup(st, 5),
             .starts_at = sqlite3_column_int64(st, 6),
             .due_at = sqlite3_column_int64(st, 7),
             .met_at = sqlite3_column_int64(st, 8),

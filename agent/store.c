@@ -272,6 +272,12 @@ static gboolean append_int64(sqlite3_stmt *row, gpointer out, GError **error)
     return TRUE;
 }
 
+char *store_column_dup(sqlite3_stmt *stmt, int col)
+{
+    const unsigned char *v = sqlite3_column_text(stmt, col);
+    return v ? g_strdup((const char *)v) : NULL;
+}
+
 gboolean store_int64s(Store *store, sqlite3_stmt *stmt, GArray *out, GError **error)
 {
     return store_each_row(store, stmt, append_int64, out, NULL, error);
@@ -501,7 +507,7 @@ gboolean store_health_get(Store *store, const char *key, char **value_r, gint64 
         *at_r = 0;
     int rc = store_step(store, st, error);
     if (rc == STORE_ROW) {
-        *value_r = g_strdup((const char *)sqlite3_column_text(st, 0));
+        *value_r = store_column_dup(st, 0);
         if (at_r)
             *at_r = sqlite3_column_int64(st, 1);
     } else if (rc == STORE_ERROR) {
@@ -527,7 +533,7 @@ gboolean store_event_append(Store *store, gint64 at, const char *actor, gint64 c
     int rc = store_step(store, st, error);
     if (rc == STORE_ROW) {
         prev_id = sqlite3_column_int64(st, 0);
-        prev_hash = g_strdup((const char *)sqlite3_column_text(st, 1));
+        prev_hash = store_column_dup(st, 1);
     }
     sqlite3_reset(st);
     if (rc == STORE_ERROR) /* never chain onto a head we could not read */

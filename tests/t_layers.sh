@@ -44,7 +44,7 @@ check "no query joins identifiers to messages from the identifiers' side${walks:
 # each in the library, and no static function of the same name anywhere.
 nm -A "$lib" 2>/dev/null >"$tmp/nm"
 for sym in text_printable domain_is_or_under log_value secret_read secret_wipe \
-    secret_file_check redact_fold; do
+    secret_file_check redact_fold store_column_dup; do
     home=$(awk -v s="$sym" '$2 == "T" && $3 == s { split($1, p, ":"); print p[2] }' "$tmp/nm")
     global=$(echo "$home" | grep -c .)
     # (a compiler clone such as NAME.part.0 beside the global one is not a copy)
@@ -53,4 +53,8 @@ for sym in text_printable domain_is_or_under log_value secret_read secret_wipe \
     check "$sym: one definition (global: $global${copies:+; file-local copies in $copies})" \
         test "$global" -eq 1 -a -z "$copies"
 done
+# A text column is copied with store_column_dup(), not by hand or by a
+# file's own copy of it (four files had one).
+dups=$(grep -rn 'g_strdup((const char \*)sqlite3_column_text\|char \*column_dup(' "$CPR_TOP/agent" | sed "s|$CPR_TOP/||")
+check "text columns copied only through store_column_dup${dups:+: $dups}" test -z "$dups"
 tap_done

@@ -137,7 +137,7 @@ static int case_link_bug(CliContext *ctx, int argc, char **argv)
     if (step == STORE_ERROR)
         return cli_fail("case link-bug", error);
     if (step == STORE_ROW) {
-        g_autofree char *other = g_strdup((const char *)sqlite3_column_text(st, 0));
+        g_autofree char *other = store_column_dup(st, 0);
         gboolean same = sqlite3_column_int64(st, 1) == c->id;
         sqlite3_reset(st);
         if (same)

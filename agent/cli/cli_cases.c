@@ -26,7 +26,7 @@ static int next_deadline(Store *store, gint64 case_id, char **clock_r, gint64 *d
         return STORE_ERROR;
     int rc = store_step(store, st, error);
     if (rc == STORE_ROW) {
-        *clock_r = g_strdup((const char *)sqlite3_column_text(st, 0));
+        *clock_r = store_column_dup(st, 0);
         *due_r = sqlite3_column_int64(st, 1);
         sqlite3_reset(st);
     }

@@ -57,8 +57,8 @@ static gboolean bug_state_load(Store *store, gint64 case_id, BugState *s, GError
     if (!store_step_row(store, st, "reading the case's bug state failed", error))
         return FALSE;
     s->bug_id = sqlite3_column_int64(st, 0);
-    s->bug_url = g_strdup((const char *)sqlite3_column_text(st, 1));
-    s->marker = g_strdup((const char *)sqlite3_column_text(st, 2));
+    s->bug_url = store_column_dup(st, 1);
+    s->marker = store_column_dup(st, 2);
     s->attempt_at = sqlite3_column_int64(st, 3);
     sqlite3_reset(st);
     return TRUE;

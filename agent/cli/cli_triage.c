@@ -224,9 +224,9 @@ int cli_case_open(CliContext *ctx, int argc, char **argv)
         return CLI_STORE;
     }
     gint64 aware_at = sqlite3_column_int64(st, 0);
-    g_autofree char *aware_source = g_strdup((const char *)sqlite3_column_text(st, 1));
-    g_autofree char *problem = g_strdup((const char *)sqlite3_column_text(st, 2));
-    g_autofree char *subject = g_strdup((const char *)sqlite3_column_text(st, 3));
+    g_autofree char *aware_source = store_column_dup(st, 1);
+    g_autofree char *problem = store_column_dup(st, 2);
+    g_autofree char *subject = store_column_dup(st, 3);
     guint32 reasons = (guint32)sqlite3_column_int64(st, 4);
     gboolean has_ids = sqlite3_column_int64(st, 5) > 0;
     sqlite3_reset(st);

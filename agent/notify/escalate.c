@@ -66,11 +66,11 @@ static gboolean load_open_clocks(Store *store, GPtrArray *out, GError **error)
     while ((rc = store_step(store, st, error)) == STORE_ROW) {
         OpenClock *c = g_new0(OpenClock, 1);
         c->case_id = sqlite3_column_int64(st, 0);
-        c->clock = g_strdup((const char *)sqlite3_column_text(st, 1));
+        c->clock = store_column_dup(st, 1);
         c->starts_at = sqlite3_column_int64(st, 2);
         c->due_at = sqlite3_column_int64(st, 3);
         c->page_at = sqlite3_column_int64(st, 4);
-        c->key = g_strdup((const char *)sqlite3_column_text(st, 5));
+        c->key = store_column_dup(st, 5);
         c->fired_max = sqlite3_column_int64(st, 6);
         g_ptr_array_add(out, c);
     }

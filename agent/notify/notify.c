@@ -153,7 +153,7 @@ gboolean notify_on_intake(Store *store, const Config *cfg, gint64 case_id, gbool
 
 static gboolean add_clock(sqlite3_stmt *st, gpointer clocks, GError **error)
 {
-    g_ptr_array_add(clocks, g_strdup((const char *)sqlite3_column_text(st, 0)));
+    g_ptr_array_add(clocks, store_column_dup(st, 0));
     return TRUE;
 }
 

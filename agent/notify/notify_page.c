@@ -59,9 +59,9 @@ static gboolean page_clock(Store *store, const PageSpec *spec, char **clock_r, g
     sqlite3_bind_text(st, 2, spec->clock, -1, SQLITE_TRANSIENT);
     int rc = store_step(store, st, error);
     if (rc == STORE_ROW) {
-        *clock_r = g_strdup((const char *)sqlite3_column_text(st, 0));
+        *clock_r = store_column_dup(st, 0);
         *due_r = spec->due_at ? spec->due_at : sqlite3_column_int64(st, 1);
-        *rule_r = g_strdup((const char *)sqlite3_column_text(st, 2));
+        *rule_r = store_column_dup(st, 2);
     } else {
         *clock_r = g_strdup(spec->clock);
         *due_r = spec->due_at;

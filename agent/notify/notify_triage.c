@@ -76,7 +76,7 @@ static gboolean read_pending(Store *store, const Config *cfg, gint64 after, gint
             continue;
         Pending p = {.row = sqlite3_column_int64(st, 0),
                      .aware_at = sqlite3_column_int64(st, 1),
-                     .kind = g_strdup((const char *)sqlite3_column_text(st, 2))};
+                     .kind = store_column_dup(st, 2)};
         g_array_append_val(out, p);
     }
     return rc != STORE_ERROR;

@@ -78,7 +78,7 @@ gboolean outbox_pending_targets(Store *store, GPtrArray **targets_r, GError **er
     g_autoptr(GPtrArray) targets = g_ptr_array_new_with_free_func(g_free);
     int rc;
     while ((rc = store_step(store, st, error)) == STORE_ROW)
-        g_ptr_array_add(targets, g_strdup((const char *)sqlite3_column_text(st, 0)));
+        g_ptr_array_add(targets, store_column_dup(st, 0));
     sqlite3_reset(st);
     if (rc != STORE_DONE) {
         g_prefix_error(error, "outbox: cannot list targets: ");
@@ -118,9 +118,9 @@ gboolean outbox_claim_next(Store *store, const char *target, gint64 now, OutboxR
     row->id = sqlite3_column_int64(st, 0);
     row->target = g_strdup(target);
     row->case_id = sqlite3_column_int64(st, 1);
-    row->kind = g_strdup((const char *)sqlite3_column_text(st, 2));
-    row->dedup_key = g_strdup((const char *)sqlite3_column_text(st, 3));
-    row->payload = g_strdup((const char *)sqlite3_column_text(st, 4));
+    row->kind = store_column_dup(st, 2);
+    row->dedup_key = store_column_dup(st, 3);
+    row->payload = store_column_dup(st, 4);
     row->created_at = sqlite3_column_int64(st, 5);
     row->attempts = (guint)sqlite3_column_int64(st, 6);
     sqlite3_reset(st);
