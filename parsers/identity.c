@@ -19,43 +19,44 @@
 #include "identity_internal.h"
 #include "fold.h"
 
-/* Short forms of first names (folded): a person with the full name is
- * redacted by these too. Short forms that are common words are left out. */
-static const char *const short_forms[][5] = {
-    { "robert", "bob", "bobby", "rob", "robbie" },
-    { "william", "billy", "willy", "liam", NULL },
-    { "katherine", "kate", "kathy", "katie", "kath" },
-    { "catherine", "cathy", "cate", "kate", "cath" },
-    { "kathryn", "kate", "kathy", "katie", NULL },
-    { "alexander", "alex", "sasha", "xander", NULL },
-    { "alexandra", "alex", "sasha", "lexi", NULL },
-    { "elizabeth", "liz", "beth", "lizzie", "eliza" },
-    { "margaret", "maggie", "meg", "peggy", "greta" },
-    { "james", "jim", "jimmy", "jamie", NULL },
-    { "michael", "mike", "mick", "mikey", NULL },
-    { "thomas", "tom", "tommy", NULL, NULL },
-    { "edward", "eddie", "ted", "ned", NULL },
-    { "jonathan", "jon", "jonny", NULL, NULL },
-    { "christopher", "chris", "kit", NULL, NULL },
-    { "christina", "chris", "tina", "christie", NULL },
-    { "nicholas", "nick", "nicky", NULL, NULL },
-    { "benjamin", "ben", "benji", NULL, NULL },
-    { "daniel", "dan", "danny", NULL, NULL },
-    { "samuel", "sam", "sammy", NULL, NULL },
-    { "joseph", "joe", "joey", NULL, NULL },
-    { "anthony", "tony", NULL, NULL, NULL },
-    { "athanasios", "thanos", "thanasis", NULL, NULL },
-    { "alessandro", "sandro", "ale", NULL, NULL },
-    { "francesca", "fran", "frankie", NULL, NULL },
-    { "rebecca", "becky", "becca", NULL, NULL },
-    { "victoria", "vicky", "tori", NULL, NULL },
-    { "jennifer", "jen", "jenny", NULL, NULL },
-    { "patricia", "patty", "trish", NULL, NULL },
-    { "susan", "sue", "susie", NULL, NULL },
-    { "dmitri", "dima", NULL, NULL, NULL },
-    { "dmitry", "dima", NULL, NULL, NULL },
-    { "aleksandr", "sasha", "sanya", NULL, NULL },
-    { "ekaterina", "katya", NULL, NULL, NULL },
+/* Short forms of first names (folded), each after its full name: a person
+ * with the full name is redacted by these too. Short forms that are common
+ * words are left out. */
+static const char *const short_forms[] = {
+    "robert bob bobby rob robbie",
+    "william billy willy liam",
+    "katherine kate kathy katie kath",
+    "catherine cathy cate kate cath",
+    "kathryn kate kathy katie",
+    "alexander alex sasha xander",
+    "alexandra alex sasha lexi",
+    "elizabeth liz beth lizzie eliza",
+    "margaret maggie meg peggy greta",
+    "james jim jimmy jamie",
+    "michael mike mick mikey",
+    "thomas tom tommy",
+    "edward eddie ted ned",
+    "jonathan jon jonny",
+    "christopher chris kit",
+    "christina chris tina christie",
+    "nicholas nick nicky",
+    "benjamin ben benji",
+    "daniel dan danny",
+    "samuel sam sammy",
+    "joseph joe joey",
+    "anthony tony",
+    "athanasios thanos thanasis",
+    "alessandro sandro ale",
+    "francesca fran frankie",
+    "rebecca becky becca",
+    "victoria vicky tori",
+    "jennifer jen jenny",
+    "patricia patty trish",
+    "susan sue susie",
+    "dmitri dima",
+    "dmitry dima",
+    "aleksandr sasha sanya",
+    "ekaterina katya",
 };
 
 /* ---- persons ------------------------------------------------------------ */
@@ -158,13 +159,15 @@ static void person_add_short_forms(IdentityPerson *p)
 {
     for (guint t = 0; t < p->ftokens->len; t++) {
         const char *f = g_ptr_array_index(p->ftokens, t);
+        gsize n = strlen(f);
         for (gsize r = 0; r < G_N_ELEMENTS(short_forms); r++) {
-            if (strcmp(short_forms[r][0], f) != 0)
+            const char *row = short_forms[r];
+            if (strcspn(row, " ") != n || strncmp(row, f, n) != 0)
                 continue;
-            for (gsize k = 1; k < G_N_ELEMENTS(short_forms[r]) && short_forms[r][k]; k++) {
-                g_autofree char *cap = g_strdup(short_forms[r][k]);
-                cap[0] = g_ascii_toupper(cap[0]);
-                id_person_add_token(p, cap); /* appends to ftokens: the loop sees it */
+            g_auto(GStrv) forms = g_strsplit(row + n + 1, " ", -1);
+            for (guint k = 0; forms[k]; k++) {
+                forms[k][0] = g_ascii_toupper(forms[k][0]);
+                id_person_add_token(p, forms[k]); /* appends to ftokens: the loop sees it */
             }
         }
     }

@@ -46,42 +46,38 @@ static void ctx_add_phone(Ctx *c, const char *owner_name, const char *phone)
     identity_set_add_phone(c->set, c->author_name, c->author_email, phone);
 }
 
-/* Every match of the pattern `which` in `line`: the address of group
- * `email_group` with the name of group `name_group` (either 0: none) to
- * id_ctx_add(). */
-static void add_matches(Ctx *c, const char *line, int which, int email_group, int name_group)
+/* The groups of a pattern that add_matches() reads; 0: none. */
+typedef struct {
+    int email;
+    int name;
+    int quoted; /* a quoted display name: taken in any case (CAND_QUOTED) */
+} Groups;
+
+/* Every match of the pattern `which` in `line` to id_ctx_add(): the address
+ * of group `g.email` with the quoted name of `g.quoted` where it matched, else
+ * with the name of `g.name`. */
+static void add_matches(Ctx *c, const char *line, int which, Groups g)
 {
-    GMatchInfo *mi = NULL;
-    g_regex_match(id_rx(which), line, 0, &mi);
-    while (g_match_info_matches(mi)) {
-        g_autofree char *email = email_group ? g_match_info_fetch(mi, email_group) : NULL;
-        g_autofree char *name = name_group ? g_match_info_fetch(mi, name_group) : NULL;
-        id_ctx_add(c, name, email, CAND_CUT);
-        g_match_info_next(mi, NULL);
+    g_autoptr(GMatchInfo) mi = NULL;
+    for (g_regex_match(id_rx(which), line, 0, &mi); g_match_info_matches(mi); g_match_info_next(mi, NULL)) {
+        g_autofree char *email = g.email ? g_match_info_fetch(mi, g.email) : NULL;
+        g_autofree char *quoted = g.quoted ? g_match_info_fetch(mi, g.quoted) : NULL;
+        g_autofree char *name = g.name ? g_match_info_fetch(mi, g.name) : NULL;
+        if (quoted && *quoted)
+            id_ctx_add(c, quoted, email, CAND_QUOTED);
+        else
+            id_ctx_add(c, name, email, CAND_CUT);
     }
-    g_match_info_free(mi);
 }
 
 void id_scan_addresses(Ctx *c, const char *line)
 {
-    GMatchInfo *mi = NULL;
     /* "Jane Doe <jane@...>", "\"Doe, Jane\" <jane@...>", "Jane Doe [mailto:jane@...]" */
-    g_regex_match(id_rx(RX_NAME_BEFORE_ADDR), line, 0, &mi);
-    while (g_match_info_matches(mi)) {
-        g_autofree char *quoted = g_match_info_fetch(mi, 1);
-        g_autofree char *bare = g_match_info_fetch(mi, 2);
-        g_autofree char *email = g_match_info_fetch(mi, 3);
-        if (quoted && *quoted)
-            id_ctx_add(c, quoted, email, CAND_QUOTED);
-        else
-            id_ctx_add(c, bare, email, CAND_CUT);
-        g_match_info_next(mi, NULL);
-    }
-    g_match_info_free(mi);
+    add_matches(c, line, RX_NAME_BEFORE_ADDR, (Groups){ .email = 3, .name = 2, .quoted = 1 });
     /* "jane@example.org (Jane Doe)" */
-    add_matches(c, line, RX_ADDR_THEN_NAME, 1, 2);
+    add_matches(c, line, RX_ADDR_THEN_NAME, (Groups){ .email = 1, .name = 2 });
     /* every other address */
-    add_matches(c, line, RX_EMAIL, 1, 0);
+    add_matches(c, line, RX_EMAIL, (Groups){ .email = 1 });
 }
 
 /* One address-list value ("Jane <a@b>, \"Doe, John\" <c@d>; e@f"). With
@@ -169,96 +165,95 @@ void id_scan_address_list(Ctx *c, const char *value, gboolean name_alone, CandMo
     g_ptr_array_unref(entries);
 }
 
+/* The name words of one side of an attribution, without its address: the
+ * leading words of the text after the verb (`leading`), else the trailing
+ * words of the text before it, stopping at the date. NULL: none. */
+static char *attribution_name(const char *side, gboolean leading)
+{
+    g_autofree char *seg = g_regex_replace(id_rx(RX_EMAIL), side, -1, 0, "", 0, NULL);
+    if (!seg)
+        return NULL;
+    /* drop brackets left by the address, "(<>)", "[mailto:]" */
+    g_strdelimit(seg, "<>()[]\"", ' ');
+    char *m = strstr(seg, "mailto:");
+    if (m)
+        memset(m, ' ', 7);
+    g_auto(GStrv) words = g_strsplit_set(g_strstrip(seg), " \t", -1);
+    guint n = g_strv_length(words);
+    g_autoptr(GPtrArray) name = g_ptr_array_new();
+    if (leading) {
+        for (guint i = 0; i < n && name->len < MAX_NAME_WORDS; i++) {
+            if (!*words[i])
+                continue;
+            if (id_folded_in_list(id_stop_words, words[i]) || !id_word_is_namey(words[i], FALSE))
+                break;
+            g_ptr_array_add(name, words[i]);
+        }
+    } else {
+        for (guint i = n; i > 0 && name->len < MAX_NAME_WORDS; i--) {
+            char *w = words[i - 1];
+            if (!*w)
+                continue;
+            gsize wl = strlen(w);
+            gboolean comma = wl > 0 && w[wl - 1] == ',';
+            if (comma && name->len == 0)
+                w[--wl] = '\0';
+            else if (comma)
+                break;
+            if (id_folded_in_list(id_stop_words, w) ||
+                (!id_word_is_namey(w, FALSE) && !id_folded_in_list(id_particles, w)))
+                break;
+            g_ptr_array_insert(name, 0, w);
+        }
+    }
+    if (name->len == 0)
+        return NULL;
+    g_ptr_array_add(name, NULL);
+    return g_strjoinv(" ", (char **)name->pdata);
+}
+
 /* "On Mon, 12 May 2025 at 14:02, Jane Doe <jane@...> wrote:" and friends. */
 gboolean id_scan_attribution(Ctx *c, const char *line)
 {
-    GMatchInfo *mi = NULL;
-    gboolean found = FALSE;
-    if (g_regex_match(id_rx(RX_ATTRIBUTION), line, 0, &mi)) {
+    g_autoptr(GMatchInfo) mi = NULL;
+    if (!g_regex_match(id_rx(RX_ATTRIBUTION), line, 0, &mi))
+        return FALSE;
+    id_scan_addresses(c, line);
+    /* German puts the name after the verb ("Am ... schrieb Jane Doe <...>:"),
+     * English before it ("On ..., Jane Doe <...> wrote:") */
+    g_autofree char *after = g_match_info_fetch(mi, 3);
+    g_autofree char *name = attribution_name(after, TRUE);
+    if (!name) {
         g_autofree char *before = g_match_info_fetch(mi, 1);
-        g_autofree char *after = g_match_info_fetch(mi, 3);
-        id_scan_addresses(c, line);
-        /* German puts the name after the verb: "Am ... schrieb Jane Doe <...>:" */
-        const char *segs[2] = { after, before };
-        for (int k = 0; k < 2 && !found; k++) {
-            g_autofree char *seg = g_regex_replace(id_rx(RX_EMAIL), segs[k], -1, 0, "", 0, NULL);
-            if (!seg)
-                continue;
-            /* drop brackets left by the address, "(<>)", "[mailto:]" */
-            g_strdelimit(seg, "<>()[]\"", ' ');
-            g_autofree char *tmp = g_strdup(seg);
-            char *m = strstr(tmp, "mailto:");
-            if (m)
-                memset(m, ' ', 7);
-            g_auto(GStrv) words = g_strsplit_set(g_strstrip(tmp), " \t", -1);
-            guint n = g_strv_length(words);
-            GPtrArray *name = g_ptr_array_new();
-            if (k == 0) { /* leading name words */
-                for (guint i = 0; i < n && name->len < MAX_NAME_WORDS; i++) {
-                    if (!*words[i])
-                        continue;
-                    if (id_folded_in_list(id_stop_words, words[i]) ||
-                        !id_word_is_namey(words[i], FALSE))
-                        break;
-                    g_ptr_array_add(name, words[i]);
-                }
-            } else { /* trailing name words, stopping at the date */
-                for (guint i = n; i > 0 && name->len < MAX_NAME_WORDS; i--) {
-                    char *w = words[i - 1];
-                    if (!*w)
-                        continue;
-                    gsize wl = strlen(w);
-                    gboolean comma = wl > 0 && w[wl - 1] == ',';
-                    if (comma && name->len == 0)
-                        w[--wl] = '\0';
-                    else if (comma)
-                        break;
-                    if (id_folded_in_list(id_stop_words, w) ||
-                        (!id_word_is_namey(w, FALSE) && !id_folded_in_list(id_particles, w)))
-                        break;
-                    g_ptr_array_insert(name, 0, w);
-                }
-            }
-            if (name->len > 0) {
-                g_ptr_array_add(name, NULL);
-                g_autofree char *joined = g_strjoinv(" ", (char **)name->pdata);
-                id_ctx_add(c, joined, NULL, CAND_CUT);
-                found = TRUE;
-            }
-            g_ptr_array_unref(name);
-        }
-        found = TRUE;
+        name = attribution_name(before, FALSE);
     }
-    g_match_info_free(mi);
-    return found;
+    if (name)
+        id_ctx_add(c, name, NULL, CAND_CUT);
+    return TRUE;
 }
 
 /* "From: Jane Doe <jane@...>" inside a forwarded or Outlook-quoted block. */
 gboolean id_scan_header_line(Ctx *c, const char *line)
 {
-    GMatchInfo *mi = NULL;
-    gboolean found = FALSE;
-    if (g_regex_match(id_rx(RX_HEADER_LINE), line, 0, &mi)) {
-        g_autofree char *label = g_match_info_fetch(mi, 1);
-        g_autofree char *value = g_match_info_fetch(mi, 2);
-        g_autofree char *l = g_utf8_strdown(label, -1);
-        gboolean from_like = strcmp(l, "from") == 0 || strcmp(l, "de") == 0 ||
-                             strcmp(l, "von") == 0 || strcmp(l, "van") == 0 ||
-                             strcmp(l, "sender") == 0 || strcmp(l, "envoyé par") == 0 ||
-                             strcmp(l, "gesendet von") == 0;
-        /* To:/Cc:/A: lines need an address: "A: yes" is an answer, not a header */
-        if (from_like || strchr(value, '@')) {
-            id_scan_address_list(c, value, from_like, CAND_STRICT);
-            found = TRUE;
-        }
-    }
-    g_match_info_free(mi);
-    return found;
+    g_autoptr(GMatchInfo) mi = NULL;
+    if (!g_regex_match(id_rx(RX_HEADER_LINE), line, 0, &mi))
+        return FALSE;
+    g_autofree char *label = g_match_info_fetch(mi, 1);
+    g_autofree char *value = g_match_info_fetch(mi, 2);
+    g_autofree char *l = g_utf8_strdown(label, -1);
+    gboolean from_like = strcmp(l, "from") == 0 || strcmp(l, "de") == 0 || strcmp(l, "von") == 0 ||
+                         strcmp(l, "van") == 0 || strcmp(l, "sender") == 0 ||
+                         strcmp(l, "envoyé par") == 0 || strcmp(l, "gesendet von") == 0;
+    /* To:/Cc:/A: lines need an address: "A: yes" is an answer, not a header */
+    if (!from_like && !strchr(value, '@'))
+        return FALSE;
+    id_scan_address_list(c, value, from_like, CAND_STRICT);
+    return TRUE;
 }
 
 void id_scan_inline(Ctx *c, const char *text, int which)
 {
-    add_matches(c, text, which, 0, 1); /* the name, without an address */
+    add_matches(c, text, which, (Groups){ .name = 1 }); /* the name, without an address */
 }
 
 static gboolean line_is_phone(const char *line, char **phone_r)
@@ -338,14 +333,12 @@ void id_scan_signatures(Ctx *c, char **lines, guint n)
 
 void id_scan_labelled_phones(Ctx *c, const char *text)
 {
-    GMatchInfo *mi = NULL;
-    g_regex_match(id_rx(RX_LABELLED_PHONE), text, 0, &mi);
-    while (g_match_info_matches(mi)) {
+    g_autoptr(GMatchInfo) mi = NULL;
+    for (g_regex_match(id_rx(RX_LABELLED_PHONE), text, 0, &mi); g_match_info_matches(mi);
+         g_match_info_next(mi, NULL)) {
         g_autofree char *phone = g_match_info_fetch(mi, 1);
         ctx_add_phone(c, NULL, phone);
-        g_match_info_next(mi, NULL);
     }
-    g_match_info_free(mi);
 }
 
 /* Text without quote prefixes, one entry per line, '\r' removed. */

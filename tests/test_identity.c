@@ -189,6 +189,14 @@ static const Row rows[] = {
       "From: Jane Doe <jane@doe.example>\n",
       "Call me, phone: (555) 010-0199.\n\nRegards,\nJane Doe\n2025-05-12\n",
       { "(555) 010-0199" }, { "2025-05-12" }, 1 },
+    { "German attribution without an address: the name after the verb",
+      "From: Jane Doe <jane@doe.example>\n",
+      "ok\n\nAm 12.05.2025 um 14:02 schrieb Ottilie Brenner:\n> t\n",
+      { "Ottilie Brenner" }, { "schrieb", "Am" }, 2 },
+    { "a quoted display name in text is a name in any case",
+      "From: Jane Doe <jane@doe.example>\n",
+      "Forwarding for \"ottilie brenner\" <ob@brenner.example>, who found it.\n",
+      { "ottilie brenner", "ob@brenner.example" }, { "Forwarding" }, 2 },
 };
 
 static char *fold(const char *s)
@@ -406,6 +414,44 @@ static void test_tokens(void)
     identity_set_free(&set);
 }
 
+/* The tokens of the person with `email`: every word of `has`, none of `lacks`. */
+static void assert_tokens(const IdentitySet *set, const char *email, const char *has,
+                          const char *lacks)
+{
+    const IdentityPerson *p = identity_set_find_email(set, email);
+    g_assert_nonnull(p);
+    if (!p)
+        return;
+    g_auto(GStrv) yes = g_strsplit(has, " ", -1);
+    g_auto(GStrv) no = g_strsplit(lacks, " ", -1);
+    for (guint i = 0; yes[i]; i++)
+        g_assert_true(strv_has_folded(identity_person_tokens(p), yes[i]));
+    for (guint i = 0; no[i]; i++)
+        g_assert_false(strv_has_folded(identity_person_tokens(p), no[i]));
+}
+
+/* The short forms of a first name are the person's tokens: every one of its
+ * row, and none for a name that only begins like a listed one or is the
+ * beginning of one. */
+static void test_short_forms(void)
+{
+    static const struct {
+        const char *name, *email, *has, *lacks;
+    } people[] = {
+        { "Robert Ashdown", "rashdown@flintmail.example", "robert bob bobby rob robbie", "dima" },
+        { "Dmitry Volkov", "dv@volkov.example", "dima", "sasha" },
+        { "Roberta Lindqvist", "rl@lindqvist.example", "roberta", "bob rob" },
+        /* a short form is no full name: Dan is not also a Danny */
+        { "Dan Whitfield", "dan@whitfield.example", "dan", "danny daniel" },
+    };
+    IdentitySet *set = identity_set_new();
+    for (guint i = 0; i < G_N_ELEMENTS(people); i++)
+        identity_set_add(set, people[i].name, people[i].email);
+    for (guint i = 0; i < G_N_ELEMENTS(people); i++)
+        assert_tokens(set, people[i].email, people[i].has, people[i].lacks);
+    identity_set_free(&set);
+}
+
 /* Hostile text: huge, binary, unbalanced brackets; must not crash or hang. */
 static void test_hostile_text(void)
 {
@@ -433,6 +479,7 @@ int main(int argc, char **argv)
     g_test_add_func("/identity/hand-built", test_hand_built);
     g_test_add_func("/identity/accumulate-merge", test_accumulate_and_merge);
     g_test_add_func("/identity/tokens", test_tokens);
+    g_test_add_func("/identity/short-forms", test_short_forms);
     g_test_add_func("/identity/hostile-text", test_hostile_text);
     return g_test_run();
 }
