@@ -205,20 +205,23 @@ imap_config "$T/f.conf" "imaps://127.0.0.1:$IMAPS_PORT" "INBOX" "ca_file=$CA_FIL
     "[audit]" "signing_key_file=$T/f.key" "checkpoint_seconds=1" \
     "[notify.hook]" "type=webhook" "url=http://127.0.0.1:9/hook"
 pages() { sql "$F" "SELECT count(*) FROM outbox WHERE kind = 'health' AND json_extract(payload, '\$.event') = 'audit_checkpoint_failed'"; }
-attempts() { grep -c 'event=audit_checkpoint\(_failed\)\? .*reason=periodic' "$T/f.log"; }
-# attempt: new mail, once the clock has passed the retry time (1 s): the
-# daemon ingests it and tries a checkpoint at once
+# attempt OUTCOME: new mail, once the clock has passed the retry time (1 s):
+# the daemon ingests it and tries a checkpoint at once; wait for one more
+# periodic checkpoint with OUTCOME (audit_checkpoint or audit_checkpoint_failed).
+# Waiting for any outcome instead raced with the log line of a success begun
+# before the key changed.
 attempt() {
-    n=$(attempts); s=$(date +%s)
+    pat="event=$1 .*reason=periodic"
+    n=$(grep -c "$pat" "$T/f.log"); s=$(date +%s)
     wait_until 5 sh -c "[ \$(date +%s) -ge $((s + 2)) ]"
-    imapctl gen INBOX 1 --prefix "f-$n-" >/dev/null
-    wait_until 20 sh -c "[ \$(grep -c 'event=audit_checkpoint\\(_failed\\)\\? .*reason=periodic' '$T/f.log') -gt $n ]"
+    imapctl gen INBOX 1 --prefix "f-$1-$n-" >/dev/null
+    wait_until 20 sh -c "[ \$(grep -c '$pat' '$T/f.log') -gt $n ]"
 }
 start_daemon "$T/f.log" --config "$T/f.conf" --db "$F" run
 check "(f) the daemon signs while the key is readable" wait_until 20 test -s "$F.checkpoints"
 printf 'not a key\n' >"$T/f.key"
-attempt
-attempt
+attempt audit_checkpoint_failed
+attempt audit_checkpoint_failed
 check "(f) an unreadable key: the periodic checkpoint fails, and is retried" \
     [ "$(grep -c 'event=audit_checkpoint_failed reason=periodic' "$T/f.log")" -ge 2 ]
 check "(f) on-call is paged once, not at every retry" [ "$(pages)" -eq 1 ]
@@ -226,11 +229,11 @@ check "(f) the page names the failure and is audited" sh -c "[ \"\$(sqlite3 '$F'
     WHERE type = 'audit_checkpoint_failed'\")\" -eq 1 ] && sqlite3 '$F' \"SELECT payload FROM outbox WHERE kind = 'health'\" | \
     grep -q 'Audit checkpoint could not be signed (periodic)'"
 cp "$T/audit.key" "$T/f.key"
-attempt
+attempt audit_checkpoint
 check "(f) a readable key again: the next checkpoint clears the failure" \
     [ -z "$(sql "$F" "SELECT value FROM health WHERE key = 'audit.checkpoint_failing'")" ]
 printf 'not a key\n' >"$T/f.key"
-attempt
+attempt audit_checkpoint_failed
 check "(f) a new failure after a success pages again" [ "$(pages)" -eq 2 ]
 kill -TERM "$DAEMON_PID"
 wait "$DAEMON_PID"
