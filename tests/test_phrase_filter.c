@@ -3,8 +3,11 @@
  * pattern the reader cannot vouch for is always run; and, over every text of
  * the fixtures and the shipped rules, the filter never says "cannot match"
  * for a regex that does match. Also: the content digest through GnuTLS is the
- * one GLib computed before. */
+ * one GLib computed before, and the one of the normal form hashed in one
+ * piece whatever falls on the edges of its buffer. */
 #include <string.h>
+
+#include <gnutls/crypto.h>
 
 #include "content_digest.h"
 #include "phrase_filter.h"
@@ -243,6 +246,130 @@ static void test_content_digest(void)
     g_string_free(big, TRUE);
 }
 
+/* The normal form written out byte by byte, another way than the two
+ * readers above: header lines split first, a trace field dropped with its
+ * continuation lines, then CR LF and lone CR turned into LF over what is
+ * kept; hashed in one gnutls_hash_fast call. */
+static char *reference_digest_fast(const char *raw, gsize len)
+{
+    GString *kept = g_string_new(NULL);
+    gsize i = 0;
+    gboolean drop = FALSE;
+    while (i < len) {
+        gsize j = i;
+        while (j < len && raw[j] != '\n')
+            j++;
+        gsize next = j < len ? j + 1 : len;
+        gboolean blank = (j == i) || (j == i + 1 && raw[i] == '\r');
+        if (blank && j < len) {
+            g_string_append_len(kept, raw + i, (gssize)(len - i));
+            break;
+        }
+        if (raw[i] != ' ' && raw[i] != '\t') {
+            const char *colon = memchr(raw + i, ':', next - i);
+            drop = FALSE;
+            if (colon) {
+                g_autofree char *name = g_ascii_strdown(raw + i, colon - (raw + i));
+                static const char *const trace[] = {"received", "delivered-to", "return-path",
+                                                    "x-original-to", "authentication-results",
+                                                    "dkim-signature"};
+                drop = g_str_has_prefix(name, "arc-");
+                for (gsize t = 0; t < G_N_ELEMENTS(trace); t++)
+                    drop = drop || !strcmp(name, trace[t]);
+            }
+        }
+        if (!drop)
+            g_string_append_len(kept, raw + i, (gssize)(next - i));
+        i = next;
+    }
+    GString *lf = g_string_sized_new(kept->len);
+    for (gsize k = 0; k < kept->len; k++) {
+        if (kept->str[k] != '\r')
+            g_string_append_c(lf, kept->str[k]);
+        else if (k + 1 >= kept->len || kept->str[k + 1] != '\n')
+            g_string_append_c(lf, '\n');
+    }
+    guint8 md[32];
+    g_assert_cmpint(gnutls_hash_fast(GNUTLS_DIG_SHA256, lf->str, lf->len, md), ==, 0);
+    GString *hex = g_string_new(NULL);
+    for (gsize k = 0; k < sizeof md; k++)
+        g_string_append_printf(hex, "%02x", md[k]);
+    g_string_free(kept, TRUE);
+    g_string_free(lf, TRUE);
+    return g_string_free(hex, FALSE);
+}
+
+/* Pads `s` with a header line so that its normal form (LF only, the trace
+ * field `lead` dropped) reaches `at` bytes. */
+static void pad_to(GString *s, gsize *norm_len, gsize at)
+{
+    g_assert_cmpuint(at, >=, *norm_len + 8);
+    gsize fill = at - *norm_len - 8; /* "X-Pad: " + fill + "\n" */
+    g_string_append(s, "X-Pad: ");
+    for (gsize k = 0; k < fill; k++)
+        g_string_append_c(s, (char)('a' + k % 26));
+    g_string_append(s, "\r\n");
+    *norm_len = at;
+}
+
+/* Inputs many times the digest's 64 KiB buffer, with the CR of a CR LF, a
+ * lone CR, an LF and a whole line landing on each side of every buffer edge
+ * (of the input and of the normal form), a trace field across an edge, and
+ * lines longer than the buffer: the same digest as the normal form hashed in
+ * one piece by GnuTLS. */
+static void test_content_digest_chunks(void)
+{
+    const gsize buf = 64 * 1024;
+    guint cases = 0;
+    for (gint shift = -3; shift <= 3; shift++) {
+        for (int ending = 0; ending < 3; ending++) {
+            GString *s = g_string_new("Received: from relay.example by mx.example\r\n"
+                                      "\tfor <ops@acme.test>; Mon, 1 Dec 2026 10:00:00 +0000\r\n"
+                                      "Subject: chunk edges\r\n");
+            gsize norm = strlen("Subject: chunk edges\n");
+            /* header lines that end right at (shift from) the first edges */
+            pad_to(s, &norm, buf + (gsize)(shift + 8));
+            g_string_append(s, "ARC-Seal: i=1; a=rsa-sha256; d=example\r\n  b=abc\r\n");
+            g_string_append(s, "\r\n");
+            norm += 1;
+            const char *eol = ending == 0 ? "\r\n" : ending == 1 ? "\n" : "\r";
+            /* body lines of 41 bytes, CR at every offset modulo the edge */
+            for (int k = 0; norm < 3 * buf + 100; k++) {
+                g_string_append_printf(s, "line %05d of the body, an example text%s", k, eol);
+                norm += 40 + 1;
+            }
+            /* one line longer than the buffer, then mixed endings */
+            for (gsize k = 0; k < buf + 17; k++)
+                g_string_append_c(s, (char)('A' + k % 26));
+            g_string_append(s, "\r\n\r\r\n\n\r");
+            g_autofree char *got = content_digest_sha256((const guint8 *)s->str, s->len);
+            g_autofree char *want = reference_digest_fast(s->str, s->len);
+            g_autofree char *glib = reference_digest((const guint8 *)s->str, s->len);
+            g_assert_cmpstr(got, ==, want);
+            g_assert_cmpstr(got, ==, glib);
+            /* every prefix that cuts the input near the buffer edges */
+            for (gsize cut = buf - 3; cut <= buf + 3; cut++) {
+                g_autofree char *g2 = content_digest_sha256((const guint8 *)s->str, cut);
+                g_autofree char *w2 = reference_digest_fast(s->str, cut);
+                g_assert_cmpstr(g2, ==, w2);
+            }
+            /* the trace fields do count: a change in them is not seen, a
+             * change elsewhere is */
+            GString *t = g_string_new_len(s->str, (gssize)s->len);
+            t->str[10] = 'X';
+            g_autofree char *same = content_digest_sha256((const guint8 *)t->str, t->len);
+            g_assert_cmpstr(same, ==, got);
+            t->str[t->len - 10] ^= 1;
+            g_autofree char *other = content_digest_sha256((const guint8 *)t->str, t->len);
+            g_assert_cmpstr(other, !=, got);
+            g_string_free(t, TRUE);
+            g_string_free(s, TRUE);
+            cases++;
+        }
+    }
+    g_assert_cmpuint(cases, ==, 21);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -250,5 +377,6 @@ int main(int argc, char **argv)
     g_test_add_func("/phrase_filter/scan", test_scan);
     g_test_add_func("/phrase_filter/sound-on-fixtures", test_sound_on_fixtures);
     g_test_add_func("/content_digest/same-as-glib", test_content_digest);
+    g_test_add_func("/content_digest/chunk-edges", test_content_digest_chunks);
     return g_test_run();
 }
