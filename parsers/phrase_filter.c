@@ -1,5 +1,6 @@
 /* phrase_filter.c - the literals every match of a pattern must contain, and
- * one Aho-Corasick pass that finds them all (phrase_filter.h). */
+ * one Aho-Corasick pass that finds them all; the matches of a pattern from
+ * the top-level branches that may match only (phrase_filter.h). */
 #include "phrase_filter.h"
 
 #include <string.h>
@@ -37,6 +38,8 @@ typedef struct {
     const char *s;
     gsize i;
     gboolean bail;
+    guint depth;  /* groups open */
+    GArray *cuts; /* gsize: where the top-level "|" are */
 } Reader;
 
 static void lit_free(gpointer p)
@@ -224,7 +227,9 @@ static GPtrArray *read_sequence(Reader *r)
                     break;
                 }
             }
+            r->depth++;
             GPtrArray *inner = read_alternation(r);
+            r->depth--;
             if (r->bail || s[r->i] != ')') {
                 if (inner)
                     g_ptr_array_unref(inner);
@@ -365,6 +370,8 @@ static GPtrArray *read_alternation(Reader *r)
         g_ptr_array_add(branches, read_sequence(r));
         if (r->bail || r->s[r->i] != '|')
             break;
+        if (r->depth == 0 && r->cuts)
+            g_array_append_val(r->cuts, r->i);
         r->i++;
     }
     if (r->bail) {
@@ -375,10 +382,11 @@ static GPtrArray *read_alternation(Reader *r)
 }
 
 /* The branches of `pattern`, NULL for "always run it" (a branch that needs
- * nothing, or a pattern the reader cannot read). */
-static GPtrArray *pattern_branches(const char *pattern)
+ * nothing, or a pattern the reader cannot read); the offsets of the "|"
+ * between them appended to `cuts`. */
+static GPtrArray *pattern_branches(const char *pattern, GArray *cuts)
 {
-    Reader r = {pattern, 0, FALSE};
+    Reader r = {pattern, 0, FALSE, 0, cuts};
     GPtrArray *branches = read_alternation(&r);
     gboolean ok = branches && !r.bail && pattern[r.i] == '\0';
     for (guint b = 0; ok && b < branches->len; b++)
@@ -406,6 +414,8 @@ struct PhraseFilter {
     guint32 *lit_set;     /* per literal: its set */
     guint32 *lit_len;
     guint8 *lit_wb;
+    GRegex ***branch_re;  /* per pattern of two branches or more: each alone
+                           * (NULL-terminated), else NULL */
 };
 
 typedef struct {
@@ -438,6 +448,32 @@ static guchar fold(guchar c)
     return (c >= 'A' && c <= 'Z') ? (guchar)(c + 32) : c;
 }
 
+static void regexes_free(GRegex **res)
+{
+    for (gsize k = 0; res && res[k]; k++)
+        g_regex_unref(res[k]);
+    g_free(res);
+}
+
+/* The top-level branches of `pattern` (cut at `cuts`), each compiled alone
+ * as the rules compile a pattern; NULL when one does not compile. */
+static GRegex **compile_branches(const char *pattern, GArray *cuts)
+{
+    GRegex **res = g_new0(GRegex *, cuts->len + 2);
+    gsize from = 0;
+    for (guint b = 0; b <= cuts->len; b++) {
+        gsize to = b < cuts->len ? g_array_index(cuts, gsize, b) : strlen(pattern);
+        g_autofree char *one = g_strndup(pattern + from, to - from);
+        res[b] = g_regex_new(one, PHRASE_FILTER_COMPILE_FLAGS, 0, NULL);
+        if (!res[b]) {
+            regexes_free(res);
+            return NULL;
+        }
+        from = to + 1;
+    }
+    return res;
+}
+
 PhraseFilter *phrase_filter_new(const char *const *patterns, guint n)
 {
     PhraseFilter *f = g_new0(PhraseFilter, 1);
@@ -446,8 +482,13 @@ PhraseFilter *phrase_filter_new(const char *const *patterns, guint n)
     f->ncls = 1;
     guint nbranches = 0;
     gsize total_bytes = 0;
+    f->branch_re = g_new0(GRegex **, n ? n : 1);
     for (guint i = 0; i < n; i++) {
-        f->branches[i] = pattern_branches(patterns[i]);
+        GArray *cuts = g_array_new(FALSE, FALSE, sizeof(gsize));
+        f->branches[i] = pattern_branches(patterns[i], cuts);
+        if (f->branches[i] && f->branches[i]->len > 1 && cuts->len + 1 == f->branches[i]->len)
+            f->branch_re[i] = compile_branches(patterns[i], cuts);
+        g_array_free(cuts, TRUE);
         for (guint b = 0; f->branches[i] && b < f->branches[i]->len; b++) {
             GPtrArray *conj = g_ptr_array_index(f->branches[i], b);
             nbranches++;
@@ -465,9 +506,11 @@ PhraseFilter *phrase_filter_new(const char *const *patterns, guint n)
     if (f->ncls > 255 || total_bytes > MAX_LITERAL_BYTES) {
         /* more distinct bytes than classes, or a table too large: no
          * filter, every pattern runs */
-        for (guint i = 0; i < n; i++)
+        for (guint i = 0; i < n; i++) {
             if (f->branches[i])
                 g_clear_pointer(&f->branches[i], g_ptr_array_unref);
+            regexes_free(g_steal_pointer(&f->branch_re[i]));
+        }
         memset(f->cls, 0, sizeof f->cls);
         f->ncls = 1;
         nbranches = 0;
@@ -585,10 +628,13 @@ void phrase_filter_free(PhraseFilter *f)
 {
     if (!f)
         return;
-    for (guint i = 0; i < f->n; i++)
+    for (guint i = 0; i < f->n; i++) {
         if (f->branches[i])
             g_ptr_array_unref(f->branches[i]);
+        regexes_free(f->branch_re[i]);
+    }
     g_free(f->branches);
+    g_free(f->branch_re);
     g_free(f->branch_at);
     g_free(f->set_at);
     g_free(f->delta);
@@ -601,7 +647,18 @@ void phrase_filter_free(PhraseFilter *f)
     g_free(f);
 }
 
+guint phrase_filter_n_branches(const PhraseFilter *f)
+{
+    return f->branch_at[f->n];
+}
+
 void phrase_filter_scan(const PhraseFilter *f, const char *text, gboolean *hits)
+{
+    phrase_filter_scan_branches(f, text, hits, NULL);
+}
+
+void phrase_filter_scan_branches(const PhraseFilter *f, const char *text, gboolean *hits,
+                                 gboolean *branch_hits)
 {
     const guchar *t = (const guchar *)(text ? text : "");
     gboolean *set_hit = g_new0(gboolean, f->nsets ? f->nsets : 1);
@@ -616,6 +673,8 @@ void phrase_filter_scan(const PhraseFilter *f, const char *text, gboolean *hits)
             ((c == 0xE2 && t[i + 1] == 0x84 && t[i + 2] == 0xAA) || (c == 0xC5 && t[i + 1] == 0xBF))) {
             for (guint p = 0; p < f->n; p++)
                 hits[p] = TRUE;
+            for (guint32 b = 0; branch_hits && b < f->branch_at[f->n]; b++)
+                branch_hits[b] = TRUE;
             g_free(set_hit);
             return;
         }
@@ -641,14 +700,138 @@ void phrase_filter_scan(const PhraseFilter *f, const char *text, gboolean *hits)
     }
     for (guint p = 0; p < f->n; p++) {
         hits[p] = f->branches[p] == NULL;
-        for (guint32 b = f->branch_at[p]; !hits[p] && b < f->branch_at[p + 1]; b++) {
+        for (guint32 b = f->branch_at[p]; (branch_hits || !hits[p]) && b < f->branch_at[p + 1]; b++) {
             gboolean all = TRUE;
             for (guint32 k = f->set_at[b]; all && k < f->set_at[b + 1]; k++)
                 all = set_hit[k];
-            hits[p] = all;
+            hits[p] = hits[p] || all;
+            if (branch_hits)
+                branch_hits[b] = all;
         }
     }
     g_free(set_hit);
+}
+
+/* ------------------------------------------------------------- matches
+ *
+ * The matches of a pattern of several top-level branches, as GRegex gives
+ * them, from the branches that may match only. At each position PCRE tries
+ * the branches in turn and the first that matches there is the match; a
+ * branch that cannot match anywhere changes nothing. So the next match of
+ * the whole is, of the next matches of those branches from the same place,
+ * the one that starts first (the earliest branch on a tie). A branch's next
+ * match from an earlier place still holds when it does not start before the
+ * new place (a search starting later finds no match before it, and matching
+ * at a given start does not depend on where the search began). Every match
+ * of a branch holds one of its literals, so none is empty: the way GRegex
+ * steps past an empty match has nothing to do here (should one come all the
+ * same, the whole pattern takes over from the start). */
+
+struct PhraseMatches {
+    const GRegex *re;  /* the whole pattern */
+    const char *text;
+    GMatchInfo *whole; /* matching with `re`: not split, or taken over */
+    gboolean started;
+    gboolean done;     /* the last call found no more */
+    guint returned;    /* matches given so far */
+    /* split: */
+    GRegex **bre;
+    const gboolean *may; /* per branch of bre; NULL: all */
+    guint n;
+    gssize len;
+    gint pos;          /* where the next search starts */
+    gint *s, *e;       /* per branch, its next match from pos or after; s -1: none */
+};
+
+PhraseMatches *phrase_matches_new(const PhraseFilter *f, guint i, const GRegex *re, const char *text,
+                                  const gboolean *branch_hits)
+{
+    PhraseMatches *m = g_new0(PhraseMatches, 1);
+    m->re = re;
+    m->text = text;
+    GRegex **bre = i < f->n ? f->branch_re[i] : NULL;
+    /* only for a pattern compiled as its branches are */
+    if (bre && g_regex_get_compile_flags(re) == g_regex_get_compile_flags(bre[0]) &&
+        g_regex_get_match_flags(re) == g_regex_get_match_flags(bre[0])) {
+        m->bre = bre;
+        m->may = branch_hits ? branch_hits + f->branch_at[i] : NULL;
+        m->n = f->branch_at[i + 1] - f->branch_at[i];
+        m->len = (gssize)strlen(text);
+        m->s = g_new(gint, m->n);
+        m->e = g_new(gint, m->n);
+        for (guint b = 0; b < m->n; b++)
+            m->s[b] = m->e[b] = -1;
+    }
+    return m;
+}
+
+void phrase_matches_free(PhraseMatches *m)
+{
+    if (!m)
+        return;
+    if (m->whole)
+        g_match_info_free(m->whole);
+    g_free(m->s);
+    g_free(m->e);
+    g_free(m);
+}
+
+static gboolean whole_next(PhraseMatches *m, gint *start, gint *end)
+{
+    if (m->done)
+        return FALSE;
+    if (!m->whole)
+        g_regex_match(m->re, m->text, 0, &m->whole);
+    else
+        g_match_info_next(m->whole, NULL);
+    if (!g_match_info_matches(m->whole)) {
+        m->done = TRUE;
+        return FALSE;
+    }
+    g_match_info_fetch_pos(m->whole, 0, start, end);
+    return TRUE;
+}
+
+/* Branch b's first match at or after m->pos. */
+static void branch_search(PhraseMatches *m, guint b)
+{
+    GMatchInfo *mi = NULL;
+    m->s[b] = m->e[b] = -1;
+    if (g_regex_match_full(m->bre[b], m->text, m->len, m->pos, 0, &mi, NULL))
+        g_match_info_fetch_pos(mi, 0, &m->s[b], &m->e[b]);
+    g_match_info_free(mi);
+}
+
+gboolean phrase_matches_next(PhraseMatches *m, gint *start, gint *end)
+{
+    if (!m->bre || m->whole || m->done)
+        return whole_next(m, start, end);
+    guint best = m->n;
+    for (guint b = 0; b < m->n; b++) {
+        if (m->may && !m->may[b])
+            continue;
+        if (!m->started || (m->s[b] >= 0 && m->s[b] < m->pos))
+            branch_search(m, b);
+        if (m->s[b] >= 0 && (best == m->n || m->s[b] < m->s[best]))
+            best = b;
+    }
+    m->started = TRUE;
+    if (best == m->n) {
+        m->done = TRUE;
+        return FALSE;
+    }
+    if (m->e[best] <= m->s[best]) {
+        /* an empty match: the whole pattern, past the matches given */
+        for (guint k = 0; k <= m->returned; k++)
+            if (!whole_next(m, start, end))
+                return FALSE;
+        m->returned++;
+        return TRUE;
+    }
+    *start = m->s[best];
+    *end = m->pos = m->e[best];
+    m->returned++;
+    return TRUE;
 }
 
 char *phrase_filter_describe(const PhraseFilter *f, guint i)

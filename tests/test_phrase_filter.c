@@ -122,13 +122,10 @@ static void collect(const char *dir, GPtrArray *texts)
     g_dir_close(d);
 }
 
-static void test_sound_on_fixtures(void)
+/* The texts of the fixtures, each also upper- and lower-cased. */
+static GPtrArray *fixture_texts(void)
 {
     const char *top = g_getenv("CPR_TOP");
-    g_autofree char *path = g_build_filename(top ? top : ".", "conf", "rules.conf", NULL);
-    g_autoptr(GError) error = NULL;
-    Rules *r = rules_load_file(path, &error);
-    g_assert_no_error(error);
     GPtrArray *texts = g_ptr_array_new_with_free_func(g_free);
     static const char *const dirs[] = {"mail", "samples", "corpus", "text", "mail-hostile"};
     for (gsize i = 0; i < G_N_ELEMENTS(dirs); i++) {
@@ -141,6 +138,23 @@ static void test_sound_on_fixtures(void)
         g_ptr_array_add(texts, g_utf8_strup(g_ptr_array_index(texts, i), -1));
         g_ptr_array_add(texts, g_utf8_strdown(g_ptr_array_index(texts, i), -1));
     }
+    return texts;
+}
+
+static Rules *shipped_rules(void)
+{
+    const char *top = g_getenv("CPR_TOP");
+    g_autofree char *path = g_build_filename(top ? top : ".", "conf", "rules.conf", NULL);
+    g_autoptr(GError) error = NULL;
+    Rules *r = rules_load_file(path, &error);
+    g_assert_no_error(error);
+    return r;
+}
+
+static void test_sound_on_fixtures(void)
+{
+    Rules *r = shipped_rules();
+    GPtrArray *texts = fixture_texts();
     guint np = r->phrases->len + 1, matched = 0, skipped = 0;
     gboolean *hits = g_new(gboolean, np);
     for (guint i = 0; i < texts->len; i++) {
@@ -370,12 +384,157 @@ static void test_content_digest_chunks(void)
     g_assert_cmpuint(cases, ==, 21);
 }
 
+/* Every match of `re` in `text` as "start-end ", the GRegex way. */
+static char *whole_matches(const GRegex *re, const char *text)
+{
+    GString *out = g_string_new(NULL);
+    g_autoptr(GMatchInfo) mi = NULL;
+    g_regex_match(re, text, 0, &mi);
+    while (g_match_info_matches(mi)) {
+        gint s = 0, e = 0;
+        g_match_info_fetch_pos(mi, 0, &s, &e);
+        g_string_append_printf(out, "%d-%d ", s, e);
+        g_match_info_next(mi, NULL);
+    }
+    return g_string_free(out, FALSE);
+}
+
+/* The same through phrase_matches_next(). */
+static char *split_matches(const PhraseFilter *f, guint i, const GRegex *re, const char *text,
+                           const gboolean *branch_hits)
+{
+    GString *out = g_string_new(NULL);
+    g_autoptr(PhraseMatches) m = phrase_matches_new(f, i, re, text, branch_hits);
+    gint s = 0, e = 0;
+    while (phrase_matches_next(m, &s, &e))
+        g_string_append_printf(out, "%d-%d ", s, e);
+    g_assert_false(phrase_matches_next(m, &s, &e)); /* and stays at the end */
+    return g_string_free(out, FALSE);
+}
+
+/* Branch by branch, the matches of the whole: the earliest start first, the
+ * earlier branch on a tie, a branch's match that began inside the last
+ * match searched again after it. */
+static void test_matches_handmade(void)
+{
+    static const struct {
+        const char *pattern, *text, *want;
+    } cases[] = {
+        /* a tie at 0: the first branch's shorter match, then nothing left */
+        {"abcd|abcdef", "abcdef", "0-4 "},
+        {"abcdef|abcd", "abcdef abcd", "0-6 7-11 "},
+        /* "bar baz" at 4 began inside "foo bar": searched again from 7 */
+        {"\\bfoo bar|bar baz", "foo bar baz bar baz", "0-7 12-19 "},
+        /* a later branch's match kept while earlier ones come first */
+        {"alpha|omega|delta", "delta alpha alpha omega", "0-5 6-11 12-17 18-23 "},
+        /* one branch cannot match (its literal is missing): the others */
+        {"\\bkey compromise|revok\\w*|gamma ray", "revoked; REVOKE; revocation", "0-7 9-15 "},
+        {"\\bone\\b|\\btwo\\b|\\bthree\\b", "three two one twofold one", "0-5 6-9 10-13 22-25 "},
+        /* branches with groups and classes inside */
+        {"(found|seen) the key|key (was |is )?(lost|stolen)", "found the key was stolen; key lost",
+         "0-13 26-34 "},
+        {"please[^.]{0,20}revok\\w*|revoke (it|them)", "please revoke it now. revoke them",
+         "0-13 22-33 "},
+        {"abcd|bcde|cdef", "abcdefg bcdefg cdefg", "0-4 8-12 15-19 "},
+        {"xyz1|wxyz", "", ""},
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+        const char *pats[] = {cases[i].pattern};
+        PhraseFilter *f = phrase_filter_new(pats, 1);
+        GRegex *re = g_regex_new(cases[i].pattern, PHRASE_FILTER_COMPILE_FLAGS, 0, NULL);
+        g_assert_nonnull(re);
+        guint nb = phrase_filter_n_branches(f);
+        g_assert_cmpuint(nb, >, 1);
+        gboolean hit = FALSE, *bhits = g_new(gboolean, nb);
+        phrase_filter_scan_branches(f, cases[i].text, &hit, bhits);
+        g_autofree char *whole = whole_matches(re, cases[i].text);
+        g_autofree char *split = split_matches(f, 0, re, cases[i].text, bhits);
+        g_autofree char *all = split_matches(f, 0, re, cases[i].text, NULL);
+        if (strcmp(whole, cases[i].want))
+            g_test_message("pattern %s: %s", cases[i].pattern, whole);
+        g_assert_cmpstr(whole, ==, cases[i].want);
+        g_assert_cmpstr(split, ==, whole);
+        g_assert_cmpstr(all, ==, whole);
+        g_free(bhits);
+        g_regex_unref(re);
+        phrase_filter_free(f);
+    }
+
+    /* the branches are what runs: given another regex compiled the same
+     * way, the matches are still the pattern's; compiled otherwise, that
+     * regex runs (the branches would not be the same pattern) */
+    const char *pats[] = {"abcd|wxyz"};
+    PhraseFilter *f = phrase_filter_new(pats, 1);
+    GRegex *same = g_regex_new("abcd", PHRASE_FILTER_COMPILE_FLAGS, 0, NULL);
+    GRegex *other = g_regex_new("abcd", G_REGEX_CASELESS, 0, NULL);
+    g_autofree char *via_branches = split_matches(f, 0, same, "abcd wxyz", NULL);
+    g_autofree char *via_other = split_matches(f, 0, other, "abcd wxyz", NULL);
+    g_assert_cmpstr(via_branches, ==, "0-4 5-9 ");
+    g_assert_cmpstr(via_other, ==, "0-4 ");
+    /* one branch only, or a pattern always run: the regex itself */
+    const char *one[] = {"abcd", "abcd|[a-z]+"};
+    PhraseFilter *g = phrase_filter_new(one, 2);
+    g_assert_cmpuint(phrase_filter_n_branches(g), ==, 1);
+    GRegex *wide = g_regex_new("[a-z]+", PHRASE_FILTER_COMPILE_FLAGS, 0, NULL);
+    g_autofree char *single = split_matches(g, 0, wide, "abcd wxyz", NULL);
+    g_autofree char *always = split_matches(g, 1, wide, "abcd wxyz", NULL);
+    g_assert_cmpstr(single, ==, "0-4 5-9 ");
+    g_assert_cmpstr(always, ==, "0-4 5-9 ");
+    g_regex_unref(wide);
+    phrase_filter_free(g);
+    g_regex_unref(same);
+    g_regex_unref(other);
+    phrase_filter_free(f);
+}
+
+/* Over every text of the fixtures, each shipped phrase and the revocation
+ * request: the matches branch by branch (those the filter lets run) are
+ * those of the whole regex, all of them, in order. */
+static void test_matches_on_fixtures(void)
+{
+    Rules *r = shipped_rules();
+    GPtrArray *texts = fixture_texts();
+    guint np = r->phrases->len + 1, nb = phrase_filter_n_branches(r->filter);
+    gboolean *hits = g_new(gboolean, np), *bhits = g_new(gboolean, nb);
+    guint compared = 0, with_matches = 0, branches_skipped = 0;
+    for (guint i = 0; i < texts->len; i++) {
+        const char *t = g_ptr_array_index(texts, i);
+        phrase_filter_scan_branches(r->filter, t, hits, bhits);
+        for (guint b = 0; b < nb; b++)
+            branches_skipped += !bhits[b];
+        for (guint p = 0; p < np; p++) {
+            if (!hits[p])
+                continue;
+            const GRegex *re = p < r->phrases->len
+                                   ? ((const RulePhrase *)g_ptr_array_index(r->phrases, p))->re
+                                   : r->revoke;
+            g_autofree char *whole = whole_matches(re, t);
+            g_autofree char *split = split_matches(r->filter, p, re, t, bhits);
+            if (strcmp(whole, split))
+                g_test_message("phrase %u, text %u: %s against %s", p, i, split, whole);
+            g_assert_cmpstr(split, ==, whole);
+            compared++;
+            with_matches += *whole != '\0';
+        }
+    }
+    g_test_message("%u texts, %u regex runs compared, %u with matches, %u branches skipped", texts->len,
+                   compared, with_matches, branches_skipped);
+    g_assert_cmpuint(with_matches, >, 50);
+    g_assert_cmpuint(branches_skipped, >, texts->len * nb / 2);
+    g_free(hits);
+    g_free(bhits);
+    g_ptr_array_unref(texts);
+    rules_free(&r);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/phrase_filter/literals", test_literals);
     g_test_add_func("/phrase_filter/scan", test_scan);
     g_test_add_func("/phrase_filter/sound-on-fixtures", test_sound_on_fixtures);
+    g_test_add_func("/phrase_filter/matches-handmade", test_matches_handmade);
+    g_test_add_func("/phrase_filter/matches-on-fixtures", test_matches_on_fixtures);
     g_test_add_func("/content_digest/same-as-glib", test_content_digest);
     g_test_add_func("/content_digest/chunk-edges", test_content_digest_chunks);
     return g_test_run();
