@@ -39,6 +39,12 @@ guint phrase_filter_n_branches(const PhraseFilter *f);
 void phrase_filter_scan_branches(const PhraseFilter *f, const char *text, gboolean *hits,
                                  gboolean *branch_hits);
 
+/* Pattern i's top-level branches, each compiled alone with
+ * PHRASE_FILTER_COMPILE_FLAGS: *n of them, the first numbered *first among
+ * the branch hits. NULL when pattern i is not split (one branch, always run,
+ * or a branch that does not compile alone). */
+GRegex *const *phrase_filter_branch_regexes(const PhraseFilter *f, guint i, guint *n, guint *first);
+
 /* The matches of pattern i, `re` (the caller's compiled pattern), in `text`
  * (NUL-terminated, not changed while in use), one per phrase_matches_next()
  * and in the order of g_regex_match() and g_match_info_next(). With
