@@ -527,6 +527,43 @@ static void test_matches_on_fixtures(void)
     rules_free(&r);
 }
 
+/* The CA's regex (classify.c: its names as whole words, its domains with
+ * their subdomains, lookarounds on both sides) is run only where the filter
+ * finds a name or a domain: over every fixture text, never a match it calls
+ * impossible. */
+static void test_ca_pattern_on_fixtures(void)
+{
+    const char *pattern =
+        "(?<![\\w@.-])(?:Acme Trust Services|AcmeTrust|Acme Trust|AcmeTrust TLS RSA CA 2024|"
+        "AcmeTrust ECC DV CA R3)(?![\\w-]|\\.\\w)|"
+        "(?<![\\w.@-])(?:[a-z0-9-]+\\.)*(?:acmetrust\\.test|acme-trust\\.test)(?![\\w-]|\\.[a-z0-9])";
+    const char *one[] = {pattern};
+    PhraseFilter *f = phrase_filter_new(one, 1);
+    g_autofree char *d = phrase_filter_describe(f, 0);
+    g_assert_cmpstr(d, ==,
+                    "{acme trust services,acmetrust,acme trust,acmetrust tls rsa ca 2024,acmetrust ecc dv ca r3}"
+                    " | {acmetrust.test,acme-trust.test}");
+    GRegex *re = g_regex_new(pattern, G_REGEX_CASELESS | G_REGEX_OPTIMIZE, 0, NULL);
+    g_assert_nonnull(re);
+    GPtrArray *texts = fixture_texts();
+    guint matched = 0, skipped = 0;
+    for (guint i = 0; i < texts->len; i++) {
+        const char *t = g_ptr_array_index(texts, i);
+        gboolean may = FALSE;
+        phrase_filter_scan(f, t, &may);
+        gboolean m = g_regex_match(re, t, 0, NULL);
+        g_assert_true(!m || may);
+        matched += m;
+        skipped += !may;
+    }
+    g_test_message("%u texts, %u mention the CA, %u skipped", texts->len, matched, skipped);
+    g_assert_cmpuint(matched, >, 20); /* the fixtures are mostly about the CA */
+    g_assert_cmpuint(skipped, >=, 10);
+    g_ptr_array_unref(texts);
+    g_regex_unref(re);
+    phrase_filter_free(f);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -535,6 +572,7 @@ int main(int argc, char **argv)
     g_test_add_func("/phrase_filter/sound-on-fixtures", test_sound_on_fixtures);
     g_test_add_func("/phrase_filter/matches-handmade", test_matches_handmade);
     g_test_add_func("/phrase_filter/matches-on-fixtures", test_matches_on_fixtures);
+    g_test_add_func("/phrase_filter/ca-pattern-on-fixtures", test_ca_pattern_on_fixtures);
     g_test_add_func("/content_digest/same-as-glib", test_content_digest);
     g_test_add_func("/content_digest/chunk-edges", test_content_digest_chunks);
     return g_test_run();
