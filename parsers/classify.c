@@ -7,6 +7,7 @@
  * text the problem phrases are looked for in: classify_zones.c. */
 #include "classify.h"
 #include "classify_internal.h"
+#include "phrase_filter.h"
 #include "reasons.h"
 #include "textutil.h"
 
@@ -455,49 +456,72 @@ static char *ca_pattern(const CaIdentity *ca)
 }
 
 /* Compiled CA regexes, keyed by their pattern (so by the identity's content,
- * never by an address that a reloaded configuration could reuse). A daemon
- * has one or two identities in its life; the cache is emptied if a caller
- * cycles through many. Failed compilations are cached too, as NULL. */
+ * never by an address that a reloaded configuration could reuse), each with
+ * the literal filter of its pattern (phrase_filter.h): a text with none of
+ * the CA's names and domains is not run through the regex. A daemon has one
+ * or two identities in its life; the cache is emptied if a caller cycles
+ * through many. Failed compilations are cached too, as NULL. */
 #define CA_CACHE_MAX 16
 static GMutex ca_cache_lock;
-static GHashTable *ca_cache; /* char* pattern -> GRegex* or NULL */
+static GHashTable *ca_cache; /* char* pattern -> CaMatcher* or NULL */
 
-static void regex_unref0(gpointer re)
+typedef struct {
+    GRegex *re;
+    PhraseFilter *filter;
+} CaMatcher;
+
+static void ca_matcher_clear(gpointer p)
 {
-    if (re)
-        g_regex_unref(re);
+    CaMatcher *m = p;
+    g_regex_unref(m->re);
+    phrase_filter_free(m->filter);
 }
 
-static GRegex *ca_regex(const CaIdentity *ca)
+static void ca_matcher_release0(gpointer m)
+{
+    if (m)
+        g_atomic_rc_box_release_full(m, ca_matcher_clear);
+}
+
+static CaMatcher *ca_matcher(const CaIdentity *ca)
 {
     g_autofree char *pattern = ca_pattern(ca);
     if (!pattern)
         return NULL;
     g_mutex_lock(&ca_cache_lock);
     if (!ca_cache)
-        ca_cache = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, regex_unref0);
+        ca_cache = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, ca_matcher_release0);
     gpointer found = NULL;
-    GRegex *re = NULL;
+    CaMatcher *m = NULL;
     if (g_hash_table_lookup_extended(ca_cache, pattern, NULL, &found)) {
-        re = found ? g_regex_ref(found) : NULL;
+        m = found ? g_atomic_rc_box_acquire(found) : NULL;
     } else {
         if (g_hash_table_size(ca_cache) >= CA_CACHE_MAX)
             g_hash_table_remove_all(ca_cache);
-        re = g_regex_new(pattern, G_REGEX_CASELESS | G_REGEX_OPTIMIZE, 0, NULL);
-        g_hash_table_insert(ca_cache, g_steal_pointer(&pattern), re ? g_regex_ref(re) : NULL);
+        GRegex *re = g_regex_new(pattern, G_REGEX_CASELESS | G_REGEX_OPTIMIZE, 0, NULL);
+        if (re) {
+            m = g_atomic_rc_box_new0(CaMatcher);
+            m->re = re;
+            const char *one[] = {pattern};
+            m->filter = phrase_filter_new(one, 1);
+        }
+        g_hash_table_insert(ca_cache, g_steal_pointer(&pattern), m ? g_atomic_rc_box_acquire(m) : NULL);
     }
     g_mutex_unlock(&ca_cache_lock);
-    return re;
+    return m;
 }
 
 static gboolean mentions_ca(const char *hay, const CaIdentity *ca)
 {
     if (!ca)
         return FALSE;
-    GRegex *re = ca_regex(ca);
-    gboolean found = re && g_regex_match(re, hay, 0, NULL);
-    if (re)
-        g_regex_unref(re);
+    CaMatcher *m = ca_matcher(ca);
+    if (!m)
+        return FALSE;
+    gboolean may = TRUE;
+    phrase_filter_scan(m->filter, hay, &may);
+    gboolean found = may && g_regex_match(m->re, hay, 0, NULL);
+    ca_matcher_release0(m);
     return found;
 }
 

@@ -14,6 +14,7 @@ enum { ZONE_SUBJECT, ZONE_TEXT, ZONE_QUOTED, N_ZONES };
 typedef struct {
     char *zone[N_ZONES]; /* subject, own text, quoted text: stop patterns blanked */
     gboolean *may[N_ZONES]; /* per zone, per phrase (then revoke): can it match there */
+    gboolean *branch_may[N_ZONES]; /* per zone, per branch of each (phrase_filter.h) */
     gint64 deadline;     /* monotonic microseconds */
     gboolean over_budget;
 } Texts;

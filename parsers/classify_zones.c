@@ -73,11 +73,12 @@ void cls_texts_init(Texts *t, const MimeMessage *msg, const Rules *rules)
     t->zone[ZONE_QUOTED] = capped(quoted->str, rules->max_text_bytes);
     g_string_free(own, TRUE);
     g_string_free(quoted, TRUE);
-    guint n = rules->phrases->len + 1;
+    guint n = rules->phrases->len + 1, nb = phrase_filter_n_branches(rules->filter);
     for (int z = 0; z < N_ZONES; z++) {
         strip_text(t->zone[z], rules);
         t->may[z] = g_new(gboolean, n);
-        phrase_filter_scan(rules->filter, t->zone[z], t->may[z]);
+        t->branch_may[z] = g_new(gboolean, nb ? nb : 1);
+        phrase_filter_scan_branches(rules->filter, t->zone[z], t->may[z], t->branch_may[z]);
     }
     t->deadline = g_get_monotonic_time() + rules->budget_us;
     t->over_budget = FALSE;
@@ -88,6 +89,7 @@ void cls_texts_clear(Texts *t)
     for (int z = 0; z < N_ZONES; z++) {
         g_free(t->zone[z]);
         g_free(t->may[z]);
+        g_free(t->branch_may[z]);
     }
 }
 
@@ -107,21 +109,19 @@ static gboolean negated(const Rules *rules, const char *text, gint pos)
 }
 
 /* The factor of the best zone where `re` (entry `which` of the phrase
- * filter) matches without a negation before it; 0 when it does not. */
+ * filter) matches without a negation before it (in its first 16 matches);
+ * 0 when it does not. Only the branches of `re` that may match in a zone
+ * are run there (phrase_matches_new()): the same matches as `re`'s. */
 gint cls_best_zone(const Rules *rules, const GRegex *re, guint which, const Texts *t)
 {
     for (int z = 0; z < N_ZONES; z++) {
         if (!t->may[z][which])
             continue; /* none of its literals is there: the regex cannot match */
-        g_autoptr(GMatchInfo) mi = NULL;
-        g_regex_match(re, t->zone[z], 0, &mi);
-        for (int k = 0; g_match_info_matches(mi) && k < 16; k++) {
-            gint s = 0, e = 0;
-            g_match_info_fetch_pos(mi, 0, &s, &e);
+        g_autoptr(PhraseMatches) m = phrase_matches_new(rules->filter, which, re, t->zone[z], t->branch_may[z]);
+        gint s = 0, e = 0;
+        for (int k = 0; k < 16 && phrase_matches_next(m, &s, &e); k++)
             if (!negated(rules, t->zone[z], s))
                 return zone_factor[z];
-            g_match_info_next(mi, NULL);
-        }
     }
     return 0;
 }

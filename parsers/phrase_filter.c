@@ -1,5 +1,6 @@
 /* phrase_filter.c - the literals every match of a pattern must contain, and
- * one Aho-Corasick pass that finds them all (phrase_filter.h). */
+ * one Aho-Corasick pass that finds them all (phrase_filter.h); a pattern's
+ * top-level branches compiled alone, for phrase_matches.c. */
 #include "phrase_filter.h"
 
 #include <string.h>
@@ -37,6 +38,8 @@ typedef struct {
     const char *s;
     gsize i;
     gboolean bail;
+    guint depth;  /* groups open */
+    GArray *cuts; /* gsize: where the top-level "|" are */
 } Reader;
 
 static void lit_free(gpointer p)
@@ -224,7 +227,9 @@ static GPtrArray *read_sequence(Reader *r)
                     break;
                 }
             }
+            r->depth++;
             GPtrArray *inner = read_alternation(r);
+            r->depth--;
             if (r->bail || s[r->i] != ')') {
                 if (inner)
                     g_ptr_array_unref(inner);
@@ -365,6 +370,8 @@ static GPtrArray *read_alternation(Reader *r)
         g_ptr_array_add(branches, read_sequence(r));
         if (r->bail || r->s[r->i] != '|')
             break;
+        if (r->depth == 0 && r->cuts)
+            g_array_append_val(r->cuts, r->i);
         r->i++;
     }
     if (r->bail) {
@@ -375,10 +382,11 @@ static GPtrArray *read_alternation(Reader *r)
 }
 
 /* The branches of `pattern`, NULL for "always run it" (a branch that needs
- * nothing, or a pattern the reader cannot read). */
-static GPtrArray *pattern_branches(const char *pattern)
+ * nothing, or a pattern the reader cannot read); the offsets of the "|"
+ * between them appended to `cuts`. */
+static GPtrArray *pattern_branches(const char *pattern, GArray *cuts)
 {
-    Reader r = {pattern, 0, FALSE};
+    Reader r = {pattern, 0, FALSE, 0, cuts};
     GPtrArray *branches = read_alternation(&r);
     gboolean ok = branches && !r.bail && pattern[r.i] == '\0';
     for (guint b = 0; ok && b < branches->len; b++)
@@ -406,6 +414,8 @@ struct PhraseFilter {
     guint32 *lit_set;     /* per literal: its set */
     guint32 *lit_len;
     guint8 *lit_wb;
+    GRegex ***branch_re;  /* per pattern of two branches or more: each alone
+                           * (NULL-terminated), else NULL */
 };
 
 typedef struct {
@@ -438,6 +448,32 @@ static guchar fold(guchar c)
     return (c >= 'A' && c <= 'Z') ? (guchar)(c + 32) : c;
 }
 
+static void regexes_free(GRegex **res)
+{
+    for (gsize k = 0; res && res[k]; k++)
+        g_regex_unref(res[k]);
+    g_free(res);
+}
+
+/* The top-level branches of `pattern` (cut at `cuts`), each compiled alone
+ * as the rules compile a pattern; NULL when one does not compile. */
+static GRegex **compile_branches(const char *pattern, GArray *cuts)
+{
+    GRegex **res = g_new0(GRegex *, cuts->len + 2);
+    gsize from = 0;
+    for (guint b = 0; b <= cuts->len; b++) {
+        gsize to = b < cuts->len ? g_array_index(cuts, gsize, b) : strlen(pattern);
+        g_autofree char *one = g_strndup(pattern + from, to - from);
+        res[b] = g_regex_new(one, PHRASE_FILTER_COMPILE_FLAGS, 0, NULL);
+        if (!res[b]) {
+            regexes_free(res);
+            return NULL;
+        }
+        from = to + 1;
+    }
+    return res;
+}
+
 PhraseFilter *phrase_filter_new(const char *const *patterns, guint n)
 {
     PhraseFilter *f = g_new0(PhraseFilter, 1);
@@ -446,8 +482,13 @@ PhraseFilter *phrase_filter_new(const char *const *patterns, guint n)
     f->ncls = 1;
     guint nbranches = 0;
     gsize total_bytes = 0;
+    f->branch_re = g_new0(GRegex **, n ? n : 1);
     for (guint i = 0; i < n; i++) {
-        f->branches[i] = pattern_branches(patterns[i]);
+        GArray *cuts = g_array_new(FALSE, FALSE, sizeof(gsize));
+        f->branches[i] = pattern_branches(patterns[i], cuts);
+        if (f->branches[i] && f->branches[i]->len > 1 && cuts->len + 1 == f->branches[i]->len)
+            f->branch_re[i] = compile_branches(patterns[i], cuts);
+        g_array_free(cuts, TRUE);
         for (guint b = 0; f->branches[i] && b < f->branches[i]->len; b++) {
             GPtrArray *conj = g_ptr_array_index(f->branches[i], b);
             nbranches++;
@@ -465,9 +506,11 @@ PhraseFilter *phrase_filter_new(const char *const *patterns, guint n)
     if (f->ncls > 255 || total_bytes > MAX_LITERAL_BYTES) {
         /* more distinct bytes than classes, or a table too large: no
          * filter, every pattern runs */
-        for (guint i = 0; i < n; i++)
+        for (guint i = 0; i < n; i++) {
             if (f->branches[i])
                 g_clear_pointer(&f->branches[i], g_ptr_array_unref);
+            regexes_free(g_steal_pointer(&f->branch_re[i]));
+        }
         memset(f->cls, 0, sizeof f->cls);
         f->ncls = 1;
         nbranches = 0;
@@ -585,10 +628,13 @@ void phrase_filter_free(PhraseFilter *f)
 {
     if (!f)
         return;
-    for (guint i = 0; i < f->n; i++)
+    for (guint i = 0; i < f->n; i++) {
         if (f->branches[i])
             g_ptr_array_unref(f->branches[i]);
+        regexes_free(f->branch_re[i]);
+    }
     g_free(f->branches);
+    g_free(f->branch_re);
     g_free(f->branch_at);
     g_free(f->set_at);
     g_free(f->delta);
@@ -601,7 +647,18 @@ void phrase_filter_free(PhraseFilter *f)
     g_free(f);
 }
 
+guint phrase_filter_n_branches(const PhraseFilter *f)
+{
+    return f->branch_at[f->n];
+}
+
 void phrase_filter_scan(const PhraseFilter *f, const char *text, gboolean *hits)
+{
+    phrase_filter_scan_branches(f, text, hits, NULL);
+}
+
+void phrase_filter_scan_branches(const PhraseFilter *f, const char *text, gboolean *hits,
+                                 gboolean *branch_hits)
 {
     const guchar *t = (const guchar *)(text ? text : "");
     gboolean *set_hit = g_new0(gboolean, f->nsets ? f->nsets : 1);
@@ -616,6 +673,8 @@ void phrase_filter_scan(const PhraseFilter *f, const char *text, gboolean *hits)
             ((c == 0xE2 && t[i + 1] == 0x84 && t[i + 2] == 0xAA) || (c == 0xC5 && t[i + 1] == 0xBF))) {
             for (guint p = 0; p < f->n; p++)
                 hits[p] = TRUE;
+            for (guint32 b = 0; branch_hits && b < f->branch_at[f->n]; b++)
+                branch_hits[b] = TRUE;
             g_free(set_hit);
             return;
         }
@@ -641,14 +700,25 @@ void phrase_filter_scan(const PhraseFilter *f, const char *text, gboolean *hits)
     }
     for (guint p = 0; p < f->n; p++) {
         hits[p] = f->branches[p] == NULL;
-        for (guint32 b = f->branch_at[p]; !hits[p] && b < f->branch_at[p + 1]; b++) {
+        for (guint32 b = f->branch_at[p]; (branch_hits || !hits[p]) && b < f->branch_at[p + 1]; b++) {
             gboolean all = TRUE;
             for (guint32 k = f->set_at[b]; all && k < f->set_at[b + 1]; k++)
                 all = set_hit[k];
-            hits[p] = all;
+            hits[p] = hits[p] || all;
+            if (branch_hits)
+                branch_hits[b] = all;
         }
     }
     g_free(set_hit);
+}
+
+GRegex *const *phrase_filter_branch_regexes(const PhraseFilter *f, guint i, guint *n, guint *first)
+{
+    if (i >= f->n || !f->branch_re[i])
+        return NULL;
+    *n = f->branch_at[i + 1] - f->branch_at[i];
+    *first = f->branch_at[i];
+    return f->branch_re[i];
 }
 
 char *phrase_filter_describe(const PhraseFilter *f, guint i)
