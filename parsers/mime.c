@@ -45,16 +45,6 @@ typedef struct {
 
 /* ---- the MimeMessage ---------------------------------------------------- */
 
-static void mime_address_free(gpointer p)
-{
-    MimeAddress *a = p;
-    if (!a)
-        return;
-    g_free(a->name);
-    g_free(a->email);
-    g_free(a);
-}
-
 static void mime_attachment_free(gpointer p)
 {
     MimeAttachment *a = p;
@@ -71,12 +61,7 @@ static MimeMessage *mime_message_new_empty(void)
 {
     MimeMessage *msg = g_new0(MimeMessage, 1);
     msg->references = g_ptr_array_new_with_free_func(g_free);
-    msg->from = g_ptr_array_new_with_free_func(mime_address_free);
-    msg->sender = g_ptr_array_new_with_free_func(mime_address_free);
-    msg->reply_to = g_ptr_array_new_with_free_func(mime_address_free);
-    msg->to = g_ptr_array_new_with_free_func(mime_address_free);
-    msg->cc = g_ptr_array_new_with_free_func(mime_address_free);
-    msg->delivered_to = g_ptr_array_new_with_free_func(mime_address_free);
+    mime_headers_addresses_new(msg);
     msg->attachments = g_ptr_array_new_with_free_func(mime_attachment_free);
     msg->problems = mime_problems_new();
     msg->header_names = g_ptr_array_new_with_free_func(g_free);
@@ -94,12 +79,7 @@ void mime_message_free(MimeMessage **msgp)
     g_free(msg->in_reply_to);
     g_clear_pointer(&msg->references, g_ptr_array_unref);
     g_free(msg->subject);
-    g_clear_pointer(&msg->from, g_ptr_array_unref);
-    g_clear_pointer(&msg->sender, g_ptr_array_unref);
-    g_clear_pointer(&msg->reply_to, g_ptr_array_unref);
-    g_clear_pointer(&msg->to, g_ptr_array_unref);
-    g_clear_pointer(&msg->cc, g_ptr_array_unref);
-    g_clear_pointer(&msg->delivered_to, g_ptr_array_unref);
+    mime_headers_addresses_free(msg);
     g_free(msg->content_type);
     g_free(msg->text);
     g_clear_pointer(&msg->attachments, g_ptr_array_unref);

@@ -68,6 +68,30 @@ static const AddressField address_fields[] = {
     {"Delivered-To", G_STRUCT_OFFSET(MimeMessage, delivered_to)},
 };
 
+static void mime_address_free(gpointer p)
+{
+    MimeAddress *a = p;
+    if (!a)
+        return;
+    g_free(a->name);
+    g_free(a->email);
+    g_free(a);
+}
+
+void mime_headers_addresses_new(MimeMessage *msg)
+{
+    for (gsize k = 0; k < G_N_ELEMENTS(address_fields); k++)
+        G_STRUCT_MEMBER(GPtrArray *, msg, address_fields[k].offset) =
+            g_ptr_array_new_with_free_func(mime_address_free);
+}
+
+void mime_headers_addresses_free(MimeMessage *msg)
+{
+    for (gsize k = 0; k < G_N_ELEMENTS(address_fields); k++)
+        g_clear_pointer(&G_STRUCT_MEMBER(GPtrArray *, msg, address_fields[k].offset),
+                        g_ptr_array_unref);
+}
+
 static gint header_offset_cmp(gconstpointer a, gconstpointer b)
 {
     gint64 oa = g_mime_header_get_offset(*(GMimeHeader *const *)a);

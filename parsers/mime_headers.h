@@ -21,4 +21,10 @@
  * line in msg->problems. */
 void mime_headers_read(MimeMessage *msg, GMimeMessage *gm, GMimeParserOptions *opts);
 
+/* The address lists of `msg` (From, Sender, Reply-To, To, Cc, Delivered-To),
+ * from the one table that also reads them: each created empty, or each freed
+ * (NULL-safe: a MimeMessage built by hand may leave some NULL). */
+void mime_headers_addresses_new(MimeMessage *msg);
+void mime_headers_addresses_free(MimeMessage *msg);
+
 #endif
