@@ -37,13 +37,6 @@ static void add_strv(GPtrArray *into, char **values)
         g_ptr_array_add(into, g_strdup(values[i]));
 }
 
-static gboolean add_text(sqlite3_stmt *st, gpointer into, GError **error)
-{
-    if (sqlite3_column_text(st, 0))
-        g_ptr_array_add(into, store_column_dup(st, 0));
-    return TRUE;
-}
-
 /* Every text value of one-column `sql` with `case_id` bound to ?1. */
 static gboolean add_column(Store *store, const char *sql, gint64 case_id, GPtrArray *into,
                            GError **error)
@@ -53,7 +46,7 @@ static gboolean add_column(Store *store, const char *sql, gint64 case_id, GPtrAr
         return FALSE;
     if (case_id)
         sqlite3_bind_int64(st, 1, case_id);
-    return store_each_row(store, st, add_text, into, "redaction: cannot read the case", error);
+    return store_texts(store, st, into, "redaction: cannot read the case", error);
 }
 
 /* Fail closed before anything is parsed: an output whose people were only

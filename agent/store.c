@@ -272,6 +272,19 @@ static gboolean append_int64(sqlite3_stmt *row, gpointer out, GError **error)
     return TRUE;
 }
 
+static gboolean append_text(sqlite3_stmt *row, gpointer out, GError **error)
+{
+    if (sqlite3_column_type(row, 0) != SQLITE_NULL)
+        g_ptr_array_add(out, store_column_dup(row, 0));
+    return TRUE;
+}
+
+gboolean store_texts(Store *store, sqlite3_stmt *stmt, GPtrArray *out, const char *what,
+                     GError **error)
+{
+    return store_each_row(store, stmt, append_text, out, what, error);
+}
+
 char *store_column_dup(sqlite3_stmt *stmt, int col)
 {
     const unsigned char *v = sqlite3_column_text(stmt, col);

@@ -76,6 +76,11 @@ gboolean store_each_row(Store *store, sqlite3_stmt *stmt, StoreRowFn fn, gpointe
 /* Step `stmt` to its end, appending the first column of each row (as a
  * gint64) to `out`, an array of gint64. */
 gboolean store_int64s(Store *store, sqlite3_stmt *stmt, GArray *out, GError **error);
+/* Step `stmt` to its end, appending the first column of each row that is not
+ * NULL, as a new string, to `out` (char*; its owner frees them). `what` as
+ * for store_each_row(). */
+gboolean store_texts(Store *store, sqlite3_stmt *stmt, GPtrArray *out, const char *what,
+                     GError **error);
 /* Column `col` of the current row as a new string; NULL for SQL NULL. */
 char *store_column_dup(sqlite3_stmt *stmt, int col);
 /* Step a statement to completion expecting no rows (SQLITE_DONE). */

@@ -196,6 +196,38 @@ static gboolean log_row(sqlite3_stmt *row, gpointer data, GError **error)
 
 #define SEEN(log, i) g_array_index((log)->seen, gint64, (i))
 
+/* store_texts(): the first column of each row as strings, in order, SQL
+ * NULLs left out; a read error is prefixed with `what`. */
+static void test_texts(void)
+{
+    Store *s = fresh_store("texts.db", 0);
+    GError *error = NULL;
+    g_assert_cmpint(sqlite3_exec(store_db(s),
+                                 "CREATE TABLE t (v);"
+                                 "INSERT INTO t VALUES ('b'), (NULL), ('a'), (7), ('');",
+                                 NULL, NULL, NULL),
+                    ==, SQLITE_OK);
+    g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func(g_free);
+    g_ptr_array_add(out, g_strdup("kept"));
+    sqlite3_stmt *st = store_prepare(s, "SELECT v FROM t ORDER BY rowid", &error);
+    g_assert_nonnull(st);
+    g_assert_true(store_texts(s, st, out, "test: reading t", &error));
+    g_assert_no_error(error);
+    const char *want[] = {"kept", "b", "a", "7", ""};
+    g_assert_cmpuint(out->len, ==, G_N_ELEMENTS(want));
+    for (guint i = 0; i < out->len; i++)
+        g_assert_cmpstr(g_ptr_array_index(out, i), ==, want[i]);
+    g_assert_false(sqlite3_stmt_busy(st));
+    st = store_prepare(s, "SELECT abs(-9223372036854775807 - 1)", &error);
+    g_assert_nonnull(st);
+    g_assert_false(store_texts(s, st, out, "test: reading t", &error));
+    g_assert_error(error, CPR_ERROR, CPR_ERROR_STORE);
+    g_assert_true(error && g_str_has_prefix(error->message, "test: reading t: "));
+    g_clear_error(&error);
+    g_assert_cmpuint(out->len, ==, G_N_ELEMENTS(want));
+    store_free(&s);
+}
+
 /* store_each_row(): every row in order, a callback's error stops the read
  * and comes back unchanged, a read error is prefixed, and the statement is
  * reset in every case (a statement left mid-read holds the read open). */
@@ -345,6 +377,7 @@ int main(int argc, char **argv)
     g_test_add_func("/audit/append-only-triggers", test_append_only_triggers);
     g_test_add_func("/store/folder-state", test_folder_state);
     g_test_add_func("/store/each-row", test_each_row);
+    g_test_add_func("/store/texts", test_texts);
     g_test_add_func("/store/reopen-and-refuse", test_reopen_migrated);
     g_test_add_func("/audit/export", test_export);
     int rc = g_test_run();

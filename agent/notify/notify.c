@@ -151,12 +151,6 @@ gboolean notify_on_intake(Store *store, const Config *cfg, gint64 case_id, gbool
     return TRUE;
 }
 
-static gboolean add_clock(sqlite3_stmt *st, gpointer clocks, GError **error)
-{
-    g_ptr_array_add(clocks, store_column_dup(st, 0));
-    return TRUE;
-}
-
 /* The clocks of a case that have an open page at `target`: a trigger
  * (new_case or escalation) newer than their last resolve. */
 static gboolean open_pages(Store *store, const char *target, gint64 case_id, GPtrArray *clocks,
@@ -175,8 +169,7 @@ static gboolean open_pages(Store *store, const char *target, gint64 case_id, GPt
         return FALSE;
     sqlite3_bind_text(st, 1, target, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 2, case_id);
-    return store_each_row(store, st, add_clock, clocks, "notify: cannot read the case's pages",
-                          error);
+    return store_texts(store, st, clocks, "notify: cannot read the case's pages", error);
 }
 
 /* Send `event` (acknowledge | resolve) for the open pages of the case, of
