@@ -623,6 +623,8 @@ gboolean intake_message(Intake *in, const guint8 *raw, gsize len, const IntakeOr
 gboolean intake_store_parsed(Intake *in, const IntakeParsed *parsed, const guint8 *raw, gsize len,
                              const IntakeOrigin *origin, IntakeResult **result_r, GError **error)
 {
+    if (!parsed)
+        return intake_message(in, raw, len, origin, result_r, error);
     const char *sha = parsed->sha, *content = parsed->content;
     MimeMessage *msg = parsed->msg;
     const Identifiers *ids = parsed->ids;

@@ -14,8 +14,7 @@ typedef struct {
     const guint8 *raw;
     gsize len;
     gpointer tag;
-    IntakeParsed *parsed; /* set by a pool thread, under IntakeAhead.lock */
-    gboolean done;
+    IntakeParsed *parsed; /* set by a pool thread, under IntakeAhead.lock; never NULL then */
 } Job;
 
 struct IntakeAhead {
@@ -34,7 +33,6 @@ static void parse_job(gpointer data, gpointer user_data)
     IntakeParsed *parsed = intake_parse(a->intake, job->raw, job->len);
     g_mutex_lock(&a->lock);
     job->parsed = parsed;
-    job->done = TRUE;
     g_cond_broadcast(&a->parsed);
     g_mutex_unlock(&a->lock);
 }
@@ -72,7 +70,7 @@ IntakeParsed *intake_ahead_pop(IntakeAhead *a, gpointer *tag_r, const guint8 **r
     if (!job)
         return NULL;
     g_mutex_lock(&a->lock);
-    while (!job->done)
+    while (!job->parsed)
         g_cond_wait(&a->parsed, &a->lock);
     g_mutex_unlock(&a->lock);
     a->bytes -= job->len;

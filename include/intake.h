@@ -60,7 +60,8 @@ gboolean intake_message(Intake *intake, const guint8 *raw, gsize len, const Inta
  * extraction, classification; it reads only the Intake's configuration, never
  * the store, so any number of threads may run it at once on one Intake.
  * intake_store_parsed() is the rest, on the thread that owns the store, with
- * the same raw bytes; messages must be stored in the order they arrived. */
+ * the same raw bytes (`parsed` NULL: parsed there first, as intake_message()
+ * does); messages must be stored in the order they arrived. */
 typedef struct IntakeParsed IntakeParsed;
 IntakeParsed *intake_parse(const Intake *intake, const guint8 *raw, gsize len);
 gboolean intake_store_parsed(Intake *intake, const IntakeParsed *parsed, const guint8 *raw,

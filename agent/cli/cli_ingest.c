@@ -88,8 +88,7 @@ static gboolean store_one(IngestRun *run, const IntakeParsed *parsed, const guin
     if (run->in_batch == 0 && !intake_batch_begin(run->intake, &error))
         goto fail;
     run->in_batch++;
-    if (!(parsed ? intake_store_parsed(run->intake, parsed, raw, len, &origin, &r, &error)
-                 : intake_message(run->intake, raw, len, &origin, &r, &error))) {
+    if (!intake_store_parsed(run->intake, parsed, raw, len, &origin, &r, &error)) {
         intake_batch_rollback(run->intake);
         run->in_batch = 0;
         g_string_truncate(run->pending_out, 0);
@@ -133,6 +132,10 @@ static gboolean on_message(const guint8 *raw, gsize len, const char *source, gpo
                            gboolean *stop_r, GError **error)
 {
     IngestRun *run = user_data;
+    if (run->store_failed) {
+        *stop_r = TRUE;
+        return TRUE;
+    }
     if (!run->ahead || len > AHEAD_BYTES) {
         store_all_ahead(run);
         if (!run->store_failed)

@@ -214,9 +214,7 @@ static gboolean ingest_one(ImapSync *sync, ImapSession *s, const char *folder, c
         .now = g_get_real_time() / G_USEC_PER_SEC,
     };
     IntakeResult *res = NULL;
-    if (!(parsed ? intake_store_parsed(sync->intake, parsed, (const guint8 *)raw, len, &origin,
-                                       &res, error)
-                 : intake_message(sync->intake, (const guint8 *)raw, len, &origin, &res, error)))
+    if (!intake_store_parsed(sync->intake, parsed, (const guint8 *)raw, len, &origin, &res, error))
         return FALSE;
     g_autofree char *f = log_value(folder);
     g_autofree char *mid = log_value(res->message_id);
@@ -463,7 +461,7 @@ static gboolean ingest_bodies(ImapSync *sync, ImapSession *s, const char *folder
             gsize l = 0;
             const char *b = imap_fetch_body_of(result, metas[pushed].uid, &l);
             if (b && l < window)
-                intake_ahead_push(ahead, (const guint8 *)b, l, NULL);
+                intake_ahead_push(ahead, (const guint8 *)b, l, GUINT_TO_POINTER(pushed + 1));
         }
         gsize len = 0;
         const char *body = imap_fetch_body_of(result, metas[i].uid, &len);
@@ -481,7 +479,10 @@ static gboolean ingest_bodies(ImapSync *sync, ImapSession *s, const char *folder
         }
         if (len != metas[i].size)
             warn_size_mismatch(folder, &metas[i], len);
-        g_autoptr(IntakeParsed) parsed = ahead ? intake_ahead_pop(ahead, NULL, NULL, NULL) : NULL;
+        /* every body pushed is popped at its own turn: the same test chose both */
+        gpointer tag = NULL;
+        g_autoptr(IntakeParsed) parsed = ahead ? intake_ahead_pop(ahead, &tag, NULL, NULL) : NULL;
+        g_assert(!ahead || GPOINTER_TO_UINT(tag) == i + 1);
         if (!ingest_one(sync, s, folder, &metas[i], parsed, body, len, log, error))
             return FALSE;
         g_array_append_val(done, metas[i].uid);
