@@ -48,9 +48,20 @@ typedef struct {
     GRegex *revoke;            /* a revocation request */
     gsize max_text_bytes;      /* text each rule sees */
     gint64 budget_us;          /* CPU time of one message's phrases */
-    PhraseFilter *filter;      /* phrases[0..n-1] then revoke: which may match */
-    PhraseFilter *strip_filter; /* strip[0..n-1]: which may match */
+    /* Built on first use by rules_phrase_filter() / rules_strip_filter(),
+     * never read directly: most commands (draft, cases, send...) never
+     * classify, and building the automaton and the branch regexes was a third
+     * of their start-up (issue 19: make check time). */
+    gsize filters_once;
+    PhraseFilter *filter_;       /* phrases[0..n-1] then revoke */
+    PhraseFilter *strip_filter_; /* strip[0..n-1] */
 } Rules;
+
+/* Which phrases (entries 0..n-1, then the revocation request as entry n) and
+ * which strip patterns may match a text (phrase_filter.h). Built on the first
+ * call, once, safely from any thread; owned by the rules. */
+const PhraseFilter *rules_phrase_filter(const Rules *rules);
+const PhraseFilter *rules_strip_filter(const Rules *rules);
 
 /* `source` names the data in errors. NULL and an error on a bad file. */
 Rules *rules_load_data(const char *data, gsize len, const char *source, GError **error);

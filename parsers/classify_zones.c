@@ -20,7 +20,7 @@ static void strip_text(char *text, const Rules *rules)
     gboolean changed = TRUE;
     for (guint i = 0; i < n; i++) {
         if (changed)
-            phrase_filter_scan(rules->strip_filter, text, may);
+            phrase_filter_scan(rules_strip_filter(rules), text, may);
         changed = FALSE;
         if (!may[i])
             continue;
@@ -73,12 +73,13 @@ void cls_texts_init(Texts *t, const MimeMessage *msg, const Rules *rules)
     t->zone[ZONE_QUOTED] = capped(quoted->str, rules->max_text_bytes);
     g_string_free(own, TRUE);
     g_string_free(quoted, TRUE);
-    guint n = rules->phrases->len + 1, nb = phrase_filter_n_branches(rules->filter);
+    const PhraseFilter *filter = rules_phrase_filter(rules);
+    guint n = rules->phrases->len + 1, nb = phrase_filter_n_branches(filter);
     for (int z = 0; z < N_ZONES; z++) {
         strip_text(t->zone[z], rules);
         t->may[z] = g_new(gboolean, n);
         t->branch_may[z] = g_new(gboolean, nb ? nb : 1);
-        phrase_filter_scan_branches(rules->filter, t->zone[z], t->may[z], t->branch_may[z]);
+        phrase_filter_scan_branches(filter, t->zone[z], t->may[z], t->branch_may[z]);
     }
     t->deadline = g_get_monotonic_time() + rules->budget_us;
     t->over_budget = FALSE;
@@ -117,7 +118,7 @@ gint cls_best_zone(const Rules *rules, const GRegex *re, guint which, const Text
     for (int z = 0; z < N_ZONES; z++) {
         if (!t->may[z][which])
             continue; /* none of its literals is there: the regex cannot match */
-        g_autoptr(PhraseMatches) m = phrase_matches_new(rules->filter, which, re, t->zone[z], t->branch_may[z]);
+        g_autoptr(PhraseMatches) m = phrase_matches_new(rules_phrase_filter(rules), which, re, t->zone[z], t->branch_may[z]);
         gint s = 0, e = 0;
         for (int k = 0; k < 16 && phrase_matches_next(m, &s, &e); k++)
             if (!negated(rules, t->zone[z], s))

@@ -216,8 +216,8 @@ void rules_free(Rules **rp)
         g_regex_unref(r->negation);
     if (r->revoke)
         g_regex_unref(r->revoke);
-    phrase_filter_free(r->filter);
-    phrase_filter_free(r->strip_filter);
+    phrase_filter_free(r->filter_);
+    phrase_filter_free(r->strip_filter_);
     g_free(r);
     *rp = NULL;
 }
@@ -412,20 +412,44 @@ Rules *rules_load_data(const char *data, gsize len, const char *source, GError *
         rules_free(&r);
         return NULL;
     }
-    /* one pass over a text tells which phrases (and the revocation request,
-     * the last entry) can match it at all (issue 16) */
+    return r;
+}
+
+/* One pass over a text tells which phrases (and the revocation request, the
+ * last entry) can match it at all (issue 16). The rules are shared by the
+ * threads that parse ahead (intake_ahead.h), hence g_once: the first caller
+ * builds both filters, the others wait for it. The fields are written once,
+ * before g_once_init_leave publishes them; that is why a const Rules may be
+ * cast here and nowhere else. */
+static void build_filters(const Rules *rules)
+{
+    Rules *r = (Rules *)rules;
+    if (!g_once_init_enter(&r->filters_once))
+        return;
     const char **patterns = g_new0(const char *, r->phrases->len + 1);
     for (guint i = 0; i < r->phrases->len; i++)
         patterns[i] = ((RulePhrase *)g_ptr_array_index(r->phrases, i))->pattern;
     patterns[r->phrases->len] = g_regex_get_pattern(r->revoke);
-    r->filter = phrase_filter_new(patterns, r->phrases->len + 1);
+    r->filter_ = phrase_filter_new(patterns, r->phrases->len + 1);
     g_free(patterns);
     patterns = g_new0(const char *, r->strip->len + 1);
     for (guint i = 0; i < r->strip->len; i++)
         patterns[i] = g_regex_get_pattern(((RulePattern *)g_ptr_array_index(r->strip, i))->re);
-    r->strip_filter = phrase_filter_new(patterns, r->strip->len);
+    r->strip_filter_ = phrase_filter_new(patterns, r->strip->len);
     g_free(patterns);
-    return r;
+    g_once_init_leave(&r->filters_once, 1);
+}
+
+const PhraseFilter *rules_phrase_filter(const Rules *rules)
+{
+    build_filters(rules);
+    return rules->filter_;
+}
+
+const PhraseFilter *rules_strip_filter(const Rules *rules)
+{
+    build_filters(rules);
+    return rules->strip_filter_;
 }
 
 Rules *rules_load_file(const char *path, GError **error)

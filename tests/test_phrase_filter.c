@@ -159,7 +159,7 @@ static void test_sound_on_fixtures(void)
     gboolean *hits = g_new(gboolean, np);
     for (guint i = 0; i < texts->len; i++) {
         const char *t = g_ptr_array_index(texts, i);
-        phrase_filter_scan(r->filter, t, hits);
+        phrase_filter_scan(rules_phrase_filter(r), t, hits);
         for (guint p = 0; p < np; p++) {
             const GRegex *re = p < r->phrases->len
                                    ? ((const RulePhrase *)g_ptr_array_index(r->phrases, p))->re
@@ -176,7 +176,7 @@ static void test_sound_on_fixtures(void)
     guint smatched = 0;
     for (guint i = 0; i < texts->len; i++) {
         const char *t = g_ptr_array_index(texts, i);
-        phrase_filter_scan(r->strip_filter, t, shits);
+        phrase_filter_scan(rules_strip_filter(r), t, shits);
         for (guint p = 0; p < r->strip->len; p++) {
             gboolean m = g_regex_match(((const RulePattern *)g_ptr_array_index(r->strip, p))->re, t, 0, NULL);
             g_assert_true(!m || shits[p]);
@@ -494,12 +494,12 @@ static void test_matches_on_fixtures(void)
 {
     Rules *r = shipped_rules();
     GPtrArray *texts = fixture_texts();
-    guint np = r->phrases->len + 1, nb = phrase_filter_n_branches(r->filter);
+    guint np = r->phrases->len + 1, nb = phrase_filter_n_branches(rules_phrase_filter(r));
     gboolean *hits = g_new(gboolean, np), *bhits = g_new(gboolean, nb);
     guint compared = 0, with_matches = 0, branches_skipped = 0;
     for (guint i = 0; i < texts->len; i++) {
         const char *t = g_ptr_array_index(texts, i);
-        phrase_filter_scan_branches(r->filter, t, hits, bhits);
+        phrase_filter_scan_branches(rules_phrase_filter(r), t, hits, bhits);
         for (guint b = 0; b < nb; b++)
             branches_skipped += !bhits[b];
         for (guint p = 0; p < np; p++) {
@@ -509,7 +509,7 @@ static void test_matches_on_fixtures(void)
                                    ? ((const RulePhrase *)g_ptr_array_index(r->phrases, p))->re
                                    : r->revoke;
             g_autofree char *whole = whole_matches(re, t);
-            g_autofree char *split = split_matches(r->filter, p, re, t, bhits);
+            g_autofree char *split = split_matches(rules_phrase_filter(r), p, re, t, bhits);
             if (strcmp(whole, split))
                 g_test_message("phrase %u, text %u: %s against %s", p, i, split, whole);
             g_assert_cmpstr(split, ==, whole);

@@ -43,6 +43,41 @@ static void test_shipped(void)
     g_assert_null(r);
 }
 
+/* The phrase filters are built on first use, once, whichever thread asks
+ * first (the threads that parse ahead share the rules): loading alone does
+ * not build them, and eight threads asking at once all get the one filter. */
+static gpointer ask_filters(gpointer data)
+{
+    const Rules *r = data;
+    const PhraseFilter *f = rules_phrase_filter(r);
+    g_assert_true(rules_strip_filter(r) != NULL);
+    return (gpointer)f;
+}
+
+static void test_filters_lazy(void)
+{
+    g_autofree char *path = shipped_path();
+    g_autoptr(GError) error = NULL;
+    Rules *r = rules_load_file(path, &error);
+    g_assert_no_error(error);
+    g_assert_null(r->filter_);
+    g_assert_null(r->strip_filter_);
+    GThread *threads[8];
+    for (guint i = 0; i < G_N_ELEMENTS(threads); i++)
+        threads[i] = g_thread_new("filters", ask_filters, r);
+    gpointer first = NULL;
+    for (guint i = 0; i < G_N_ELEMENTS(threads); i++) {
+        gpointer f = g_thread_join(threads[i]);
+        g_assert_nonnull(f);
+        if (!first)
+            first = f;
+        g_assert_true(f == first);
+    }
+    g_assert_true(rules_phrase_filter(r) == first);
+    g_assert_cmpuint(phrase_filter_n_branches(first), >, r->phrases->len);
+    rules_free(&r);
+}
+
 static void test_pattern_structure(void)
 {
     static const char *const bad[] = {"(a+)+$", "(a*)*", "(?:\\w+\\s?)+x", "(x|y+){2,}", "((ab+)c)*",
@@ -188,6 +223,7 @@ int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/rules/shipped", test_shipped);
+    g_test_add_func("/rules/filters-lazy", test_filters_lazy);
     g_test_add_func("/rules/pattern-structure", test_pattern_structure);
     for (gsize i = 0; i < G_N_ELEMENTS(bad_files); i++) {
         g_autofree char *path = g_strdup_printf("/rules/bad/%s", bad_files[i].name);
