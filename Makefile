@@ -135,9 +135,12 @@ build/san/tests/libtestutil.a: build/san/tests/testutil.o
 
 test-bins: build/san/cpr-intake bin/cpr-intake $(TEST_BIN) $(REPLAY_BIN)
 
+# Both halves use every processor: the build with make's -j, the tests through
+# run-tests.sh (CPR_TEST_JOBS, the same number by default; 1 runs them in order).
+JOBS ?= $(shell nproc 2>/dev/null || echo 1)
 check: deps
-	$(MAKE) test-bins
-	tests/run-tests.sh build/san
+	$(MAKE) -j$(JOBS) test-bins
+	CPR_TEST_JOBS=$${CPR_TEST_JOBS:-$(JOBS)} tests/run-tests.sh build/san
 
 demo: deps
 	$(MAKE) bin/cpr-intake
