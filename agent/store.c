@@ -88,8 +88,12 @@ Store *store_open(const char *path, GError **error)
     /* Another process (a second `ingest`, the daemon) may hold the write lock for
      * one message's transaction: wait rather than fail. */
     sqlite3_busy_timeout(store->db, 30000);
+    /* temp_store = MEMORY: each message of a batch is a SAVEPOINT, whose
+     * statement journal was otherwise a temporary file; it held more than half
+     * of ingest's writes (150,140 pwrite64 for 2,000 messages, 67,140 without
+     * it; issue 16). It is as large as the pages one message changes. */
     if (!exec_sql(store, "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;"
-                         "PRAGMA synchronous = NORMAL;", error))
+                         "PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY;", error))
         goto fail;
     if (!migrate(store, error))
         goto fail;

@@ -252,6 +252,12 @@ static void test_wal_checkpoints(void)
     g_assert_cmpuint(self, ==, 0);
     g_assert_cmpint(sqlite3_exec(store_db(s), "CREATE TABLE t (b BLOB)", NULL, NULL, NULL), ==,
                     SQLITE_OK);
+    GError *error = NULL;
+    sqlite3_stmt *st = store_prepare(s, "PRAGMA temp_store", &error);
+    g_assert_nonnull(st); /* 2: savepoint journals in memory, not in temporary files */
+    g_assert_cmpint(sqlite3_step(st), ==, SQLITE_ROW);
+    g_assert_cmpint(sqlite3_column_int(st, 0), ==, 2);
+    sqlite3_reset(st);
     insert_blobs(s, 80); /* about 1,400 pages */
     g_assert_true(store_wal_wait(w, 1, 30 * G_USEC_PER_SEC));
     insert_blobs(s, 120);
@@ -263,11 +269,10 @@ static void test_wal_checkpoints(void)
     g_autofree char *wal = g_build_filename(tmpdir, "wal.db-wal", NULL);
     g_assert_false(g_file_test(wal, G_FILE_TEST_EXISTS));
 
-    GError *error = NULL;
     g_autofree char *path = g_build_filename(tmpdir, "wal.db", NULL);
     s = store_open(path, &error);
     g_assert_no_error(error);
-    sqlite3_stmt *st = store_prepare(s, "SELECT count(*), sum(length(b)) FROM t", &error);
+    st = store_prepare(s, "SELECT count(*), sum(length(b)) FROM t", &error);
     g_assert_nonnull(st);
     g_assert_cmpint(sqlite3_step(st), ==, SQLITE_ROW);
     g_assert_cmpint(sqlite3_column_int64(st, 0), ==, 200);
