@@ -7,7 +7,6 @@
 #include "store.h"
 #include "testhooks.h"
 #include "store_schema.h"
-#include "store_wal.h"
 #include "cpr_error.h"
 #include "jsonutil.h"
 
@@ -16,7 +15,6 @@ struct Store {
     char *path;
     GHashTable *stmts; /* SQL text (static) -> sqlite3_stmt* */
     gboolean in_tx;
-    StoreWal *wal; /* checkpoints off the writer's thread (store_wal.c) */
 };
 
 void store_set_error(Store *store, GError **error, const char *what)
@@ -97,16 +95,10 @@ Store *store_open(const char *path, GError **error)
         goto fail;
     if (!migrate(store, error))
         goto fail;
-    store->wal = store_wal_new(store->db, path);
     return store;
 fail:
     store_free(&store);
     return NULL;
-}
-
-StoreWal *store_wal_of(Store *store)
-{
-    return store->wal;
 }
 
 /* Read-only, for `audit verify` on an auditor's copy (issue 13): no
@@ -165,7 +157,6 @@ void store_free(Store **store)
     if (!store || !*store)
         return;
     Store *s = *store;
-    store_wal_free(&s->wal, s->db);
     if (s->stmts)
         g_hash_table_destroy(s->stmts);
     if (s->db)

@@ -9,7 +9,6 @@
 #include "audit.h"
 #include "cpr_error.h"
 #include "store.h"
-#include "store_wal.h"
 #include "testutil.h"
 
 static char *tmpdir;
@@ -229,60 +228,22 @@ static void test_texts(void)
     store_free(&s);
 }
 
-static void insert_blobs(Store *s, int n)
+/* The connection's settings (issue 16): a batched message is a SAVEPOINT,
+ * whose statement journal stays in memory (temp_store 2), not in a temporary
+ * file written for every message. */
+static void test_pragmas(void)
 {
-    for (int i = 0; i < n; i++) /* one commit each, 16 pages and more */
-        g_assert_cmpint(sqlite3_exec(store_db(s), "INSERT INTO t VALUES (randomblob(65536))",
-                                     NULL, NULL, NULL),
-                        ==, SQLITE_OK);
-}
-
-/* Checkpoints (store_wal.c, issue 16): a few commits start no thread and
- * checkpoint nothing; past 1,000 WAL pages the thread checkpoints and the
- * writer's commits never do; what was written is all there after a reopen,
- * and closing leaves no -wal file behind. */
-static void test_wal_checkpoints(void)
-{
-    Store *s = fresh_store("wal.db", 3);
-    StoreWal *w = store_wal_of(s);
-    g_assert_nonnull(w);
-    guint bg = 9, self = 9;
-    store_wal_counts(w, &bg, &self);
-    g_assert_cmpuint(bg, ==, 0);
-    g_assert_cmpuint(self, ==, 0);
-    g_assert_cmpint(sqlite3_exec(store_db(s), "CREATE TABLE t (b BLOB)", NULL, NULL, NULL), ==,
-                    SQLITE_OK);
+    Store *s = fresh_store("pragmas.db", 0);
     GError *error = NULL;
-    sqlite3_stmt *st = store_prepare(s, "PRAGMA temp_store", &error);
-    g_assert_nonnull(st); /* 2: savepoint journals in memory, not in temporary files */
-    g_assert_cmpint(sqlite3_step(st), ==, SQLITE_ROW);
-    g_assert_cmpint(sqlite3_column_int(st, 0), ==, 2);
-    sqlite3_reset(st);
-    insert_blobs(s, 80); /* about 1,400 pages */
-    g_assert_true(store_wal_wait(w, 1, 30 * G_USEC_PER_SEC));
-    insert_blobs(s, 120);
-    g_assert_true(store_wal_wait(w, 2, 30 * G_USEC_PER_SEC));
-    store_wal_counts(w, &bg, &self);
-    g_assert_cmpuint(bg, >=, 2);
-    g_assert_cmpuint(self, ==, 0);
-    store_free(&s);
-    g_autofree char *wal = g_build_filename(tmpdir, "wal.db-wal", NULL);
-    g_assert_false(g_file_test(wal, G_FILE_TEST_EXISTS));
-
-    g_autofree char *path = g_build_filename(tmpdir, "wal.db", NULL);
-    s = store_open(path, &error);
-    g_assert_no_error(error);
-    st = store_prepare(s, "SELECT count(*), sum(length(b)) FROM t", &error);
-    g_assert_nonnull(st);
-    g_assert_cmpint(sqlite3_step(st), ==, SQLITE_ROW);
-    g_assert_cmpint(sqlite3_column_int64(st, 0), ==, 200);
-    g_assert_cmpint(sqlite3_column_int64(st, 1), ==, 200 * 65536);
-    sqlite3_reset(st);
-    st = store_prepare(s, "PRAGMA integrity_check", &error);
-    g_assert_nonnull(st);
-    g_assert_cmpint(sqlite3_step(st), ==, SQLITE_ROW);
-    g_assert_cmpstr((const char *)sqlite3_column_text(st, 0), ==, "ok");
-    sqlite3_reset(st);
+    const char *want[][2] = {{"PRAGMA temp_store", "2"}, {"PRAGMA journal_mode", "wal"},
+                             {"PRAGMA synchronous", "1"}, {"PRAGMA foreign_keys", "1"}};
+    for (gsize i = 0; i < G_N_ELEMENTS(want); i++) {
+        sqlite3_stmt *st = store_prepare(s, want[i][0], &error);
+        g_assert_no_error(error);
+        g_assert_cmpint(sqlite3_step(st), ==, SQLITE_ROW);
+        g_assert_cmpstr((const char *)sqlite3_column_text(st, 0), ==, want[i][1]);
+        sqlite3_reset(st);
+    }
     store_free(&s);
 }
 
@@ -436,7 +397,7 @@ int main(int argc, char **argv)
     g_test_add_func("/store/folder-state", test_folder_state);
     g_test_add_func("/store/each-row", test_each_row);
     g_test_add_func("/store/texts", test_texts);
-    g_test_add_func("/store/wal-checkpoints", test_wal_checkpoints);
+    g_test_add_func("/store/pragmas", test_pragmas);
     g_test_add_func("/store/reopen-and-refuse", test_reopen_migrated);
     g_test_add_func("/audit/export", test_export);
     int rc = g_test_run();
