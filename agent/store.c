@@ -89,9 +89,15 @@ Store *store_open(const char *path, GError **error)
     /* temp_store = MEMORY: each message of a batch is a SAVEPOINT, whose
      * statement journal was otherwise a temporary file; it held more than half
      * of ingest's writes (150,140 pwrite64 for 2,000 messages, 67,140 without
-     * it; issue 16). It is as large as the pages one message changes. */
+     * it; issue 16). It is as large as the pages one message changes.
+     * cache_size 8 MiB instead of SQLite's 2 MiB: past a few thousand
+     * messages the indexes no longer fit, and a 10,000-message catch-up spent
+     * a tenth of its main thread in pread64 reading them back; with 8 MiB it
+     * is 1.0-3.0 s faster (four runs each, alternating), for 7 MB more peak
+     * RSS. 16 MiB bought no more. */
     if (!exec_sql(store, "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;"
-                         "PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY;", error))
+                         "PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY;"
+                         "PRAGMA cache_size = -8192;", error))
         goto fail;
     if (!migrate(store, error))
         goto fail;

@@ -236,7 +236,8 @@ static void test_pragmas(void)
     Store *s = fresh_store("pragmas.db", 0);
     GError *error = NULL;
     const char *want[][2] = {{"PRAGMA temp_store", "2"}, {"PRAGMA journal_mode", "wal"},
-                             {"PRAGMA synchronous", "1"}, {"PRAGMA foreign_keys", "1"}};
+                             {"PRAGMA synchronous", "1"}, {"PRAGMA foreign_keys", "1"},
+                             {"PRAGMA cache_size", "-8192"}};
     for (gsize i = 0; i < G_N_ELEMENTS(want); i++) {
         sqlite3_stmt *st = store_prepare(s, want[i][0], &error);
         g_assert_no_error(error);
