@@ -173,6 +173,7 @@ EOT
             dovecot_start "$d"
             return $?
         fi
+        dovecot_start_tries=0
         cat "$d/start.err" >&2
         tail -n 20 "$d/dovecot.log" >&2
         return 1
